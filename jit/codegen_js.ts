@@ -20,7 +20,15 @@ export interface JsKernelSource {
 class Scope {
   readonly lines: string[] = [];
   readonly names = new Map<VExpr, string>();
-  constructor(readonly parent: Scope | undefined) {}
+  /**
+   * `depth`: how many output loops are open here; `fence`: values inside
+   * (a pad's branch) are never moved out of it, except loop invariants.
+   */
+  constructor(
+    readonly parent: Scope | undefined,
+    readonly depth: number = parent?.depth ?? 0,
+    readonly fence = false,
+  ) {}
   lookup(e: VExpr): string | undefined {
     return this.names.get(e) ?? this.parent?.lookup(e);
   }
@@ -88,18 +96,84 @@ class Renderer {
   readonly hoisted: Scope = new Scope(undefined);
   #invariant = new Map<VExpr, boolean>();
   #tmp = 0;
+  /** Output loop variables' levels (1 = outermost); reduction variables are absent. */
+  readonly #level = new Map<string, number>();
+  readonly #depths = new Map<VExpr, { d: number; bound: Set<string> }>();
 
   loop(k: Kernel): string {
-    const root = new Scope(this.hoisted);
-    const value = this.value(k.body, root);
-    const open = k.loops.map((l) => `for (let ${l.v} = 0; ${l.v} < ${l.extent}; ${l.v}++) {`);
+    // one scope per loop level: a value goes to the outermost loop it varies along
+    k.loops.forEach((l, d) => this.#level.set(l.v, d + 1));
+    const depth = Math.max(1, k.loops.length); // a 0-d kernel's body still follows `let p`
+    this.#level.set("p", depth);
+    const levels = [this.hoisted];
+    for (let d = 1; d <= depth; d++) levels.push(new Scope(levels[d - 1], d));
+    const value = this.value(k.body, levels[depth]);
     return [
       "let p = 0;",
-      ...open,
-      ...root.lines,
+      ...(k.loops.length === 0 ? levels[1].lines : []),
+      ...k.loops.flatMap((l, d) => [
+        `for (let ${l.v} = 0; ${l.v} < ${l.extent}; ${l.v}++) {`,
+        ...levels[d + 1].lines,
+      ]),
       `out[p++] = ${value};`,
-      ...open.map(() => "}"),
+      ...k.loops.map(() => "}"),
     ].join("\n");
+  }
+
+  /**
+   * The output loop level a value varies at, or undefined when it varies
+   * along a reduction that encloses it (then it stays where it is used).
+   */
+  #depthOf(e: VExpr): number | undefined {
+    const { d, bound } = this.#vars(e);
+    return bound.size === 0 ? d : undefined;
+  }
+
+  /** The deepest output loop level a value reads, and the reduction variables it reads. */
+  #vars(e: VExpr): { d: number; bound: Set<string> } {
+    const known = this.#depths.get(e);
+    if (known !== undefined) return known;
+    const out = { d: 0, bound: new Set<string>() };
+    const join = (x: { d: number; bound: Set<string> }) => {
+      out.d = Math.max(out.d, x.d);
+      x.bound.forEach((v) => out.bound.add(v));
+    };
+    const index = (i: IExpr): void => {
+      if (typeof i === "number") return;
+      if ("v" in i) {
+        const l = this.#level.get(i.v);
+        if (l === undefined) out.bound.add(i.v);
+        else out.d = Math.max(out.d, l);
+      } else if (i.op === "index") join(this.#vars(i.x));
+      else {
+        index(i.a);
+        index(i.b);
+      }
+    };
+    switch (e.k) {
+      case "load":
+        index(e.index);
+        break;
+      case "acc":
+        out.d = this.#level.get("p")!;
+        break;
+      case "cast":
+        join(this.#vars(e.x));
+        break;
+      case "pad":
+        join(this.#vars(e.x));
+        e.conds.forEach((c) => index(c.i));
+        break;
+      case "alu":
+        e.args.forEach((a) => join(this.#vars(a)));
+        break;
+      case "reduce":
+        join(this.#vars(e.body));
+        for (const v of e.vars) out.bound.delete(v.v);
+        break;
+    }
+    this.#depths.set(e, out);
+    return out;
   }
 
   matmul(k: Kernel): string {
@@ -184,7 +258,13 @@ class Renderer {
   value(e: VExpr, at: Scope): string {
     const known = at.lookup(e);
     if (known !== undefined) return known;
-    const scope = e.k !== "const" && invariant(e, this.#invariant) ? this.hoisted : at;
+    let scope = e.k !== "const" && invariant(e, this.#invariant) ? this.hoisted : at;
+    const depth = this.#level.size > 0 && e.k !== "const" ? this.#depthOf(e) : undefined;
+    if (depth !== undefined) {
+      while (!scope.fence && scope.parent !== undefined && scope.parent.depth >= depth) {
+        scope = scope.parent;
+      }
+    }
     const expr = this.render(e, scope);
     if (e.k === "const" || e.k === "acc" && e.dtype !== "float32") return expr;
     const name = `t${this.#tmp++}`;
@@ -227,7 +307,7 @@ class Renderer {
       const i = this.index(c.i, scope);
       return `${i} >= ${c.lo} && ${i} < ${c.hi}`;
     }).join(" && ");
-    const inner = new Scope(scope);
+    const inner = new Scope(scope, scope.depth, true);
     const x = this.value(e.x, inner);
     scope.lines.push(
       `let ${name} = ${fill};`,

@@ -18,7 +18,8 @@ import type { AluOp } from "../core/ops/alu.ts";
 import type { Kernel, VExpr } from "./kernel.ts";
 import { Fn, wasmModule } from "./wasm/_emit.ts";
 import { LoopEmitter } from "./wasm/_loops.ts";
-import { planLoops } from "./wasm/_plan.ts";
+import { coefOf, planLoops } from "./wasm/_plan.ts";
+import { rowReuse } from "./wasm/_row.ts";
 import { renderMatmul } from "./wasm/_matmul.ts";
 import { matmulAsLoop, smallMatmul } from "./wasm/_matmul_loop.ts";
 
@@ -106,10 +107,21 @@ export function renderWasm(kernel: Kernel, options: WasmOptions): WasmKernel | u
   if (kernel.kind === "matmul" && smallMatmul(kernel)) kernel = matmulAsLoop(kernel);
   if (kernel.dtype !== "float32" || !vectorisable(kernel.body)) return undefined;
   if (kernel.inputs.some((n) => n.dtype !== "float32")) return undefined;
-  const plan = planLoops(kernel);
+  const row = rowReuse(kernel);
+  const rowPlan = row && planLoops(kernel, row.body);
+  const rowVar = row && rowPlan?.reduces.get(row.reduce)?.[0];
+  const outVar = rowPlan?.out[rowPlan.out.length - 1];
+  const reuse = outVar?.names.length === 1 && outVar.names[0] === kernel.loops.at(-1)!.v &&
+    rowVar !== undefined && coefOf(rowPlan!.store, outVar) === 1;
+  const plan = reuse ? rowPlan! : planLoops(kernel);
   if (plan === undefined) return undefined;
   const loop = new Fn(kernel.inputs.length + 2);
-  new LoopEmitter(loop, plan, kernel.inputs.length).kernel(kernel.body);
+  const em = new LoopEmitter(loop, plan, kernel.inputs.length);
+  if (reuse) {
+    const terms = plan.store.terms.map(([v, c]) => [v === outVar ? rowVar : v, c] as const);
+    em.rowStore = { reduce: row!.reduce, value: row!.value, at: { c: plan.store.c, terms } };
+  }
+  em.kernel(reuse ? row!.body : kernel.body);
   if (kernel.kind === "loop") return { bytes: wasmModule([loop]), scratch: 0 };
   return renderMatmul(kernel, loop, options);
 }

@@ -31,6 +31,12 @@ export interface LowerContext {
   materialize(node: Node): void;
   /** Whether a reduction may be recomputed inside this kernel (used once). */
   mayInline(node: Node): boolean;
+  /**
+   * Whether a reduction read at `idx` through a broadcast (a row maximum
+   * read by every element of its row) may be computed inside this kernel,
+   * once per loop iteration it varies along.
+   */
+  mayHoist(node: Node, idx: readonly IExpr[]): boolean;
   /** The matmul this kernel computes as `acc`, if any. */
   readonly matmul: Node | undefined;
   /** The kernel's loop variables and the flat output position. */
@@ -210,6 +216,7 @@ function lowerUncached(
     case "reduceProd":
     case "argmax":
       if (path !== "other" && ctx.mayInline(node)) return lowerReduce(ctx, memo, node, idx);
+      if (path === "other" && ctx.mayHoist(node, idx)) return lowerReduce(ctx, memo, node, idx);
       break;
   }
   ctx.materialize(node);

@@ -22,7 +22,7 @@ const oneToOne: ReadonlySet<OpName> = new Set<OpName>([
   "customVjp",
 ]);
 import { contiguousStrides, sizeOf } from "../core/shape.ts";
-import type { Kernel, LoopVar, StridedOperand, VExpr } from "./kernel.ts";
+import type { IExpr, Kernel, LoopVar, StridedOperand, VExpr } from "./kernel.ts";
 import { type LowerContext, lowerNode } from "./lower.ts";
 
 /**
@@ -104,6 +104,10 @@ export function schedule(roots: readonly Node[]): Kernel[] {
       inputSlot,
       materialize: need,
       mayInline: (n) => n === root || !shared(n),
+      // hoisting is the CPU codegens' (a GPU thread per element would recompute it)
+      mayHoist: (n, idx) =>
+        root.device === "cpu" && matmulNode === undefined && !shared(n) &&
+        hoistedOnce(idx, loops, sizeOf(n.shape)),
       matmul: matmulNode,
       loops,
       flat: { v: "p", extent: sizeOf(root.shape) },
@@ -138,6 +142,26 @@ export function schedule(roots: readonly Node[]): Kernel[] {
 
   for (const root of roots) need(root);
   return kernels;
+}
+
+/**
+ * Whether a value read at `idx` is computed at most `results` times when
+ * hoisted out of the loops it does not vary along (it varies along the
+ * outer loops only: each row's reduction then runs once per row).
+ */
+function hoistedOnce(idx: readonly IExpr[], loops: readonly LoopVar[], results: number): boolean {
+  let deepest = -1;
+  const affine = (e: IExpr): boolean => {
+    if (typeof e === "number") return true;
+    if ("v" in e) {
+      const d = loops.findIndex((l) => l.v === e.v);
+      deepest = Math.max(deepest, d);
+      return d >= 0;
+    }
+    return e.op !== "index" && affine(e.a) && affine(e.b);
+  };
+  if (!idx.every(affine)) return false;
+  return loops.slice(0, deepest + 1).reduce((n, l) => n * l.extent, 1) <= results;
 }
 
 /** The matmul reached from `root` through elementwise ops only, with the same shape. */

@@ -44,13 +44,19 @@ describe("fusion", () => {
     ]);
   });
 
-  it("runs softmax in at most 3 kernels", () => {
+  it("runs softmax over rows as one kernel: row reductions are computed once per row", () => {
     const m = lt.tensor([[1, 2, 3], [1000, 1000, 1000]]);
     const y = lt.softmax(m);
-    assert(lt.explain(y).kernels.length <= 3);
+    assertEquals(lt.explain(y).kernels.map((k) => k.ops.filter((o) => o.startsWith("reduce"))), [
+      ["reduceMax", "reduceSum"],
+    ]);
     const e = [Math.exp(-2), Math.exp(-1), 1];
     const sum = e[0] + e[1] + e[2];
     assertClose(y, [e.map((v) => v / sum), [1 / 3, 1 / 3, 1 / 3]]);
+    // over columns the row loop varies along the reduced axis: the maxima and sums get buffers
+    const cols = lt.softmax(m, 0);
+    assertEquals(lt.explain(cols).kernels.length, 3);
+    assertClose(cols, [[0, 0, 0], [1, 1, 1]]);
   });
 
   it("fuses matmul + bias + relu into one matmul kernel", () => {

@@ -5,6 +5,7 @@
 import { describe, it } from "@std/testing/bdd";
 import { assert, assertEquals } from "@std/assert";
 import * as lt from "../mod.ts";
+import * as nn from "../nn/mod.ts";
 import { mulberry32 as rng } from "./_random.ts";
 
 type Backend = "wasm" | "js";
@@ -254,6 +255,33 @@ describe("wasm tier", () => {
     // softmax rows (max, sum of exp, divide) stay within a few ulps of the reference
     const { wasm, js } = both(() => lt.softmax(rand([64, 1000], 22), 1));
     assertUlps(wasm, js, 4, "softmax");
+  });
+
+  it("computes row reductions once per row and reuses a value their pass stored", () => {
+    // softmax's exp(x - max) is stored by the sum's pass and read back by the division
+    const rows = (shape: number[], seed: number) => {
+      const data = randomData(shape[0] * shape[1], seed, 30);
+      specials.forEach((v, i) => (data[(i * 7) % data.length] = v));
+      return lt.tensor(data, { shape });
+    };
+    for (const shape of [[4, 1], [3, 3], [5, 6], [2, 8], [7, 13], [16, 1000]]) {
+      const fs: [string, (x: lt.Tensor) => lt.Tensor][] = [
+        ["softmax", (x) => lt.softmax(x, 1)],
+        ["logSoftmax", (x) => lt.logSoftmax(x, 1)],
+        ["exp·sum(exp·x)", (x) => x.exp().mul(x.exp().mul(x).sum({ axis: 1, keepdims: true }))],
+      ];
+      for (const [name, f] of fs) {
+        const { wasm, js, tiers } = both(() => f(rows(shape, shape[1])));
+        assertEquals(tiers, ["wasm"], `${name} ${shape}`);
+        assertUlps(wasm, js, 4, `${name} ${shape}`);
+      }
+    }
+    // a layer norm's input gradient: constants of the stored value come before the reduction's
+    const ln = nn.layerNorm(6);
+    const params = { weight: rand([6], 3), bias: rand([6], 4) };
+    const loss = (x: lt.Tensor) => ln.apply(params, x).mul(rand([4, 6], 2)).sum();
+    const g = both(() => lt.grad(loss)(rand([4, 6], 1)));
+    assertNear(g.wasm, g.js, 1e-5, 1e-5, "layer norm gradient");
   });
 
   it("multiplies A·B, A·Bᵀ, Aᵀ·B and Aᵀ·Bᵀ, batched, with epilogues, with and without FMA", () => {

@@ -21,6 +21,8 @@ export class LoopEmitter {
   vec: Var | undefined;
   /** Elements added to the vector loop's index (unrolled copies of a body). */
   laneOffset = 0;
+  /** A value a row reduction's pass stores in the output row, read back later (wasm/_row.ts). */
+  rowStore: { readonly reduce: VExpr; readonly value: VExpr; readonly at: Access } | undefined;
   readonly #consts: number;
   readonly #open = new Set<Var>();
   readonly #depth = new Map<Var, number>();
@@ -55,14 +57,7 @@ export class LoopEmitter {
       const full = inner.extent - (inner.extent % 4);
       // the last partial vector stores only its valid lanes (the output may be read in place)
       const store = (lanes: number) =>
-        this.scoped(() => {
-          const v = this.value(body);
-          const offset = this.#address(this.plan.store, 0);
-          if (lanes === 4) return void this.f.get(v).mem(simd.store, offset);
-          const addr = this.f.local(I32);
-          this.f.set(addr);
-          for (let l = 0; l < lanes; l++) this.f.get(addr).get(v).storeLane(l, offset + 4 * l);
-        });
+        this.scoped(() => this.store(this.plan.store, this.value(body), lanes));
       if (full > 0) this.f.loop(i, () => this.f.i32(0), () => this.f.i32(full), 4, () => store(4));
       if (full < inner.extent) {
         this.f.i32(full).set(i);
@@ -71,6 +66,15 @@ export class LoopEmitter {
       this.close1(inner);
       this.vec = undefined;
     });
+  }
+
+  /** Stores the first `lanes` lanes of local `v` at an output access (its loops open). */
+  store(a: Access, v: number, lanes: number): void {
+    const offset = this.#address(a, 0);
+    if (lanes === 4) return void this.f.get(v).mem(simd.store, offset);
+    const addr = this.f.local(I32);
+    this.f.set(addr);
+    for (let l = 0; l < lanes; l++) this.f.get(addr).get(v).storeLane(l, offset + 4 * l);
   }
 
   /** Scalar loops over `vars` (invariants of `body` hoisted before each), then `inner`. */

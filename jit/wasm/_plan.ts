@@ -40,10 +40,12 @@ export function coefOf(a: Access, v: Var): number {
   return 0;
 }
 
-type Lin = Map<string, number>;
+/** A linear form: coefficient per loop variable, the constant under "". */
+export type Lin = Map<string, number>;
 const CONST = "";
 
-function linear(e: IExpr, flat: Lin): Lin | undefined {
+/** `e` as a linear form of the loop variables (`p` stands for `flat`), or undefined when not affine. */
+export function linear(e: IExpr, flat: Lin): Lin | undefined {
   if (typeof e === "number") return new Map([[CONST, e]]);
   if ("v" in e) return e.v === "p" ? flat : new Map([[e.v, 1]]);
   if (e.op === "+" || e.op === "-") {
@@ -126,9 +128,10 @@ function access(lin: Lin, vars: readonly Var[]): Access {
 /**
  * Analyses a loop kernel (or a matmul's epilogue).
  * @param kernel the kernel
+ * @param body the body to emit: the kernel's, or a rewrite of it with the same constant nodes
  * @returns the plan, or undefined when an index is not affine
  */
-export function planLoops(kernel: Kernel): Plan | undefined {
+export function planLoops(kernel: Kernel, body: VExpr = kernel.body): Plan | undefined {
   const strides: number[] = [];
   let s = 1;
   for (let d = kernel.loops.length - 1; d >= 0; d--) {
@@ -138,11 +141,12 @@ export function planLoops(kernel: Kernel): Plan | undefined {
   const flat: Lin = new Map(kernel.loops.map((l, d) => [l.v, strides[d]]));
   const lins = new Map<VExpr, Lin>();
   const reduceNodes: Extract<VExpr, { k: "reduce" }>[] = [];
+  // constants are numbered in the kernel body's order (see `constantValues`)
   const consts = new Map<VExpr, number>();
+  walk(kernel.body, new Set(), (e) => void (e.k === "const" && consts.set(e, consts.size)));
   let ok = true;
-  walk(kernel.body, new Set(), (e) => {
-    if (e.k === "const") consts.set(e, consts.size);
-    else if (e.k === "load") {
+  walk(body, new Set(), (e) => {
+    if (e.k === "load") {
       const lin = linear(e.index, flat);
       if (lin === undefined) ok = false;
       else lins.set(e, lin);

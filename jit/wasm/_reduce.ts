@@ -91,16 +91,21 @@ class Reducer {
    * The body in a fresh scope (lanes shifted by `offset` elements, if
    * given); for an exact product, its two factors.
    */
-  body(offset?: number): number | [number, number] {
+  body(offset?: number, lanes = 4): number | [number, number] {
     const em = this.em;
     const saved = em.laneOffset;
     em.laneOffset = offset ?? saved;
     const b = this.e.body;
-    const v = em.scoped((): number | [number, number] =>
-      b.k === "alu" && exactProducts.has(b)
+    const row = em.rowStore?.reduce === this.e ? em.rowStore : undefined;
+    if (row !== undefined && offset === undefined) {
+      throw new Error("wasm codegen: a row store without lanes (internal error)");
+    }
+    const v = em.scoped((): number | [number, number] => {
+      if (row !== undefined) em.store(row.at, em.value(row.value), lanes);
+      return b.k === "alu" && exactProducts.has(b)
         ? [em.value(b.args[0]), em.value(b.args[1])]
-        : em.value(b)
-    );
+        : em.value(b);
+    });
     em.laneOffset = saved;
     return v;
   }
@@ -119,7 +124,7 @@ class Reducer {
     for (; main + 4 * k + 4 <= v.extent; k++) this.combine(tot, this.body(4 * k));
     const rest = v.extent - main - 4 * k;
     if (rest > 0) {
-      const x = this.body(4 * k);
+      const x = this.body(4 * k, rest);
       const masked = (v: number) => {
         m.select(v, () => f.f32x4(this.kind === "sum" ? 0 : -Infinity), () => f.mask(rest));
         return m.keep();
