@@ -202,7 +202,8 @@ export function logSumExp(x: Tensor, options: ReduceOptions = {}): Tensor {
 }
 
 /**
- * Softmax along `axis` (default -1), computed stably; three kernels at most.
+ * Softmax along `axis` (default -1), computed stably; one kernel over the last axis on the
+ * CPU, three kernels at most.
  * @example Rows sum to one
  * ```ts
  * import { softmax, tensor } from "@lathe/lathe";

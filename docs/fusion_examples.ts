@@ -18,7 +18,7 @@ show("views", lt.explain(x.T.slice([null, null, -1]).exp()).toString());
 // 3. A reduction takes its producers (prologue) and its consumer (epilogue)
 show("mean of squares", lt.explain(x.sub(1).square().mean({ axis: 1 }).sqrt()).toString());
 
-// 4. softmax: a reduction read through a broadcast becomes a buffer
+// 4. softmax over rows: each row reduction runs once per row, in one kernel
 const logits = lt.tensor([[1, 2, 3], [1000, 1000, 1001]]);
 const probs = lt.softmax(logits);
 show(
