@@ -5,10 +5,11 @@
  * reduction (wasm/_loops.ts, wasm/_reduce.ts), with vector polynomials for
  * exp, log, tanh, expm1 and log1p (wasm/_math.ts); matmuls use a packed,
  * register-blocked kernel (wasm/_matmul.ts), or a loop over k when they are
- * too small for packing to pay (wasm/_matmul_loop.ts). Kernels without a Wasm form
- * (gathers, pads, non-affine indices, int32/bool/float64 data, ops without
- * a vector form, argmax/prod) return `undefined` and run on the JavaScript
- * reference. Pure bytes: compiling and running them is the CPU backend's job.
+ * too small for packing to pay (wasm/_matmul_loop.ts). int32 data runs as
+ * i32x4 lanes (loads, comparisons, add/mul/neg/abs/max/min, casts to float32
+ * and bool). Kernels without a Wasm form (gathers, pads, non-affine indices,
+ * bool/float64 data, non-float32 outputs, ops without a vector form,
+ * argmax/prod) return `undefined` and run on the JavaScript reference. Pure bytes: compiling and running them is the CPU backend's job.
  *
  * Kernel functions take byte addresses in one memory (imported as `e.m`):
  * `f0(out, in0, …, inN-1, constants[, scratch])`.
@@ -63,29 +64,52 @@ const floatOps: ReadonlySet<AluOp> = new Set<AluOp>([
 const boolOps: ReadonlySet<AluOp> = new Set<AluOp>([
   "cmplt", "cmpeq", "isnan", "maximum", "minimum", "where",
 ]); // deno-fmt-ignore
+/** int32 lanes wrap like the reference's `| 0` and `Math.imul`. */
+const intOps: ReadonlySet<AluOp> = new Set<AluOp>([
+  "neg", "abs", "add", "mul", "maximum", "minimum", "where",
+]); // deno-fmt-ignore
+const opsOf: Partial<Record<string, ReadonlySet<AluOp>>> = {
+  float32: floatOps,
+  bool: boolOps,
+  int32: intOps,
+};
 
-/** The dtype each argument of an op must have for its vector form. */
+/** The dtypes each argument of an op may have for its vector form. */
 function argDType(e: Extract<VExpr, { k: "alu" }>, i: number): readonly string[] {
   if (e.op === "where") return i === 0 ? ["bool", "float32"] : [e.dtype];
+  if (e.op === "cmplt" || e.op === "cmpeq") return ["float32", "int32"];
   const logical = e.dtype === "bool" && (e.op === "maximum" || e.op === "minimum");
-  return [logical ? "bool" : "float32"];
+  return [logical ? "bool" : e.dtype === "int32" ? "int32" : "float32"];
 }
 
-/** Whether every value is float32 (or a bool, held as a lane mask) and every op has a vector form. */
+/** Casts with a vector form: `to<-from` (float32 to int32 wraps in the reference, so it has none). */
+const casts = new Set([
+  "bool<-float32",
+  "bool<-int32",
+  "float32<-bool",
+  "float32<-int32",
+  "int32<-bool",
+]);
+
+/**
+ * Whether every value is float32 or int32 (or a bool, held as a lane mask)
+ * and every op has a vector form.
+ */
 function vectorisable(e: VExpr, seen = new Set<VExpr>()): boolean {
   if (seen.has(e)) return true;
   seen.add(e);
   switch (e.k) {
     case "load":
+      return e.dtype === "float32" || e.dtype === "int32";
     case "acc":
       return e.dtype === "float32";
     case "const":
-      return e.dtype === "float32" || e.dtype === "bool";
+      return e.dtype !== "float64";
     case "cast":
-      return [e.dtype, e.x.dtype].every((d) => d === "float32" || d === "bool") &&
-        vectorisable(e.x, seen);
+      return (e.dtype === e.x.dtype || casts.has(`${e.dtype}<-${e.x.dtype}`)) &&
+        e.dtype !== "float64" && vectorisable(e.x, seen);
     case "alu": {
-      const ops = e.dtype === "float32" ? floatOps : e.dtype === "bool" ? boolOps : undefined;
+      const ops = opsOf[e.dtype];
       return ops !== undefined && ops.has(e.op) &&
         e.args.every((a, i) => argDType(e, i).includes(a.dtype) && vectorisable(a, seen));
     }
@@ -106,7 +130,7 @@ function vectorisable(e: VExpr, seen = new Set<VExpr>()): boolean {
 export function renderWasm(kernel: Kernel, options: WasmOptions): WasmKernel | undefined {
   if (kernel.kind === "matmul" && smallMatmul(kernel)) kernel = matmulAsLoop(kernel);
   if (kernel.dtype !== "float32" || !vectorisable(kernel.body)) return undefined;
-  if (kernel.inputs.some((n) => n.dtype !== "float32")) return undefined;
+  if (kernel.inputs.some((n) => n.dtype !== "float32" && n.dtype !== "int32")) return undefined;
   const row = rowReuse(kernel);
   const rowPlan = row && planLoops(kernel, row.body);
   const rowVar = row && rowPlan?.reduces.get(row.reduce)?.[0];

@@ -284,6 +284,31 @@ describe("wasm tier", () => {
     assertNear(g.wasm, g.js, 1e-5, 1e-5, "layer norm gradient");
   });
 
+  it("runs int32 data in i32x4 lanes: wrapping arithmetic, comparisons, casts", () => {
+    const edge = [0, 1, -1, 7, -7, 2 ** 31 - 1, -(2 ** 31), 16777217, -16777217, 123456789, 65536, 3];
+    const ints = (seed: number) => {
+      const r = rng(seed);
+      const data = Int32Array.from({ length: 37 }, () => Math.floor((r() - 0.5) * 2 ** 32));
+      data.set(edge, seed % 5);
+      return lt.tensor(data, { dtype: "int32" });
+    };
+    const small = () => lt.tensor(Int32Array.from({ length: 37 }, (_, i) => (i % 9) - 4), { dtype: "int32" });
+    const fs: [string, () => lt.Tensor][] = [
+      ["a + b", () => ints(1).add(ints(2)).float()],
+      ["a · b", () => ints(1).mul(ints(3)).float()],
+      ["-a, |a|", () => ints(4).neg().float().add(ints(4).abs().float())],
+      ["max, min", () => lt.maximum(ints(1), ints(2)).float().sub(lt.minimum(ints(1), small()).float())],
+      ["a < b, a == b", () => lt.where(ints(1).lt(ints(2)), 1.5, ints(2).eq(small()).float())],
+      ["cast via bool", () => ints(5).eq(small()).int().mul(7).float()],
+      ["one-hot loss", () => lt.oneHot(small().add(4), 9).float().mul(rand([37, 9], 6)).sum({ axis: 1 })],
+    ];
+    for (const [name, f] of fs) {
+      const { wasm, js, tiers } = both(f);
+      assertEquals(tiers.at(-1), "wasm", name);
+      assertUlps(wasm, js, 0, name);
+    }
+  });
+
   it("multiplies A·B, A·Bᵀ, Aᵀ·B and Aᵀ·Bᵀ, batched, with epilogues, with and without FMA", () => {
     const sizes = [[1, 784, 20], [5, 7, 9], [6, 1, 13], [37, 300, 61], [128, 130, 70], [70, 513, 9]];
     const layouts: [string, (m: number, k: number, n: number, s: number) => lt.Tensor][] = [

@@ -219,9 +219,13 @@ export class LoopEmitter {
       }
       case "cast": {
         const x = this.value(e.x);
-        if (e.dtype === e.x.dtype) f.get(x);
-        else if (e.dtype === "bool") f.get(x).f32x4(0).v(simd.f32x4Ne);
-        else f.get(x).f32x4(1).v(simd.and); // a mask as 0 or 1
+        const from = e.x.dtype;
+        if (e.dtype === from) f.get(x);
+        else if (e.dtype === "bool") {
+          f.get(x).f32x4(0).v(from === "int32" ? simd.i32x4Ne : simd.f32x4Ne);
+        } else if (from === "int32") f.get(x).v(simd.f32x4ConvertI32x4S);
+        else if (e.dtype === "int32") f.get(x).i32x4(1).v(simd.and); // a mask as 0 or 1
+        else f.get(x).f32x4(1).v(simd.and);
         break;
       }
       case "alu":
@@ -239,6 +243,7 @@ export class LoopEmitter {
     const f = this.f;
     const bin = (code: number) => void f.get(a).get(b).v(code);
     const un = (code: number) => void f.get(a).v(code);
+    if (e.args[0].dtype === "int32" && e.op !== "where") return this.#int(e, a, b);
     switch (e.op) {
       case "neg":
         return un(simd.f32x4Neg);
@@ -287,6 +292,24 @@ export class LoopEmitter {
       default:
         throw new Error(`wasm codegen: ${e.op} has no vector form (internal error)`);
     }
+  }
+
+  /** An op on int32 lanes (wrapping, like the reference). */
+  #int(e: Extract<VExpr, { k: "alu" }>, a: number, b: number): void {
+    const code = {
+      neg: simd.i32x4Neg,
+      abs: simd.i32x4Abs,
+      add: simd.i32x4Add,
+      mul: simd.i32x4Mul,
+      maximum: simd.i32x4MaxS,
+      minimum: simd.i32x4MinS,
+      cmplt: simd.i32x4LtS,
+      cmpeq: simd.i32x4Eq,
+    }[e.op as string];
+    if (code === undefined) throw new Error(`wasm codegen: int32 ${e.op} (internal error)`);
+    this.f.get(a);
+    if (e.args.length > 1) this.f.get(b);
+    this.f.v(code);
   }
 }
 

@@ -169,12 +169,13 @@ export function planLoops(kernel: Kernel, body: VExpr = kernel.body): Plan | und
 /**
  * The values of a kernel's constants, in the order its Wasm code reads them.
  * @param body the kernel body
- * @returns one float32 value per constant node
+ * @returns one float32 value per constant node (an int32 constant's bits, for int32 lanes)
  */
 export function constantValues(body: VExpr): Float32Array {
-  const values: number[] = [];
-  walk(body, new Set(), (e) => {
-    if (e.k === "const") values.push(e.value);
-  });
-  return Float32Array.from(values);
+  const consts: Extract<VExpr, { k: "const" }>[] = [];
+  walk(body, new Set(), (e) => void (e.k === "const" && consts.push(e)));
+  const values = new Float32Array(consts.length);
+  const ints = new Int32Array(values.buffer);
+  consts.forEach((e, i) => e.dtype === "int32" ? (ints[i] = e.value) : (values[i] = e.value));
+  return values;
 }
