@@ -142,7 +142,7 @@ interface Step {
 function prepare(kernel: Kernel): Step {
   const { source, constants } = renderJs(kernel);
   const tier = cpuBackend() === "js" ? "js" : fma && wasmFeatures.relaxed ? "fma" : "wasm";
-  const key = `${tier}|${kernel.inputs.map((n) => n.dtype).join()}|${source}`;
+  const key = `${tier}|${kernel.dtype}|${kernel.inputs.map((n) => n.dtype).join()}|${source}`;
   let compiled = cache.get(key);
   if (compiled === undefined) {
     const params = ["rt", "c", "out", ...kernel.inputs.map((_, i) => `in${i}`)];
@@ -150,7 +150,12 @@ function prepare(kernel: Kernel): Step {
     const fn = w === undefined ? undefined : instantiate(w.bytes);
     compiled = {
       js: new Function(...params, source) as JsKernel,
-      wasm: fn === undefined ? undefined : { fn, scratch: w!.scratch, size: sizeOf(kernel.shape) },
+      wasm: fn === undefined ? undefined : {
+        fn,
+        scratch: w!.scratch,
+        size: sizeOf(kernel.shape),
+        int32: kernel.dtype === "int32",
+      },
     };
     if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
     cache.set(key, compiled);
@@ -208,7 +213,8 @@ function arraysOf(k: Kernel, inputs: readonly Value[]): DataArray[] {
   return inputs.map((v, i) => {
     if (v.array !== undefined) return v.array;
     const at = v.ptr! >> 2;
-    return heap().f32.subarray(at, at + sizeOf(k.inputs[i].shape));
+    const view = k.inputs[i].dtype === "int32" ? heap().i32 : heap().f32;
+    return view.subarray(at, at + sizeOf(k.inputs[i].shape));
   });
 }
 

@@ -7,9 +7,12 @@
  * register-blocked kernel (wasm/_matmul.ts), or a loop over k when they are
  * too small for packing to pay (wasm/_matmul_loop.ts). int32 data runs as
  * i32x4 lanes (loads, comparisons, add/mul/neg/abs/max/min, casts to float32
- * and bool). Kernels without a Wasm form (gathers, pads, non-affine indices,
- * bool/float64 data, non-float32 outputs, ops without a vector form,
- * argmax/prod) return `undefined` and run on the JavaScript reference. Pure bytes: compiling and running them is the CPU backend's job.
+ * and bool; loop kernels may output it). A row reduction and its consumer
+ * share a value the reduction's pass stored (wasm/_row.ts). Kernels without
+ * a Wasm form (gathers, pads, non-affine indices, bool/float64 data, ops
+ * without a vector form, argmax/prod) return `undefined` and run on the
+ * JavaScript reference. Pure bytes: compiling and running them is the CPU
+ * backend's job.
  *
  * Kernel functions take byte addresses in one memory (imported as `e.m`):
  * `f0(out, in0, …, inN-1, constants[, scratch])`.
@@ -128,8 +131,10 @@ function vectorisable(e: VExpr, seen = new Set<VExpr>()): boolean {
  * @returns the module bytes, or undefined
  */
 export function renderWasm(kernel: Kernel, options: WasmOptions): WasmKernel | undefined {
+  // int32 outputs: loop kernels only (a product of int32 matrices wraps in the reference)
+  const int = kernel.dtype === "int32" && kernel.kind === "loop";
   if (kernel.kind === "matmul" && smallMatmul(kernel)) kernel = matmulAsLoop(kernel);
-  if (kernel.dtype !== "float32" || !vectorisable(kernel.body)) return undefined;
+  if ((kernel.dtype !== "float32" && !int) || !vectorisable(kernel.body)) return undefined;
   if (kernel.inputs.some((n) => n.dtype !== "float32" && n.dtype !== "int32")) return undefined;
   const row = rowReuse(kernel);
   const rowPlan = row && planLoops(kernel, row.body);

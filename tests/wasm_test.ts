@@ -145,7 +145,8 @@ describe("wasm tier", () => {
       ["pad", x.pad([[1, 1], [0, 2]])],
       ["pow", x.pow(3)],
       ["sin", x.sin()],
-      ["int32", idx.add(1)],
+      ["int32 mod", idx.mod(3)],
+      ["bool output", x.lt(0)],
       ["float64", x.astype("float64").exp()],
       ["argmax", x.argmax({ axis: 1 })],
     ];
@@ -306,6 +307,28 @@ describe("wasm tier", () => {
       const { wasm, js, tiers } = both(f);
       assertEquals(tiers.at(-1), "wasm", name);
       assertUlps(wasm, js, 0, name);
+    }
+    // int32 outputs, also from a jit program that gathers with them
+    const intOut: [string, () => lt.Tensor][] = [
+      ["a + b", () => ints(1).add(ints(2))],
+      ["-a · b", () => ints(3).neg().mul(ints(4))],
+      ["max(a, b) of a mask", () => lt.maximum(ints(1).lt(ints(2)).int(), small())],
+    ];
+    for (const [name, f] of intOut) {
+      const { wasm, js, tiers } = both(f);
+      assertEquals(tiers, ["wasm"], name);
+      assertEquals(Array.from(wasm), Array.from(js), name);
+    }
+    const pick = (x: lt.Tensor, i: lt.Tensor) => {
+      const j = i.abs().add(1).neg().add(9);
+      return [lt.gather(x, 0, j), j];
+    };
+    const args = () => [rand([40], 7), small().mul(2)] as const;
+    const values = (ts: lt.Tensor[]) => ts.map((t) => Array.from(t.dataSync()));
+    const program = lt.jit(pick);
+    assertEquals(lt.explain(pick, ...args()).kernels.map((k) => k.backend).sort(), ["js", "wasm"]);
+    for (let run = 0; run < 2; run++) {
+      assertEquals(values(program(...args())), on("js", () => values(pick(...args()))));
     }
   });
 

@@ -56,6 +56,11 @@ export class Heap {
     return this.#view;
   }
 
+  /** An int32 view of the whole memory (renewed after growth). */
+  get i32(): Int32Array {
+    return this.#ints;
+  }
+
   /** Copies a float32 or int32 array to `ptr`. */
   write(array: DataArray, ptr: number): void {
     if (array instanceof Float32Array) this.#view.set(array, ptr >> 2);

@@ -78,6 +78,8 @@ export interface WasmLaunch {
   readonly scratch: number;
   readonly constants: Float32Array;
   readonly size: number;
+  /** The output holds int32 lanes (else float32). */
+  readonly int32?: boolean;
 }
 
 /**
@@ -141,7 +143,7 @@ export function launch(
     blocks.push(out);
     return { ptr: out };
   }
-  const array = h.f32.slice(out >> 2, (out >> 2) + k.size);
+  const array = (k.int32 ? h.i32 : h.f32).slice(out >> 2, (out >> 2) + k.size);
   if (output === "cached") h.adopt(array, out);
   return { array };
 }
