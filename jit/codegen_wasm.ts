@@ -2,7 +2,7 @@
  * Wasm code generation: renders a kernel description as a WebAssembly SIMD
  * module, binary emitted directly (wasm/_emit.ts). Loop kernels run four
  * float32 lanes along the innermost contiguous output axis or along a
- * reduction (wasm/_loops.ts, wasm/_reduce.ts), with vector polynomials for
+ * reduction (wasm/_loops.ts, wasm/_reduce.ts, wasm/_argmax.ts), with vector polynomials for
  * exp, log, tanh, expm1 and log1p (wasm/_math.ts); matmuls use a packed,
  * register-blocked kernel (wasm/_matmul.ts), or a loop over k when they are
  * too small for packing to pay (wasm/_matmul_loop.ts). int32 data runs as
@@ -10,7 +10,7 @@
  * and bool; loop kernels may output it). A row reduction and its consumer
  * share a value the reduction's pass stored (wasm/_row.ts). Kernels without
  * a Wasm form (gathers, pads, non-affine indices, bool/float64 data, ops
- * without a vector form, argmax/prod) return `undefined` and run on the
+ * without a vector form, prod) return `undefined` and run on the
  * JavaScript reference. Pure bytes: compiling and running them is the CPU
  * backend's job.
  *
@@ -117,8 +117,8 @@ function vectorisable(e: VExpr, seen = new Set<VExpr>()): boolean {
         e.args.every((a, i) => argDType(e, i).includes(a.dtype) && vectorisable(a, seen));
     }
     case "reduce":
-      return (e.op === "sum" || e.op === "max") && e.dtype === "float32" &&
-        vectorisable(e.body, seen);
+      return (e.op === "argmax" ? e.dtype === "int32" : e.op !== "prod" && e.dtype === "float32") &&
+        e.body.dtype === "float32" && vectorisable(e.body, seen);
     case "pad":
       return false;
   }

@@ -148,7 +148,7 @@ describe("wasm tier", () => {
       ["int32 mod", idx.mod(3)],
       ["bool output", x.lt(0)],
       ["float64", x.astype("float64").exp()],
-      ["argmax", x.argmax({ axis: 1 })],
+      ["prod", x.prod({ axis: 1 })],
     ];
     for (const [name, t] of cases) {
       assertEquals(lt.explain(t).kernels.map((k) => k.backend).at(-1), "js", name);
@@ -329,6 +329,32 @@ describe("wasm tier", () => {
     assertEquals(lt.explain(pick, ...args()).kernels.map((k) => k.backend).sort(), ["js", "wasm"]);
     for (let run = 0; run < 2; run++) {
       assertEquals(values(program(...args())), on("js", () => values(pick(...args()))));
+    }
+  });
+
+  it("finds argmax like the reference: first of ties, first NaN, along and across the lanes", () => {
+    const r = rng(5);
+    for (const [rows, cols] of [[1, 1], [3, 1], [1, 5], [4, 3], [5, 8], [7, 13], [16, 1000]]) {
+      // few distinct values (ties), NaN, ±Infinity, a row of -Infinity and a row of NaN
+      const data = Float32Array.from({ length: rows * cols }, () => {
+        const q = r();
+        return q < 0.05 ? NaN : q < 0.1 ? -Infinity : q < 0.12 ? Infinity : Math.floor(q * 5);
+      });
+      if (rows > 2) data.fill(-Infinity, 0, cols);
+      if (rows > 3) data.fill(NaN, cols, 2 * cols);
+      const x = () => lt.tensor(data, { shape: [rows, cols] });
+      const labels = () => lt.tensor(Int32Array.from({ length: rows }, (_, i) => i % cols), { dtype: "int32" });
+      const fs: [string, () => lt.Tensor][] = [
+        ["rows", () => x().argmax({ axis: 1 })],
+        ["columns", () => x().argmax({ axis: 0 })],
+        ["1-d", () => lt.tensor(data).argmax()],
+        ["accuracy", () => x().argmax({ axis: 1 }).eq(labels()).float().mean()],
+      ];
+      for (const [name, f] of fs) {
+        const { wasm, js, tiers } = both(f);
+        assertEquals(tiers, ["wasm"], `${name} ${rows}x${cols}`);
+        assertEquals(Array.from(wasm), Array.from(js), `${name} ${rows}x${cols}`);
+      }
     }
   });
 

@@ -10,6 +10,7 @@ import { type Fn, I32, op, simd } from "./_emit.ts";
 import { VMath } from "./_math.ts";
 import { type Access, coefOf, type Plan, type Var } from "./_plan.ts";
 import { emitReduce } from "./_reduce.ts";
+import { emitArgmax } from "./_argmax.ts";
 
 /**
  * Emits one loop function `(out, in0, …, constants)`; in a matmul epilogue
@@ -232,7 +233,7 @@ export class LoopEmitter {
         this.#alu(e, e.args.map((a) => this.value(a)));
         break;
       case "reduce":
-        return this.remember(e, emitReduce(this, e));
+        return this.remember(e, e.op === "argmax" ? emitArgmax(this, e) : emitReduce(this, e));
       case "pad":
         throw new Error("wasm codegen: pad has no vector form (internal error)");
     }

@@ -29,7 +29,7 @@ function heavy(e: VExpr): boolean {
 }
 
 /** Whether `x` occurs in the tree `e`. */
-function within(x: VExpr, e: VExpr, seen = new Set<VExpr>()): boolean {
+export function within(x: VExpr, e: VExpr, seen = new Set<VExpr>()): boolean {
   if (e === x) return true;
   if (seen.has(e)) return false;
   seen.add(e);
