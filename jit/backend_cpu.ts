@@ -107,6 +107,11 @@ export function cpuBackend(): CpuBackend {
   return chosen === "wasm" && wasmFeatures.simd ? "wasm" : "js";
 }
 
+/** The tier choices in effect, as a key (compiled programs depend on them). */
+export function cpuConfig(): string {
+  return `${cpuBackend()}|${fma}|${blas}`;
+}
+
 const MAX_CACHED = 4096;
 const cache = new Map<string, Compiled>();
 const counters = { compiled: 0, launched: 0, wasm: 0, js: 0, blas: 0 };
