@@ -40,30 +40,43 @@ function argKey(a: unknown): string {
   return `{${fields.join()}}`;
 }
 
+/** Shapes as text, cached per shape array (nodes made by one op often share it). */
+const shapeKeys = new WeakMap<readonly number[], string>();
+function shapeKey(shape: readonly number[]): string {
+  let key = shapeKeys.get(shape);
+  if (key === undefined) {
+    key = shape.join();
+    shapeKeys.set(shape, key);
+  }
+  return key;
+}
+
 /** The pending graph below `roots` in order, its realized leaves, and its structure key. */
 function describe(roots: readonly Node[]): { nodes: Node[]; leaves: Node[]; key: string } {
   const nodes = pendingNodes(roots);
+  // a node's position, as a number on the node list (kept off the nodes themselves)
   const index = new Map<Node, number>();
-  nodes.forEach((n, i) => index.set(n, i));
+  for (let i = 0; i < nodes.length; i++) index.set(nodes[i], i);
   const leaves: Node[] = [];
-  const leafIndex = new Map<Node, number>();
-  const parts: string[] = [cpuConfig()];
+  let key = cpuConfig();
   for (const n of nodes) {
-    const src = n.src.map((s) => {
-      const i = index.get(s);
-      if (i !== undefined) return i;
-      let j = leafIndex.get(s);
-      if (j === undefined) {
-        j = leaves.push(s) - 1;
-        leafIndex.set(s, j);
-        parts.push(`L${s.dtype}[${s.shape}]${s.neutral ? "n" : ""}`);
+    key += `;${n.op}:${n.dtype}[${shapeKey(n.shape)}](`;
+    for (const s of n.src) {
+      let i = index.get(s);
+      if (i === undefined) {
+        // a realized leaf: numbered after the nodes, described once
+        i = nodes.length + leaves.push(s) - 1;
+        index.set(s, i);
+        key += `L${s.dtype}[${shapeKey(s.shape)}]${s.neutral ? "n" : ""}`;
       }
-      return `L${j}`;
-    });
-    parts.push(`${n.op}:${n.dtype}[${n.shape}](${src})${argKey(n.arg)}`);
+      key += `${i},`;
+    }
+    key += ")";
+    if (n.arg !== undefined) key += argKey(n.arg);
   }
-  parts.push(`->${roots.map((r) => index.get(r))}`);
-  return { nodes, leaves, key: parts.join(";") };
+  key += "->";
+  for (const r of roots) key += `${index.get(r)},`;
+  return { nodes, leaves, key };
 }
 
 /** Schedules a copy of the graph over placeholder leaves and compiles it (null: not representable). */
