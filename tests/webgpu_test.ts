@@ -531,6 +531,21 @@ describe("openDevice() reads the adapter's limits", () => {
 });
 
 suite("Devices", () => {
+  it("gives a real compatibility-mode device the invocations and buffers the kernels use", async () => {
+    const opened = await openDevice({ adapter: { featureLevel: "compatibility" } });
+    assert(typeof opened !== "string", `${opened}`);
+    const { limits } = opened;
+    assert(
+      limits.maxComputeInvocationsPerWorkgroup >= 256,
+      `${limits.maxComputeInvocationsPerWorkgroup}`,
+    );
+    assert(
+      limits.maxStorageBuffersPerShaderStage >= 4,
+      `${limits.maxStorageBuffersPerShaderStage}`,
+    );
+    opened.destroy();
+  });
+
   it("lists cpu and webgpu, and opens webgpu", async () => {
     assertEquals(await lt.devices(), ["cpu", "webgpu"]);
     assertEquals(await lt.device("webgpu"), "webgpu");
