@@ -20,7 +20,14 @@ export { type NestedValues, Tensor } from "./core/tensor.ts";
 export type { TensorLike } from "./core/_convert.ts";
 export type { DataArray, DType } from "./core/dtype.ts";
 export * from "./core/creation.ts";
-export { type Device, device, type DeviceOptions, devices, toCpu } from "./core/device.ts";
+export {
+  type AdapterOptions,
+  type Device,
+  device,
+  type DeviceOptions,
+  devices,
+  toCpu,
+} from "./core/device.ts";
 export * from "./core/elementwise.ts";
 export * from "./core/activation.ts";
 export * from "./core/reduce.ts";

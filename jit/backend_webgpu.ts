@@ -14,17 +14,14 @@ import type { DeviceData, Node } from "../core/ir.ts";
 import { sizeOf } from "../core/shape.ts";
 import type { Kernel } from "./kernel.ts";
 import { renderWgsl, type WgslRef } from "./codegen_wgsl.ts";
+import { openDevice, type WebGpuOptions } from "./_webgpu_open.ts";
+
+export type { WebGpuOptions };
 
 /** A node's data in GPU memory (4 bytes per element: f32, or i32 for int32 and bool). */
 interface GpuData extends DeviceData {
   readonly device: "webgpu";
   readonly buffer: GPUBuffer;
-}
-
-/** How to reach WebGPU: `navigator.gpu` by default, or a `GPU` object (Node/Bun: the npm `webgpu` package). */
-export interface WebGpuOptions {
-  /** The entry point to use instead of `navigator.gpu`. */
-  readonly gpu?: GPU;
 }
 
 const STORAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
@@ -60,18 +57,9 @@ export function initWebGpu(options: WebGpuOptions = {}): Promise<string | undefi
 let opening: Promise<string | undefined> | undefined;
 
 async function open(options: WebGpuOptions): Promise<string | undefined> {
-  const gpu = options.gpu ?? (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
-  if (gpu === undefined) return "this runtime has no navigator.gpu";
-  const adapter = await gpu.requestAdapter();
-  if (adapter === null) return "no WebGPU adapter was found";
-  const { limits } = adapter;
-  device = await adapter.requestDevice({
-    requiredLimits: {
-      maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
-      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-      maxBufferSize: limits.maxBufferSize,
-    },
-  });
+  const opened = await openDevice(options);
+  if (typeof opened === "string") return opened;
+  device = opened;
   lost = undefined;
   device.lost.then((info) => (lost = info.message || info.reason));
   pool.clear();

@@ -9,6 +9,7 @@ import * as lt from "../mod.ts";
 import * as nn from "../nn/mod.ts";
 import * as optim from "../nn/optim.ts";
 import { webgpuStats } from "../jit/backend_webgpu.ts";
+import { openDevice } from "../jit/_webgpu_open.ts";
 import { caseLabel, decode, refCases } from "./_reference.ts";
 import { type FixtureCase, inputTensor, loadFixture, num } from "./_ref.ts";
 import elementwise from "./fixtures/elementwise.json" with { type: "json" };
@@ -468,7 +469,83 @@ describe("device() without an adapter", () => {
   });
 });
 
+describe("openDevice() reads the adapter's limits", () => {
+  /** A `GPU` whose adapter has the compatibility-mode defaults, with `changes` applied. */
+  function fakeGpu(changes: Record<string, number>, adapter = true): GPU {
+    const limits: Record<string, number> = {
+      maxStorageBuffersPerShaderStage: 4,
+      maxStorageBufferBindingSize: 128 << 20,
+      maxBufferSize: 256 << 20,
+      maxComputeInvocationsPerWorkgroup: 128,
+      maxComputeWorkgroupSizeX: 128,
+      maxComputeWorkgroupSizeY: 128,
+      maxComputeWorkgroupStorageSize: 16384,
+      ...changes,
+    };
+    const requested: unknown[] = [];
+    const fake = {
+      requested,
+      requestAdapter: (options: unknown) => {
+        requested.push(options);
+        if (!adapter) return Promise.resolve(null);
+        return Promise.resolve({
+          limits,
+          requestDevice: (descriptor: unknown) => Promise.resolve({ descriptor }),
+        });
+      },
+    };
+    return fake as unknown as GPU;
+  }
+
+  it("requests the limits the kernels need at the adapter's values", async () => {
+    const gpu = fakeGpu({
+      maxComputeInvocationsPerWorkgroup: 1024,
+      maxComputeWorkgroupSizeX: 1024,
+    });
+    const adapter = { featureLevel: "compatibility" } as const;
+    const opened = await openDevice({ gpu, adapter }) as unknown as { descriptor: unknown };
+    assertEquals((gpu as unknown as { requested: unknown[] }).requested, [adapter]);
+    assertEquals(opened.descriptor, {
+      requiredLimits: {
+        maxStorageBuffersPerShaderStage: 4,
+        maxStorageBufferBindingSize: 128 << 20,
+        maxBufferSize: 256 << 20,
+        maxComputeInvocationsPerWorkgroup: 1024,
+        maxComputeWorkgroupSizeX: 1024,
+        maxComputeWorkgroupSizeY: 128,
+        maxComputeWorkgroupStorageSize: 16384,
+      },
+    });
+  });
+
+  it("says which limit is too small, or that there is no adapter", async () => {
+    assertEquals(
+      await openDevice({ gpu: fakeGpu({}) }),
+      "the adapter's maxComputeInvocationsPerWorkgroup is 128: Lathe's kernels need at least 256",
+    );
+    assertEquals(
+      await openDevice({ gpu: fakeGpu({}, false) }),
+      "no WebGPU adapter was found",
+    );
+  });
+});
+
 suite("Devices", () => {
+  it("gives a real compatibility-mode device the invocations and buffers the kernels use", async () => {
+    const opened = await openDevice({ adapter: { featureLevel: "compatibility" } });
+    assert(typeof opened !== "string", `${opened}`);
+    const { limits } = opened;
+    assert(
+      limits.maxComputeInvocationsPerWorkgroup >= 256,
+      `${limits.maxComputeInvocationsPerWorkgroup}`,
+    );
+    assert(
+      limits.maxStorageBuffersPerShaderStage >= 4,
+      `${limits.maxStorageBuffersPerShaderStage}`,
+    );
+    opened.destroy();
+  });
+
   it("lists cpu and webgpu, and opens webgpu", async () => {
     assertEquals(await lt.devices(), ["cpu", "webgpu"]);
     assertEquals(await lt.device("webgpu"), "webgpu");
@@ -488,6 +565,15 @@ suite("Devices", () => {
       Array.from(await lt.tensor([true, false], { device: "webgpu" }).logicalNot().data()),
       [0, 1],
     );
+  });
+
+  it("toCpu() reads a whole tree at once, leaving strings, numbers and cpu tensors alone", async () => {
+    const cpu = lt.tensor([5]);
+    const tree = ["loss", lt.tensor([1, 2], { device: "webgpu" }).sum(), { w: cpu, n: 3 }] as const;
+    const [label, loss, rest] = await lt.toCpu(tree);
+    assertEquals([label, loss.device, loss.item(), rest], ["loss", "cpu", 3, { n: 3, w: cpu }]);
+    const onCpu = ["x", cpu];
+    assertEquals(await lt.toCpu(onCpu) === onCpu, true);
   });
 
   it("ops mixing devices throw, naming the op, the devices and the fix", () => {
