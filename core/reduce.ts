@@ -96,6 +96,8 @@ export function mean(x: Tensor, options: ReduceOptions = {}): Tensor {
     axes,
     options.keepdims ?? false,
   );
+  // NOTE: half cannot hold 1/count closely (1/3 is off by 2^-13), so float16 divides
+  if (node.dtype === "float16") return wrap(b.alu("div", total, b.constant(count, "float16", [])));
   return wrap(b.alu("mul", total, b.constant(1 / count, node.dtype, total.shape)));
 }
 

@@ -25,6 +25,8 @@ export function wgslType(dtype: DType): WgslType {
     case "int32":
     case "bool":
       return "i32";
+    case "float16":
+      throw new TypeError("WebGPU kernels cannot use float16 yet: use float32 on webgpu");
     case "float64":
       throw new TypeError(
         "WebGPU kernels cannot use float64: WGSL has no 64-bit floats: " +

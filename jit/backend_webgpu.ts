@@ -10,7 +10,7 @@
  * @module
  */
 import type { DataArray, DType } from "../core/dtype.ts";
-import type { DeviceData, Node } from "../core/ir.ts";
+import { type DeviceData, type Node, setDTypeSupport } from "../core/ir.ts";
 import { sizeOf } from "../core/shape.ts";
 import type { Kernel } from "./kernel.ts";
 import { renderWgsl, type WgslRef } from "./codegen_wgsl.ts";
@@ -72,6 +72,11 @@ async function open(options: WebGpuOptions): Promise<string | undefined> {
       maxBufferSize: limits.maxBufferSize,
     },
   });
+  setDTypeSupport(
+    "webgpu",
+    "float16",
+    "float16 kernels are not written for WebGPU yet: use float32",
+  );
   lost = undefined;
   device.lost.then((info) => (lost = info.message || info.reason));
   pool.clear();
@@ -265,8 +270,9 @@ function fromWords(words: ArrayBuffer, dtype: DType, n: number): DataArray {
       return new Int32Array(words, 0, n);
     case "bool":
       return Uint8Array.from(new Int32Array(words, 0, n));
+    case "float16":
     case "float64":
-      throw new TypeError("float64 data cannot live on webgpu");
+      throw new TypeError(`${dtype} data cannot live on webgpu`);
     default:
       return dtype satisfies never;
   }
