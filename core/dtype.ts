@@ -35,7 +35,7 @@ export function float16Array(): typeof Float16Array {
   if (F16 === undefined || half.Math.f16round === undefined) {
     throw new TypeError(
       "float16 tensors need Float16Array and Math.f16round, which this runtime lacks: " +
-        "use Deno 2, Node 24+, Bun 1.2+ or a current browser, or use float32",
+        "use a runtime that has them (Deno 2, Node 24+, current browsers), or use float32",
     );
   }
   return F16;

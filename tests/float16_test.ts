@@ -148,7 +148,7 @@ describe("float16 without Float16Array", () => {
         () => lt.zeros([2], H),
         TypeError,
         "float16 tensors need Float16Array and Math.f16round, which this runtime lacks: " +
-          "use Deno 2, Node 24+, Bun 1.2+ or a current browser, or use float32",
+          "use a runtime that has them (Deno 2, Node 24+, current browsers), or use float32",
       );
     } finally {
       g.Float16Array = saved;
