@@ -7,6 +7,7 @@
 import { describe, it } from "@std/testing/bdd";
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import * as lt from "../mod.ts";
+import fixture from "./fixtures/float16.json" with { type: "json" };
 
 const H = { dtype: "float16" } as const;
 
@@ -154,5 +155,81 @@ describe("float16 without Float16Array", () => {
       g.Float16Array = saved;
     }
     assertEquals(lt.zeros([1], H).toArray(), [0]);
+  });
+});
+
+type Num = number | string;
+interface HalfCase {
+  name: string;
+  inputs: Num[][];
+  shapes: number[][];
+  expected: Num[];
+  shape: number[];
+  dtype: string;
+  via: string | null;
+}
+
+function num(v: Num): number {
+  return typeof v === "number" ? v : v === "nan" ? NaN : v === "inf" ? Infinity : -Infinity;
+}
+
+/** Lathe's form of each fixture case (inputs are float16 tensors). */
+const ops: Record<string, (...xs: lt.Tensor[]) => lt.Tensor> = {
+  add: (a, b) => a.add(b),
+  sub: (a, b) => a.sub(b),
+  mul: (a, b) => a.mul(b),
+  div: (a, b) => a.div(b),
+  maximum: (a, b) => lt.maximum(a, b),
+  pow: (a, b) => a.pow(b),
+  add_overflow: (a, b) => a.add(b),
+  mul_scalar: (a) => a.mul(0.1),
+  div_scalar: (a) => a.div(3),
+  add_tiny_sub: (a) => a.add(1e-4).sub(a),
+  exp: (a) => a.exp(),
+  log: (a) => a.log(),
+  sqrt: (a) => a.sqrt(),
+  tanh: (a) => a.tanh(),
+  sigmoid: (a) => lt.sigmoid(a),
+  relu: (a) => lt.relu(a),
+  sum: (a) => a.sum(),
+  sum_ones: (a) => a.sum(),
+  sum_axis1: (a) => a.sum({ axis: 1 }),
+  mean: (a) => a.mean(),
+  mean_axis0: (a) => a.mean({ axis: 0 }),
+  max_axis1: (a) => a.max({ axis: 1 }),
+  argmax_axis1: (a) => a.argmax({ axis: 1 }),
+  matmul: (a, b) => a.matmul(b),
+  softmax: (a) => lt.softmax(a, -1),
+  to_float32: (a) => a.astype("float32"),
+  to_int32: (a) => a.astype("int32"),
+  round: (a) => a,
+};
+
+describe("float16 against PyTorch 1.13 (tests/fixtures/float16.json)", () => {
+  for (const c of fixture.cases as HalfCase[]) {
+    const via = c.via === null ? "" : ` (via ${c.via}, as CUDA's half kernels)`;
+    it(`${c.name}() matches torch.float16${via}`, () => {
+      const xs = c.inputs.map((v, i) => lt.tensor(v.map(num), { ...H, shape: c.shapes[i] }));
+      const got = ops[c.name](...xs);
+      assertEquals([got.shape, got.dtype], [c.shape, c.dtype]);
+      // math functions computed in float64 here and float32 there may round to the other neighbour
+      const ulps = c.via === null ? 0 : 1;
+      const want = c.expected.map(num);
+      const values = Array.from(got.dataSync());
+      const bad = values.flatMap((v, i) => {
+        const w = want[i];
+        const ok = Number.isNaN(w) ? Number.isNaN(v) : v === w ||
+          Math.abs(v - w) <= ulps * 2 ** (Math.floor(Math.log2(Math.abs(w) || 2 ** -14)) - 10);
+        return ok ? [] : [`[${i}] ${v} (expected ${w})`];
+      });
+      assert(bad.length === 0, `${bad.length} values differ: ${bad.slice(0, 5).join(", ")}`);
+    });
+  }
+
+  it("prints like torch.float16", () => {
+    for (const p of fixture.prints) {
+      const x = lt.tensor(p.values.map(num), { ...H, shape: p.shape });
+      assertEquals(String(x), p.expected);
+    }
   });
 });
