@@ -62,6 +62,7 @@ describe("float16 storage and rounding", () => {
     ]);
     assertEquals(half([2.5, -7.7]).astype("int32").toArray(), [2, -7]);
     assertEquals(lt.tensor([3], { dtype: "int32" }).astype("float16").dtype, "float16");
+    assertEquals(lt.tensor([0.1]).half().toArray(), [0.0999755859375]);
   });
 });
 
