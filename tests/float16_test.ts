@@ -124,6 +124,9 @@ describe("float16 random and gradients", () => {
     assertEquals([n.dtype, u.dtype], ["float16", "float16"]);
     const us = Array.from(u.dataSync());
     assert(us.every((v) => v >= 1 && v < 2), "uniform in [1, 2)");
+    const t = lt.random.truncatedNormal(lt.random.key(2), [1000], H);
+    assertEquals(t.dtype, "float16");
+    assert(Array.from(t.dataSync()).every((v) => v >= -2 && v <= 2), "truncated to [-2, 2]");
     const wide = lt.random.normal(lt.random.key(0), [1000]).dataSync();
     // the same draws as float32, rounded to half
     assertEquals(Array.from(n.dataSync()), Array.from(wide, (v) => Math.f16round(v)));
