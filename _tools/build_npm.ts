@@ -91,7 +91,7 @@ async function declarations(out: string): Promise<boolean> {
       target: "ES2022",
       module: "ESNext",
       moduleResolution: "bundler",
-      lib: ["ES2022", "DOM"],
+      lib: ["ES2022", "ESNext.Float16", "DOM"],
       types: [],
       strict: true,
       skipLibCheck: true,

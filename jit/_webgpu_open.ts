@@ -59,7 +59,12 @@ export async function openDevice(options: WebGpuOptions): Promise<GPUDevice | st
     }
     requiredLimits[name] = limits[name];
   }
-  const device = await adapter.requestDevice({ requiredLimits });
+  // float16 kernels need shader-f16 (without it, float16 tensors stay off this device)
+  const half = adapter.features.has("shader-f16");
+  const device = await adapter.requestDevice({
+    requiredFeatures: half ? ["shader-f16"] : [],
+    requiredLimits,
+  });
   owners.set(device, { gpu, adapter });
   return device;
 }

@@ -490,6 +490,7 @@ describe("openDevice() reads the adapter's limits", () => {
         if (!adapter) return Promise.resolve(null);
         return Promise.resolve({
           limits,
+          features: new Set(["shader-f16"]),
           requestDevice: (descriptor: unknown) => Promise.resolve({ descriptor }),
         });
       },
@@ -497,7 +498,7 @@ describe("openDevice() reads the adapter's limits", () => {
     return fake as unknown as GPU;
   }
 
-  it("requests the limits the kernels need at the adapter's values", async () => {
+  it("requests the limits the kernels need at the adapter's values, and shader-f16", async () => {
     const gpu = fakeGpu({
       maxComputeInvocationsPerWorkgroup: 1024,
       maxComputeWorkgroupSizeX: 1024,
@@ -506,6 +507,7 @@ describe("openDevice() reads the adapter's limits", () => {
     const opened = await openDevice({ gpu, adapter }) as unknown as { descriptor: unknown };
     assertEquals((gpu as unknown as { requested: unknown[] }).requested, [adapter]);
     assertEquals(opened.descriptor, {
+      requiredFeatures: ["shader-f16"],
       requiredLimits: {
         maxStorageBuffersPerShaderStage: 4,
         maxStorageBufferBindingSize: 128 << 20,
