@@ -30,12 +30,34 @@ export interface WasmKernel {
   readonly bytes: Uint8Array<ArrayBuffer>;
   /** Bytes of scratch memory it needs (0: it takes no scratch parameter). */
   readonly scratch: number;
+  /** How a matmul splits over threads (absent: it does not). */
+  readonly split?: MatmulSplit;
+}
+
+/**
+ * A matmul's split over threads by output rows: its f0 takes
+ * `(out, in0, …, constants, scratch, m0, m1, epilogue)` and computes rows
+ * [m0, m1) of every batch (one `scratch` block per thread), then, when
+ * `epilogue` is not 0, runs the epilogue over the whole output; `f5` is the
+ * epilogue alone, `(out, in0, …, constants)`, when `epilogue` is true.
+ */
+export interface MatmulSplit {
+  /** Output rows per batch (M). */
+  readonly rows: number;
+  /** Rows of the register tile: a thread's share is a multiple of it. */
+  readonly rowBlock: number;
+  /** Multiply-adds in the whole product. */
+  readonly work: number;
+  /** Whether the module exports the epilogue as `f5`. */
+  readonly epilogue: boolean;
 }
 
 /** Code generation choices. */
 export interface WasmOptions {
   /** Use relaxed-SIMD `f32x4.relaxed_madd` in matmuls (only if the engine validates it). */
   readonly relaxed: boolean;
+  /** Import the memory as shared (the heap of a runtime with worker threads). */
+  readonly shared?: boolean;
 }
 
 const floatOps: ReadonlySet<AluOp> = new Set<AluOp>([
@@ -110,6 +132,6 @@ export function renderWasm(kernel: Kernel, options: WasmOptions): WasmKernel | u
   if (plan === undefined) return undefined;
   const loop = new Fn(kernel.inputs.length + 2);
   new LoopEmitter(loop, plan, kernel.inputs.length).kernel(kernel.body);
-  if (kernel.kind === "loop") return { bytes: wasmModule([loop]), scratch: 0 };
+  if (kernel.kind === "loop") return { bytes: wasmModule([loop], options.shared), scratch: 0 };
   return renderMatmul(kernel, loop, options);
 }
