@@ -1,9 +1,9 @@
 /**
  * Worker threads for big Wasm kernels. Each worker is made from a Blob URL
  * of self-contained JavaScript (no imports, no permissions, survives
- * bundling), gets the shared Wasm memory once, and instantiates each kernel
- * module the first time a job names it (the `WebAssembly.Module` travels
- * with every job: posting one shares its compiled code, it copies nothing).
+ * bundling), gets the shared Wasm memory once, and each kernel module with
+ * the first job that runs it (cached by id: at most {@linkcode MAX_INSTANCES}
+ * per worker).
  * The calling thread posts the job, then it and the workers claim chunks
  * of rows from a shared counter until none is left; it then blocks in
  * `Atomics.wait` until every chunk is done, so a launch stays synchronous
@@ -33,7 +33,7 @@ const RUN = 3;
 const FAILED = 4;
 /** Milliseconds without jobs after which the workers end. */
 const IDLE_MS = 300;
-/** Instances a worker keeps before it starts over (re-instantiated on demand). */
+/** Instances a worker keeps before it starts over (each posted again when next used). */
 const MAX_INSTANCES = 64;
 
 /**
@@ -81,17 +81,16 @@ onmessage = ({ data }) => {
     Atomics.add(ctrl, ${READY}, 1);
     return;
   }
-  let f = fns.get(data.id);
-  if (f === undefined) {
-    if (fns.size >= ${MAX_INSTANCES}) fns.clear();
+  if (data.clear) fns.clear();
+  if (data.module !== undefined) {
     try {
-      f = new WebAssembly.Instance(data.module, { e: { m: memory } }).exports.f0;
+      fns.set(data.id, new WebAssembly.Instance(data.module, { e: { m: memory } }).exports.f0);
     } catch {
       Atomics.store(ctrl, ${FAILED}, 1);
       return;
     }
-    fns.set(data.id, f);
   }
+  const f = fns.get(data.id);
   work(ctrl, f, data, true);
 };
 `;
@@ -150,6 +149,8 @@ export interface PoolKernel {
 
 interface Pool {
   readonly workers: Worker[];
+  /** Per worker, the ids of the modules it has instantiated. */
+  readonly sent: Set<number>[];
   readonly ctrl: Int32Array<SharedArrayBuffer>;
   readonly memory: WebAssembly.Memory;
 }
@@ -200,7 +201,7 @@ function start(memory: WebAssembly.Memory): Pool | undefined {
   }
   lastUse = performance.now();
   watch();
-  return { workers, ctrl, memory };
+  return { workers, sent: workers.map(() => new Set()), ctrl, memory };
 }
 
 /**
@@ -253,7 +254,13 @@ export function runParallel(
   Atomics.store(p.ctrl, NEXT, generation << 16);
   try {
     scratch.forEach((s, i) => {
-      p.workers[i].postMessage({ ...job, scratch: s, id: kernel.id, module: kernel.module });
+      const sent = p.sent[i];
+      // the module travels once per worker (posting one is not free)
+      const clear = !sent.has(kernel.id) && sent.size >= MAX_INSTANCES;
+      if (clear) sent.clear();
+      const module = sent.has(kernel.id) ? undefined : kernel.module;
+      sent.add(kernel.id);
+      p.workers[i].postMessage({ ...job, scratch: s, id: kernel.id, module, clear });
     });
   } catch {
     broken = true;

@@ -193,8 +193,12 @@ function threadsFor(split: MatmulSplit, h: Heap): number {
   return Math.min(1 + readyWorkers(h.memory), most);
 }
 
-/** Chunks of rows per thread: more balance a thread the OS delays, fewer pack B less often. */
+/**
+ * Chunks of rows per thread, and the fewest rows in one: more chunks
+ * balance a thread the OS delays, fewer pack B less often.
+ */
 const CHUNKS_PER_THREAD = 3;
+const MIN_CHUNK_ROWS = 64;
 
 /**
  * Runs a matmul over `threads` threads claiming chunks of its output rows
@@ -209,7 +213,9 @@ function split(
 ): void {
   if (threads === 1) return k.fn(...args, scratch, 0, split.rows, 1);
   const b = split.rowBlock;
-  const rows = Math.ceil(split.rows / (threads * CHUNKS_PER_THREAD) / b) * b;
+  const even = Math.ceil(split.rows / threads);
+  const want = Math.max(Math.ceil(split.rows / (threads * CHUNKS_PER_THREAD)), MIN_CHUNK_ROWS);
+  const rows = Math.ceil(Math.min(want, even) / b) * b;
   const chunks = Math.ceil(split.rows / rows);
   const own = Array.from({ length: threads - 1 }, (_, i) => scratch + (i + 1) * padded(k.scratch));
   threaded++;
