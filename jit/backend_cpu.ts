@@ -119,7 +119,7 @@ export function kernelStats(): {
 }
 
 /**
- * Sets how many threads big Wasm kernels (matmuls of at least 4M
+ * Sets how many threads big Wasm kernels (matmuls of at least 16M
  * multiply-adds) use, the calling one included; the default is
  * `LATHE_THREADS`, else the number of logical CPUs (at most 8). Threads need
  * workers, `SharedArrayBuffer` and a calling thread allowed to block

@@ -63,15 +63,15 @@ describe("threaded matmul", { ignore }, () => {
 
   const cases: [string, () => lt.Tensor, number][] = [
     ["square 256", () => rand([256, 256], 2).matmul(rand([256, 256], 3)), 256],
-    ["odd sizes 301x203 @ 203x157", () => rand([301, 203], 4).matmul(rand([203, 157], 5)), 203],
-    ["A^T @ B", () => rand([300, 211], 6).transpose().matmul(rand([300, 190], 7)), 300],
-    ["A @ B^T", () => rand([190, 300], 8).matmul(rand([205, 300], 9).transpose()), 300],
-    ["K over several blocks", () => rand([130, 700], 10).matmul(rand([700, 90], 11)), 700],
-    ["batched 3x", () => rand([3, 97, 150], 12).matmul(rand([3, 150, 130], 13)), 150],
+    ["odd sizes 401x203 @ 203x257", () => rand([401, 203], 4).matmul(rand([203, 257], 5)), 203],
+    ["A^T @ B", () => rand([300, 311], 6).transpose().matmul(rand([300, 290], 7)), 300],
+    ["A @ B^T", () => rand([290, 300], 8).matmul(rand([305, 300], 9).transpose()), 300],
+    ["K over several blocks", () => rand([130, 700], 10).matmul(rand([700, 190], 11)), 700],
+    ["batched 3x", () => rand([3, 97, 300], 12).matmul(rand([3, 300, 199], 13)), 300],
     [
       "bias + relu epilogue",
-      () => lt.relu(rand([257, 200], 14).matmul(rand([200, 199], 15)).add(rand([199], 16))),
-      200,
+      () => lt.relu(rand([257, 330], 14).matmul(rand([330, 199], 15)).add(rand([199], 16))),
+      330,
     ],
   ];
   for (const [name, f, k] of cases) {

@@ -86,8 +86,13 @@ export function instantiate(bytes: Uint8Array<ArrayBuffer>): Instantiated | unde
   }
 }
 
-/** Multiply-adds from which a matmul splits over threads (measured: see bench/threads.ts). */
-export const MIN_THREADED_WORK = 1 << 22;
+/**
+ * Multiply-adds from which a matmul splits over threads (256³), measured
+ * with bench/threads.ts on 2 cores: 2 threads break even at 256³ (×1.06),
+ * gain ×1.3–1.6 from 384³ up, and lose below 256³ (a split costs ~50–100 µs
+ * of posting and waking).
+ */
+export const MIN_THREADED_WORK = 1 << 24;
 
 let threaded = 0;
 
@@ -197,7 +202,7 @@ function threadsFor(split: MatmulSplit, h: Heap): number {
  * Chunks of rows per thread, and the fewest rows in one: more chunks
  * balance a thread the OS delays, fewer pack B less often.
  */
-const CHUNKS_PER_THREAD = 3;
+const CHUNKS_PER_THREAD = 2;
 const MIN_CHUNK_ROWS = 64;
 
 /**
