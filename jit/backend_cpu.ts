@@ -120,12 +120,13 @@ export function kernelStats(): {
 
 /**
  * Sets how many threads big Wasm kernels (matmuls of at least 16M
- * multiply-adds) use, the calling one included; the default is
- * `LATHE_THREADS`, else the number of logical CPUs (at most 8). Threads need
- * workers, `SharedArrayBuffer` and a calling thread allowed to block
- * (Deno, Bun, browser workers of a cross-origin isolated page); elsewhere,
- * or when the first kernel ran with 1 thread, everything runs on the
- * calling thread, with the same results.
+ * multiply-adds, loop kernels over at least 1M elements) use, the calling
+ * one included; the default is `LATHE_THREADS`, else the number of logical
+ * CPUs (at most 8). Threads need workers, `SharedArrayBuffer` and a calling
+ * thread allowed to block (Deno, Bun, browser workers of a cross-origin
+ * isolated page); elsewhere, or with `LATHE_THREADS=1` (then the Wasm
+ * memory is not shared), everything runs on the calling thread, with the
+ * same results.
  * @param n threads: 1 turns worker threads off
  * @example Turn threads off, then back on
  * ```ts

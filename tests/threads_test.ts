@@ -1,6 +1,7 @@
-// Worker threads for big Wasm matmuls: split results equal the JS reference
-// (plain, transposed, batched, with epilogues, odd sizes), the pool really
-// runs shares, small kernels stay on the calling thread, and a script that
+// Worker threads for big Wasm kernels: split matmuls equal the JS reference
+// (plain, transposed, batched, with epilogues, odd sizes) and split loop
+// kernels the unsplit ones, the pool really runs shares, small kernels stay
+// on the calling thread, and a script that
 // used the pool exits by itself (with the same result as LATHE_THREADS=1,
 // whose heap is not shared).
 import { afterAll, describe, it } from "@std/testing/bdd";
@@ -56,7 +57,7 @@ function assertClose(got: Float32Array, want: Float32Array, k: number): void {
   }
 }
 
-describe("threaded matmul", { ignore }, () => {
+describe("threaded kernels", { ignore }, () => {
   afterAll(() => lt.setCpuBackend("wasm"));
 
   it("runs shares on the workers once they boot", warm);
@@ -79,6 +80,32 @@ describe("threaded matmul", { ignore }, () => {
       await warm();
       const { split, js } = both(f);
       assertClose(split, js, k);
+    });
+  }
+
+  const loops: [string, () => lt.Tensor][] = [
+    ["elementwise over 1,100,003 (a partial last vector)", () => {
+      const x = rand([1_100_003], 21);
+      return lt.sigmoid(x.mul(2).add(1)).mul(lt.relu(x)).sub(x.mul(0.5));
+    }],
+    ["a transposed broadcast (scalar lanes)", () => {
+      return rand([1030, 1024], 22).transpose().add(rand([1030], 23)).exp();
+    }],
+    ["softmax over rows", () => lt.softmax(rand([1100, 1000], 24), -1)],
+    ["a reduction over the outer axis", () => rand([64, 70_001], 25).max({ axis: 0 })],
+  ];
+  for (const [name, f] of loops) {
+    it(`${name} gives the same values on 1 and 2 threads`, async () => {
+      await warm();
+      const before = lt.kernelStats().threaded;
+      const split = f().dataSync();
+      assert(lt.kernelStats().threaded > before, "no kernel split over threads");
+      lt.setCpuThreads(1);
+      try {
+        assertEquals(f().dataSync(), split);
+      } finally {
+        lt.setCpuThreads(2);
+      }
     });
   }
 

@@ -7,12 +7,12 @@
  * kernel: a unit stride along k is transposed 4×4 in registers, a unit
  * stride across is copied as vectors, anything else is gathered. The
  * epilogue (the kernel body over `acc`) then runs in place on the output.
- * Threads split the output rows (`m0`, `m1`: see `MatmulSplit`), each
+ * Threads split the output rows (`m0`, `m1`: see `WasmSplit`), each
  * packing into its own scratch.
  * @module
  */
 import type { Kernel } from "../kernel.ts";
-import type { MatmulSplit, WasmKernel, WasmOptions } from "../codegen_wasm.ts";
+import type { WasmKernel, WasmOptions, WasmSplit } from "../codegen_wasm.ts";
 import { Fn, I32, op, simd, V128, wasmModule } from "./_emit.ts";
 
 const MR = 6;
@@ -315,6 +315,6 @@ export function renderMatmul(
     fns.push(epilogue);
   }
   const work = batch.reduce((w, l) => w * l.extent, M * N * K);
-  const split: MatmulSplit = { rows: M, rowBlock: MR, work, epilogue: hasEpilogue };
+  const split: WasmSplit = { rows: M, rowBlock: MR, work, epilogue: hasEpilogue };
   return { bytes: wasmModule(fns, options.shared), scratch: scratchBytes(N, KC), split };
 }

@@ -111,9 +111,11 @@ function detect(): boolean {
 /** Whether this engine can run kernels on worker threads (probed once). */
 export const threadSupport: boolean = detect();
 
+/** `LATHE_THREADS`, if a positive integer. */
+const envThreads = Number(envVar("LATHE_THREADS"));
+
 function defaultThreads(): number {
-  const env = Number(envVar("LATHE_THREADS"));
-  if (Number.isInteger(env) && env >= 1) return env;
+  if (Number.isInteger(envThreads) && envThreads >= 1) return envThreads;
   const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
     ?.hardwareConcurrency;
   return Math.max(1, Math.min(cores ?? 1, 8));
@@ -131,6 +133,15 @@ export function setThreads(n: number): void {
     throw new RangeError(`setCpuThreads() expected a positive integer: found ${n}`);
   }
   wanted = n;
+}
+
+/**
+ * Whether the Wasm memory should be shared, so that threads can be turned on
+ * at any time: wherever they are supported, unless `LATHE_THREADS=1`.
+ * @returns true for a shared memory
+ */
+export function wantSharedMemory(): boolean {
+  return threadSupport && envThreads !== 1;
 }
 
 /**

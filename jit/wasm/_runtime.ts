@@ -2,15 +2,16 @@
  * The Wasm runtime: feature detection, module instantiation against the
  * one memory, and kernel launches (inputs made resident, constants and
  * scratch in a temporary block, the output copied out or kept resident).
- * A matmul of at least {@linkcode MIN_THREADED_WORK} multiply-adds splits
- * its output rows over the worker threads (wasm/_pool.ts) when they are
- * ready; smaller kernels run on the calling thread.
+ * A kernel of at least {@linkcode MIN_THREADED_WORK} multiply-adds (a
+ * matmul, or their equivalent in a big loop kernel) splits its output rows
+ * over the worker threads (wasm/_pool.ts) when they are ready; smaller
+ * kernels run on the calling thread.
  * @module
  */
 import type { DataArray } from "../../core/dtype.ts";
-import type { MatmulSplit } from "../codegen_wasm.ts";
+import type { WasmSplit } from "../codegen_wasm.ts";
 import { Heap } from "./_memory.ts";
-import { type PoolKernel, readyWorkers, runParallel, threadCount } from "./_pool.ts";
+import { type PoolKernel, readyWorkers, runParallel, wantSharedMemory } from "./_pool.ts";
 
 /** A kernel's exported function: byte addresses in, nothing out. */
 export type WasmFn = (...addresses: number[]) => void;
@@ -43,11 +44,11 @@ export const wasmFeatures: { readonly simd: boolean; readonly relaxed: boolean }
 let theHeap: Heap | undefined;
 
 /**
- * The memory every kernel runs in (made on first use: shared when worker
- * threads are available and not turned off by then).
+ * The memory every kernel runs in (made on first use: shared where worker
+ * threads are available, unless `LATHE_THREADS=1`).
  */
 export function heap(): Heap {
-  return theHeap ??= new Heap(threadCount() > 1);
+  return theHeap ??= new Heap(wantSharedMemory());
 }
 
 /** Frees a run's blocks and releases its pinned inputs. */
@@ -115,7 +116,7 @@ export interface WasmLaunch {
   readonly constants: Float32Array;
   readonly size: number;
   /** A matmul's split over threads, with its module and epilogue. */
-  readonly split?: MatmulSplit;
+  readonly split?: WasmSplit;
   readonly pool?: PoolKernel;
   readonly epilogue?: WasmFn;
 }
@@ -192,7 +193,7 @@ export function launch(
 }
 
 /** Threads a matmul gets: 1 under the work threshold or while the workers boot. */
-function threadsFor(split: MatmulSplit, h: Heap): number {
+function threadsFor(split: WasmSplit, h: Heap): number {
   const most = Math.floor(split.rows / split.rowBlock);
   if (split.work < MIN_THREADED_WORK || most < 2 || !h.shared) return 1;
   return Math.min(1 + readyWorkers(h.memory), most);
@@ -206,12 +207,13 @@ const CHUNKS_PER_THREAD = 2;
 const MIN_CHUNK_ROWS = 64;
 
 /**
- * Runs a matmul over `threads` threads claiming chunks of its output rows
- * (each thread with its own scratch), then its epilogue on the calling thread.
+ * Runs a split kernel over `threads` threads claiming chunks of its output
+ * rows (each thread with its own scratch), then a matmul's epilogue on the
+ * calling thread.
  */
 function split(
   k: WasmLaunch,
-  split: MatmulSplit,
+  split: WasmSplit,
   args: number[],
   scratch: number,
   threads: number,
