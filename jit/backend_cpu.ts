@@ -21,6 +21,7 @@ import {
   instantiate,
   launch,
   type Output,
+  plannedThreads,
   release,
   threadedLaunches,
   type Value,
@@ -207,6 +208,19 @@ function prepare(kernel: Kernel): Step {
 export function kernelBackend(kernel: Kernel): CpuBackend | "blas" {
   const step = prepare(kernel);
   return step.blas !== undefined ? "blas" : step.wasm === undefined ? "js" : "wasm";
+}
+
+/**
+ * The threads a kernel runs on (compiling it if needed): more than 1 for a
+ * big Wasm kernel split over worker threads (while they boot, it runs on
+ * fewer).
+ * @param kernel a scheduled kernel
+ * @returns the thread count, the calling one included
+ */
+export function kernelThreads(kernel: Kernel): number {
+  const step = prepare(kernel);
+  const split = step.blas === undefined ? step.wasm?.split : undefined;
+  return split === undefined ? 1 : plannedThreads(split);
 }
 
 /**

@@ -116,6 +116,15 @@ describe("threaded kernels", { ignore }, () => {
     assertEquals(lt.kernelStats().threaded, before);
   });
 
+  it("explain reports the threads a kernel runs on", () => {
+    wasm();
+    const big = lt.explain(rand([256, 256], 26).matmul(rand([256, 256], 27)));
+    assertEquals(big.kernels.map((k) => k.threads), [2]);
+    assert(big.toString().includes("#0 matmul wasm ×2 float32[256, 256]"), big.toString());
+    const small = lt.explain(rand([128, 128], 28).matmul(rand([128, 128], 29)));
+    assertEquals(small.kernels.map((k) => k.threads), [1]);
+  });
+
   it("setCpuThreads(1) turns the split off", async () => {
     await warm();
     const before = lt.kernelStats().threaded;

@@ -11,7 +11,13 @@
 import type { DataArray } from "../../core/dtype.ts";
 import type { WasmSplit } from "../codegen_wasm.ts";
 import { Heap } from "./_memory.ts";
-import { type PoolKernel, readyWorkers, runParallel, wantSharedMemory } from "./_pool.ts";
+import {
+  type PoolKernel,
+  readyWorkers,
+  runParallel,
+  threadCount,
+  wantSharedMemory,
+} from "./_pool.ts";
 
 /** A kernel's exported function: byte addresses in, nothing out. */
 export type WasmFn = (...addresses: number[]) => void;
@@ -192,11 +198,22 @@ export function launch(
   return { array };
 }
 
-/** Threads a matmul gets: 1 under the work threshold or while the workers boot. */
-function threadsFor(split: WasmSplit, h: Heap): number {
+/**
+ * Threads a split kernel is meant to run on: 1 under the work threshold or
+ * without a shared memory, else up to `threadCount()`.
+ * @param split how the kernel splits
+ * @returns the thread count, the calling one included
+ */
+export function plannedThreads(split: WasmSplit): number {
   const most = Math.floor(split.rows / split.rowBlock);
-  if (split.work < MIN_THREADED_WORK || most < 2 || !h.shared) return 1;
-  return Math.min(1 + readyWorkers(h.memory), most);
+  if (split.work < MIN_THREADED_WORK || most < 2 || !heap().shared) return 1;
+  return Math.min(threadCount(), most);
+}
+
+/** Threads a kernel gets now: the planned count, or fewer while the workers boot. */
+function threadsFor(split: WasmSplit, h: Heap): number {
+  const planned = plannedThreads(split);
+  return planned === 1 ? 1 : Math.min(1 + readyWorkers(h.memory), planned);
 }
 
 /**
