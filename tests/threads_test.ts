@@ -109,6 +109,16 @@ describe("threaded kernels", { ignore }, () => {
     });
   }
 
+  it("a jitted program splits its big kernels and replays the same values", async () => {
+    await warm();
+    const f = lt.jit((x: lt.Tensor, w: lt.Tensor) => lt.relu(x.matmul(w)).matmul(w.transpose()));
+    const [x, w] = [rand([300, 260], 30), rand([260, 270], 31)];
+    const eager = lt.relu(x.matmul(w)).matmul(w.transpose()).dataSync();
+    const before = lt.kernelStats().threaded;
+    for (let i = 0; i < 3; i++) assertEquals(f(x, w).dataSync(), eager);
+    assert(lt.kernelStats().threaded >= before + 6, "the replays did not split");
+  });
+
   it("leaves small matmuls on the calling thread", async () => {
     await warm();
     const before = lt.kernelStats().threaded;
