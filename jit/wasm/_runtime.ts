@@ -222,6 +222,8 @@ function threadsFor(split: WasmSplit, h: Heap): number {
  */
 const CHUNKS_PER_THREAD = 2;
 const MIN_CHUNK_ROWS = 64;
+/** Work per chunk of a loop kernel (which packs nothing, so small chunks cost little). */
+const LOOP_CHUNK_WORK = MIN_THREADED_WORK / 8;
 
 /**
  * Runs a split kernel over `threads` threads claiming chunks of its output
@@ -238,8 +240,12 @@ function split(
   if (threads === 1) return k.fn(...args, scratch, 0, split.rows, 1);
   const b = split.rowBlock;
   const even = Math.ceil(split.rows / threads);
-  const want = Math.max(Math.ceil(split.rows / (threads * CHUNKS_PER_THREAD)), MIN_CHUNK_ROWS);
-  const rows = Math.ceil(Math.min(want, even) / b) * b;
+  // a matmul (the kernel with scratch) packs B again for every chunk
+  const want = k.scratch > 0
+    ? Math.max(Math.ceil(split.rows / (threads * CHUNKS_PER_THREAD)), MIN_CHUNK_ROWS)
+    : Math.ceil(split.rows * LOOP_CHUNK_WORK / split.work);
+  // at most 0xffff chunks: the claim counter's width
+  const rows = Math.ceil(Math.max(Math.min(want, even), split.rows / 0xffff) / b) * b;
   const chunks = Math.ceil(split.rows / rows);
   const own = Array.from({ length: threads - 1 }, (_, i) => scratch + (i + 1) * padded(k.scratch));
   threaded++;
