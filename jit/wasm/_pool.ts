@@ -290,8 +290,11 @@ export function runParallel(
   lastUse = performance.now();
   if (done < job.chunks || Atomics.load(p.ctrl, FAILED) !== 0) broken = true;
   if (!broken) return;
-  // the workers failed us: end them and run every chunk here (each overwrites its rows)
+  // the workers failed us: end them, give a late one time to stop (a terminated
+  // worker stops at its next loop back-edge), then run every chunk here (each
+  // overwrites its rows)
   stop();
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
   for (let lo = 0; lo < job.total; lo += job.rows) {
     fn(...job.args, job.scratch, lo, Math.min(job.total, lo + job.rows), 0);
   }
