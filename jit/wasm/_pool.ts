@@ -194,13 +194,16 @@ function watch(): void {
   else (timer as { unref?: () => void }).unref?.();
 }
 
+/** The workers' script, made once (a pool ending and starting again reuses it). */
+let scriptUrl: string | undefined;
+
 function start(memory: WebAssembly.Memory): Pool | undefined {
-  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
   const ctrl = new Int32Array(new SharedArrayBuffer(32));
   const workers: Worker[] = [];
   try {
+    scriptUrl ??= URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
     for (let i = 1; i < threadCount(); i++) {
-      const w = new Worker(url, { type: "module" });
+      const w = new Worker(scriptUrl, { type: "module" });
       (w as { unref?: () => void }).unref?.();
       workers.push(w);
       w.postMessage({ memory, ctrl });
