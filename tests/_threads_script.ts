@@ -4,6 +4,9 @@
 // the idle pool ends its workers.
 import * as lt from "../mod.ts";
 
+// the Wasm tier (under Bun, bun:ffi would hand big matmuls to a system BLAS)
+lt.setCpuBackend("wasm", { blas: false });
+
 const n = 384;
 const a = lt.tensor(Float32Array.from({ length: n * n }, (_, i) => Math.sin(i)), { shape: [n, n] });
 const b = lt.tensor(Float32Array.from({ length: n }, (_, i) => Math.cos(i)));
