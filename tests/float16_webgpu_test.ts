@@ -6,6 +6,7 @@
 import { describe, it } from "@std/testing/bdd";
 import { assert, assertEquals } from "@std/assert";
 import * as lt from "../mod.ts";
+import { assertValuesClose } from "./_close.ts";
 
 const hasGpu = (await lt.devices()).includes("webgpu");
 if (!hasGpu) console.log("float16_webgpu_test: no WebGPU adapter here: the tests are skipped");
@@ -25,26 +26,6 @@ function values(n: number, lo: number, hi: number, seed = 1): lt.Tensor {
   return lt.tensor(xs, H);
 }
 
-function compare(
-  got: ArrayLike<number>,
-  want: ArrayLike<number>,
-  where: string,
-  tol: typeof HALF,
-): void {
-  assertEquals(got.length, want.length, `${where}: length`);
-  const bad: string[] = [];
-  for (let i = 0; i < want.length; i++) {
-    const [x, w] = [got[i], want[i]];
-    const ok = Number.isNaN(w)
-      ? Number.isNaN(x)
-      : !Number.isFinite(w) || !Number.isFinite(x)
-      ? x === w
-      : Math.abs(x - w) <= tol.atol + tol.rtol * Math.abs(w);
-    if (!ok) bad.push(`[${i}] ${x} (expected ${w})`);
-  }
-  assert(bad.length === 0, `${where}: ${bad.length} values differ: ${bad.slice(0, 6).join(", ")}`);
-}
-
 /** Runs `f` on cpu tensors and on their webgpu copies: same shape, dtype and (within `tol`) values. */
 async function matchesCpu(
   where: string,
@@ -58,7 +39,7 @@ async function matchesCpu(
   assertEquals([got.shape, got.dtype], [want.shape, want.dtype], `${where}: shape and dtype`);
   const data = await got.data();
   if (want.dtype === "float16") assert(data instanceof Float16Array, `${where}: Float16Array`);
-  compare(data, want.dataSync(), where, tol);
+  assertValuesClose(data, want.dataSync(), where, tol);
 }
 
 suite("float16 on webgpu", () => {
@@ -72,7 +53,7 @@ suite("float16 on webgpu", () => {
         "float16",
         Array.from(x.dataSync()),
       ]);
-      compare(await y.add(1).data(), x.add(1).dataSync(), `x + 1 (${n})`, EXACT);
+      assertValuesClose(await y.add(1).data(), x.add(1).dataSync(), `x + 1 (${n})`, EXACT);
     }
   });
 
@@ -195,7 +176,7 @@ suite("float16 on webgpu", () => {
       wg = step(wg, x.to("webgpu"));
     }
     assertEquals(wg.dtype, "float16");
-    compare(await wg.data(), wc.dataSync(), "jit", HALF);
+    assertValuesClose(await wg.data(), wc.dataSync(), "jit", HALF);
   });
 });
 

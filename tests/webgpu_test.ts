@@ -13,6 +13,7 @@ import { openDevice } from "../jit/_webgpu_open.ts";
 import { caseLabel, decode, refCases } from "./_reference.ts";
 import { type FixtureCase, inputTensor, loadFixture, num } from "./_ref.ts";
 import elementwise from "./fixtures/elementwise.json" with { type: "json" };
+import { assertValuesClose } from "./_close.ts";
 
 const hasGpu = (await lt.devices()).includes("webgpu");
 if (!hasGpu) console.log("webgpu_test: no WebGPU adapter here: the WebGPU tests are skipped");
@@ -23,27 +24,6 @@ const F32 = { rtol: 1e-5, atol: 1e-6 };
 
 function gpu(x: lt.Tensor): lt.Tensor {
   return x.to("webgpu");
-}
-
-/** Compares values elementwise: NaN with NaN, infinities exactly, finite values within tolerance. */
-function compare(
-  got: ArrayLike<number>,
-  want: ArrayLike<number>,
-  where: string,
-  tol = F32,
-): void {
-  assertEquals(got.length, want.length, `${where}: length`);
-  const bad: string[] = [];
-  for (let i = 0; i < want.length; i++) {
-    const [x, w] = [got[i], want[i]];
-    const ok = Number.isNaN(w)
-      ? Number.isNaN(x)
-      : !Number.isFinite(w) || !Number.isFinite(x)
-      ? x === w
-      : Math.abs(x - w) <= tol.atol + tol.rtol * Math.abs(w);
-    if (!ok) bad.push(`[${i}] ${x} (expected ${w})`);
-  }
-  assert(bad.length === 0, `${where}: ${bad.length} values differ: ${bad.slice(0, 6).join(", ")}`);
 }
 
 /** Runs `f` on cpu tensors and on their webgpu copies, and compares shape, dtype and values. */
@@ -57,7 +37,7 @@ async function matchesCpu(
   const got = f(...xs.map(gpu));
   assertEquals(got.device, "webgpu", `${where}: device`);
   assertEquals([got.shape, got.dtype], [want.shape, want.dtype], `${where}: shape and dtype`);
-  compare(await got.data(), want.dataSync(), where, tol);
+  assertValuesClose(await got.data(), want.dataSync(), where, tol);
 }
 
 function rand(seed: number, shape: number[]): lt.Tensor {
@@ -88,7 +68,7 @@ suite("WebGPU runs the PyTorch op fixtures", () => {
       const y = fn(...c.in.map((x) => (typeof x === "string" ? onGpu(x) : x)), ...args);
       assertEquals([y.dtype, y.shape, y.device], [c.d, c.s, "webgpu"], caseLabel(c));
       const want = c.out.map((v) => (c.d === "float32" ? Math.fround(decode(v)) : decode(v)));
-      compare(await y.data(), want, caseLabel(c));
+      assertValuesClose(await y.data(), want, caseLabel(c));
     }
   });
 
@@ -117,7 +97,7 @@ suite("WebGPU runs the PyTorch op fixtures", () => {
       const y = call[c.op]();
       const where = `${c.op}(${c.x}, ${JSON.stringify(o)})`;
       assertEquals(y.shape, c.shape, where);
-      compare(await y.data(), c.out.map(num), where, { rtol: 2e-5, atol: 2e-6 });
+      assertValuesClose(await y.data(), c.out.map(num), where, { rtol: 2e-5, atol: 2e-6 });
     }
   });
 
@@ -132,7 +112,7 @@ suite("WebGPU runs the PyTorch op fixtures", () => {
         : c.op === "logSoftmax"
         ? x.logSoftmax(axis)
         : x.logSumExp({ axis, keepdims: c.keepdims });
-      compare(await y.data(), c.out.map(num), `${c.op}(${c.x}, ${axis})`, {
+      assertValuesClose(await y.data(), c.out.map(num), `${c.op}(${c.x}, ${axis})`, {
         rtol: 2e-5,
         atol: 2e-6,
       });
@@ -156,7 +136,7 @@ suite("WebGPU runs the PyTorch op fixtures", () => {
         ? lt.linear(a, b, bias).relu()
         : lt.linear(a, b, bias);
       assertEquals(y.shape, c.shape, `${c.op}(${c.a}, ${c.b})`);
-      compare(await y.data(), c.out.map(num), `${c.op}(${c.a}, ${c.b})`, {
+      assertValuesClose(await y.data(), c.out.map(num), `${c.op}(${c.a}, ${c.b})`, {
         rtol: 1e-4,
         atol: 1e-5,
       });
@@ -172,7 +152,7 @@ suite("WebGPU runs the PyTorch op fixtures", () => {
       const axis = axisOf(c) as number | undefined;
       const y = c.op === "gather" ? x.gather(axis!, index) : x.take(index, axis);
       const want = c.out.map((v) => Math.fround(num(v)));
-      compare(await y.data(), want, `${c.op}(${c.x}, ${axis})`, { rtol: 0, atol: 0 });
+      assertValuesClose(await y.data(), want, `${c.op}(${c.x}, ${axis})`, { rtol: 0, atol: 0 });
     }
   });
 });
@@ -296,12 +276,15 @@ suite("WebGPU matches the CPU", () => {
       gpu(x),
       gpu(labels),
     );
-    compare(await gotLoss.data(), wantLoss.dataSync(), "loss");
+    assertValuesClose(await gotLoss.data(), wantLoss.dataSync(), "loss");
     const want = lt.tree.leaves(wantGrads);
     const got = lt.tree.leaves(gotGrads);
     for (let i = 0; i < want.length; i++) {
       assertEquals(got[i].device, "webgpu");
-      compare(await got[i].data(), want[i].dataSync(), `gradient ${i}`, { rtol: 1e-4, atol: 1e-6 });
+      assertValuesClose(await got[i].data(), want[i].dataSync(), `gradient ${i}`, {
+        rtol: 1e-4,
+        atol: 1e-6,
+      });
     }
   });
 
@@ -359,7 +342,7 @@ suite("WebGPU matches the CPU", () => {
       const got = f(gpu(a), gpu(b));
       assertEquals(got[0].device, "webgpu");
       for (let j = 0; j < want.length; j++) {
-        compare(await got[j].data(), want[j].dataSync(), `jit output ${j}`);
+        assertValuesClose(await got[j].data(), want[j].dataSync(), `jit output ${j}`);
       }
     }
     assertEquals([f.compileCount, traces], [2, 2]); // one trace per device, none per call
@@ -423,11 +406,11 @@ suite("WebGPU matches the CPU", () => {
       // the first call compiles and runs; the later ones replay the same dispatches
       assertEquals(new Set(compiled.dispatches.slice(1)).size, 1);
       const tol = { rtol: 1e-4, atol: 1e-5 };
-      compare(compiled.losses, eager.losses, "jit losses vs eager webgpu", tol);
-      compare(compiled.losses, cpu.losses, "jit losses vs cpu", tol);
+      assertValuesClose(compiled.losses, eager.losses, "jit losses vs eager webgpu", tol);
+      assertValuesClose(compiled.losses, cpu.losses, "jit losses vs cpu", tol);
       for (let i = 0; i < cpu.values.length; i++) {
-        compare(compiled.values[i], eager.values[i], `param ${i} vs eager webgpu`, tol);
-        compare(compiled.values[i], cpu.values[i], `param ${i} vs cpu`, tol);
+        assertValuesClose(compiled.values[i], eager.values[i], `param ${i} vs eager webgpu`, tol);
+        assertValuesClose(compiled.values[i], cpu.values[i], `param ${i} vs cpu`, tol);
       }
     }
   });
@@ -713,7 +696,7 @@ suite("WebGPU memory", () => {
       assert(late <= early + 2, `live GPU buffers grew from ${early} to ${late}`);
     }
     assertEquals(step.compileCount, 1);
-    compare(await w.data(), (await train(100, (t) => t)).dataSync(), "weights vs cpu", {
+    assertValuesClose(await w.data(), (await train(100, (t) => t)).dataSync(), "weights vs cpu", {
       rtol: 1e-4,
       atol: 1e-5,
     });
