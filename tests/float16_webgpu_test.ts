@@ -7,6 +7,7 @@ import { describe, it } from "@std/testing/bdd";
 import { assert, assertEquals } from "@std/assert";
 import * as lt from "../mod.ts";
 import { assertValuesClose } from "./_close.ts";
+import { workerResult } from "./_worker.ts";
 
 const hasGpu = (await lt.devices()).includes("webgpu");
 if (!hasGpu) console.log("float16_webgpu_test: no WebGPU adapter here: the tests are skipped");
@@ -182,16 +183,7 @@ suite("float16 on webgpu", () => {
 
 suite("float16 on an adapter without shader-f16", () => {
   it("refuses float16 on webgpu with a clear error", async () => {
-    const worker = new Worker(new URL("./_webgpu_no_f16_worker.ts", import.meta.url).href, {
-      type: "module",
-    });
-    const result = await new Promise<Record<string, unknown>>((resolve, reject) => {
-      worker.onmessage = (e) => resolve(e.data);
-      worker.onerror = (e) => {
-        e.preventDefault();
-        reject(new Error(e.message));
-      };
-    }).finally(() => worker.terminate());
+    const result = await workerResult(new URL("./_webgpu_no_f16_worker.ts", import.meta.url));
     const why = "this WebGPU adapter lacks the shader-f16 feature: " +
       "use float32 on webgpu, or keep float16 work on the cpu device";
     assertEquals(result, {

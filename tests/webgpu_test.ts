@@ -14,6 +14,7 @@ import { caseLabel, decode, refCases } from "./_reference.ts";
 import { type FixtureCase, inputTensor, loadFixture, num } from "./_ref.ts";
 import elementwise from "./fixtures/elementwise.json" with { type: "json" };
 import { assertValuesClose } from "./_close.ts";
+import { workerResult } from "./_worker.ts";
 
 const hasGpu = (await lt.devices()).includes("webgpu");
 if (!hasGpu) console.log("webgpu_test: no WebGPU adapter here: the WebGPU tests are skipped");
@@ -431,16 +432,7 @@ suite("WebGPU matches the CPU", () => {
 
 describe("device() without an adapter", () => {
   it("falls back to the cpu with a warning, or throws with fallback: false", async () => {
-    const worker = new Worker(new URL("./_webgpu_fallback_worker.ts", import.meta.url).href, {
-      type: "module",
-    });
-    const result = await new Promise<Record<string, unknown>>((resolve, reject) => {
-      worker.onmessage = (e) => resolve(e.data);
-      worker.onerror = (e) => {
-        e.preventDefault();
-        reject(new Error(e.message));
-      };
-    }).finally(() => worker.terminate());
+    const result = await workerResult(new URL("./_webgpu_fallback_worker.ts", import.meta.url));
     assertEquals(result, {
       given: "cpu",
       warnings: ["Lathe: webgpu is unavailable (no WebGPU adapter was found): using the cpu"],
