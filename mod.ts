@@ -20,7 +20,14 @@ export { type NestedValues, Tensor } from "./core/tensor.ts";
 export type { TensorLike } from "./core/_convert.ts";
 export type { DataArray, DType } from "./core/dtype.ts";
 export * from "./core/creation.ts";
-export { type Device, device, type DeviceOptions, devices, toCpu } from "./core/device.ts";
+export {
+  type AdapterOptions,
+  type Device,
+  device,
+  type DeviceOptions,
+  devices,
+  toCpu,
+} from "./core/device.ts";
 export * from "./core/elementwise.ts";
 export * from "./core/activation.ts";
 export * from "./core/reduce.ts";
@@ -33,7 +40,14 @@ export type { OpArgs, OpName, ReduceOp } from "./core/ops/registry.ts";
 export type { AluOp } from "./core/ops/alu.ts";
 export type { Shape } from "./core/shape.ts";
 export { explain, type Explanation, type KernelReport } from "./jit/explain.ts";
-export { type CpuBackend, cpuBackend, kernelStats, setCpuBackend } from "./jit/backend_cpu.ts";
+export {
+  type CpuBackend,
+  cpuBackend,
+  cpuThreads,
+  kernelStats,
+  setCpuBackend,
+  setCpuThreads,
+} from "./jit/backend_cpu.ts";
 export { blasLibrary } from "./jit/backend_blas.ts";
 export * from "./core/autodiff.ts";
 export * as tree from "./core/tree.ts";

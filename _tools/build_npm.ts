@@ -91,7 +91,7 @@ async function declarations(out: string): Promise<boolean> {
       target: "ES2022",
       module: "ESNext",
       moduleResolution: "bundler",
-      lib: ["ES2022", "DOM"],
+      lib: ["ES2022", "ESNext.Float16", "DOM"],
       types: [],
       strict: true,
       skipLibCheck: true,
@@ -115,8 +115,10 @@ async function declarations(out: string): Promise<boolean> {
 
 /**
  * Rewrites relative `.ts` specifiers in declaration files to `.js` (what Node
- * resolves), and makes files that name WebGPU types reference
- * `@webgpu/types`. Returns whether any file needed it.
+ * resolves), makes files that name WebGPU types reference
+ * `@webgpu/types`, and files that name `Float16Array` reference TypeScript's
+ * `esnext.float16` lib (consumers' default libs lack it). Returns whether
+ * any file needed WebGPU types.
  */
 function rewriteExtensions(dir: string): boolean {
   let usesGpu = false;
@@ -132,6 +134,7 @@ function rewriteExtensions(dir: string): boolean {
         text = `/// <reference types="@webgpu/types" />\n${text}`;
         usesGpu = true;
       }
+      if (/\bFloat16Array\b/.test(text)) text = `/// <reference lib="esnext.float16" />\n${text}`;
       Deno.writeTextFileSync(path, text);
     }
   }

@@ -404,11 +404,11 @@ function latheReport(rows: readonly Row[]): SystemReport {
   const r: SystemReport = {
     name: "Lathe",
     version: "0.1.0 (this checkout)",
-    threads: `1 thread (${
-      lt.cpuBackend() === "wasm"
-        ? "Wasm SIMD kernels where a kernel has a Wasm form, JS elsewhere"
-        : "plain JS kernels"
-    })`,
+    threads: lt.cpuBackend() === "wasm"
+      ? `${lt.cpuThreads()} thread(s) (Wasm SIMD kernels where a kernel has a Wasm form, JS ` +
+        `elsewhere; big kernels split over worker threads: ${lt.kernelStats().threaded} ` +
+        `launches split so far, LATHE_THREADS=1 turns it off)`
+      : "1 thread (plain JS kernels)",
     info: [],
     results: {},
   };

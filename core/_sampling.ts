@@ -3,15 +3,18 @@
  * words, float neighbours and exact 64-bit modular reduction.
  * @module
  */
-import { checkDType } from "./dtype.ts";
+import { checkDType, f16round, float16Array } from "./dtype.ts";
 import { fmtValue } from "./errors.ts";
 
+/** The dtypes samplers make. */
+export type SampleDType = "float16" | "float32" | "float64";
+
 /** Checks a float dtype option (float32 by default). */
-export function floatDType(op: string, dtype: unknown): "float32" | "float64" {
+export function floatDType(op: string, dtype: unknown): SampleDType {
   const d = dtype === undefined ? "float32" : checkDType(dtype, op);
-  if (d !== "float32" && d !== "float64") {
+  if (d !== "float32" && d !== "float64" && d !== "float16") {
     throw new TypeError(
-      `${op}() expected a float dtype (float32 or float64): found ${d}: ` +
+      `${op}() expected a float dtype (float16, float32 or float64): found ${d}: ` +
         `use randint() or bernoulli() for integers and booleans`,
     );
   }
@@ -26,17 +29,23 @@ export function finite(op: string, name: string, value: unknown): number {
   return value;
 }
 
-/** A uniform in the open interval (0, 1) from 32 or 52 random bits. */
-export function openUniform(dtype: "float32" | "float64", hi: number, lo: number): number {
-  if (dtype === "float32") return (((hi ^ lo) >>> 0) + 0.5) * 2 ** -32;
+/** A uniform in the open interval (0, 1) from 32 (float16/32) or 52 random bits. */
+export function openUniform(dtype: SampleDType, hi: number, lo: number): number {
+  if (dtype !== "float64") return (((hi ^ lo) >>> 0) + 0.5) * 2 ** -32;
   return (2 * ((hi >>> 12) * 4294967296 + lo) + 1) * 2 ** -53;
 }
 
 /** The next float of `dtype` after `x` (a value of that dtype) towards `to`. */
-function nextToward(x: number, to: number, dtype: "float32" | "float64"): number {
+function nextToward(x: number, to: number, dtype: SampleDType): number {
   if (x === to || !Number.isFinite(x)) return x;
-  if (x === 0) return (to > 0 ? 1 : -1) * (dtype === "float32" ? 2 ** -149 : 5e-324);
+  const tiny = { float16: 2 ** -24, float32: 2 ** -149, float64: 5e-324 }[dtype];
+  if (x === 0) return (to > 0 ? 1 : -1) * tiny;
   const step = (to > x) === (x > 0) ? 1 : -1; // away from or towards zero, in bits
+  if (dtype === "float16") {
+    const bits = new Int16Array(new (float16Array())([x]).buffer);
+    bits[0] += step;
+    return new (float16Array())(bits.buffer)[0];
+  }
   if (dtype === "float32") {
     const bits = new Int32Array(new Float32Array([x]).buffer);
     bits[0] += step;
@@ -51,10 +60,10 @@ function nextToward(x: number, to: number, dtype: "float32" | "float64"): number
 export function dtypeRange(
   lo: number,
   hi: number,
-  dtype: "float32" | "float64",
+  dtype: SampleDType,
   open: boolean,
 ): { first: number; last: number; round: (x: number) => number } {
-  const r = dtype === "float32" ? Math.fround : (v: number) => v;
+  const r = { float16: f16round, float32: Math.fround, float64: (v: number) => v }[dtype];
   const first = r(lo) < lo ? nextToward(r(lo), Infinity, dtype) : r(lo);
   const last = r(hi) > hi || (open && r(hi) === hi) ? nextToward(r(hi), -Infinity, dtype) : r(hi);
   return { first, last, round: r };

@@ -229,7 +229,7 @@ function valueAndGradImpl(name: string, f: (...args: any[]) => any, options: Gra
             `${name}() cannot differentiate with respect to argument ${a}: it holds ${
               t.dtype === "int32" ? "an" : "a"
             } ${t.dtype} tensor` +
-              `: only float32/float64 inputs have gradients (convert with .float(), or move it out of argnums)`,
+              `: only float16/float32/float64 inputs have gradients (convert with .float(), or move it out of argnums)`,
           );
         }
       }

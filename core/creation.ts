@@ -8,7 +8,7 @@ import { Node } from "./ir.ts";
 import { wrap } from "./_wrap.ts";
 import { nodeOf } from "./_convert.ts";
 import { constant } from "./ops/build.ts";
-import { allocate, checkDType, type DataArray, type DType } from "./dtype.ts";
+import { allocate, checkDType, type DataArray, type DType, dtypeOfArray } from "./dtype.ts";
 import { checkShape, sizeOf } from "./shape.ts";
 import { fmtShape, fmtValue } from "./errors.ts";
 import { checkDevice, type Device } from "./device.ts";
@@ -93,9 +93,8 @@ function flattenNested(
 }
 
 function typedKind(data: ArrayLike<number>): DType {
-  if (data instanceof Float64Array) return "float64";
-  if (data instanceof Float32Array) return "float32";
-  return "int32";
+  const d = dtypeOfArray(data as DataArray);
+  return d === "bool" ? "int32" : d;
 }
 
 /**

@@ -11,9 +11,11 @@ import { type Device, isRealized, isTracing, Node } from "./ir.ts";
 import { isStaging, wrap } from "./_wrap.ts";
 import { constant } from "./ops/build.ts";
 import { fmtValue } from "./errors.ts";
-import { deviceReady, initDevice, readAsync } from "../jit/realize.ts";
+import { deviceReady, initDevice, readAsync, realize } from "../jit/realize.ts";
+import { flatten, type Tree, unflatten } from "./tree.ts";
+import type { AdapterOptions } from "../jit/_webgpu_open.ts";
 
-export type { Device };
+export type { AdapterOptions, Device };
 
 const known: readonly Device[] = ["cpu", "webgpu"];
 
@@ -23,13 +25,18 @@ export interface DeviceOptions {
   fallback?: boolean;
   /** A WebGPU entry point to use instead of `navigator.gpu` (e.g. from the npm `webgpu` package). */
   gpu?: GPU;
+  /**
+   * Options of the adapter request, e.g. `{ featureLevel: "compatibility" }`
+   * for Dawn's OpenGL ES backend (Node/Bun with the npm `webgpu` package).
+   */
+  adapter?: AdapterOptions;
 }
 
 /**
  * Opens a device: `await device("webgpu")` gives `"webgpu"` when an adapter
  * exists, else `"cpu"` with a warning (or an error with `fallback: false`).
  * @param name the device wanted
- * @param options fallback and the WebGPU entry point
+ * @param options fallback, the WebGPU entry point and adapter options
  * @returns the device to place tensors on
  * @example GPU if available, else CPU
  * ```ts
@@ -42,7 +49,7 @@ export interface DeviceOptions {
  */
 export async function device(name: Device, options: DeviceOptions = {}): Promise<Device> {
   const wanted = checkName("device", name);
-  const failure = await initDevice(wanted, { gpu: options.gpu });
+  const failure = await initDevice(wanted, { gpu: options.gpu, adapter: options.adapter });
   if (failure === undefined) return wanted;
   if (options.fallback === false) {
     throw new Error(
@@ -123,21 +130,40 @@ export function toDevice(x: Tensor, target: Device): Tensor {
 }
 
 /**
- * A cpu copy of `x`, read from the GPU if needed.
- * @param x the tensor
- * @returns the tensor on the cpu (`x` itself when already there)
- * @example
+ * Cpu copies of the tensors of a tree (a tensor, or arrays and plain objects
+ * of tensors, numbers and strings), read from the GPU if needed: one `await`
+ * before printing or `item()`. The GPU work is submitted together and read
+ * in parallel.
+ * @param x the tensor or tree
+ * @returns `x` itself when all its tensors are on the cpu; else `x` rebuilt
+ * with cpu copies (object keys sorted, as `tree.map` does)
+ * @example One tensor
  * ```ts
  * import { device, tensor, toCpu } from "@lathe/lathe";
  * import { assertEquals } from "@std/assert";
  * const x = tensor([1, 2], { device: await device("webgpu") }).add(1);
  * assertEquals((await toCpu(x)).toArray(), [2, 3]);
  * ```
+ * @example Printing from any device
+ * ```ts
+ * import { device, tensor, toCpu } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * const dev = await device("webgpu");
+ * const loss = tensor([0.25], { device: dev }).sum();
+ * const [label, value] = await toCpu(["loss", loss]);
+ * assertEquals(`${label} ${value}`, "loss tensor(0.2500)");
+ * ```
  */
-export async function toCpu(x: Tensor): Promise<Tensor> {
-  if (x.node.device === "cpu") return x;
-  const values = await readAsync(x.node);
-  return wrap(Node.fromBuffer(values, x.node.dtype, x.node.shape));
+export async function toCpu<T extends Tree>(x: T): Promise<T> {
+  const { leaves, def } = flatten(x);
+  if (leaves.every((t) => t.node.device === "cpu")) return x;
+  realize(leaves.filter((t) => t.node.device !== "cpu").map((t) => t.node));
+  const copies = await Promise.all(leaves.map(async (t) => {
+    if (t.node.device === "cpu") return t;
+    const values = await readAsync(t.node);
+    return wrap(Node.fromBuffer(values, t.node.dtype, t.node.shape));
+  }));
+  return unflatten<T>(def, copies);
 }
 
 /** The error for reading GPU values synchronously. */

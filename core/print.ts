@@ -10,7 +10,7 @@
  */
 
 /** The dtypes Lathe has. */
-export type PrintDType = "float32" | "float64" | "int32" | "bool";
+export type PrintDType = "float16" | "float32" | "float64" | "int32" | "bool";
 
 /** Options like torch.set_printoptions. */
 export interface PrintOptions {
@@ -54,7 +54,7 @@ const PREFIX = "tensor(";
  *
  * @param values Row-major element values; bools as 0/1, float32 already f32-rounded.
  * @param shape Tensor shape (`[]` for a 0-d tensor).
- * @param dtype Element dtype; only float64 (and empty non-float32 tensors) get a dtype suffix.
+ * @param dtype Element dtype; only float64, float16 (and empty non-float32 tensors) get a dtype suffix.
  * @param options Print options, as in `torch.set_printoptions`.
  * @returns The tensor's text, e.g. `tensor([1., 2.])`.
  * @example
@@ -77,7 +77,7 @@ export function formatTensor(
     if (dtype !== "float32") suffixes.push(`dtype=${dtype}`);
     return addSuffixes(PREFIX + "[]", suffixes, opts.lineWidth);
   }
-  if (dtype === "float64") suffixes.push("dtype=float64");
+  if (dtype === "float64" || dtype === "float16") suffixes.push(`dtype=${dtype}`);
   const vals = dtype === "float32" ? Float32Array.from(values) : values;
   const strides = rowMajorStrides(shape);
   const summarize = numel > opts.threshold;

@@ -25,7 +25,7 @@
  */
 import type { Tensor } from "./tensor.ts";
 import { tensor } from "./creation.ts";
-import type { DType } from "./dtype.ts";
+import { allocate, type DType } from "./dtype.ts";
 import { checkShape, sizeOf } from "./shape.ts";
 import { fmtValue } from "./errors.ts";
 import { ndtr, ndtri } from "./_special.ts";
@@ -39,7 +39,7 @@ export type { TorchFloat, TorchFloatOptions, TorchGenerator } from "./_torch_gen
 
 /** Options of the float samplers. */
 export interface FloatOptions {
-  /** float32 (default) or float64. */
+  /** float32 (default), float64 or float16. */
   dtype?: DType;
 }
 
@@ -88,7 +88,7 @@ export function normal(key: Key, shape: readonly number[], options: NormalOption
   const mean = finite("normal", "mean", options.mean ?? 0);
   const std = finite("normal", "std", options.std ?? 1);
   if (std < 0) throw new RangeError(`normal() expected std >= 0: found ${std}`);
-  const out = dtype === "float32" ? new Float32Array(sizeOf(s)) : new Float64Array(sizeOf(s));
+  const out = allocate(dtype, sizeOf(s));
   blocks(key, out.length, (i, hi, lo) => {
     out[i] = mean + std * ndtri(openUniform(dtype, hi, lo));
   });
@@ -118,11 +118,11 @@ export function uniform(key: Key, shape: readonly number[], options: UniformOpti
   if (low >= high) {
     throw new RangeError(`uniform() expected low < high: found low=${low} and high=${high}`);
   }
-  const out = dtype === "float32" ? new Float32Array(sizeOf(s)) : new Float64Array(sizeOf(s));
+  const out = allocate(dtype, sizeOf(s));
   const { first, last, round } = dtypeRange(low, high, dtype, true);
   blocks(key, out.length, (i, hi, lo) => {
     // 23 or 52 random mantissa bits give u in [0, 1), as jax.random.uniform
-    const u = dtype === "float32"
+    const u = dtype !== "float64"
       ? ((hi ^ lo) >>> 9) * 2 ** -23
       : ((hi >>> 12) * 4294967296 + lo) * 2 ** -52;
     out[i] = Math.min(Math.max(round(low + u * (high - low)), first), last);
@@ -257,7 +257,7 @@ export function truncatedNormal(
   const pa = ndtr(a);
   const width = ndtr(b) - pa;
   const { first, last, round } = dtypeRange(lower, upper, dtype, false);
-  const out = dtype === "float32" ? new Float32Array(sizeOf(s)) : new Float64Array(sizeOf(s));
+  const out = allocate(dtype, sizeOf(s));
   blocks(key, out.length, (i, hi, lo) => {
     const p = Math.min(pa + openUniform(dtype, hi, lo) * width, 1 - 2 ** -53);
     const z = ndtri(p);

@@ -90,13 +90,19 @@ export function mean(x: Tensor, options: ReduceOptions = {}): Tensor {
   const node = floatNode(nodeOf("mean", x));
   const axes = normalizeAxes("mean", options.axis, node.shape.length);
   const count = sizeOf(axes.map((a) => node.shape[a]));
-  const total = keep(
-    b.reduce("reduceSum", node, axes),
-    node.shape,
-    axes,
-    options.keepdims ?? false,
-  );
-  return wrap(b.alu("mul", total, b.constant(1 / count, node.dtype, total.shape)));
+  return wrap(inFloat32(node, (n) => {
+    const total = keep(b.reduce("reduceSum", n, axes), n.shape, axes, options.keepdims ?? false);
+    return b.alu("mul", total, b.constant(1 / count, n.dtype, total.shape));
+  }));
+}
+
+/**
+ * Computes `f` of a float16 node in float32 and rounds the result to half
+ * once, as PyTorch's half kernels for means, variances and softmax do
+ * (other dtypes run as they are).
+ */
+function inFloat32(node: Node, f: (n: Node) => Node): Node {
+  return node.dtype === "float16" ? b.cast(f(b.cast(node, "float32")), "float16") : f(node);
 }
 
 /** Variance with `correction` (default 1, unbiased, like torch.var). */
@@ -105,7 +111,10 @@ export function variance(x: Tensor, options: VarianceOptions = {}): Tensor {
 }
 
 function varianceNode(name: string, x: Tensor, options: VarianceOptions): Node {
-  const node = floatNode(nodeOf(name, x));
+  return inFloat32(floatNode(nodeOf(name, x)), (node) => varianceOf(name, node, options));
+}
+
+function varianceOf(name: string, node: Node, options: VarianceOptions): Node {
   const axes = normalizeAxes(name, options.axis, node.shape.length);
   const count = sizeOf(axes.map((a) => node.shape[a]));
   const m = b.expand(keep(b.reduce("reduceSum", node, axes), node.shape, axes, true), node.shape);
@@ -190,15 +199,15 @@ function stableShift(node: Node, axes: number[]): Node {
 
 /** log(sum(exp(x))) computed stably (subtracting the maximum first). */
 export function logSumExp(x: Tensor, options: ReduceOptions = {}): Tensor {
-  const node = floatNode(nodeOf("logSumExp", x));
-  const axes = normalizeAxes("logSumExp", options.axis, node.shape.length);
-  const m = stableShift(node, axes);
-  const shifted = b.alu("add", node, b.alu("neg", b.expand(m, node.shape)));
-  const s = keep(b.reduce("reduceSum", b.alu("exp", shifted), axes), node.shape, axes, true);
-  const out = b.alu("add", b.alu("log", s), m);
-  return wrap(
-    options.keepdims ? out : b.reshape(out, out.shape.filter((_, i) => !axes.includes(i))),
-  );
+  const input = floatNode(nodeOf("logSumExp", x));
+  const axes = normalizeAxes("logSumExp", options.axis, input.shape.length);
+  return wrap(inFloat32(input, (node) => {
+    const m = stableShift(node, axes);
+    const shifted = b.alu("add", node, b.alu("neg", b.expand(m, node.shape)));
+    const s = keep(b.reduce("reduceSum", b.alu("exp", shifted), axes), node.shape, axes, true);
+    const out = b.alu("add", b.alu("log", s), m);
+    return options.keepdims ? out : b.reshape(out, out.shape.filter((_, i) => !axes.includes(i)));
+  }));
 }
 
 /**
@@ -213,21 +222,24 @@ export function logSumExp(x: Tensor, options: ReduceOptions = {}): Tensor {
  * ```
  */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  const node = floatNode(nodeOf("softmax", x));
-  const axes = [normalizeAxis("softmax", axis, node.shape.length)];
-  const e = b.alu(
-    "exp",
-    b.alu("add", node, b.alu("neg", b.expand(stableShift(node, axes), node.shape))),
-  );
-  const s = keep(b.reduce("reduceSum", e, axes), node.shape, axes, true);
-  return wrap(b.alu("div", e, b.expand(s, node.shape)));
+  const input = floatNode(nodeOf("softmax", x));
+  const axes = [normalizeAxis("softmax", axis, input.shape.length)];
+  return wrap(inFloat32(input, (node) => {
+    const shift = b.expand(stableShift(node, axes), node.shape);
+    const e = b.alu("exp", b.alu("add", node, b.alu("neg", shift)));
+    const s = keep(b.reduce("reduceSum", e, axes), node.shape, axes, true);
+    return b.alu("div", e, b.expand(s, node.shape));
+  }));
 }
 
 /** log(softmax(x)) along `axis` (default -1), computed stably. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  const node = floatNode(nodeOf("logSoftmax", x));
-  const axes = [normalizeAxis("logSoftmax", axis, node.shape.length)];
-  const shifted = b.alu("add", node, b.alu("neg", b.expand(stableShift(node, axes), node.shape)));
-  const s = keep(b.reduce("reduceSum", b.alu("exp", shifted), axes), node.shape, axes, true);
-  return wrap(b.alu("add", shifted, b.alu("neg", b.expand(b.alu("log", s), node.shape))));
+  const input = floatNode(nodeOf("logSoftmax", x));
+  const axes = [normalizeAxis("logSoftmax", axis, input.shape.length)];
+  return wrap(inFloat32(input, (node) => {
+    const shift = b.expand(stableShift(node, axes), node.shape);
+    const shifted = b.alu("add", node, b.alu("neg", shift));
+    const s = keep(b.reduce("reduceSum", b.alu("exp", shifted), axes), node.shape, axes, true);
+    return b.alu("add", shifted, b.alu("neg", b.expand(b.alu("log", s), node.shape)));
+  }));
 }

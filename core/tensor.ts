@@ -142,6 +142,10 @@ export class Tensor {
   double(): Tensor {
     return this.astype("float64");
   }
+  /** As float16. */
+  half(): Tensor {
+    return this.astype("float16");
+  }
   /** As int32. */
   int(): Tensor {
     return this.astype("int32");

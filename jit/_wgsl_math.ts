@@ -27,6 +27,11 @@ const ipowSteps = Array.from(
 const helpers = {
   lt_nan: "fn lt_nan() -> f32 { return bitcast<f32>(0x7fc00000u); }",
   lt_inf: "fn lt_inf() -> f32 { return bitcast<f32>(0x7f800000u); }",
+  // rounds to the nearest half (65520 and above overflow to inf, as PyTorch does)
+  lt_h: `fn lt_h(x: f32) -> f32 {
+  if (abs(x) >= 65520.0) { return sign(x) * lt_inf(); }
+  return f32(f16(x));
+}`,
   lt_isnan: "fn lt_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }",
   lt_isinf:
     "fn lt_isinf(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }",

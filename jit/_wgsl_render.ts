@@ -17,10 +17,17 @@ export const WG = 256;
 /** A reduction expression. */
 export type ReduceExpr = Extract<VExpr, { k: "reduce" }>;
 
-/** The WGSL type holding a dtype (bool as 0/1 in i32); float64 has none. */
+/** The element type of a WGSL buffer: a value type, or f16 (float16, computed in f32). */
+export type WgslStorage = WgslType | "f16";
+
+/**
+ * The WGSL type computing a dtype (bool as 0/1 in i32; float16 in f32, each
+ * result rounded to half as PyTorch's CPU kernels do); float64 has none.
+ */
 export function wgslType(dtype: DType): WgslType {
   switch (dtype) {
     case "float32":
+    case "float16":
       return "f32";
     case "int32":
     case "bool":
@@ -33,6 +40,16 @@ export function wgslType(dtype: DType): WgslType {
     default:
       return dtype satisfies never;
   }
+}
+
+/** The WGSL type of a buffer holding a dtype: f16 for float16, else its value type. */
+export function wgslStorage(dtype: DType): WgslStorage {
+  return dtype === "float16" ? "f16" : wgslType(dtype);
+}
+
+/** `value` as stored in a buffer of type `t`. */
+export function wgslStore(value: string, t: WgslStorage): string {
+  return t === "f16" ? `f16(${value})` : value;
 }
 
 /** A block of statements; names of expressions computed in it (visible to nested blocks). */
@@ -73,7 +90,7 @@ export class Renderer {
   readonly constants: number[] = [];
   /** Buffers read (virtual input numbers) and their types, in binding order. */
   readonly reads: number[] = [];
-  readonly readTypes: WgslType[] = [];
+  readonly readTypes: WgslStorage[] = [];
   /** Whether a gathered index is checked (binds the error buffer). */
   checksIndex = false;
   /** Loop iterations one invocation runs. */
@@ -92,8 +109,12 @@ export class Renderer {
   value(e: VExpr, scope: Scope): string {
     const known = scope.lookup(e);
     if (known !== undefined) return known;
-    const expr = this.#render(e, scope);
-    if (e.k === "acc") return expr;
+    const raw = this.#render(e, scope);
+    // a float16 result is rounded to half; loads, constants and pads hold halves already
+    const rounds = e.dtype === "float16" && (e.k === "alu" || e.k === "cast" || e.k === "reduce" ||
+      e.k === "acc");
+    const expr = rounds ? `${this.helpers.use("lt_h")}(${raw})` : raw;
+    if (e.k === "acc" && !rounds) return expr;
     const name = `t${this.#tmp++}`;
     scope.lines.push(`let ${name} = ${expr};`);
     scope.bind(e, name);
@@ -124,9 +145,15 @@ export class Renderer {
   read(input: number, dtype: DType): string {
     if (!this.reads.includes(input)) {
       this.reads.push(input);
-      this.readTypes.push(wgslType(dtype));
+      this.readTypes.push(wgslStorage(dtype));
     }
     return `lt_in${input}`;
+  }
+
+  /** Element `index` of input `input`, as a value (halves widen to f32). */
+  load(input: number, dtype: DType, index: string): string {
+    const x = `${this.read(input, dtype)}[${index}]`;
+    return dtype === "float16" ? `f32(${x})` : x;
   }
 
   /** Statements binding `vars` (row-major) from the flat index `flat`. */
@@ -147,7 +174,7 @@ export class Renderer {
       case "acc":
         return "lt_acc";
       case "load":
-        return `${this.read(e.input, e.dtype)}[${this.index(e.index, scope)}]`;
+        return this.load(e.input, e.dtype, this.index(e.index, scope));
       case "cast": {
         const to = e.dtype === "bool" ? "bool" : wgslType(e.dtype);
         return wgslCast(this.value(e.x, scope), wgslType(e.x.dtype), to, this.helpers);
@@ -313,7 +340,7 @@ export class Renderer {
   }
 
   /** Declarations of the pass's bindings, shared arrays and helpers (`out` written). */
-  declarations(out: WgslType): string[] {
+  declarations(out: WgslStorage): string[] {
     const decl = (i: number, access: string, name: string, type: string) =>
       `@group(0) @binding(${i}) var<storage, ${access}> ${name}: array<${type}>;`;
     const lines = [decl(0, "read_write", "lt_out", out)];

@@ -3,7 +3,7 @@
  * matmul kernels call the system BLAS (`cblas_sgemm` / `cblas_dgemm`)
  * through FFI, directly on the operands' memory. Only where the runtime
  * already allows it (Deno with `--allow-ffi`: the permission is queried,
- * never requested) and a BLAS library opens (OpenBLAS, ATLAS's cblas,
+ * never requested; Bun's `bun:ffi`, which needs none) and a BLAS library opens (OpenBLAS, ATLAS's cblas,
  * Accelerate); otherwise nothing changes. An operand qualifies when its
  * matrix is row-major or a plain transpose (`CblasTrans`); batch dims loop
  * over pointer offsets (broadcasts too). The kernel's epilogue then runs as
@@ -58,32 +58,72 @@ interface DenoFfi {
   ): { symbols: Record<string, Gemm> };
 }
 
-function gemmSymbol(scalar: "f32" | "f64") {
+/** The structural slice of `bun:ffi` this module uses. */
+interface BunFfi {
+  dlopen(
+    path: string,
+    symbols: Record<string, { args: string[]; returns: string }>,
+  ): { symbols: Record<string, Gemm> };
+}
+
+/** How a runtime opens a library: `LATHE_BLAS` as it reads it, and a loader of both symbols. */
+interface Loader {
+  readonly env: string | undefined;
+  load(path: string): { sgemm: Gemm; dgemm: Gemm };
+}
+
+/** cblas_?gemm's parameters: order, transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc. */
+function gemmParameters(scalar: string, pointer: string): string[] {
   const i = "i32";
-  return {
-    parameters: [i, i, i, i, i, i, scalar, "buffer", i, "buffer", i, scalar, "buffer", i],
+  return [i, i, i, i, i, i, scalar, pointer, i, pointer, i, scalar, pointer, i];
+}
+
+/** Deno: only where `--allow-ffi` was already granted (queried, never requested). */
+function denoLoader(): Loader | undefined {
+  const deno = (globalThis as { Deno?: DenoFfi }).Deno;
+  if (deno === undefined || typeof deno.dlopen !== "function") return undefined;
+  if (deno.permissions.querySync({ name: "ffi" }).state !== "granted") return undefined;
+  const envGranted =
+    deno.permissions.querySync({ name: "env", variable: "LATHE_BLAS" }).state === "granted";
+  const symbol = (scalar: string) => ({
+    parameters: gemmParameters(scalar, "buffer"),
     result: "void",
+  });
+  return {
+    env: envGranted ? deno.env.get("LATHE_BLAS") : undefined,
+    load(path) {
+      const lib = deno.dlopen!(path, { cblas_sgemm: symbol("f32"), cblas_dgemm: symbol("f64") });
+      return { sgemm: lib.symbols.cblas_sgemm, dgemm: lib.symbols.cblas_dgemm };
+    },
   };
 }
 
-/** Opens the first BLAS library that loads, where FFI is already granted. */
+/** Bun: `bun:ffi` needs no permission (typed arrays pass as pointers, offsets included). */
+function bunLoader(): Loader | undefined {
+  if ((globalThis as { Bun?: unknown }).Bun === undefined) return undefined;
+  const require = (import.meta as { require?: (id: string) => unknown }).require;
+  if (typeof require !== "function") return undefined;
+  const ffi = require("bun:ffi") as BunFfi;
+  const process = (globalThis as { process?: { env: Record<string, string | undefined> } })
+    .process;
+  const symbol = (scalar: string) => ({ args: gemmParameters(scalar, "ptr"), returns: "void" });
+  return {
+    env: process?.env.LATHE_BLAS,
+    load(path) {
+      const lib = ffi.dlopen(path, { cblas_sgemm: symbol("f32"), cblas_dgemm: symbol("f64") });
+      return { sgemm: lib.symbols.cblas_sgemm, dgemm: lib.symbols.cblas_dgemm };
+    },
+  };
+}
+
+/** Opens the first BLAS library that loads, where the runtime allows FFI. */
 function open(): Library | undefined {
   try {
-    const deno = (globalThis as { Deno?: DenoFfi }).Deno;
-    if (deno === undefined || typeof deno.dlopen !== "function") return undefined;
-    if (deno.permissions.querySync({ name: "ffi" }).state !== "granted") return undefined;
-    const env = deno.permissions.querySync({ name: "env", variable: "LATHE_BLAS" }).state ===
-        "granted"
-      ? deno.env.get("LATHE_BLAS")
-      : undefined;
-    if (env === "off" || env === "0") return undefined;
-    for (const path of env ? [env] : LIBRARIES) {
+    const loader = denoLoader() ?? bunLoader();
+    if (loader === undefined || loader.env === "off" || loader.env === "0") return undefined;
+    for (const path of loader.env ? [loader.env] : LIBRARIES) {
       try {
-        const lib = deno.dlopen(path, {
-          cblas_sgemm: gemmSymbol("f32"),
-          cblas_dgemm: gemmSymbol("f64"),
-        });
-        return { path, sgemm: lib.symbols.cblas_sgemm, dgemm: lib.symbols.cblas_dgemm };
+        return { path, ...loader.load(path) };
       } catch {
         // not there: try the next one
       }

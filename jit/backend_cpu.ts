@@ -13,6 +13,7 @@ import { sizeOf } from "../core/shape.ts";
 import type { Kernel } from "./kernel.ts";
 import type { Node } from "../core/ir.ts";
 import { renderJs } from "./codegen_js.ts";
+import { envVar } from "./_env.ts";
 import { runtimeJs } from "./runtime_js.ts";
 import { constantValues, renderWasm } from "./codegen_wasm.ts";
 import {
@@ -20,11 +21,14 @@ import {
   instantiate,
   launch,
   type Output,
+  plannedThreads,
   release,
+  threadedLaunches,
   type Value,
   wasmFeatures,
   type WasmLaunch,
 } from "./wasm/_runtime.ts";
+import { poolJobs, setThreads, threadCount } from "./wasm/_pool.ts";
 import { type BlasPlan, blasPlan, blasProduct, epilogueKernel } from "./backend_blas.ts";
 
 /** The kernel tiers of the CPU: `wasm` (SIMD, where a kernel has a Wasm form) or `js` (the reference). */
@@ -43,23 +47,7 @@ interface Compiled {
 }
 
 function envBackend(): CpuBackend {
-  try {
-    // structural, so the npm build's declarations need no Deno types
-    const deno = (globalThis as {
-      Deno?: {
-        permissions: { querySync(d: { name: "env"; variable: string }): { state: string } };
-        env: { get(key: string): string | undefined };
-      };
-    }).Deno;
-    const env = deno === undefined
-      ? (globalThis as { process?: { env?: Record<string, string> } }).process?.env?.LATHE_CPU
-      : deno.permissions.querySync({ name: "env", variable: "LATHE_CPU" }).state === "granted"
-      ? deno.env.get("LATHE_CPU")
-      : undefined;
-    return env === "js" ? "js" : "wasm";
-  } catch {
-    return "wasm";
-  }
+  return envVar("LATHE_CPU") === "js" ? "js" : "wasm";
 }
 
 let chosen: CpuBackend = envBackend();
@@ -107,6 +95,11 @@ export function cpuBackend(): CpuBackend {
   return chosen === "wasm" && wasmFeatures.simd ? "wasm" : "js";
 }
 
+/** The tier choices in effect, as a key (compiled programs depend on them). */
+export function cpuConfig(): string {
+  return `${cpuBackend()}|${fma}|${blas}`;
+}
+
 const MAX_CACHED = 4096;
 const cache = new Map<string, Compiled>();
 const counters = { compiled: 0, launched: 0, wasm: 0, js: 0, blas: 0 };
@@ -115,7 +108,8 @@ const counters = { compiled: 0, launched: 0, wasm: 0, js: 0, blas: 0 };
  * Kernels compiled and launched since start, and launches per tier (for
  * tests and `explain`): `blas` counts matmul kernels whose product ran in
  * the native BLAS tier (one launch each; a fused epilogue then runs as a loop
- * kernel and counts as that launch's `wasm` or `js`).
+ * kernel and counts as that launch's `wasm` or `js`); `threaded` counts Wasm
+ * launches split over worker threads, and `workerJobs` the shares workers ran.
  */
 export function kernelStats(): {
   compiled: number;
@@ -124,8 +118,48 @@ export function kernelStats(): {
   wasm: number;
   js: number;
   blas: number;
+  threaded: number;
+  workerJobs: number;
 } {
-  return { ...counters, cached: cache.size };
+  return { ...counters, cached: cache.size, threaded: threadedLaunches(), workerJobs: poolJobs() };
+}
+
+/**
+ * Sets how many threads big Wasm kernels (matmuls of at least 16M
+ * multiply-adds, loop kernels over at least 1M elements) use, the calling
+ * one included; the default is `LATHE_THREADS`, else the number of logical
+ * CPUs (at most 8). Threads need workers, `SharedArrayBuffer` and a calling
+ * thread allowed to block (Deno, Bun, browser workers of a cross-origin
+ * isolated page); elsewhere, or with `LATHE_THREADS=1` (then the Wasm
+ * memory is not shared), everything runs on the calling thread, with the
+ * same results.
+ * @param n threads: 1 turns worker threads off
+ * @example Turn threads off, then back on
+ * ```ts
+ * import { cpuThreads, setCpuThreads } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * const before = cpuThreads();
+ * setCpuThreads(1);
+ * assertEquals(cpuThreads(), 1);
+ * setCpuThreads(Math.max(before, 1));
+ * ```
+ */
+export function setCpuThreads(n: number): void {
+  setThreads(n);
+}
+
+/**
+ * Threads big Wasm kernels may use, the calling one included.
+ * @returns 1 where worker threads are unavailable or turned off
+ * @example
+ * ```ts
+ * import { cpuThreads } from "@lathe/lathe";
+ * import { assert } from "@std/assert";
+ * assert(cpuThreads() >= 1);
+ * ```
+ */
+export function cpuThreads(): number {
+  return heap().shared ? threadCount() : 1;
 }
 
 /** A kernel with its compiled forms and this instance's constants. */
@@ -146,15 +180,20 @@ function prepare(kernel: Kernel): Step {
   let compiled = cache.get(key);
   if (compiled === undefined) {
     const params = ["rt", "c", "out", ...kernel.inputs.map((_, i) => `in${i}`)];
-    const w = tier === "js" ? undefined : renderWasm(kernel, { relaxed: tier === "fma" });
-    const fn = w === undefined ? undefined : instantiate(w.bytes);
+    const w = tier === "js"
+      ? undefined
+      : renderWasm(kernel, { relaxed: tier === "fma", shared: heap().shared });
+    const m = w === undefined ? undefined : instantiate(w.bytes);
     compiled = {
       js: new Function(...params, source) as JsKernel,
-      wasm: fn === undefined ? undefined : {
-        fn,
+      wasm: m === undefined ? undefined : {
+        fn: m.fn,
         scratch: w!.scratch,
         size: sizeOf(kernel.shape),
         int32: kernel.dtype === "int32",
+        split: w!.split,
+        pool: m.pool,
+        epilogue: m.epilogue,
       },
     };
     if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
@@ -175,6 +214,19 @@ function prepare(kernel: Kernel): Step {
 export function kernelBackend(kernel: Kernel): CpuBackend | "blas" {
   const step = prepare(kernel);
   return step.blas !== undefined ? "blas" : step.wasm === undefined ? "js" : "wasm";
+}
+
+/**
+ * The threads a kernel runs on (compiling it if needed): more than 1 for a
+ * big Wasm kernel split over worker threads (while they boot, it runs on
+ * fewer).
+ * @param kernel a scheduled kernel
+ * @returns the thread count, the calling one included
+ */
+export function kernelThreads(kernel: Kernel): number {
+  const step = prepare(kernel);
+  const split = step.blas === undefined ? step.wasm?.split : undefined;
+  return split === undefined ? 1 : plannedThreads(split);
 }
 
 /**

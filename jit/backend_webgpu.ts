@@ -10,21 +10,19 @@
  * @module
  */
 import type { DataArray, DType } from "../core/dtype.ts";
-import type { DeviceData, Node } from "../core/ir.ts";
+import { type DeviceData, type Node, setDTypeSupport } from "../core/ir.ts";
 import { sizeOf } from "../core/shape.ts";
 import type { Kernel } from "./kernel.ts";
 import { renderWgsl, type WgslRef } from "./codegen_wgsl.ts";
+import { openDevice, type WebGpuOptions } from "./_webgpu_open.ts";
+import { fromGpuData, gpuCopyBytes, toGpuData } from "./_webgpu_data.ts";
 
-/** A node's data in GPU memory (4 bytes per element: f32, or i32 for int32 and bool). */
+export type { WebGpuOptions };
+
+/** A node's data in GPU memory (as `_webgpu_data.ts` lays it out). */
 interface GpuData extends DeviceData {
   readonly device: "webgpu";
   readonly buffer: GPUBuffer;
-}
-
-/** How to reach WebGPU: `navigator.gpu` by default, or a `GPU` object (Node/Bun: the npm `webgpu` package). */
-export interface WebGpuOptions {
-  /** The entry point to use instead of `navigator.gpu`. */
-  readonly gpu?: GPU;
 }
 
 const STORAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
@@ -58,20 +56,14 @@ export function initWebGpu(options: WebGpuOptions = {}): Promise<string | undefi
 }
 
 let opening: Promise<string | undefined> | undefined;
+const noHalf = "this WebGPU adapter lacks the shader-f16 feature: " +
+  "use float32 on webgpu, or keep float16 work on the cpu device";
 
 async function open(options: WebGpuOptions): Promise<string | undefined> {
-  const gpu = options.gpu ?? (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
-  if (gpu === undefined) return "this runtime has no navigator.gpu";
-  const adapter = await gpu.requestAdapter();
-  if (adapter === null) return "no WebGPU adapter was found";
-  const { limits } = adapter;
-  device = await adapter.requestDevice({
-    requiredLimits: {
-      maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
-      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-      maxBufferSize: limits.maxBufferSize,
-    },
-  });
+  const opened = await openDevice(options);
+  if (typeof opened === "string") return opened;
+  device = opened;
+  setDTypeSupport("webgpu", "float16", device.features.has("shader-f16") ? undefined : noHalf);
   lost = undefined;
   device.lost.then((info) => (lost = info.message || info.reason));
   pool.clear();
@@ -136,8 +128,8 @@ const registry = new FinalizationRegistry<GPUBuffer>((buffer) => {
   release(buffer);
 });
 
-function newData(elements: number): GpuData {
-  const data: GpuData = { device: "webgpu", buffer: acquire(elements * 4) };
+function newData(bytes: number): GpuData {
+  const data: GpuData = { device: "webgpu", buffer: acquire(bytes) };
   stats.live++;
   registry.register(data, data.buffer);
   return data;
@@ -148,12 +140,11 @@ function write(buffer: GPUBuffer, data: ArrayBufferView): void {
   gpuDevice().queue.writeBuffer(buffer, 0, bytes, data.byteOffset, data.byteLength);
 }
 
-/** Copies host data to a new GPU buffer (bool widens to i32). */
+/** Copies host data to a new GPU buffer. */
 function upload(values: DataArray, dtype: DType): GpuData {
-  if (dtype === "float64") throw new TypeError("float64 data cannot be uploaded to webgpu");
-  const words = dtype === "bool" ? Int32Array.from(values) : values;
-  const data = newData(words.length);
-  if (words.length > 0) write(data.buffer, words);
+  const words = toGpuData(values, dtype);
+  const data = newData(words.byteLength);
+  if (words.byteLength > 0) write(data.buffer, words);
   return data;
 }
 
@@ -220,7 +211,7 @@ export function runKernels(kernels: readonly Kernel[]): void {
   const local = new Map<Node, GpuData>();
   for (const kernel of kernels) {
     const plan = renderWgsl(kernel, { maxBuffers: d.limits.maxStorageBuffersPerShaderStage });
-    const out = newData(sizeOf(kernel.shape));
+    const out = newData(gpuCopyBytes(kernel.dtype, sizeOf(kernel.shape)));
     const inputs = kernel.inputs.map((n) => inputBuffer(n, local));
     const scratch = plan.scratch.map((s) => acquire(s.size * 4));
     temps.push(...scratch);
@@ -257,21 +248,6 @@ export function runKernels(kernels: readonly Kernel[]): void {
   scopes.push(d.popErrorScope(), d.popErrorScope());
 }
 
-function fromWords(words: ArrayBuffer, dtype: DType, n: number): DataArray {
-  switch (dtype) {
-    case "float32":
-      return new Float32Array(words, 0, n);
-    case "int32":
-      return new Int32Array(words, 0, n);
-    case "bool":
-      return Uint8Array.from(new Int32Array(words, 0, n));
-    case "float64":
-      throw new TypeError("float64 data cannot live on webgpu");
-    default:
-      return dtype satisfies never;
-  }
-}
-
 /**
  * Reads a realized node's values back to host memory.
  * @param node a realized node on webgpu
@@ -282,7 +258,7 @@ export async function readNode(node: Node): Promise<DataArray> {
   const d = gpuDevice();
   const data = node.deviceData as GpuData;
   const n = sizeOf(node.shape);
-  const bytes = n * 4;
+  const bytes = gpuCopyBytes(node.dtype, n);
   const staging = d.createBuffer({ size: Math.max(bytes, 4) + 16, usage: MAP_READ });
   const encoder = d.createCommandEncoder();
   if (bytes > 0) encoder.copyBufferToBuffer(data.buffer, 0, staging, 0, bytes);
@@ -312,7 +288,7 @@ export async function readNode(node: Node): Promise<DataArray> {
       }]`,
     );
   }
-  return fromWords(words, node.dtype, n);
+  return fromGpuData(words, node.dtype, n);
 }
 
 // --- compiled programs (jit replay) ------------------------------------------
@@ -406,10 +382,11 @@ export function compileGpuProgram(
     const plan = renderWgsl(kernel, { maxBuffers: d.limits.maxStorageBuffersPerShaderStage });
     const size = sizeOf(kernel.shape);
     const index = outIndex.get(kernel.output);
-    if (index !== undefined) outSizes[index] = size;
+    const bytes = gpuCopyBytes(kernel.dtype, size);
+    if (index !== undefined) outSizes[index] = bytes;
     const out: Slot = index !== undefined
       ? { kind: "out", index }
-      : { kind: "fixed", buffer: own(size * 4) };
+      : { kind: "fixed", buffer: own(bytes) };
     const inputs = kernel.inputs.map(slotOf);
     const scratch = plan.scratch.map((s) => own(s.size * 4));
     const resolve = (ref: WgslRef): Slot =>

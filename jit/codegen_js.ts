@@ -86,6 +86,7 @@ function fixedIndex(i: IExpr, memo: Map<VExpr, boolean>): boolean {
 
 function fround(dtype: DType, expr: string): string {
   if (dtype === "float32") return `Math.fround(${expr})`;
+  if (dtype === "float16") return `Math.f16round(${expr})`;
   if (dtype === "int32") return `(${expr} | 0)`;
   return expr;
 }
@@ -266,7 +267,7 @@ class Renderer {
       }
     }
     const expr = this.render(e, scope);
-    if (e.k === "const" || e.k === "acc" && e.dtype !== "float32") return expr;
+    if (e.k === "const" || e.k === "acc" && fround(e.dtype, "acc") === "acc") return expr;
     const name = `t${this.#tmp++}`;
     scope.lines.push(`const ${name} = ${expr};`);
     scope.names.set(e, name);
@@ -360,9 +361,13 @@ function castExpr(x: string, dtype: DType): string {
       return `Math.fround(${x})`;
     case "float64":
       return x;
+    case "float16":
+      return `Math.f16round(${x})`;
     case "int32":
       return `(${x} | 0)`;
     case "bool":
       return `(${x} !== 0 ? 1 : 0)`;
+    default:
+      return dtype satisfies never;
   }
 }

@@ -20,6 +20,7 @@
  */
 import type { AluOp } from "../core/ops/alu.ts";
 import type { Kernel, VExpr } from "./kernel.ts";
+import { sizeOf } from "../core/shape.ts";
 import { Fn, wasmModule } from "./wasm/_emit.ts";
 import { LoopEmitter } from "./wasm/_loops.ts";
 import { coefOf, planLoops } from "./wasm/_plan.ts";
@@ -35,12 +36,44 @@ export interface WasmKernel {
   readonly bytes: Uint8Array<ArrayBuffer>;
   /** Bytes of scratch memory it needs (0: it takes no scratch parameter). */
   readonly scratch: number;
+  /** How a matmul splits over threads (absent: it does not). */
+  readonly split?: WasmSplit;
 }
+
+/**
+ * A kernel's split over threads by output rows: its f0 takes
+ * `(out, in0, …, constants, scratch, m0, m1, epilogue)` and computes rows
+ * [m0, m1) (one `scratch` block per thread). A matmul computes those rows of
+ * every batch, then, when `epilogue` is not 0, runs the epilogue over the
+ * whole output; `f5` is the epilogue alone, `(out, in0, …, constants)`,
+ * when `epilogue` is true. A loop kernel splits its outermost output loop
+ * (and ignores `scratch` and `epilogue`).
+ */
+export interface WasmSplit {
+  /** Output rows (per batch, in a matmul): the extent of the split loop. */
+  readonly rows: number;
+  /** A share starts at a multiple of this (the matmul's register tile, or vector lanes). */
+  readonly rowBlock: number;
+  /** Multiply-adds in the whole product, or their equivalent in time for a loop kernel. */
+  readonly work: number;
+  /** Whether the module exports the epilogue as `f5`. */
+  readonly epilogue: boolean;
+}
+
+/** Output elements from which a loop kernel can split over threads. */
+const MIN_SPLIT_ELEMENTS = 1 << 16;
+/**
+ * Multiply-adds of a packed matmul that take as long as one loop-kernel
+ * element (or reduction step): the runtime compares `work` with one threshold.
+ */
+const LOOP_WORK = 16;
 
 /** Code generation choices. */
 export interface WasmOptions {
   /** Use relaxed-SIMD `f32x4.relaxed_madd` in matmuls (only if the engine validates it). */
   readonly relaxed: boolean;
+  /** Import the memory as shared (the heap of a runtime with worker threads). */
+  readonly shared?: boolean;
 }
 
 const floatOps: ReadonlySet<AluOp> = new Set<AluOp>([
@@ -144,13 +177,36 @@ export function renderWasm(kernel: Kernel, options: WasmOptions): WasmKernel | u
     rowVar !== undefined && coefOf(rowPlan!.store, outVar) === 1;
   const plan = reuse ? rowPlan! : planLoops(kernel);
   if (plan === undefined) return undefined;
-  const loop = new Fn(kernel.inputs.length + 2);
-  const em = new LoopEmitter(loop, plan, kernel.inputs.length);
-  if (reuse) {
-    const terms = plan.store.terms.map(([v, c]) => [v === outVar ? rowVar : v, c] as const);
-    em.rowStore = { reduce: row!.reduce, value: row!.value, at: { c: plan.store.c, terms } };
+  const nIn = kernel.inputs.length;
+  /** The kernel body emitted into `loop` (a row reduction's stored value reused where planned). */
+  const emit = (loop: Fn, range?: { lo: number; hi: number }): number => {
+    const em = new LoopEmitter(loop, plan, nIn);
+    if (reuse) {
+      const terms = plan.store.terms.map(([v, c]) => [v === outVar ? rowVar : v, c] as const);
+      em.rowStore = { reduce: row!.reduce, value: row!.value, at: { c: plan.store.c, terms } };
+    }
+    return em.kernel(reuse ? row!.body : kernel.body, range);
+  };
+  if (kernel.kind === "loop") {
+    const elements = sizeOf(kernel.shape);
+    const splits = plan.out.length > 0 && elements >= MIN_SPLIT_ELEMENTS;
+    const loop = new Fn(nIn + (splits ? 6 : 2));
+    const range = splits ? { lo: nIn + 3, hi: nIn + 4 } : undefined;
+    const rowBlock = emit(loop, range);
+    const bytes = wasmModule([loop], options.shared);
+    if (!splits) return { bytes, scratch: 0 };
+    let reduced = 1;
+    for (const vars of plan.reduces.values()) {
+      reduced = Math.max(reduced, vars.reduce((n, v) => n * v.extent, 1));
+    }
+    const work = LOOP_WORK * elements * reduced;
+    return {
+      bytes,
+      scratch: 0,
+      split: { rows: plan.out[0].extent, rowBlock, work, epilogue: false },
+    };
   }
-  em.kernel(reuse ? row!.body : kernel.body);
-  if (kernel.kind === "loop") return { bytes: wasmModule([loop]), scratch: 0 };
+  const loop = new Fn(nIn + 2);
+  emit(loop);
   return renderMatmul(kernel, loop, options);
 }

@@ -18,6 +18,7 @@
  * @module
  */
 import { sizeOf } from "../core/shape.ts";
+import type { DType } from "../core/dtype.ts";
 import { iadd, type IExpr, imul, type Kernel, type LoopVar, type VExpr } from "./kernel.ts";
 import {
   type Cooperation,
@@ -25,6 +26,9 @@ import {
   Renderer,
   Scope,
   WG,
+  type WgslStorage,
+  wgslStorage,
+  wgslStore,
   wgslType,
 } from "./_wgsl_render.ts";
 import type { WgslType } from "./_wgsl_math.ts";
@@ -120,6 +124,11 @@ interface Domain {
   readonly inner: number;
 }
 
+/** The dtype of a scratch buffer holding `dtype` values: float16 results stay in f32 there. */
+function scratchDType(dtype: DType): DType {
+  return dtype === "float16" ? "float32" : dtype;
+}
+
 function flatVar(d: Domain): LoopVar {
   return { v: d.inner === 1 ? "p" : "q", extent: d.size };
 }
@@ -135,12 +144,12 @@ class Planner {
   readonly passes: WgslPass[] = [];
   readonly scratch: { size: number; type: WgslType }[] = [];
   readonly #size: number;
-  readonly #out: WgslType;
+  readonly #out: WgslStorage;
   readonly #domain: Domain;
 
   constructor(readonly kernel: Kernel, readonly maxBuffers: number) {
     this.#size = sizeOf(kernel.shape);
-    this.#out = wgslType(kernel.dtype);
+    this.#out = wgslStorage(kernel.dtype);
     this.#domain = { loops: kernel.loops, size: this.#size, inner: 1 };
   }
 
@@ -151,13 +160,14 @@ class Planner {
 
   #pass(
     r: Renderer,
-    out: WgslType,
+    out: WgslStorage,
     main: string[],
     workgroups: WgslPass["workgroups"],
     write: WgslRef,
   ) {
+    const source = [...r.declarations(out), ...main].join("\n") + "\n";
     this.passes.push({
-      source: [...r.declarations(out), ...main].join("\n") + "\n",
+      source: /\bf16\b/.test(source) ? `enable f16;\n${source}` : source,
       constants: Uint32Array.from(r.constants),
       workgroups,
       reads: r.reads.map((i) => this.#ref(i)),
@@ -191,14 +201,14 @@ class Planner {
    * longest top-level reduction split into partial results first.
    */
   loop(body: VExpr, write: WgslRef = { kind: "output" }, type = this.#out, d = this.#domain): void {
-    const serial = this.#elementwise(body, d);
+    const serial = this.#elementwise(body, d, type);
     // binding 0 is the output, and the constants and error buffers may follow the reads
     if (serial.r.reads.length + 3 > this.maxBuffers) return this.#spill(body, write, type, d);
     const { iterations } = serial.r;
     if (iterations <= MAX_ITERATIONS && (iterations < WG || d.size >= 2048)) {
       return this.#pass(serial.r, type, serial.main, serial.groups, write);
     }
-    const coop = this.#cooperative(body, d, undefined);
+    const coop = this.#cooperative(body, d, undefined, type);
     if (coop.r.iterations <= MAX_ITERATIONS) {
       return this.#pass(coop.r, type, coop.main, grid(d.size), write);
     }
@@ -220,7 +230,7 @@ class Planner {
    * buffer first (over the reduced positions too when it is inside a
    * reduction), then the rest reading it.
    */
-  #spill(body: VExpr, write: WgslRef, type: WgslType, d: Domain): void {
+  #spill(body: VExpr, write: WgslRef, type: WgslStorage, d: Domain): void {
     const budget = this.maxBuffers - 3;
     const memo = new Map<VExpr, Set<number>>();
     let best: { e: VExpr; d: Domain; n: number } | undefined;
@@ -251,11 +261,11 @@ class Planner {
     const index = extra.length === 0
       ? flatVar(d)
       : iadd(imul(flatVar(d), part.d.size / d.size), flatOf(extra));
-    const load: VExpr = { k: "load", input, index, dtype: part.e.dtype };
+    const load: VExpr = { k: "load", input, index, dtype: scratchDType(part.e.dtype) };
     this.loop(mapValues(body, (e) => (e === part.e ? load : undefined)), write, type, d);
   }
 
-  #elementwise(body: VExpr, d: Domain) {
+  #elementwise(body: VExpr, d: Domain, type: WgslStorage) {
     // serial rendering: reductions are loops in each invocation
     const r = new Renderer();
     const root = new Scope();
@@ -269,7 +279,7 @@ class Planner {
       `  let ${f} = (i32(wid.y) * ${groups[0]} + i32(wid.x)) * ${ELEMENTWISE_WG} + i32(lid);`,
       `  if (${f} >= ${d.size}) { return; }`,
       ...root.lines.map((l) => `  ${l}`),
-      `  lt_out[${f}] = ${value};`,
+      `  lt_out[${f}] = ${wgslStore(value, type)};`,
       "}",
     ];
     return { r, main, groups };
@@ -280,6 +290,7 @@ class Planner {
     body: VExpr,
     d: Domain,
     split: { slices: number; chunk: number; total: number } | undefined,
+    type: WgslStorage,
   ) {
     const root = new Scope();
     const coop: Cooperation = split === undefined ? { root } : {
@@ -302,7 +313,7 @@ class Planner {
       `  if (g >= ${count}) { return; }`,
       "  let l = i32(lid);",
       ...root.lines.map((line) => `  ${line}`),
-      `  if (l == 0) { lt_out[g] = ${value}; }`,
+      `  if (l == 0) { lt_out[g] = ${wgslStore(value, type)}; }`,
       "}",
     ];
     return { r, main };
@@ -319,12 +330,15 @@ class Planner {
     if (slices < 2) throw tooLong("a reduction with a heavy body", perElement * total);
     const type = wgslType(e.dtype);
     const input = this.#newScratch(d.size * slices, type);
-    const { r, main } = this.#cooperative(e, d, { slices, chunk, total });
+    // partial results stay in f32 (no rounding to half before the last sum)
+    const dtype = scratchDType(e.dtype);
+    const part = dtype === e.dtype ? e : { ...e, dtype };
+    const { r, main } = this.#cooperative(part, d, { slices, chunk, total }, type);
     if (r.iterations > MAX_ITERATIONS) throw tooLong("a reduction's partial sums", r.iterations);
     this.#pass(r, type, main, grid(d.size * slices), this.#scratchRef(input));
     const s: LoopVar = { v: `s${input}`, extent: slices };
     const index = iadd(imul(flatVar(d), slices), s);
-    const load: VExpr = { k: "load", input, index, dtype: e.dtype };
+    const load: VExpr = { k: "load", input, index, dtype };
     return { k: "reduce", op: e.op, vars: [s], body: load, dtype: e.dtype };
   }
 
@@ -347,14 +361,17 @@ class Planner {
     this.#tiled(slices, accType, this.#scratchRef(index));
     const p: LoopVar = { v: "p", extent: this.#size };
     const s: LoopVar = { v: "ks", extent: slices };
-    const dtype = k.inputs[mm.a.input].dtype;
-    const acc: VExpr = slices === 1 ? { k: "load", input: index, index: p, dtype } : {
+    const wanted = k.inputs[mm.a.input].dtype;
+    const dtype = scratchDType(wanted);
+    const sum: VExpr = slices === 1 ? { k: "load", input: index, index: p, dtype } : {
       k: "reduce",
       op: "sum",
       vars: [s],
       body: { k: "load", input: index, index: iadd(imul(s, this.#size), p), dtype },
       dtype,
     };
+    // float16 slices are summed in f32, then rounded to half once
+    const acc: VExpr = dtype === wanted ? sum : { k: "cast", x: sum, dtype: wanted };
     this.loop(mapValues(k.body, (e) => (e.k === "acc" ? acc : undefined)));
   }
 
@@ -370,8 +387,8 @@ class Planner {
     const base = (o: typeof mm.a) =>
       [String(o.offset), ...batch.map((l, d) => `${l.v} * ${o.strides[d]}`)].join(" + ");
     r.unflatten(batch, "bz", root);
-    const A = r.read(mm.a.input, k.inputs[mm.a.input].dtype);
-    const B = r.read(mm.b.input, k.inputs[mm.b.input].dtype);
+    const A = (i: string) => r.load(mm.a.input, k.inputs[mm.a.input].dtype, i);
+    const B = (i: string) => r.load(mm.b.input, k.inputs[mm.b.input].dtype, i);
     const zero = t === "f32" ? "0.0" : "0";
     const [sAm, sAk] = [mm.a.strides[nb], mm.a.strides[nb + 1]];
     const [sBk, sBn] = [mm.b.strides[nb], mm.b.strides[nb + 1]];
@@ -379,7 +396,7 @@ class Planner {
     let store: string;
     if (slices === 1 && write.kind === "output") {
       const value = r.value(k.body, tail);
-      store = `lt_out[p] = ${value};`;
+      store = `lt_out[p] = ${wgslStore(value, this.#out)};`;
     } else {
       store = `lt_out[ks * ${this.#size} + p] = lt_acc;`;
     }
@@ -404,10 +421,14 @@ class Planner {
       `  var lt_acc: ${t} = ${zero};`,
       `  for (var kt: i32 = k0; kt < k1; kt += ${TILE}) {`,
       `    var av: ${t} = ${zero};`,
-      `    if (${mVar.v} < ${mVar.extent} && kt + tx < k1) { av = ${A}[aRow + (kt + tx) * ${sAk}]; }`,
+      `    if (${mVar.v} < ${mVar.extent} && kt + tx < k1) { av = ${
+        A(`aRow + (kt + tx) * ${sAk}`)
+      }; }`,
       `    lt_ta[ty * ${TILE} + tx] = av;`,
       `    var bv: ${t} = ${zero};`,
-      `    if (${nVar.v} < ${nVar.extent} && kt + ty < k1) { bv = ${B}[bCol + (kt + ty) * ${sBk}]; }`,
+      `    if (${nVar.v} < ${nVar.extent} && kt + ty < k1) { bv = ${
+        B(`bCol + (kt + ty) * ${sBk}`)
+      }; }`,
       `    lt_tb[ty * ${TILE} + tx] = bv;`,
       "    workgroupBarrier();",
       `    for (var kk: i32 = 0; kk < ${TILE}; kk++) {`,

@@ -8,7 +8,7 @@ import { type Node, pendingNodes } from "../core/ir.ts";
 import { schedule } from "./schedule.ts";
 import { renderJs } from "./codegen_js.ts";
 import { stagedKernels } from "./jit.ts";
-import { kernelBackend } from "./backend_cpu.ts";
+import { kernelBackend, kernelThreads } from "./backend_cpu.ts";
 import type { Kernel } from "./kernel.ts";
 
 /** One kernel as `explain` reports it. */
@@ -29,6 +29,8 @@ export interface KernelReport {
    * epilogue as a loop kernel); else the device (`webgpu`).
    */
   readonly backend: "wasm" | "js" | "blas" | "webgpu";
+  /** Threads it runs on: more than 1 for a big Wasm kernel split over worker threads. */
+  readonly threads: number;
   /** The generated JavaScript. */
   readonly source: string;
 }
@@ -95,6 +97,7 @@ function explainKernels(graph: readonly string[], scheduled: readonly Kernel[]):
     dtype: k.dtype,
     inputs: k.inputs.length,
     backend: k.output.device === "cpu" ? kernelBackend(k) : k.output.device,
+    threads: k.output.device === "cpu" ? kernelThreads(k) : 1,
     source: renderJs(k).source,
   }));
   const text = [
@@ -102,9 +105,9 @@ function explainKernels(graph: readonly string[], scheduled: readonly Kernel[]):
     ...graph.map((g) => `  ${g}`),
     `kernels (${kernels.length}):`,
     ...kernels.map((k, i) =>
-      `  #${i} ${k.kind} ${k.backend} ${k.dtype}[${k.shape.join(", ")}] <- ${k.inputs} buffer(s): ${
-        k.ops.join(" → ") || "copy"
-      }`
+      `  #${i} ${k.kind} ${k.backend}${k.threads > 1 ? ` ×${k.threads}` : ""} ${k.dtype}[${
+        k.shape.join(", ")
+      }] <- ${k.inputs} buffer(s): ${k.ops.join(" → ") || "copy"}`
     ),
   ].join("\n");
   return { graph, kernels, toString: () => text };

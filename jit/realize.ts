@@ -8,6 +8,7 @@ import type { DataArray } from "../core/dtype.ts";
 import { type Device, isRealized, type Node, pendingNodes } from "../core/ir.ts";
 import { schedule } from "./schedule.ts";
 import { runKernels } from "./backend_cpu.ts";
+import { realizeOnCpu } from "./eager_programs.ts";
 import type * as WebGpu from "./backend_webgpu.ts";
 
 let webgpu: typeof WebGpu | undefined;
@@ -21,7 +22,7 @@ export function realize(nodes: readonly Node[]): void {
   const pending = nodes.filter((n) => !isRealized(n));
   if (pending.length === 0) return;
   const onCpu = pending.filter((n) => n.device === "cpu");
-  if (onCpu.length > 0) runKernels(schedule(onCpu));
+  if (onCpu.length > 0) realizeOnCpu(onCpu);
   if (onCpu.length < pending.length) {
     const onGpu = pending.filter((n) => n.device !== "cpu");
     const host = float64Constants(onGpu);

@@ -93,10 +93,10 @@ export function checkUpdates(name: string, updates: Tree, params: Tree): void {
   }
 }
 
-/** The dtype and path of the first tensor in a tree that is not float32/float64. */
+/** The dtype and path of the first tensor in a tree that is not a float (16, 32 or 64 bits). */
 function nonFloat(x: Tree, path: string): string | undefined {
   if (x instanceof lt.Tensor) {
-    return x.dtype === "float32" || x.dtype === "float64" ? undefined : `${x.dtype} at ${path}`;
+    return x.dtype.startsWith("float") ? undefined : `${x.dtype} at ${path}`;
   }
   if (Array.isArray(x)) {
     for (let i = 0; i < x.length; i++) {

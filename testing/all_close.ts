@@ -33,12 +33,13 @@ interface Flat {
 }
 
 const TOLERANCES: Record<DType, { rtol: number; atol: number }> = {
+  float16: { rtol: 1e-3, atol: 1e-5 },
   float32: { rtol: 1.3e-6, atol: 1e-5 },
   float64: { rtol: 1e-7, atol: 1e-7 },
   int32: { rtol: 0, atol: 0 },
   bool: { rtol: 0, atol: 0 },
 };
-const PRECISION: readonly DType[] = ["float32", "float64", "int32", "bool"];
+const PRECISION: readonly DType[] = ["float16", "float32", "float64", "int32", "bool"];
 /** How many mismatched elements the failure message lists. */
 const SHOWN = 5;
 
@@ -46,7 +47,8 @@ function typedArrayDType(value: DataArray): DType {
   if (value instanceof Float32Array) return "float32";
   if (value instanceof Float64Array) return "float64";
   if (value instanceof Int32Array) return "int32";
-  return "bool";
+  if (value instanceof Uint8Array) return "bool";
+  return "float16";
 }
 
 function nestedShape(value: NestedValues, path: string, side: string): number[] {

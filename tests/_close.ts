@@ -1,6 +1,7 @@
 // Test helper: compares tensors (or arrays) with nested expected values
 // elementwise within rtol/atol, NaN equal to NaN, and says where they differ.
 import { AssertionError } from "node:assert";
+import { assert, assertEquals } from "@std/assert";
 import type { Tensor } from "../mod.ts";
 
 type Nested = number | boolean | Nested[];
@@ -49,4 +50,29 @@ export function assertClose(
       });
     }
   }
+}
+
+/**
+ * Compares values elementwise: NaN with NaN, infinities exactly, finite
+ * values within `atol + rtol·|want|` (float32 tolerances by default); the
+ * message lists the first misses.
+ */
+export function assertValuesClose(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  where: string,
+  tol: { rtol: number; atol: number } = { rtol: 1e-5, atol: 1e-6 },
+): void {
+  assertEquals(got.length, want.length, `${where}: length`);
+  const bad: string[] = [];
+  for (let i = 0; i < want.length; i++) {
+    const [x, w] = [got[i], want[i]];
+    const ok = Number.isNaN(w)
+      ? Number.isNaN(x)
+      : !Number.isFinite(w) || !Number.isFinite(x)
+      ? x === w
+      : Math.abs(x - w) <= tol.atol + tol.rtol * Math.abs(w);
+    if (!ok) bad.push(`[${i}] ${x} (expected ${w})`);
+  }
+  assert(bad.length === 0, `${where}: ${bad.length} values differ: ${bad.slice(0, 6).join(", ")}`);
 }

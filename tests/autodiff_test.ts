@@ -423,11 +423,11 @@ describe("transform errors", () => {
           ),
         TypeError,
       ),
-      "grad() cannot differentiate with respect to argument 1: it holds an int32 tensor: only float32/float64 inputs have gradients (convert with .float(), or move it out of argnums)",
+      "grad() cannot differentiate with respect to argument 1: it holds an int32 tensor: only float16/float32/float64 inputs have gradients (convert with .float(), or move it out of argnums)",
     );
     assertEquals(
       messageOf(() => lt.valueAndGrad((b: Tensor) => b.sum())(lt.tensor([true])), TypeError),
-      "valueAndGrad() cannot differentiate with respect to argument 0: it holds a bool tensor: only float32/float64 inputs have gradients (convert with .float(), or move it out of argnums)",
+      "valueAndGrad() cannot differentiate with respect to argument 0: it holds a bool tensor: only float16/float32/float64 inputs have gradients (convert with .float(), or move it out of argnums)",
     );
   });
 

@@ -184,3 +184,34 @@ describe("renderWgsl()", () => {
     for (const p of plan.passes) assert(p.reads.length + 3 <= 8, `${p.reads.length} reads`);
   });
 });
+
+describe("renderWgsl() on float16", () => {
+  it("reads and writes f16 buffers, computes in f32 and rounds each result to half", () => {
+    const x = lt.tensor([1, 2, 3], { dtype: "float16" });
+    const [pass] = only(x.mul(2).add(x)).passes;
+    assert(pass.source.startsWith("enable f16;\n"), pass.source);
+    for (
+      const line of [
+        "@group(0) @binding(0) var<storage, read_write> lt_out: array<f16>;",
+        "@group(0) @binding(1) var<storage, read> lt_in0: array<f16>;",
+        "let t0 = f32(lt_in0[p]);",
+        "let t2 = lt_h((t0 * t1));",
+        "let t3 = lt_h((t2 + t0));",
+        "lt_out[p] = f16(t3);",
+      ]
+    ) assertStringIncludes(pass.source, line);
+  });
+
+  it("sums and multiplies matrices with f32 accumulators, rounding once", () => {
+    const x = lt.tensor(new Float16Array(1200), { shape: [4, 300] });
+    const sum = only(x.sum({ axis: 1 })).passes[0].source;
+    assertStringIncludes(sum, "var a0: f32 = 0.0;");
+    assertStringIncludes(sum, "lt_sh_f32[l] = lt_sh_f32[l] + lt_sh_f32[l + a0h];");
+    assertStringIncludes(sum, "let t3 = lt_h(t2);");
+    assertStringIncludes(sum, "if (l == 0) { lt_out[g] = f16(t3); }");
+    const mm = only(x.matmul(x.T)).passes[0].source;
+    assertStringIncludes(mm, "var lt_acc: f32 = 0.0;");
+    assertStringIncludes(mm, "av = f32(lt_in0[");
+    assertStringIncludes(mm, "= lt_h(lt_acc);");
+  });
+});

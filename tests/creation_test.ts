@@ -176,7 +176,7 @@ describe("tensor()", () => {
     assertThrows(
       () => lt.tensor([1], { dtype: "int64" as never }),
       TypeError,
-      'tensor() expected a dtype: found "int64": use one of bool, int32, float32, float64',
+      'tensor() expected a dtype: found "int64": use one of bool, int32, float16, float32, float64',
     );
   });
 
@@ -265,9 +265,9 @@ describe("zeros, ones, full", () => {
 
   it("reject an unknown dtype and a bad fill value", () => {
     assertThrows(
-      () => lt.zeros([2], { dtype: "float16" as never }),
+      () => lt.zeros([2], { dtype: "bfloat16" as never }),
       TypeError,
-      'zeros() expected a dtype: found "float16": use one of bool, int32, float32, float64',
+      'zeros() expected a dtype: found "bfloat16": use one of bool, int32, float16, float32, float64',
     );
     assertThrows(
       () => lt.ones([2], { dtype: "uint8" as never }),

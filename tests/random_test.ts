@@ -364,7 +364,7 @@ describe("random samplers", () => {
     assertThrowsText(
       () => random.normal(k, [2], { dtype: "int32" }),
       TypeError,
-      "normal() expected a float dtype (float32 or float64): found int32: use randint() or bernoulli() for integers and booleans",
+      "normal() expected a float dtype (float16, float32 or float64): found int32: use randint() or bernoulli() for integers and booleans",
     );
     assertThrowsText(
       () => random.truncatedNormal(k, [2], { lower: 1, upper: -1 }),

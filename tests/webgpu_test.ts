@@ -9,9 +9,12 @@ import * as lt from "../mod.ts";
 import * as nn from "../nn/mod.ts";
 import * as optim from "../nn/optim.ts";
 import { webgpuStats } from "../jit/backend_webgpu.ts";
+import { openDevice } from "../jit/_webgpu_open.ts";
 import { caseLabel, decode, refCases } from "./_reference.ts";
 import { type FixtureCase, inputTensor, loadFixture, num } from "./_ref.ts";
 import elementwise from "./fixtures/elementwise.json" with { type: "json" };
+import { assertValuesClose } from "./_close.ts";
+import { workerResult } from "./_worker.ts";
 
 const hasGpu = (await lt.devices()).includes("webgpu");
 if (!hasGpu) console.log("webgpu_test: no WebGPU adapter here: the WebGPU tests are skipped");
@@ -22,27 +25,6 @@ const F32 = { rtol: 1e-5, atol: 1e-6 };
 
 function gpu(x: lt.Tensor): lt.Tensor {
   return x.to("webgpu");
-}
-
-/** Compares values elementwise: NaN with NaN, infinities exactly, finite values within tolerance. */
-function compare(
-  got: ArrayLike<number>,
-  want: ArrayLike<number>,
-  where: string,
-  tol = F32,
-): void {
-  assertEquals(got.length, want.length, `${where}: length`);
-  const bad: string[] = [];
-  for (let i = 0; i < want.length; i++) {
-    const [x, w] = [got[i], want[i]];
-    const ok = Number.isNaN(w)
-      ? Number.isNaN(x)
-      : !Number.isFinite(w) || !Number.isFinite(x)
-      ? x === w
-      : Math.abs(x - w) <= tol.atol + tol.rtol * Math.abs(w);
-    if (!ok) bad.push(`[${i}] ${x} (expected ${w})`);
-  }
-  assert(bad.length === 0, `${where}: ${bad.length} values differ: ${bad.slice(0, 6).join(", ")}`);
 }
 
 /** Runs `f` on cpu tensors and on their webgpu copies, and compares shape, dtype and values. */
@@ -56,7 +38,7 @@ async function matchesCpu(
   const got = f(...xs.map(gpu));
   assertEquals(got.device, "webgpu", `${where}: device`);
   assertEquals([got.shape, got.dtype], [want.shape, want.dtype], `${where}: shape and dtype`);
-  compare(await got.data(), want.dataSync(), where, tol);
+  assertValuesClose(await got.data(), want.dataSync(), where, tol);
 }
 
 function rand(seed: number, shape: number[]): lt.Tensor {
@@ -87,7 +69,7 @@ suite("WebGPU runs the PyTorch op fixtures", () => {
       const y = fn(...c.in.map((x) => (typeof x === "string" ? onGpu(x) : x)), ...args);
       assertEquals([y.dtype, y.shape, y.device], [c.d, c.s, "webgpu"], caseLabel(c));
       const want = c.out.map((v) => (c.d === "float32" ? Math.fround(decode(v)) : decode(v)));
-      compare(await y.data(), want, caseLabel(c));
+      assertValuesClose(await y.data(), want, caseLabel(c));
     }
   });
 
@@ -116,7 +98,7 @@ suite("WebGPU runs the PyTorch op fixtures", () => {
       const y = call[c.op]();
       const where = `${c.op}(${c.x}, ${JSON.stringify(o)})`;
       assertEquals(y.shape, c.shape, where);
-      compare(await y.data(), c.out.map(num), where, { rtol: 2e-5, atol: 2e-6 });
+      assertValuesClose(await y.data(), c.out.map(num), where, { rtol: 2e-5, atol: 2e-6 });
     }
   });
 
@@ -131,7 +113,7 @@ suite("WebGPU runs the PyTorch op fixtures", () => {
         : c.op === "logSoftmax"
         ? x.logSoftmax(axis)
         : x.logSumExp({ axis, keepdims: c.keepdims });
-      compare(await y.data(), c.out.map(num), `${c.op}(${c.x}, ${axis})`, {
+      assertValuesClose(await y.data(), c.out.map(num), `${c.op}(${c.x}, ${axis})`, {
         rtol: 2e-5,
         atol: 2e-6,
       });
@@ -155,7 +137,7 @@ suite("WebGPU runs the PyTorch op fixtures", () => {
         ? lt.linear(a, b, bias).relu()
         : lt.linear(a, b, bias);
       assertEquals(y.shape, c.shape, `${c.op}(${c.a}, ${c.b})`);
-      compare(await y.data(), c.out.map(num), `${c.op}(${c.a}, ${c.b})`, {
+      assertValuesClose(await y.data(), c.out.map(num), `${c.op}(${c.a}, ${c.b})`, {
         rtol: 1e-4,
         atol: 1e-5,
       });
@@ -171,7 +153,7 @@ suite("WebGPU runs the PyTorch op fixtures", () => {
       const axis = axisOf(c) as number | undefined;
       const y = c.op === "gather" ? x.gather(axis!, index) : x.take(index, axis);
       const want = c.out.map((v) => Math.fround(num(v)));
-      compare(await y.data(), want, `${c.op}(${c.x}, ${axis})`, { rtol: 0, atol: 0 });
+      assertValuesClose(await y.data(), want, `${c.op}(${c.x}, ${axis})`, { rtol: 0, atol: 0 });
     }
   });
 });
@@ -295,12 +277,15 @@ suite("WebGPU matches the CPU", () => {
       gpu(x),
       gpu(labels),
     );
-    compare(await gotLoss.data(), wantLoss.dataSync(), "loss");
+    assertValuesClose(await gotLoss.data(), wantLoss.dataSync(), "loss");
     const want = lt.tree.leaves(wantGrads);
     const got = lt.tree.leaves(gotGrads);
     for (let i = 0; i < want.length; i++) {
       assertEquals(got[i].device, "webgpu");
-      compare(await got[i].data(), want[i].dataSync(), `gradient ${i}`, { rtol: 1e-4, atol: 1e-6 });
+      assertValuesClose(await got[i].data(), want[i].dataSync(), `gradient ${i}`, {
+        rtol: 1e-4,
+        atol: 1e-6,
+      });
     }
   });
 
@@ -358,7 +343,7 @@ suite("WebGPU matches the CPU", () => {
       const got = f(gpu(a), gpu(b));
       assertEquals(got[0].device, "webgpu");
       for (let j = 0; j < want.length; j++) {
-        compare(await got[j].data(), want[j].dataSync(), `jit output ${j}`);
+        assertValuesClose(await got[j].data(), want[j].dataSync(), `jit output ${j}`);
       }
     }
     assertEquals([f.compileCount, traces], [2, 2]); // one trace per device, none per call
@@ -422,11 +407,11 @@ suite("WebGPU matches the CPU", () => {
       // the first call compiles and runs; the later ones replay the same dispatches
       assertEquals(new Set(compiled.dispatches.slice(1)).size, 1);
       const tol = { rtol: 1e-4, atol: 1e-5 };
-      compare(compiled.losses, eager.losses, "jit losses vs eager webgpu", tol);
-      compare(compiled.losses, cpu.losses, "jit losses vs cpu", tol);
+      assertValuesClose(compiled.losses, eager.losses, "jit losses vs eager webgpu", tol);
+      assertValuesClose(compiled.losses, cpu.losses, "jit losses vs cpu", tol);
       for (let i = 0; i < cpu.values.length; i++) {
-        compare(compiled.values[i], eager.values[i], `param ${i} vs eager webgpu`, tol);
-        compare(compiled.values[i], cpu.values[i], `param ${i} vs cpu`, tol);
+        assertValuesClose(compiled.values[i], eager.values[i], `param ${i} vs eager webgpu`, tol);
+        assertValuesClose(compiled.values[i], cpu.values[i], `param ${i} vs cpu`, tol);
       }
     }
   });
@@ -447,16 +432,7 @@ suite("WebGPU matches the CPU", () => {
 
 describe("device() without an adapter", () => {
   it("falls back to the cpu with a warning, or throws with fallback: false", async () => {
-    const worker = new Worker(new URL("./_webgpu_fallback_worker.ts", import.meta.url).href, {
-      type: "module",
-    });
-    const result = await new Promise<Record<string, unknown>>((resolve, reject) => {
-      worker.onmessage = (e) => resolve(e.data);
-      worker.onerror = (e) => {
-        e.preventDefault();
-        reject(new Error(e.message));
-      };
-    }).finally(() => worker.terminate());
+    const result = await workerResult(new URL("./_webgpu_fallback_worker.ts", import.meta.url));
     assertEquals(result, {
       given: "cpu",
       warnings: ["Lathe: webgpu is unavailable (no WebGPU adapter was found): using the cpu"],
@@ -468,7 +444,85 @@ describe("device() without an adapter", () => {
   });
 });
 
+describe("openDevice() reads the adapter's limits", () => {
+  /** A `GPU` whose adapter has the compatibility-mode defaults, with `changes` applied. */
+  function fakeGpu(changes: Record<string, number>, adapter = true): GPU {
+    const limits: Record<string, number> = {
+      maxStorageBuffersPerShaderStage: 4,
+      maxStorageBufferBindingSize: 128 << 20,
+      maxBufferSize: 256 << 20,
+      maxComputeInvocationsPerWorkgroup: 128,
+      maxComputeWorkgroupSizeX: 128,
+      maxComputeWorkgroupSizeY: 128,
+      maxComputeWorkgroupStorageSize: 16384,
+      ...changes,
+    };
+    const requested: unknown[] = [];
+    const fake = {
+      requested,
+      requestAdapter: (options: unknown) => {
+        requested.push(options);
+        if (!adapter) return Promise.resolve(null);
+        return Promise.resolve({
+          limits,
+          features: new Set(["shader-f16"]),
+          requestDevice: (descriptor: unknown) => Promise.resolve({ descriptor }),
+        });
+      },
+    };
+    return fake as unknown as GPU;
+  }
+
+  it("requests the limits the kernels need at the adapter's values, and shader-f16", async () => {
+    const gpu = fakeGpu({
+      maxComputeInvocationsPerWorkgroup: 1024,
+      maxComputeWorkgroupSizeX: 1024,
+    });
+    const adapter = { featureLevel: "compatibility" } as const;
+    const opened = await openDevice({ gpu, adapter }) as unknown as { descriptor: unknown };
+    assertEquals((gpu as unknown as { requested: unknown[] }).requested, [adapter]);
+    assertEquals(opened.descriptor, {
+      requiredFeatures: ["shader-f16"],
+      requiredLimits: {
+        maxStorageBuffersPerShaderStage: 4,
+        maxStorageBufferBindingSize: 128 << 20,
+        maxBufferSize: 256 << 20,
+        maxComputeInvocationsPerWorkgroup: 1024,
+        maxComputeWorkgroupSizeX: 1024,
+        maxComputeWorkgroupSizeY: 128,
+        maxComputeWorkgroupStorageSize: 16384,
+      },
+    });
+  });
+
+  it("says which limit is too small, or that there is no adapter", async () => {
+    assertEquals(
+      await openDevice({ gpu: fakeGpu({}) }),
+      "the adapter's maxComputeInvocationsPerWorkgroup is 128: Lathe's kernels need at least 256",
+    );
+    assertEquals(
+      await openDevice({ gpu: fakeGpu({}, false) }),
+      "no WebGPU adapter was found",
+    );
+  });
+});
+
 suite("Devices", () => {
+  it("gives a real compatibility-mode device the invocations and buffers the kernels use", async () => {
+    const opened = await openDevice({ adapter: { featureLevel: "compatibility" } });
+    assert(typeof opened !== "string", `${opened}`);
+    const { limits } = opened;
+    assert(
+      limits.maxComputeInvocationsPerWorkgroup >= 256,
+      `${limits.maxComputeInvocationsPerWorkgroup}`,
+    );
+    assert(
+      limits.maxStorageBuffersPerShaderStage >= 4,
+      `${limits.maxStorageBuffersPerShaderStage}`,
+    );
+    opened.destroy();
+  });
+
   it("lists cpu and webgpu, and opens webgpu", async () => {
     assertEquals(await lt.devices(), ["cpu", "webgpu"]);
     assertEquals(await lt.device("webgpu"), "webgpu");
@@ -488,6 +542,15 @@ suite("Devices", () => {
       Array.from(await lt.tensor([true, false], { device: "webgpu" }).logicalNot().data()),
       [0, 1],
     );
+  });
+
+  it("toCpu() reads a whole tree at once, leaving strings, numbers and cpu tensors alone", async () => {
+    const cpu = lt.tensor([5]);
+    const tree = ["loss", lt.tensor([1, 2], { device: "webgpu" }).sum(), { w: cpu, n: 3 }] as const;
+    const [label, loss, rest] = await lt.toCpu(tree);
+    assertEquals([label, loss.device, loss.item(), rest], ["loss", "cpu", 3, { n: 3, w: cpu }]);
+    const onCpu = ["x", cpu];
+    assertEquals(await lt.toCpu(onCpu) === onCpu, true);
   });
 
   it("ops mixing devices throw, naming the op, the devices and the fix", () => {
@@ -625,7 +688,7 @@ suite("WebGPU memory", () => {
       assert(late <= early + 2, `live GPU buffers grew from ${early} to ${late}`);
     }
     assertEquals(step.compileCount, 1);
-    compare(await w.data(), (await train(100, (t) => t)).dataSync(), "weights vs cpu", {
+    assertValuesClose(await w.data(), (await train(100, (t) => t)).dataSync(), "weights vs cpu", {
       rtol: 1e-4,
       atol: 1e-5,
     });

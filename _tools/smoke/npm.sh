@@ -2,7 +2,10 @@
 # Smoke test of the npm build: packs dist/npm (made by `deno task build:npm`),
 # installs the tarball into a scratch project as "@lathe/lathe", runs
 # seed000.mjs on each runtime named in the arguments (node, bun, deno;
-# default: node) and type-checks types.ts with tsc's Node resolution.
+# default: node) and type-checks types.ts with tsc's Node resolution. On node
+# and bun it also runs examples/webgpu_node.mjs (training on a GPU through the
+# npm package `webgpu`, Dawn, checked against the CPU) when ./node_modules has
+# `webgpu`; the example itself says so and passes when Dawn finds no adapter.
 #
 # Usage: bash _tools/smoke/npm.sh [node] [bun] [deno]
 set -euo pipefail
@@ -22,12 +25,26 @@ echo "packed $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB)"
 cd "$work"
 printf '{ "name": "lathe-smoke", "private": true, "type": "module" }\n' >package.json
 npm install --no-audit --no-fund --loglevel=error "$tarball" typescript@5.9.3 </dev/null
-cp "$here/seed000.mjs" "$here/types.ts" .
+cp "$here/seed000.mjs" "$here/types.ts" "$root/examples/webgpu_node.mjs" .
+has_webgpu=false
+if [ -d "$root/node_modules/webgpu" ]; then
+  ln -s "$root/node_modules/webgpu" node_modules/webgpu
+  has_webgpu=true
+fi
+
+# the GPU example under node or bun; Dawn's OpenGL ES backend needs a headless EGL
+gpu_example() {
+  if [ "$has_webgpu" = true ]; then
+    EGL_PLATFORM="${EGL_PLATFORM:-surfaceless}" "$1" webgpu_node.mjs
+  else
+    echo "$1: the npm package webgpu is not in ./node_modules: webgpu_node.mjs is skipped"
+  fi
+}
 
 for runtime in "${@:-node}"; do
   case "$runtime" in
-    node) node seed000.mjs ;;
-    bun) bun seed000.mjs ;;
+    node) node seed000.mjs && gpu_example node ;;
+    bun) bun seed000.mjs && gpu_example bun ;;
     deno) deno run --allow-read --allow-env seed000.mjs ;;
     *)
       echo "error: unknown runtime $runtime (expected node, bun or deno)" >&2

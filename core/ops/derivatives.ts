@@ -8,6 +8,7 @@
  * @module
  */
 import type { Node, Origin } from "../ir.ts";
+import { isFloat } from "../dtype.ts";
 import type { OpArgs, OpName } from "./registry.ts";
 import * as b from "./build.ts";
 
@@ -143,7 +144,7 @@ export const vjpRules: { readonly [K in OpName]: VjpRule } = {
     ct,
     { src },
   ) => [
-    src[0].dtype === "float32" || src[0].dtype === "float64" ? b.cast(ct, src[0].dtype) : zero(),
+    isFloat(src[0].dtype) ? b.cast(ct, src[0].dtype) : zero(),
   ],
   // d(-x) = -dx
   neg: (ct) => [neg(ct)],

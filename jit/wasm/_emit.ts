@@ -266,16 +266,22 @@ function name(s: string): number[] {
   return out;
 }
 
+/** The most pages a memory may have (4 GiB): a shared memory must declare a maximum. */
+export const MAX_PAGES = 65536;
+
 /**
  * A module importing memory `e.m` and exporting `fns` as `f0`, `f1`, ….
  * @param fns the function bodies
+ * @param shared import the memory as shared (for worker threads; maximum {@linkcode MAX_PAGES})
  * @returns the module's bytes
  */
-export function wasmModule(fns: readonly Fn[]): Uint8Array<ArrayBuffer> {
+export function wasmModule(fns: readonly Fn[], shared = false): Uint8Array<ArrayBuffer> {
   const arities = [...new Set(fns.map((f) => f.params))];
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   section(out, 1, vec([], arities.map((n) => [0x60, ...vec([], Array(n).fill([I32])), 0x00])));
-  section(out, 2, vec([], [[...name("e"), ...name("m"), 0x02, 0x00, 0x00]]));
+  // memory limits: flags 0 (min only) or 3 (shared, min and max)
+  const limits = shared ? [0x03, 0x00, ...uleb1(MAX_PAGES)] : [0x00, 0x00];
+  section(out, 2, vec([], [[...name("e"), ...name("m"), 0x02, ...limits]]));
   section(out, 3, vec([], fns.map((f) => uleb1(arities.indexOf(f.params)))));
   section(out, 7, vec([], fns.map((_, i) => [...name(`f${i}`), 0x00, ...uleb1(i)])));
   const bodies = fns.map((f) => {

@@ -12,6 +12,12 @@ import { type Access, coefOf, type Plan, type Var } from "./_plan.ts";
 import { emitReduce } from "./_reduce.ts";
 import { emitArgmax } from "./_argmax.ts";
 
+/** Locals (parameters) holding a share's bounds along the outermost output loop: [lo, hi). */
+export interface Range {
+  readonly lo: number;
+  readonly hi: number;
+}
+
 /**
  * Emits one loop function `(out, in0, …, constants)`; in a matmul epilogue
  * `acc` is read from the output in place.
@@ -30,15 +36,25 @@ export class LoopEmitter {
   readonly #locals = new Map<Var, number>();
   readonly #scopes: Map<unknown, number>[] = [new Map()];
   readonly #free = new Map<VExpr, Set<Var>>();
+  /** Bounds (parameters) of the outermost output loop, until that loop is emitted. */
+  #range: Range | undefined;
 
   constructor(readonly f: Fn, readonly plan: Plan, nIn: number) {
     this.m = new VMath(f);
     this.#consts = nIn + 1;
   }
 
-  /** Emits the whole kernel: the loops over the output and the store. */
-  kernel(body: VExpr): void {
+  /**
+   * Emits the whole kernel: the loops over the output and the store.
+   * @param body the value stored at each output element
+   * @param range parameters bounding the outermost output loop (a kernel split
+   *   over threads; the plan must have an output loop)
+   * @returns the multiple of which those bounds must be (but for the end):
+   *   4 where that loop is the vector loop, else 1
+   */
+  kernel(body: VExpr, range?: Range): number {
     const out = this.plan.out;
+    this.#range = range;
     const inner = out[out.length - 1];
     const lanesOk = inner !== undefined &&
       [...this.plan.loads.values()].every((a) => [0, 1].includes(coefOf(a, inner)));
@@ -59,14 +75,26 @@ export class LoopEmitter {
       // the last partial vector stores only its valid lanes (the output may be read in place)
       const store = (lanes: number) =>
         this.scoped(() => this.store(this.plan.store, this.value(body), lanes));
-      if (full > 0) this.f.loop(i, () => this.f.i32(0), () => this.f.i32(full), 4, () => store(4));
+      const r = this.#range;
+      this.#range = undefined;
+      const start = () => r === undefined ? this.f.i32(0) : this.f.get(r.lo);
+      // min(hi, full)
+      const end = () =>
+        r === undefined
+          ? this.f.i32(full)
+          : this.f.get(r.hi).i32(full).get(r.hi).i32(full).emit(op.i32LtS, op.select);
+      if (full > 0) this.f.loop(i, start, end, 4, () => store(4));
       if (full < inner.extent) {
+        // split: only the share that ends past the last full vector
+        if (r !== undefined) this.f.get(r.hi).i32(full).emit(op.i32GtS).open(op.if);
         this.f.i32(full).set(i);
         store(inner.extent - full);
+        if (r !== undefined) this.f.end();
       }
       this.close1(inner);
       this.vec = undefined;
     });
+    return vector && out.length === 1 ? 4 : 1;
   }
 
   /** Stores the first `lanes` lanes of local `v` at an output access (its loops open). */
@@ -83,7 +111,11 @@ export class LoopEmitter {
     if (vars.length === 0) return inner();
     this.hoist(body);
     const i = this.open1(vars[0]);
-    this.f.loop(i, () => this.f.i32(0), () => this.f.i32(vars[0].extent), 1, () => {
+    const r = this.#range;
+    this.#range = undefined;
+    const start = () => r === undefined ? this.f.i32(0) : this.f.get(r.lo);
+    const end = () => r === undefined ? this.f.i32(vars[0].extent) : this.f.get(r.hi);
+    this.f.loop(i, start, end, 1, () => {
       this.scoped(() => this.nest(vars.slice(1), body, inner));
     });
     this.close1(vars[0]);

@@ -7,10 +7,12 @@
  * kernel: a unit stride along k is transposed 4×4 in registers, a unit
  * stride across is copied as vectors, anything else is gathered. The
  * epilogue (the kernel body over `acc`) then runs in place on the output.
+ * Threads split the output rows (`m0`, `m1`: see `WasmSplit`), each
+ * packing into its own scratch.
  * @module
  */
 import type { Kernel } from "../kernel.ts";
-import type { WasmKernel, WasmOptions } from "../codegen_wasm.ts";
+import type { WasmKernel, WasmOptions, WasmSplit } from "../codegen_wasm.ts";
 import { Fn, I32, op, simd, V128, wasmModule } from "./_emit.ts";
 
 const MR = 6;
@@ -192,7 +194,7 @@ function scratchBytes(n: number, KC: number): number {
 }
 
 /**
- * Renders a matmul kernel: f0 is `(out, in0, …, constants, scratch)`.
+ * Renders a matmul kernel: f0 is `(out, in0, …, constants, scratch, m0, m1, epilogue)`.
  * @param kernel a `matmul` kernel with a float32 output
  * @param epilogue the kernel body as a loop over the output reading `acc` in place
  * @param options code generation choices
@@ -209,8 +211,8 @@ export function renderMatmul(
   if (M === 0 || N === 0 || K === 0 || kernel.loops.some((l) => l.extent === 0)) return undefined;
   const KC = Math.ceil(K / Math.ceil(K / KC_MAX));
   const nIn = kernel.inputs.length;
-  const [out, scratch] = [0, nIn + 2];
-  const f = new Fn(nIn + 3);
+  const [out, scratch, m0, m1, epi] = [0, nIn + 2, nIn + 3, nIn + 4, nIn + 5];
+  const f = new Fn(nIn + 6);
   const [sAm, sAk] = [mm.a.strides[nb], mm.a.strides[nb + 1]];
   const [sBk, sBn] = [mm.b.strides[nb], mm.b.strides[nb + 1]];
   const L = () => f.local(I32);
@@ -237,8 +239,8 @@ export function renderMatmul(
         f.get(bPack).get(bBase).get(pc).i32(4 * sBk).emit(op.i32Mul, op.i32Add).get(kc).get(jc);
         ceilDiv(nc, NR);
         f.call(3);
-        f.loop(ic, () => f.i32(0), () => f.i32(M), MC, () => {
-          min(f, () => f.i32(MC), () => f.i32(M).get(ic).emit(op.i32Sub));
+        f.loop(ic, () => f.get(m0), () => f.get(m1), MC, () => {
+          min(f, () => f.i32(MC), () => f.get(m1).get(ic).emit(op.i32Sub));
           f.set(mc);
           f.get(aPack).get(aBase).get(pc).i32(4 * sAk).emit(op.i32Mul, op.i32Add).get(kc).get(ic);
           ceilDiv(mc, MR);
@@ -305,10 +307,14 @@ export function renderMatmul(
     packer(NR, sBk, sBn, N),
     blockCopy(),
   ];
-  if (kernel.body.k !== "acc") {
+  const hasEpilogue = kernel.body.k !== "acc";
+  if (hasEpilogue) {
+    f.get(epi).open(op.if);
     for (let i = 0; i <= nIn + 1; i++) f.get(i);
-    f.call(5);
+    f.call(5).end();
     fns.push(epilogue);
   }
-  return { bytes: wasmModule(fns), scratch: scratchBytes(N, KC) };
+  const work = batch.reduce((w, l) => w * l.extent, M * N * K);
+  const split: WasmSplit = { rows: M, rowBlock: MR, work, epilogue: hasEpilogue };
+  return { bytes: wasmModule(fns, options.shared), scratch: scratchBytes(N, KC), split };
 }

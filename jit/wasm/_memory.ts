@@ -14,11 +14,14 @@
  * feed the next call) copy nothing in. Correct because tensors are
  * immutable. An array is cached from its second use on (the first copy is
  * transient), so one-shot inputs do not churn the cache; arrays under
- * 4 KiB are always copied in.
+ * 4 KiB are always copied in. Where worker threads run kernels the memory
+ * is shared (its views then see a `SharedArrayBuffer`; copies out are
+ * ordinary arrays).
  * @module
  */
 
 import type { DataArray } from "../../core/dtype.ts";
+import { MAX_PAGES } from "./_emit.ts";
 
 const PAGE = 65536;
 /** Block alignment, and zero-cost slack after every block for vector reads past the end. */
@@ -37,7 +40,7 @@ interface Entry {
 
 /** A memory with an allocator and a cache of resident array copies. */
 export class Heap {
-  readonly memory: WebAssembly.Memory = new WebAssembly.Memory({ initial: 16 });
+  readonly memory: WebAssembly.Memory;
   /** Free blocks [ptr, size], sorted by address, coalesced. */
   readonly #free: [number, number][] = [[ALIGN, 16 * PAGE - ALIGN]];
   readonly #sizes = new Map<number, number>();
@@ -46,10 +49,19 @@ export class Heap {
   readonly #lru = new Map<Entry, true>();
   readonly #pinned: Entry[] = [];
   #cached = 0;
-  #view = new Float32Array(this.memory.buffer);
-  #ints = new Int32Array(this.memory.buffer);
+  #view: Float32Array;
+  #ints: Int32Array;
   #arena: number | undefined;
   #arenaBytes = 0;
+
+  /** @param shared make the memory shared, for worker threads (kernels must import it so) */
+  constructor(readonly shared = false) {
+    this.memory = new WebAssembly.Memory(
+      shared ? { initial: 16, maximum: MAX_PAGES, shared } : { initial: 16 },
+    );
+    this.#view = new Float32Array(this.memory.buffer);
+    this.#ints = new Int32Array(this.memory.buffer);
+  }
 
   /** A float32 view of the whole memory (renewed after growth: only this heap grows it). */
   get f32(): Float32Array {

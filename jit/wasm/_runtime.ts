@@ -1,11 +1,23 @@
 /**
  * The Wasm runtime: feature detection, module instantiation against the
- * shared memory, and kernel launches (inputs made resident, constants and
+ * one memory, and kernel launches (inputs made resident, constants and
  * scratch in a temporary block, the output copied out or kept resident).
+ * A kernel of at least {@linkcode MIN_THREADED_WORK} multiply-adds (a
+ * matmul, or their equivalent in a big loop kernel) splits its output rows
+ * over the worker threads (wasm/_pool.ts) when they are ready; smaller
+ * kernels run on the calling thread.
  * @module
  */
 import type { DataArray } from "../../core/dtype.ts";
+import type { WasmSplit } from "../codegen_wasm.ts";
 import { Heap } from "./_memory.ts";
+import {
+  type PoolKernel,
+  readyWorkers,
+  runParallel,
+  threadCount,
+  wantSharedMemory,
+} from "./_pool.ts";
 
 /** A kernel's exported function: byte addresses in, nothing out. */
 export type WasmFn = (...addresses: number[]) => void;
@@ -35,34 +47,65 @@ function detect(): { simd: boolean; relaxed: boolean } {
 /** Engine features, probed once. */
 export const wasmFeatures: { readonly simd: boolean; readonly relaxed: boolean } = detect();
 
-let shared: Heap | undefined;
+let theHeap: Heap | undefined;
 
-/** The memory every kernel runs in (made on first use). */
+/**
+ * The memory every kernel runs in (made on first use: shared where worker
+ * threads are available, unless `LATHE_THREADS=1`).
+ */
 export function heap(): Heap {
-  return shared ??= new Heap();
+  return theHeap ??= new Heap(wantSharedMemory());
 }
 
 /** Frees a run's blocks and releases its pinned inputs. */
 export function release(blocks: number[]): void {
-  if (shared === undefined) return;
-  for (const b of blocks) shared.free(b);
+  if (theHeap === undefined) return;
+  for (const b of blocks) theHeap.free(b);
   blocks.length = 0;
-  shared.unpin();
+  theHeap.unpin();
 }
 
+/** An instantiated kernel module. */
+export interface Instantiated {
+  /** The kernel (`f0`). */
+  readonly fn: WasmFn;
+  /** A matmul's epilogue alone (`f5`), if it has one. */
+  readonly epilogue?: WasmFn;
+  /** The module, for worker threads. */
+  readonly pool: PoolKernel;
+}
+
+let modules = 0;
+
 /**
- * Compiles and instantiates a kernel module against the shared memory.
- * @returns its kernel function, or undefined where the engine refuses it
+ * Compiles and instantiates a kernel module against the heap's memory.
+ * @returns its functions, or undefined where the engine refuses it
  *   (e.g. browsers limit synchronous compilation of large modules)
  */
-export function instantiate(bytes: Uint8Array<ArrayBuffer>): WasmFn | undefined {
+export function instantiate(bytes: Uint8Array<ArrayBuffer>): Instantiated | undefined {
   try {
     const module = new WebAssembly.Module(bytes);
     const instance = new WebAssembly.Instance(module, { e: { m: heap().memory } });
-    return instance.exports.f0 as WasmFn;
+    const { f0, f5 } = instance.exports as { f0: WasmFn; f5?: WasmFn };
+    return { fn: f0, epilogue: f5, pool: { module, id: modules++ } };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Multiply-adds from which a matmul splits over threads (256³), measured
+ * with bench/threads.ts on 2 cores: 2 threads break even at 256³ (×1.06),
+ * gain ×1.3–1.6 from 384³ up, and lose below 256³ (a split costs ~50–100 µs
+ * of posting and waking).
+ */
+export const MIN_THREADED_WORK = 1 << 24;
+
+let threaded = 0;
+
+/** Launches split over worker threads since start. */
+export function threadedLaunches(): number {
+  return threaded;
 }
 
 /** Where a value lives during a run: a JS array (maybe reused, so never cached), a Wasm block, or both. */
@@ -80,6 +123,10 @@ export interface WasmLaunch {
   readonly size: number;
   /** The output holds int32 lanes (else float32). */
   readonly int32?: boolean;
+  /** A matmul's split over threads, with its module and epilogue. */
+  readonly split?: WasmSplit;
+  readonly pool?: PoolKernel;
+  readonly epilogue?: WasmFn;
 }
 
 /**
@@ -111,7 +158,9 @@ export function launch(
   // an output too small to cache is copied out from the arena
   if (output === "cached" && 4 * k.size < h.minCached) output = "array";
   const inArena = (v: Value) => v.ptr === undefined && (v.mutable || !h.cacheable(v.array!));
-  let bytes = padded(4 * k.constants.length) + k.scratch;
+  const threads = k.split === undefined ? 1 : threadsFor(k.split, h);
+  const scratch = threads === 1 ? k.scratch : padded(k.scratch) * threads;
+  let bytes = padded(4 * k.constants.length) + scratch;
   for (const v of inputs) if (inArena(v)) bytes += padded(v.array!.byteLength);
   if (output === "array") bytes += padded(4 * k.size);
   const arena = h.arena(bytes);
@@ -131,14 +180,17 @@ export function launch(
   const out = output === "array" ? at : h.alloc(4 * k.size);
   if (out === undefined) return undefined;
   if (output === "array") at += padded(4 * k.size);
-  if (at + k.scratch > arena + bytes) {
+  if (at + scratch > arena + bytes) {
     throw new Error("wasm launch: arena overflow (internal error)");
   }
   args[0] = out;
   args.push(arena);
-  if (k.scratch > 0) args.push(at);
   h.f32.set(k.constants, arena >> 2);
-  k.fn.apply(undefined, args);
+  if (k.split !== undefined) split(k, k.split, args, at, threads);
+  else {
+    if (k.scratch > 0) args.push(at);
+    k.fn.apply(undefined, args);
+  }
   if (output === "keep") {
     blocks.push(out);
     return { ptr: out };
@@ -146,4 +198,60 @@ export function launch(
   const array = (k.int32 ? h.i32 : h.f32).slice(out >> 2, (out >> 2) + k.size);
   if (output === "cached") h.adopt(array, out);
   return { array };
+}
+
+/**
+ * Threads a split kernel is meant to run on: 1 under the work threshold or
+ * without a shared memory, else up to `threadCount()`.
+ * @param split how the kernel splits
+ * @returns the thread count, the calling one included
+ */
+export function plannedThreads(split: WasmSplit): number {
+  const most = Math.floor(split.rows / split.rowBlock);
+  if (split.work < MIN_THREADED_WORK || most < 2 || !heap().shared) return 1;
+  return Math.min(threadCount(), most);
+}
+
+/** Threads a kernel gets now: the planned count, or fewer while the workers boot. */
+function threadsFor(split: WasmSplit, h: Heap): number {
+  const planned = plannedThreads(split);
+  return planned === 1 ? 1 : Math.min(1 + readyWorkers(h.memory), planned);
+}
+
+/**
+ * Chunks of rows per thread, and the fewest rows in one: more chunks
+ * balance a thread the OS delays, fewer pack B less often.
+ */
+const CHUNKS_PER_THREAD = 2;
+const MIN_CHUNK_ROWS = 64;
+/** Work per chunk of a loop kernel (which packs nothing, so small chunks cost little). */
+const LOOP_CHUNK_WORK = MIN_THREADED_WORK / 8;
+
+/**
+ * Runs a split kernel over `threads` threads claiming chunks of its output
+ * rows (each thread with its own scratch), then a matmul's epilogue on the
+ * calling thread.
+ */
+function split(
+  k: WasmLaunch,
+  split: WasmSplit,
+  args: number[],
+  scratch: number,
+  threads: number,
+): void {
+  if (threads === 1) return k.fn(...args, scratch, 0, split.rows, 1);
+  const b = split.rowBlock;
+  const even = Math.ceil(split.rows / threads);
+  // a matmul (the kernel with scratch) packs B again for every chunk
+  const want = k.scratch > 0
+    ? Math.max(Math.ceil(split.rows / (threads * CHUNKS_PER_THREAD)), MIN_CHUNK_ROWS)
+    : Math.ceil(split.rows * LOOP_CHUNK_WORK / split.work);
+  // at most 0xffff chunks: the claim counter's width
+  const rows = Math.ceil(Math.max(Math.min(want, even), split.rows / 0xffff) / b) * b;
+  const chunks = Math.ceil(split.rows / rows);
+  const own = Array.from({ length: threads - 1 }, (_, i) => scratch + (i + 1) * padded(k.scratch));
+  threaded++;
+  const job = { gen: 0, args, scratch, total: split.rows, rows, chunks };
+  runParallel(k.pool!, job, own, k.fn);
+  if (split.epilogue) k.epilogue!.apply(undefined, args);
 }
