@@ -3,7 +3,8 @@
  * module, binary emitted directly (wasm/_emit.ts). Loop kernels run four
  * float32 lanes along the innermost contiguous output axis or along a
  * reduction (wasm/_loops.ts, wasm/_reduce.ts, wasm/_argmax.ts), with vector polynomials for
- * exp, log, tanh, expm1 and log1p (wasm/_math.ts); matmuls use a packed,
+ * exp, log, tanh, expm1 and log1p (wasm/_math.ts) and sin and cos
+ * (wasm/_trig.ts, in loop kernels); matmuls use a packed,
  * register-blocked kernel (wasm/_matmul.ts), or a loop over k when they are
  * too small for packing to pay (wasm/_matmul_loop.ts). int32 data runs as
  * i32x4 lanes (loads, comparisons, add/mul/neg/abs/max/min, casts to float32
@@ -52,6 +53,8 @@ const floatOps: ReadonlySet<AluOp> = new Set<AluOp>([
   "log1p",
   "sqrt",
   "tanh",
+  "sin",
+  "cos",
   "abs",
   "sign",
   "floor",
@@ -152,5 +155,6 @@ export function renderWasm(kernel: Kernel, options: WasmOptions): WasmKernel | u
   }
   em.kernel(reuse ? row!.body : kernel.body);
   if (kernel.kind === "loop") return { bytes: wasmModule([loop]), scratch: 0 };
+  if (loop.importsUsed) return undefined; // a matmul module has several functions
   return renderMatmul(kernel, loop, options);
 }

@@ -11,6 +11,7 @@ import { VMath } from "./_math.ts";
 import { type Access, coefOf, type Plan, type Var } from "./_plan.ts";
 import { emitReduce } from "./_reduce.ts";
 import { emitArgmax } from "./_argmax.ts";
+import { trig } from "./_trig.ts";
 
 /**
  * Emits one loop function `(out, in0, …, constants)`; in a matmul epilogue
@@ -256,6 +257,9 @@ export class LoopEmitter {
       case "log1p":
       case "tanh":
         return this.m[e.op](a);
+      case "sin":
+      case "cos":
+        return trig(this.m, a, e.op === "cos");
       case "sqrt":
         return un(simd.f32x4Sqrt);
       case "abs":

@@ -58,7 +58,8 @@ export function release(blocks: number[]): void {
 export function instantiate(bytes: Uint8Array<ArrayBuffer>): WasmFn | undefined {
   try {
     const module = new WebAssembly.Module(bytes);
-    const instance = new WebAssembly.Instance(module, { e: { m: heap().memory } });
+    const e = { m: heap().memory, sin: Math.sin, cos: Math.cos };
+    const instance = new WebAssembly.Instance(module, { e });
     return instance.exports.f0 as WasmFn;
   } catch {
     return undefined;
