@@ -3,8 +3,8 @@
  * module, binary emitted directly (wasm/_emit.ts). Loop kernels run four
  * float32 lanes along the innermost contiguous output axis or along a
  * reduction (wasm/_loops.ts, wasm/_reduce.ts, wasm/_argmax.ts), with vector polynomials for
- * exp, log, tanh, expm1 and log1p (wasm/_math.ts) and sin and cos
- * (wasm/_trig.ts, in loop kernels); matmuls use a packed,
+ * exp, log, tanh, expm1 and log1p (wasm/_math.ts), sin and cos
+ * (wasm/_trig.ts) and remainder (wasm/_remainder.ts, both in loop kernels); matmuls use a packed,
  * register-blocked kernel (wasm/_matmul.ts), or a loop over k when they are
  * too small for packing to pay (wasm/_matmul_loop.ts). int32 data runs as
  * i32x4 lanes (loads, comparisons, add/mul/neg/abs/max/min, casts to float32
@@ -55,6 +55,7 @@ const floatOps: ReadonlySet<AluOp> = new Set<AluOp>([
   "tanh",
   "sin",
   "cos",
+  "mod",
   "abs",
   "sign",
   "floor",

@@ -65,8 +65,13 @@ export const simd = {
   not: 0x4d,
   and: 0x4e,
   or: 0x50,
+  xor: 0x51,
   bitselect: 0x52,
   anyTrue: 0x53,
+  f64x2Eq: 0x47,
+  f64x2Ne: 0x48,
+  f64x2Lt: 0x49,
+  f64x2Ge: 0x4c,
   store32Lane: 0x5a,
   store64Lane: 0x5b,
   f32x4DemoteF64x2Zero: 0x5e,
@@ -74,6 +79,7 @@ export const simd = {
   f32x4Ceil: 0x67,
   f32x4Floor: 0x68,
   f32x4Nearest: 0x6a,
+  f64x2Trunc: 0x7a,
   f64x2Nearest: 0x94,
   i32x4Abs: 0xa0,
   i32x4Neg: 0xa1,
@@ -95,10 +101,12 @@ export const simd = {
   f32x4Div: 0xe7,
   f32x4Pmin: 0xea,
   f32x4Pmax: 0xeb,
+  f64x2Abs: 0xec,
   f64x2Neg: 0xed,
   f64x2Add: 0xf0,
   f64x2Sub: 0xf1,
   f64x2Mul: 0xf2,
+  f64x2Div: 0xf3,
   f32x4ConvertI32x4S: 0xfa,
   i32x4TruncSatF64x2SZero: 0xfc,
   /** Relaxed SIMD: a * b + c, fused or not (the engine's choice). */
@@ -220,10 +228,10 @@ export class Fn {
   }
   /** Whether the body calls the imported scalar functions (`imported`). */
   importsUsed = false;
-  /** Calls imported function `name` of `imported` (f64 → f64). */
-  callImport(name: typeof imported[number]): this {
+  /** Calls imported function `name` of `imported`. */
+  callImport(name: keyof typeof imported): this {
     this.importsUsed = true;
-    return this.call(imported.indexOf(name));
+    return this.call(importNames.indexOf(name));
   }
   /** Code run before the body (constant locals). */
   readonly prologue: number[] = [];
@@ -298,8 +306,9 @@ function name(s: string): number[] {
   return out;
 }
 
-/** Scalar functions a module may import as `e.<name>` (f64 → f64), in function-index order. */
-export const imported = ["sin", "cos"] as const;
+/** Scalar functions a module may import as `e.<name>` (f64 arguments → f64), with their arities. */
+export const imported = { sin: 1, cos: 1, rem: 2 } as const;
+const importNames = Object.keys(imported) as (keyof typeof imported)[];
 
 /**
  * A module importing memory `e.m` (and, for a single function that calls
@@ -311,14 +320,18 @@ export function wasmModule(fns: readonly Fn[]): Uint8Array<ArrayBuffer> {
   const arities = [...new Set(fns.map((f) => f.params))];
   const calls = fns.some((f) => f.importsUsed);
   if (calls && fns.length > 1) throw new Error("wasm module: imports with several functions");
-  const shift = calls ? imported.length : 0;
+  const shift = calls ? importNames.length : 0;
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const types = arities.map((n) => [0x60, ...vec([], Array(n).fill([I32])), 0x00]);
-  section(out, 1, vec([], calls ? [...types, [0x60, 1, 0x7c, 1, 0x7c]] : types));
+  // (f64) -> f64 and (f64, f64) -> f64 after the kernels' types
+  const F64 = 0x7c;
+  const extra = calls ? [[0x60, 1, F64, 1, F64], [0x60, 2, F64, F64, 1, F64]] : [];
+  section(out, 1, vec([], [...types, ...extra]));
   const imports = [[...name("e"), ...name("m"), 0x02, 0x00, 0x00]];
   if (calls) {
-    for (const f of imported) {
-      imports.push([...name("e"), ...name(f), 0x00, ...uleb1(types.length)]);
+    for (const f of importNames) {
+      const type = types.length + imported[f] - 1;
+      imports.push([...name("e"), ...name(f), 0x00, ...uleb1(type)]);
     }
   }
   section(out, 2, vec([], imports));

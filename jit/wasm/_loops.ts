@@ -12,6 +12,7 @@ import { type Access, coefOf, type Plan, type Var } from "./_plan.ts";
 import { emitReduce } from "./_reduce.ts";
 import { emitArgmax } from "./_argmax.ts";
 import { trig } from "./_trig.ts";
+import { remainder } from "./_remainder.ts";
 
 /**
  * Emits one loop function `(out, in0, …, constants)`; in a matmul epilogue
@@ -260,6 +261,8 @@ export class LoopEmitter {
       case "sin":
       case "cos":
         return trig(this.m, a, e.op === "cos");
+      case "mod":
+        return remainder(this.m, a, b);
       case "sqrt":
         return un(simd.f32x4Sqrt);
       case "abs":

@@ -6,6 +6,7 @@
  */
 import type { DataArray } from "../../core/dtype.ts";
 import { Heap } from "./_memory.ts";
+import { remainder } from "../runtime_js.ts";
 
 /** A kernel's exported function: byte addresses in, nothing out. */
 export type WasmFn = (...addresses: number[]) => void;
@@ -58,7 +59,7 @@ export function release(blocks: number[]): void {
 export function instantiate(bytes: Uint8Array<ArrayBuffer>): WasmFn | undefined {
   try {
     const module = new WebAssembly.Module(bytes);
-    const e = { m: heap().memory, sin: Math.sin, cos: Math.cos };
+    const e = { m: heap().memory, sin: Math.sin, cos: Math.cos, rem: remainder };
     const instance = new WebAssembly.Instance(module, { e });
     return instance.exports.f0 as WasmFn;
   } catch {
