@@ -10,7 +10,7 @@
  * i32x4 lanes (loads, comparisons, add/mul/neg/abs/max/min, casts to float32
  * and bool; loop kernels may output it). A row reduction and its consumer
  * share a value the reduction's pass stored (wasm/_row.ts). Kernels without
- * a Wasm form (gathers, pads, non-affine indices, bool/float64 data, ops
+ * a Wasm form (gathers, non-affine indices, bool/float64 data, ops
  * without a vector form, prod) return `undefined` and run on the
  * JavaScript reference. Pure bytes: compiling and running them is the CPU
  * backend's job.
@@ -124,7 +124,7 @@ function vectorisable(e: VExpr, seen = new Set<VExpr>()): boolean {
       return (e.op === "argmax" ? e.dtype === "int32" : e.op !== "prod" && e.dtype === "float32") &&
         e.body.dtype === "float32" && vectorisable(e.body, seen);
     case "pad":
-      return false;
+      return (e.dtype === "float32" || e.dtype === "int32") && vectorisable(e.x, seen);
   }
 }
 

@@ -142,7 +142,6 @@ describe("wasm tier", () => {
     const idx = lt.tensor([[0], [2], [5], [1]], { dtype: "int32" });
     const cases: [string, lt.Tensor][] = [
       ["gather", x.gather(1, idx)],
-      ["pad", x.pad([[1, 1], [0, 2]])],
       ["pow", x.pow(3)],
       ["int32 mod", idx.mod(3)],
       ["bool output", x.lt(0)],
@@ -230,6 +229,25 @@ describe("wasm tier", () => {
     const { wasm, js, tiers } = both(() => lt.tensor(a).mod(lt.tensor(b)));
     assertEquals(tiers, ["wasm"]);
     assertUlps(wasm, js, 0, "remainder");
+  });
+
+  it("pads like the reference: in range only, lanes along unpadded axes, concat and slice gradients", () => {
+    const ints = () => lt.tensor(Int32Array.from({ length: 12 }, (_, i) => i * 7 - 30), { shape: [3, 4], dtype: "int32" });
+    const cases: [string, () => lt.Tensor][] = [
+      ["pad both axes", () => rand([4, 6], 1).pad([[1, 1], [0, 2]])],
+      ["pad the lane axis", () => rand([5, 7], 2).pad([[0, 0], [3, 2]], 1.5)],
+      ["exp of an outer pad", () => rand([5, 7], 3).pad([[2, 3], [0, 0]]).exp()],
+      ["far out of range", () => rand([20, 30], 9).pad([[50, 50], [70, 70]]).mul(2)],
+      ["concat rows, columns", () => lt.concat([rand([3, 8], 4), rand([2, 8], 5)], 0).add(lt.concat([rand([5, 3], 6), rand([5, 5], 7)], 1))],
+      ["row and column sums", () => rand([6, 9], 7).pad([[1, 4], [2, 3]]).sum({ axis: 1 }).add(rand([6, 9], 8).pad([[0, 0], [2, 3]]).sum({ axis: 0 }).sum())],
+      ["slice gradient", () => lt.grad((x: lt.Tensor) => x.slice([1, 5], [2, 7]).exp().sum())(rand([6, 9], 8))],
+      ["int32", () => ints().pad([[1, 1], [2, 0]], 5)],
+    ]; // deno-fmt-ignore
+    for (const [name, f] of cases) {
+      const { wasm, js, tiers } = both(f);
+      assertEquals(tiers.at(-1), "wasm", name);
+      assertUlps(wasm, js, 1, name); // exp within 1 ulp; moved values exactly
+    }
   });
 
   it("broadcasts along and across the lanes, and reads strided views", () => {
