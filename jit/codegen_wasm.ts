@@ -3,13 +3,14 @@
  * module, binary emitted directly (wasm/_emit.ts). Loop kernels run four
  * float32 lanes along the innermost contiguous output axis or along a
  * reduction (wasm/_loops.ts, wasm/_reduce.ts, wasm/_argmax.ts), with vector polynomials for
- * exp, log, tanh, expm1 and log1p (wasm/_math.ts); matmuls use a packed,
+ * exp, log, tanh, expm1 and log1p (wasm/_math.ts), sin and cos
+ * (wasm/_trig.ts) and remainder (wasm/_remainder.ts, both in loop kernels); matmuls use a packed,
  * register-blocked kernel (wasm/_matmul.ts), or a loop over k when they are
  * too small for packing to pay (wasm/_matmul_loop.ts). int32 data runs as
  * i32x4 lanes (loads, comparisons, add/mul/neg/abs/max/min, casts to float32
  * and bool; loop kernels may output it). A row reduction and its consumer
  * share a value the reduction's pass stored (wasm/_row.ts). Kernels without
- * a Wasm form (gathers, pads, non-affine indices, bool/float64 data, ops
+ * a Wasm form (gathers, non-affine indices, bool/float64 data, ops
  * without a vector form, prod) return `undefined` and run on the
  * JavaScript reference. Pure bytes: compiling and running them is the CPU
  * backend's job.
@@ -85,6 +86,9 @@ const floatOps: ReadonlySet<AluOp> = new Set<AluOp>([
   "log1p",
   "sqrt",
   "tanh",
+  "sin",
+  "cos",
+  "mod",
   "abs",
   "sign",
   "floor",
@@ -153,7 +157,7 @@ function vectorisable(e: VExpr, seen = new Set<VExpr>()): boolean {
       return (e.op === "argmax" ? e.dtype === "int32" : e.op !== "prod" && e.dtype === "float32") &&
         e.body.dtype === "float32" && vectorisable(e.body, seen);
     case "pad":
-      return false;
+      return (e.dtype === "float32" || e.dtype === "int32") && vectorisable(e.x, seen);
   }
 }
 
@@ -208,5 +212,6 @@ export function renderWasm(kernel: Kernel, options: WasmOptions): WasmKernel | u
   }
   const loop = new Fn(nIn + 2);
   emit(loop);
+  if (loop.importsUsed) return undefined; // a matmul module has several functions
   return renderMatmul(kernel, loop, options);
 }

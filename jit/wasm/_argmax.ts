@@ -9,7 +9,7 @@
 import type { VExpr } from "../kernel.ts";
 import { simd, V128 } from "./_emit.ts";
 import type { LoopEmitter } from "./_loops.ts";
-import { coefOf } from "./_plan.ts";
+import { lanesAlong } from "./_plan.ts";
 import { within } from "./_reduce.ts";
 
 type Reduce = Extract<VExpr, { k: "reduce" }>;
@@ -25,8 +25,7 @@ export function emitArgmax(em: LoopEmitter, e: Reduce): number {
     f.i32x4(0); // one element: index 0
     return m.keep();
   }
-  const lanes = em.vec === undefined &&
-    [...em.plan.loads].every(([l, a]) => !within(l, e.body) || [0, 1].includes(coefOf(a, v)));
+  const lanes = em.vec === undefined && lanesAlong(em.plan, v, (l) => within(l, e.body));
   const best = f.local(V128);
   const idx = f.local(V128);
   f.f32x4(-Infinity).set(best).i32x4(0).set(idx);

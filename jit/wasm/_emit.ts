@@ -38,6 +38,9 @@ export const op = {
   i32And: 0x71,
   select: 0x1b,
   call: 0x10,
+  f64Const: 0x44,
+  f32DemoteF64: 0xb6,
+  f64PromoteF32: 0xbb,
 } as const;
 
 /** SIMD opcodes (after the 0xfd prefix). */
@@ -48,6 +51,9 @@ export const simd = {
   const: 0x0c,
   shuffle: 0x0d,
   i32x4Splat: 0x11,
+  f64x2Splat: 0x14,
+  f32x4ExtractLane: 0x1f,
+  f32x4ReplaceLane: 0x20,
   i32x4Eq: 0x37,
   i32x4Ne: 0x38,
   i32x4LtS: 0x39,
@@ -59,7 +65,13 @@ export const simd = {
   not: 0x4d,
   and: 0x4e,
   or: 0x50,
+  xor: 0x51,
   bitselect: 0x52,
+  anyTrue: 0x53,
+  f64x2Eq: 0x47,
+  f64x2Ne: 0x48,
+  f64x2Lt: 0x49,
+  f64x2Ge: 0x4c,
   store32Lane: 0x5a,
   store64Lane: 0x5b,
   f32x4DemoteF64x2Zero: 0x5e,
@@ -67,6 +79,8 @@ export const simd = {
   f32x4Ceil: 0x67,
   f32x4Floor: 0x68,
   f32x4Nearest: 0x6a,
+  f64x2Trunc: 0x7a,
+  f64x2Nearest: 0x94,
   i32x4Abs: 0xa0,
   i32x4Neg: 0xa1,
   i32x4Shl: 0xab,
@@ -75,6 +89,7 @@ export const simd = {
   i32x4Add: 0xae,
   i32x4Sub: 0xb1,
   i32x4Mul: 0xb5,
+  i64x2ExtendLowI32x4S: 0xc7,
   i32x4MinS: 0xb6,
   i32x4MaxS: 0xb8,
   f32x4Abs: 0xe0,
@@ -86,9 +101,14 @@ export const simd = {
   f32x4Div: 0xe7,
   f32x4Pmin: 0xea,
   f32x4Pmax: 0xeb,
+  f64x2Abs: 0xec,
+  f64x2Neg: 0xed,
   f64x2Add: 0xf0,
+  f64x2Sub: 0xf1,
   f64x2Mul: 0xf2,
+  f64x2Div: 0xf3,
   f32x4ConvertI32x4S: 0xfa,
+  i32x4TruncSatF64x2SZero: 0xfc,
   /** Relaxed SIMD: a * b + c, fused or not (the engine's choice). */
   f32x4RelaxedMadd: 0x105,
 } as const;
@@ -193,6 +213,26 @@ export class Fn {
     return this.get(l);
   }
   readonly #pool = new Map<number, number>();
+  readonly #pool64 = new Map<number, number>();
+  /** A vector of two equal f64 lanes. */
+  f64x2(value: number): this {
+    let l = this.#pool64.get(value);
+    if (l === undefined) {
+      l = this.local(V128);
+      this.#pool64.set(value, l);
+      const bytes = new Uint8Array(new Float64Array([value]).buffer);
+      this.prologue.push(op.f64Const, ...bytes, 0xfd, simd.f64x2Splat, op.localSet);
+      uleb(this.prologue, l);
+    }
+    return this.get(l);
+  }
+  /** Whether the body calls the imported scalar functions (`imported`). */
+  importsUsed = false;
+  /** Calls imported function `name` of `imported`. */
+  callImport(name: keyof typeof imported): this {
+    this.importsUsed = true;
+    return this.call(importNames.indexOf(name));
+  }
   /** Code run before the body (constant locals). */
   readonly prologue: number[] = [];
   /** A lane mask: all ones in lanes below `n`, zeros above. */
@@ -268,22 +308,40 @@ function name(s: string): number[] {
 
 /** The most pages a memory may have (4 GiB): a shared memory must declare a maximum. */
 export const MAX_PAGES = 65536;
+/** Scalar functions a module may import as `e.<name>` (f64 arguments → f64), with their arities. */
+export const imported = { sin: 1, cos: 1, rem: 2 } as const;
+const importNames = Object.keys(imported) as (keyof typeof imported)[];
 
 /**
- * A module importing memory `e.m` and exporting `fns` as `f0`, `f1`, ….
+ * A module importing memory `e.m` (and, for a single function that calls
+ * them, the `imported` functions) and exporting `fns` as `f0`, `f1`, ….
  * @param fns the function bodies
  * @param shared import the memory as shared (for worker threads; maximum {@linkcode MAX_PAGES})
  * @returns the module's bytes
  */
 export function wasmModule(fns: readonly Fn[], shared = false): Uint8Array<ArrayBuffer> {
   const arities = [...new Set(fns.map((f) => f.params))];
+  const calls = fns.some((f) => f.importsUsed);
+  if (calls && fns.length > 1) throw new Error("wasm module: imports with several functions");
+  const shift = calls ? importNames.length : 0;
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  section(out, 1, vec([], arities.map((n) => [0x60, ...vec([], Array(n).fill([I32])), 0x00])));
+  const types = arities.map((n) => [0x60, ...vec([], Array(n).fill([I32])), 0x00]);
+  // (f64) -> f64 and (f64, f64) -> f64 after the kernels' types
+  const F64 = 0x7c;
+  const extra = calls ? [[0x60, 1, F64, 1, F64], [0x60, 2, F64, F64, 1, F64]] : [];
+  section(out, 1, vec([], [...types, ...extra]));
   // memory limits: flags 0 (min only) or 3 (shared, min and max)
   const limits = shared ? [0x03, 0x00, ...uleb1(MAX_PAGES)] : [0x00, 0x00];
-  section(out, 2, vec([], [[...name("e"), ...name("m"), 0x02, ...limits]]));
+  const imports = [[...name("e"), ...name("m"), 0x02, ...limits]];
+  if (calls) {
+    for (const f of importNames) {
+      const type = types.length + imported[f] - 1;
+      imports.push([...name("e"), ...name(f), 0x00, ...uleb1(type)]);
+    }
+  }
+  section(out, 2, vec([], imports));
   section(out, 3, vec([], fns.map((f) => uleb1(arities.indexOf(f.params)))));
-  section(out, 7, vec([], fns.map((_, i) => [...name(`f${i}`), 0x00, ...uleb1(i)])));
+  section(out, 7, vec([], fns.map((_, i) => [...name(`f${i}`), 0x00, ...uleb1(i + shift)])));
   const bodies = fns.map((f) => {
     const body = vec([], f.locals.map((t) => [0x01, t]));
     append(body, f.prologue);

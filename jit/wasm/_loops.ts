@@ -6,11 +6,13 @@
  * @module
  */
 import type { VExpr } from "../kernel.ts";
-import { type Fn, I32, op, simd } from "./_emit.ts";
+import { type Fn, I32, op, simd, V128 } from "./_emit.ts";
 import { VMath } from "./_math.ts";
-import { type Access, coefOf, type Plan, type Var } from "./_plan.ts";
+import { type Access, coefOf, lanesAlong, type Plan, type Var } from "./_plan.ts";
 import { emitReduce } from "./_reduce.ts";
 import { emitArgmax } from "./_argmax.ts";
+import { trig } from "./_trig.ts";
+import { remainder } from "./_remainder.ts";
 
 /** Locals (parameters) holding a share's bounds along the outermost output loop: [lo, hi). */
 export interface Range {
@@ -56,8 +58,7 @@ export class LoopEmitter {
     const out = this.plan.out;
     this.#range = range;
     const inner = out[out.length - 1];
-    const lanesOk = inner !== undefined &&
-      [...this.plan.loads.values()].every((a) => [0, 1].includes(coefOf(a, inner)));
+    const lanesOk = inner !== undefined && lanesAlong(this.plan, inner);
     // lanes along the output, unless it is short and a reduction could use them instead
     const vector = lanesOk && (inner.extent >= 4 || this.plan.reduces.size === 0);
     this.nest(vector ? out.slice(0, -1) : out, body, () => {
@@ -172,7 +173,10 @@ export class LoopEmitter {
     const add = (x: VExpr) => this.free(x).forEach((v) => known!.add(v));
     if (e.k === "alu") e.args.forEach(add);
     else if (e.k === "cast") add(e.x);
-    else if (e.k === "reduce") {
+    else if (e.k === "pad") {
+      add(e.x);
+      for (const a of this.plan.pads.get(e)!) for (const [v] of a.terms) known.add(v);
+    } else if (e.k === "reduce") {
       add(e.body);
       for (const v of this.plan.reduces.get(e)!) known.delete(v);
     }
@@ -267,7 +271,8 @@ export class LoopEmitter {
       case "reduce":
         return this.remember(e, e.op === "argmax" ? emitArgmax(this, e) : emitReduce(this, e));
       case "pad":
-        throw new Error("wasm codegen: pad has no vector form (internal error)");
+        this.#pad(e);
+        break;
     }
     return this.remember(e, this.m.keep());
   }
@@ -288,6 +293,11 @@ export class LoopEmitter {
       case "log1p":
       case "tanh":
         return this.m[e.op](a);
+      case "sin":
+      case "cos":
+        return trig(this.m, a, e.op === "cos");
+      case "mod":
+        return remainder(this.m, a, b);
       case "sqrt":
         return un(simd.f32x4Sqrt);
       case "abs":
@@ -325,6 +335,29 @@ export class LoopEmitter {
       default:
         throw new Error(`wasm codegen: ${e.op} has no vector form (internal error)`);
     }
+  }
+
+  /**
+   * A pad: its value where every condition's index is in range, else its
+   * fill. The value is computed only there (its loads may be out of range
+   * elsewhere); the conditions never vary along the lanes (see `lanesAlong`).
+   */
+  #pad(e: Extract<VExpr, { k: "pad" }>): void {
+    const f = this.f;
+    const res = f.local(V128);
+    const t = f.local(I32);
+    this.plan.pads.get(e)!.forEach((a, n) => {
+      f.i32(a.c);
+      for (const [v, c] of a.terms) f.get(this.#locals.get(v)!).i32(c).emit(op.i32Mul, op.i32Add);
+      f.tee(t).i32(e.conds[n].lo).emit(op.i32GeS).get(t).i32(e.conds[n].hi).emit(op.i32LtS);
+      f.emit(op.i32And);
+      if (n > 0) f.emit(op.i32And);
+    });
+    if (e.conds.length === 0) f.i32(1);
+    f.open(op.if);
+    this.scoped(() => f.get(this.value(e.x)).set(res));
+    f.emit(op.else).get(this.#consts).mem(simd.load32Splat, 4 * this.plan.consts.get(e)!).set(res);
+    f.end().get(res);
   }
 
   /** An op on int32 lanes (wrapping, like the reference). */

@@ -30,14 +30,26 @@ export interface Plan {
   readonly loads: ReadonlyMap<VExpr, Access>;
   /** Each reduction's loops. */
   readonly reduces: ReadonlyMap<VExpr, readonly Var[]>;
-  /** Each constant's slot in the constants parameter (see `constantValues`). */
+  /** Each constant's (and pad fill's) slot in the constants parameter (see `constantValues`). */
   readonly consts: ReadonlyMap<VExpr, number>;
+  /** Each pad's conditions: the index it tests, as an access (`c` and terms, in elements). */
+  readonly pads: ReadonlyMap<VExpr, readonly Access[]>;
 }
 
 /** The coefficient of `v` in an access (0 when it does not vary along it). */
 export function coefOf(a: Access, v: Var): number {
   for (const [w, c] of a.terms) if (w === v) return c;
   return 0;
+}
+
+/**
+ * Whether lanes may run along `v`: every load walks it contiguously or not
+ * at all, and no pad's condition varies along it.
+ */
+export function lanesAlong(plan: Plan, v: Var, within?: (e: VExpr) => boolean): boolean {
+  const mine = (e: VExpr) => within === undefined || within(e);
+  return [...plan.loads].every(([e, a]) => !mine(e) || [0, 1].includes(coefOf(a, v))) &&
+    [...plan.pads].every(([e, as]) => !mine(e) || as.every((a) => coefOf(a, v) === 0));
 }
 
 /** A linear form: coefficient per loop variable, the constant under "". */
@@ -143,8 +155,11 @@ export function planLoops(kernel: Kernel, body: VExpr = kernel.body): Plan | und
   const reduceNodes: Extract<VExpr, { k: "reduce" }>[] = [];
   // constants are numbered in the kernel body's order (see `constantValues`)
   const consts = new Map<VExpr, number>();
-  walk(kernel.body, new Set(), (e) => void (e.k === "const" && consts.set(e, consts.size)));
+  walk(kernel.body, new Set(), (e) => {
+    if (e.k === "const" || e.k === "pad") consts.set(e, consts.size);
+  });
   let ok = true;
+  const padLins = new Map<VExpr, Lin[]>();
   walk(body, new Set(), (e) => {
     if (e.k === "load") {
       const lin = linear(e.index, flat);
@@ -152,9 +167,14 @@ export function planLoops(kernel: Kernel, body: VExpr = kernel.body): Plan | und
       else lins.set(e, lin);
     } else if (e.k === "acc") lins.set(e, flat);
     else if (e.k === "reduce") reduceNodes.push(e);
+    else if (e.k === "pad") {
+      const conds = e.conds.map((c) => linear(c.i, flat));
+      if (conds.includes(undefined)) ok = false;
+      else padLins.set(e, conds as Lin[]);
+    }
   });
   if (!ok) return undefined;
-  const all = [...lins.values(), flat];
+  const all = [...lins.values(), ...[...padLins.values()].flat(), flat];
   const out = coalesce(kernel.loops.map((l) => l.v), kernel.loops.map((l) => l.extent), all);
   const reduces = new Map<VExpr, Var[]>();
   for (const r of reduceNodes) {
@@ -163,19 +183,24 @@ export function planLoops(kernel: Kernel, body: VExpr = kernel.body): Plan | und
   const vars = [...out, ...[...reduces.values()].flat()];
   const loads = new Map<VExpr, Access>();
   for (const [e, lin] of lins) loads.set(e, access(lin, vars));
-  return { out, store: access(flat, vars), loads, reduces, consts };
+  const pads = new Map([...padLins].map(([e, ls]) => [e, ls.map((l) => access(l, vars))]));
+  return { out, store: access(flat, vars), loads, reduces, consts, pads };
 }
 
 /**
  * The values of a kernel's constants, in the order its Wasm code reads them.
  * @param body the kernel body
- * @returns one float32 value per constant node (an int32 constant's bits, for int32 lanes)
+ * @returns one float32 value per constant node and pad fill (an int32 one's bits, for int32 lanes)
  */
 export function constantValues(body: VExpr): Float32Array {
-  const consts: Extract<VExpr, { k: "const" }>[] = [];
-  walk(body, new Set(), (e) => void (e.k === "const" && consts.push(e)));
+  const consts: Extract<VExpr, { k: "const" | "pad" }>[] = [];
+  walk(body, new Set(), (e) => void ((e.k === "const" || e.k === "pad") && consts.push(e)));
   const values = new Float32Array(consts.length);
   const ints = new Int32Array(values.buffer);
-  consts.forEach((e, i) => e.dtype === "int32" ? (ints[i] = e.value) : (values[i] = e.value));
+  consts.forEach((e, i) => {
+    const v = e.k === "pad" ? e.fill : e.value;
+    if (e.dtype === "int32") ints[i] = v;
+    else values[i] = v;
+  });
   return values;
 }

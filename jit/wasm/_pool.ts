@@ -20,6 +20,7 @@
  * @module
  */
 import { envVar } from "../_env.ts";
+import { remainder } from "../runtime_js.ts";
 
 /**
  * Slots of the control array: the generation and next chunk of the current
@@ -71,7 +72,9 @@ function work(ctrl, f, job, counted) {
 type Work = (ctrl: Int32Array, f: (...a: number[]) => void, job: Job, counted: boolean) => void;
 let work: Work | undefined;
 
+// the scalar functions kernels may import (as _runtime.ts gives them on the calling thread)
 const WORKER_SOURCE = `${WORK_SOURCE}
+const rem = ${remainder.toString()};
 let memory, ctrl;
 const fns = new Map();
 onmessage = ({ data }) => {
@@ -84,7 +87,9 @@ onmessage = ({ data }) => {
   if (data.clear) fns.clear();
   if (data.module !== undefined) {
     try {
-      fns.set(data.id, new WebAssembly.Instance(data.module, { e: { m: memory } }).exports.f0);
+      fns.set(data.id, new WebAssembly.Instance(data.module, {
+        e: { m: memory, sin: Math.sin, cos: Math.cos, rem },
+      }).exports.f0);
     } catch {
       Atomics.store(ctrl, ${FAILED}, 1);
       return;

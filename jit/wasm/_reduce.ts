@@ -14,7 +14,7 @@
 import type { VExpr } from "../kernel.ts";
 import { simd, V128 } from "./_emit.ts";
 import type { LoopEmitter } from "./_loops.ts";
-import { coefOf, type Var } from "./_plan.ts";
+import { coefOf, lanesAlong, type Var } from "./_plan.ts";
 import { exactProducts } from "./_matmul_loop.ts";
 
 type Reduce = Extract<VExpr, { k: "reduce" }>;
@@ -34,7 +34,7 @@ export function within(x: VExpr, e: VExpr, seen = new Set<VExpr>()): boolean {
   if (seen.has(e)) return false;
   seen.add(e);
   if (e.k === "alu") return e.args.some((a) => within(x, a, seen));
-  if (e.k === "cast") return within(x, e.x, seen);
+  if (e.k === "cast" || e.k === "pad") return within(x, e.x, seen);
   return e.k === "reduce" && within(x, e.body, seen);
 }
 
@@ -66,9 +66,7 @@ class Reducer {
       return em.m.keep();
     }
     const tot = this.acc();
-    const accesses = [...em.plan.loads].filter(([l]) => within(l, e.body));
-    const lanes = em.vec === undefined &&
-      accesses.every(([, a]) => [0, 1].includes(coefOf(a, inner)));
+    const lanes = em.vec === undefined && lanesAlong(em.plan, inner, (l) => within(l, e.body));
     em.nest(vars.slice(0, -1), e.body, () => {
       em.hoist(e.body);
       if (lanes) em.vec = inner;
