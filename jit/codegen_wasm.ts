@@ -74,7 +74,7 @@ const boolOps: ReadonlySet<AluOp> = new Set<AluOp>([
 ]); // deno-fmt-ignore
 /** int32 lanes wrap like the reference's `| 0` and `Math.imul`. */
 const intOps: ReadonlySet<AluOp> = new Set<AluOp>([
-  "neg", "abs", "add", "mul", "maximum", "minimum", "where",
+  "neg", "abs", "add", "mul", "maximum", "minimum", "where", "mod",
 ]); // deno-fmt-ignore
 const opsOf: Partial<Record<string, ReadonlySet<AluOp>>> = {
   float32: floatOps,

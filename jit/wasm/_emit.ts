@@ -116,6 +116,7 @@ export const simd = {
   f64x2Div: 0xf3,
   f32x4ConvertI32x4S: 0xfa,
   i32x4TruncSatF64x2SZero: 0xfc,
+  f64x2ConvertLowI32x4S: 0xfe,
   /** Relaxed SIMD: a * b + c, fused or not (the engine's choice). */
   f32x4RelaxedMadd: 0x105,
 } as const;

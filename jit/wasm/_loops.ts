@@ -12,7 +12,7 @@ import { type Access, coefOf, lanesAlong, type Plan, type Var } from "./_plan.ts
 import { emitReduce } from "./_reduce.ts";
 import { emitArgmax } from "./_argmax.ts";
 import { trig } from "./_trig.ts";
-import { remainder } from "./_remainder.ts";
+import { intRemainder, remainder } from "./_remainder.ts";
 
 /**
  * Emits one loop function `(out, in0, …, constants)`; in a matmul epilogue
@@ -358,6 +358,7 @@ export class LoopEmitter {
 
   /** An op on int32 lanes (wrapping, like the reference). */
   #int(e: Extract<VExpr, { k: "alu" }>, a: number, b: number): void {
+    if (e.op === "mod") return intRemainder(this.m, a, b);
     const code = {
       neg: simd.i32x4Neg,
       abs: simd.i32x4Abs,
