@@ -190,7 +190,7 @@ function prepare(kernel: Kernel): Step {
         fn: m.fn,
         scratch: w!.scratch,
         size: sizeOf(kernel.shape),
-        int32: kernel.dtype === "int32",
+        elem: kernel.dtype as "float32" | "int32" | "bool",
         split: w!.split,
         pool: m.pool,
         epilogue: m.epilogue,
@@ -264,9 +264,8 @@ function execute(
 function arraysOf(k: Kernel, inputs: readonly Value[]): DataArray[] {
   return inputs.map((v, i) => {
     if (v.array !== undefined) return v.array;
-    const at = v.ptr! >> 2;
-    const view = k.inputs[i].dtype === "int32" ? heap().i32 : heap().f32;
-    return view.subarray(at, at + sizeOf(k.inputs[i].shape));
+    const dtype = k.inputs[i].dtype as "float32" | "int32" | "bool";
+    return heap().view(dtype, v.ptr!, sizeOf(k.inputs[i].shape));
   });
 }
 

@@ -1,19 +1,20 @@
 /**
  * Wasm code generation: renders a kernel description as a WebAssembly SIMD
  * module, binary emitted directly (wasm/_emit.ts). Loop kernels run four
- * float32 lanes along the innermost contiguous output axis or along a
- * reduction (wasm/_loops.ts, wasm/_reduce.ts, wasm/_argmax.ts), with vector polynomials for
- * exp, log, tanh, expm1 and log1p (wasm/_math.ts), sin and cos
- * (wasm/_trig.ts) and remainder (wasm/_remainder.ts, both in loop kernels); matmuls use a packed,
- * register-blocked kernel (wasm/_matmul.ts), or a loop over k when they are
- * too small for packing to pay (wasm/_matmul_loop.ts). int32 data runs as
- * i32x4 lanes (loads, comparisons, add/mul/neg/abs/max/min, casts to float32
- * and bool; loop kernels may output it). A row reduction and its consumer
- * share a value the reduction's pass stored (wasm/_row.ts). Kernels without
- * a Wasm form (gathers, non-affine indices, bool/float64 data, ops
- * without a vector form, prod) return `undefined` and run on the
- * JavaScript reference. Pure bytes: compiling and running them is the CPU
- * backend's job.
+ * lanes along the innermost contiguous output axis or along a reduction
+ * (wasm/_loops.ts, wasm/_reduce.ts, wasm/_argmax.ts), with vector
+ * polynomials for exp, log, tanh, expm1 and log1p (wasm/_math.ts), sin and
+ * cos (wasm/_trig.ts) and remainder (wasm/_remainder.ts; these two in loop
+ * kernels only); pads compute their value only in range. Matmuls use a
+ * packed, register-blocked kernel (wasm/_matmul.ts), or a loop over k when
+ * they are too small for packing to pay (wasm/_matmul_loop.ts). float32 and
+ * int32 data run as f32x4 and i32x4 lanes, bools as lane masks (bytes in
+ * memory); loop kernels may output any of them. A row reduction and its
+ * consumer share a value the reduction's pass stored (wasm/_row.ts).
+ * Kernels without a Wasm form (gathers, non-affine indices, float64 data,
+ * ops without a vector form such as pow and erf, prod, bool pads) return
+ * `undefined` and run on the JavaScript reference. Pure bytes: compiling
+ * and running them is the CPU backend's job.
  *
  * Kernel functions take byte addresses in one memory (imported as `e.m`):
  * `f0(out, in0, …, inN-1, constants[, scratch])`.
@@ -106,7 +107,7 @@ const boolOps: ReadonlySet<AluOp> = new Set<AluOp>([
 ]); // deno-fmt-ignore
 /** int32 lanes wrap like the reference's `| 0` and `Math.imul`. */
 const intOps: ReadonlySet<AluOp> = new Set<AluOp>([
-  "neg", "abs", "add", "mul", "maximum", "minimum", "where",
+  "neg", "abs", "add", "mul", "maximum", "minimum", "where", "mod",
 ]); // deno-fmt-ignore
 const opsOf: Partial<Record<string, ReadonlySet<AluOp>>> = {
   float32: floatOps,
@@ -117,7 +118,8 @@ const opsOf: Partial<Record<string, ReadonlySet<AluOp>>> = {
 /** The dtypes each argument of an op may have for its vector form. */
 function argDType(e: Extract<VExpr, { k: "alu" }>, i: number): readonly string[] {
   if (e.op === "where") return i === 0 ? ["bool", "float32"] : [e.dtype];
-  if (e.op === "cmplt" || e.op === "cmpeq") return ["float32", "int32"];
+  if (e.op === "cmplt") return ["float32", "int32"];
+  if (e.op === "cmpeq") return ["float32", "int32", "bool"];
   const logical = e.dtype === "bool" && (e.op === "maximum" || e.op === "minimum");
   return [logical ? "bool" : e.dtype === "int32" ? "int32" : "float32"];
 }
@@ -140,7 +142,7 @@ function vectorisable(e: VExpr, seen = new Set<VExpr>()): boolean {
   seen.add(e);
   switch (e.k) {
     case "load":
-      return e.dtype === "float32" || e.dtype === "int32";
+      return e.dtype !== "float64";
     case "acc":
       return e.dtype === "float32";
     case "const":
@@ -168,11 +170,11 @@ function vectorisable(e: VExpr, seen = new Set<VExpr>()): boolean {
  * @returns the module bytes, or undefined
  */
 export function renderWasm(kernel: Kernel, options: WasmOptions): WasmKernel | undefined {
-  // int32 outputs: loop kernels only (a product of int32 matrices wraps in the reference)
-  const int = kernel.dtype === "int32" && kernel.kind === "loop";
+  // int32 and bool outputs: loop kernels only (a product of int32 matrices wraps in the reference)
+  const exact = (kernel.dtype === "int32" || kernel.dtype === "bool") && kernel.kind === "loop";
   if (kernel.kind === "matmul" && smallMatmul(kernel)) kernel = matmulAsLoop(kernel);
-  if ((kernel.dtype !== "float32" && !int) || !vectorisable(kernel.body)) return undefined;
-  if (kernel.inputs.some((n) => n.dtype !== "float32" && n.dtype !== "int32")) return undefined;
+  if ((kernel.dtype !== "float32" && !exact) || !vectorisable(kernel.body)) return undefined;
+  if (kernel.inputs.some((n) => n.dtype === "float64")) return undefined;
   const row = rowReuse(kernel);
   const rowPlan = row && planLoops(kernel, row.body);
   const rowVar = row && rowPlan?.reduces.get(row.reduce)?.[0];
@@ -182,9 +184,11 @@ export function renderWasm(kernel: Kernel, options: WasmOptions): WasmKernel | u
   const plan = reuse ? rowPlan! : planLoops(kernel);
   if (plan === undefined) return undefined;
   const nIn = kernel.inputs.length;
+  // element bytes of the output and each input (bools are bytes)
+  const sizes = [kernel, ...kernel.inputs].map((n) => (n.dtype === "bool" ? 1 : 4));
   /** The kernel body emitted into `loop` (a row reduction's stored value reused where planned). */
   const emit = (loop: Fn, range?: { lo: number; hi: number }): number => {
-    const em = new LoopEmitter(loop, plan, nIn);
+    const em = new LoopEmitter(loop, plan, nIn, sizes);
     if (reuse) {
       const terms = plan.store.terms.map(([v, c]) => [v === outVar ? rowVar : v, c] as const);
       em.rowStore = { reduce: row!.reduce, value: row!.value, at: { c: plan.store.c, terms } };

@@ -143,8 +143,7 @@ describe("wasm tier", () => {
     const cases: [string, lt.Tensor][] = [
       ["gather", x.gather(1, idx)],
       ["pow", x.pow(3)],
-      ["int32 mod", idx.mod(3)],
-      ["bool output", x.lt(0)],
+      ["bool pad (concat)", lt.concat([x.lt(0), x.gt(1)], 0)],
       ["float64", x.astype("float64").exp()],
       ["prod", x.prod({ axis: 1 })],
     ];
@@ -330,7 +329,7 @@ describe("wasm tier", () => {
     assertNear(g.wasm, g.js, 1e-5, 1e-5, "layer norm gradient");
   });
 
-  it("runs int32 data in i32x4 lanes: wrapping arithmetic, comparisons, casts", () => {
+  it("runs int32 and bool data in i32x4 lanes: wrapping arithmetic, comparisons, casts", () => {
     const edge = [0, 1, -1, 7, -7, 2 ** 31 - 1, -(2 ** 31), 16777217, -16777217, 123456789, 65536, 3];
     const ints = (seed: number) => {
       const r = rng(seed);
@@ -338,6 +337,7 @@ describe("wasm tier", () => {
       data.set(edge, seed % 5);
       return lt.tensor(data, { dtype: "int32" });
     };
+    const stored = (t: lt.Tensor) => (t.dataSync(), t);
     const small = () => lt.tensor(Int32Array.from({ length: 37 }, (_, i) => (i % 9) - 4), { dtype: "int32" });
     const fs: [string, () => lt.Tensor][] = [
       ["a + b", () => ints(1).add(ints(2)).float()],
@@ -353,11 +353,15 @@ describe("wasm tier", () => {
       assertEquals(tiers.at(-1), "wasm", name);
       assertUlps(wasm, js, 0, name);
     }
-    // int32 outputs, also from a jit program that gathers with them
+    // int32 and bool (byte) outputs and inputs, also from a jit program that gathers with them
     const intOut: [string, () => lt.Tensor][] = [
       ["a + b", () => ints(1).add(ints(2))],
       ["-a · b", () => ints(3).neg().mul(ints(4))],
       ["max(a, b) of a mask", () => lt.maximum(ints(1).lt(ints(2)).int(), small())],
+      ["a mod b, b = 0 included", () => ints(1).mod(small()).add(ints(2).mod(ints(3)))],
+      ["bool a < b", () => ints(1).lt(ints(2))],
+      ["stored bool in and out", () => lt.maximum(stored(rand([37], 8).lt(0)), small().eq(1))],
+      ["where on a stored bool", () => lt.where(stored(ints(2).lt(0)).T, rand([37], 9), 2.5)],
     ];
     for (const [name, f] of intOut) {
       const { wasm, js, tiers } = both(f);

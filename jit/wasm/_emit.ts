@@ -46,6 +46,7 @@ export const op = {
 /** SIMD opcodes (after the 0xfd prefix). */
 export const simd = {
   load: 0x00,
+  load8Splat: 0x07,
   load32Splat: 0x09,
   store: 0x0b,
   const: 0x0c,
@@ -72,15 +73,21 @@ export const simd = {
   f64x2Ne: 0x48,
   f64x2Lt: 0x49,
   f64x2Ge: 0x4c,
+  store8Lane: 0x58,
   store32Lane: 0x5a,
+  load32Zero: 0x5c,
   store64Lane: 0x5b,
   f32x4DemoteF64x2Zero: 0x5e,
   f64x2PromoteLowF32x4: 0x5f,
+  i8x16NarrowI16x8U: 0x66,
   f32x4Ceil: 0x67,
   f32x4Floor: 0x68,
   f32x4Nearest: 0x6a,
   f64x2Trunc: 0x7a,
   f64x2Nearest: 0x94,
+  i16x8NarrowI32x4U: 0x86,
+  i16x8ExtendLowI8x16U: 0x89,
+  i32x4ExtendLowI16x8U: 0xa9,
   i32x4Abs: 0xa0,
   i32x4Neg: 0xa1,
   i32x4Shl: 0xab,
@@ -109,6 +116,7 @@ export const simd = {
   f64x2Div: 0xf3,
   f32x4ConvertI32x4S: 0xfa,
   i32x4TruncSatF64x2SZero: 0xfc,
+  f64x2ConvertLowI32x4S: 0xfe,
   /** Relaxed SIMD: a * b + c, fused or not (the engine's choice). */
   f32x4RelaxedMadd: 0x105,
 } as const;
@@ -184,9 +192,9 @@ export class Fn {
     uleb(this.code, offset);
     return this;
   }
-  /** Stores lane `lane` of a vector as an f32 (or, with `wide`, 64-bit lane `lane`). */
-  storeLane(lane: number, offset = 0, wide = false): this {
-    this.v(wide ? simd.store64Lane : simd.store32Lane, 0);
+  /** Stores 32-bit lane `lane` of a vector (or 64-bit lane, `wide`; or byte lane, `byte`). */
+  storeLane(lane: number, offset = 0, wide = false, byte = false): this {
+    this.v(byte ? simd.store8Lane : wide ? simd.store64Lane : simd.store32Lane, 0);
     uleb(this.code, offset);
     this.code.push(lane);
     return this;

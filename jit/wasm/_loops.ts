@@ -12,7 +12,7 @@ import { type Access, coefOf, lanesAlong, type Plan, type Var } from "./_plan.ts
 import { emitReduce } from "./_reduce.ts";
 import { emitArgmax } from "./_argmax.ts";
 import { trig } from "./_trig.ts";
-import { remainder } from "./_remainder.ts";
+import { intRemainder, remainder } from "./_remainder.ts";
 
 /** Locals (parameters) holding a share's bounds along the outermost output loop: [lo, hi). */
 export interface Range {
@@ -41,10 +41,16 @@ export class LoopEmitter {
   /** Bounds (parameters) of the outermost output loop, until that loop is emitted. */
   #range: Range | undefined;
 
-  constructor(readonly f: Fn, readonly plan: Plan, nIn: number) {
+  /**
+   * @param sizes bytes per element of the output (0) and each input (i + 1):
+   *   4, or 1 for bool (bytes holding 0 or 1)
+   */
+  constructor(readonly f: Fn, readonly plan: Plan, nIn: number, sizes?: readonly number[]) {
     this.m = new VMath(f);
     this.#consts = nIn + 1;
+    this.#sizes = sizes ?? Array(nIn + 1).fill(4);
   }
+  readonly #sizes: readonly number[];
 
   /**
    * Emits the whole kernel: the loops over the output and the store.
@@ -62,12 +68,7 @@ export class LoopEmitter {
     // lanes along the output, unless it is short and a reduction could use them instead
     const vector = lanesOk && (inner.extent >= 4 || this.plan.reduces.size === 0);
     this.nest(vector ? out.slice(0, -1) : out, body, () => {
-      if (!vector) {
-        const v = this.value(body);
-        this.#address(this.plan.store, 0);
-        this.f.get(v).storeLane(0);
-        return;
-      }
+      if (!vector) return this.store(this.plan.store, this.value(body), 1);
       this.hoist(body);
       this.#prebase(this.plan.store, 0);
       this.vec = inner;
@@ -100,11 +101,24 @@ export class LoopEmitter {
 
   /** Stores the first `lanes` lanes of local `v` at an output access (its loops open). */
   store(a: Access, v: number, lanes: number): void {
+    const f = this.f;
+    const byte = this.#sizes[0] === 1;
+    if (byte) {
+      // a mask as bytes 0 or 1 in the low four bytes
+      f.get(v).i32x4(1).v(simd.and);
+      const b = this.m.keep();
+      f.get(b).get(b).v(simd.i16x8NarrowI32x4U);
+      const h = this.m.keep();
+      f.get(h).get(h).v(simd.i8x16NarrowI16x8U);
+      v = this.m.keep();
+    }
     const offset = this.#address(a, 0);
-    if (lanes === 4) return void this.f.get(v).mem(simd.store, offset);
-    const addr = this.f.local(I32);
-    this.f.set(addr);
-    for (let l = 0; l < lanes; l++) this.f.get(addr).get(v).storeLane(l, offset + 4 * l);
+    if (lanes === 4 && !byte) return void f.get(v).mem(simd.store, offset);
+    if (lanes === 4) return void f.get(v).storeLane(0, offset);
+    const addr = f.local(I32);
+    f.set(addr);
+    const size = byte ? 1 : 4;
+    for (let l = 0; l < lanes; l++) f.get(addr).get(v).storeLane(l, offset + size * l, false, byte);
   }
 
   /** Scalar loops over `vars` (invariants of `body` hoisted before each), then `inner`. */
@@ -210,10 +224,11 @@ export class LoopEmitter {
     const key = `${param}:${a.c}:${rest.map(([v, c]) => `${this.#locals.get(v)}*${c}`).join()}`;
     const hit = this.#lookup(key);
     if (hit !== undefined) return hit;
+    const size = this.#sizes[param];
     this.f.get(param);
-    if (a.c !== 0) this.f.i32(4 * a.c).emit(op.i32Add);
+    if (a.c !== 0) this.f.i32(size * a.c).emit(op.i32Add);
     for (const [v, c] of rest) {
-      this.f.get(this.#locals.get(v)!).i32(4 * c).emit(op.i32Mul, op.i32Add);
+      this.f.get(this.#locals.get(v)!).i32(size * c).emit(op.i32Mul, op.i32Add);
     }
     const l = this.f.local(I32);
     this.f.set(l);
@@ -227,13 +242,15 @@ export class LoopEmitter {
       if (last === undefined || this.#depth.get(v)! > this.#depth.get(last)!) last = v;
     }
     this.f.get(this.#base(a, param, last));
+    const size = this.#sizes[param];
     if (last !== undefined) {
       const c = coefOf(a, last);
       this.f.get(this.#locals.get(last)!);
-      if (c === 1) this.f.i32(2).emit(op.i32Shl, op.i32Add);
-      else this.f.i32(4 * c).emit(op.i32Mul, op.i32Add);
+      if (c * size === 1) this.f.emit(op.i32Add);
+      else if (c * size === 4) this.f.i32(2).emit(op.i32Shl, op.i32Add);
+      else this.f.i32(size * c).emit(op.i32Mul, op.i32Add);
     }
-    return this.vec !== undefined && coefOf(a, this.vec) === 1 ? 4 * this.laneOffset : 0;
+    return this.vec !== undefined && coefOf(a, this.vec) === 1 ? size * this.laneOffset : 0;
   }
 
   /** Emits `e` (its loops open) and returns the local holding it. */
@@ -251,7 +268,14 @@ export class LoopEmitter {
         const access = this.plan.loads.get(e)!;
         const offset = this.#address(access, paramOf(e));
         const lanes = this.vec !== undefined && coefOf(access, this.vec) === 1;
-        f.mem(lanes ? simd.load : simd.load32Splat, offset);
+        if (e.dtype !== "bool") f.mem(lanes ? simd.load : simd.load32Splat, offset);
+        else {
+          // four bytes 0 or 1 widened to lanes, or one byte in every lane; then a mask
+          if (lanes) f.mem(simd.load32Zero, offset).v(simd.i16x8ExtendLowI8x16U);
+          else f.mem(simd.load8Splat, offset);
+          if (lanes) f.v(simd.i32x4ExtendLowI16x8U);
+          f.i32x4(0).v(simd.i32x4Ne);
+        }
         break;
       }
       case "cast": {
@@ -281,7 +305,11 @@ export class LoopEmitter {
     const f = this.f;
     const bin = (code: number) => void f.get(a).get(b).v(code);
     const un = (code: number) => void f.get(a).v(code);
-    if (e.args[0].dtype === "int32" && e.op !== "where") return this.#int(e, a, b);
+    // int32 lanes, and bool == bool on masks
+    const arg = e.args[0].dtype;
+    if ((arg === "int32" || arg === "bool" && e.op === "cmpeq") && e.op !== "where") {
+      return this.#int(e, a, b);
+    }
     switch (e.op) {
       case "neg":
         return un(simd.f32x4Neg);
@@ -362,6 +390,7 @@ export class LoopEmitter {
 
   /** An op on int32 lanes (wrapping, like the reference). */
   #int(e: Extract<VExpr, { k: "alu" }>, a: number, b: number): void {
+    if (e.op === "mod") return intRemainder(this.m, a, b);
     const code = {
       neg: simd.i32x4Neg,
       abs: simd.i32x4Abs,

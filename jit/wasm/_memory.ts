@@ -68,14 +68,16 @@ export class Heap {
     return this.#view;
   }
 
-  /** An int32 view of the whole memory (renewed after growth). */
-  get i32(): Int32Array {
-    return this.#ints;
+  /** A view of `n` elements of a dtype at `ptr` (valid until the memory grows). */
+  view(dtype: "float32" | "int32" | "bool", ptr: number, n: number): DataArray {
+    if (dtype === "bool") return new Uint8Array(this.memory.buffer, ptr, n);
+    return (dtype === "int32" ? this.#ints : this.#view).subarray(ptr >> 2, (ptr >> 2) + n);
   }
 
-  /** Copies a float32 or int32 array to `ptr`. */
+  /** Copies a float32, int32 or bool array to `ptr`. */
   write(array: DataArray, ptr: number): void {
     if (array instanceof Float32Array) this.#view.set(array, ptr >> 2);
+    else if (array instanceof Uint8Array) new Uint8Array(this.memory.buffer).set(array, ptr);
     else this.#ints.set(array as Int32Array, ptr >> 2);
   }
 

@@ -14,7 +14,7 @@
 import type { VExpr } from "../kernel.ts";
 import { simd, V128 } from "./_emit.ts";
 import type { LoopEmitter } from "./_loops.ts";
-import { coefOf, lanesAlong, type Var } from "./_plan.ts";
+import { lanesAlong, type Var } from "./_plan.ts";
 import { exactProducts } from "./_matmul_loop.ts";
 
 type Reduce = Extract<VExpr, { k: "reduce" }>;

@@ -13,6 +13,39 @@ import { op, simd } from "./_emit.ts";
 import type { VMath } from "./_math.ts";
 
 /**
+ * Emits remainder(a, b) of int32 lanes (the reference's `| 0` of it): in
+ * float64 lanes every step is exact (|a/b| < 2^31 never rounds across an
+ * integer: it is at least 1/(n·|b|) >= 2^-31 from one, relatively), and a
+ * zero divisor gives NaN there, which converts to 0 like `NaN | 0`.
+ * @param m the function's vector math
+ * @param a the dividend's local
+ * @param b the divisor's local
+ */
+export function intRemainder(m: VMath, a: number, b: number): void {
+  const f = m.f;
+  const halves = [0, 1].map((half) => {
+    const wide = (v: number) => {
+      f.get(v);
+      if (half === 1) f.get(v).shuffle([2, 3, 0, 1]);
+      f.v(simd.f64x2ConvertLowI32x4S);
+      return m.keep();
+    };
+    const ad = wide(a);
+    const bd = wide(b);
+    f.get(ad).get(ad).get(bd).v(simd.f64x2Div).v(simd.f64x2Trunc).get(bd).v(simd.f64x2Mul);
+    f.v(simd.f64x2Sub);
+    const r = m.keep();
+    m.select(() => f.get(r).get(bd).v(simd.f64x2Add), r, () => {
+      f.get(r).f64x2(0).v(simd.f64x2Lt).get(bd).f64x2(0).v(simd.f64x2Lt).v(simd.xor);
+      f.get(r).f64x2(0).v(simd.f64x2Ne).v(simd.and);
+    });
+    f.v(simd.i32x4TruncSatF64x2SZero);
+    return m.keep();
+  });
+  f.get(halves[0]).get(halves[1]).shuffle([0, 1, 4, 5]);
+}
+
+/**
  * Emits remainder(a, b) of the float32 vectors in locals `a` and `b`; the result is left on the stack.
  * @param m the function's vector math
  * @param a the dividend's local

@@ -123,8 +123,8 @@ export interface WasmLaunch {
   readonly scratch: number;
   readonly constants: Float32Array;
   readonly size: number;
-  /** The output holds int32 lanes (else float32). */
-  readonly int32?: boolean;
+  /** The output's element type (float32 when absent). */
+  readonly elem?: "float32" | "int32" | "bool";
   /** A matmul's split over threads, with its module and epilogue. */
   readonly split?: WasmSplit;
   readonly pool?: PoolKernel;
@@ -158,13 +158,14 @@ export function launch(
 ): Value | undefined {
   const h = heap();
   // an output too small to cache is copied out from the arena
-  if (output === "cached" && 4 * k.size < h.minCached) output = "array";
+  const outBytes = (k.elem === "bool" ? 1 : 4) * k.size;
+  if (output === "cached" && outBytes < h.minCached) output = "array";
   const inArena = (v: Value) => v.ptr === undefined && (v.mutable || !h.cacheable(v.array!));
   const threads = k.split === undefined ? 1 : threadsFor(k.split, h);
   const scratch = threads === 1 ? k.scratch : padded(k.scratch) * threads;
   let bytes = padded(4 * k.constants.length) + scratch;
   for (const v of inputs) if (inArena(v)) bytes += padded(v.array!.byteLength);
-  if (output === "array") bytes += padded(4 * k.size);
+  if (output === "array") bytes += padded(outBytes);
   const arena = h.arena(bytes);
   if (arena === undefined) return undefined;
   const args = [0];
@@ -179,9 +180,9 @@ export function launch(
     if (ptr === undefined) return undefined;
     args.push(ptr);
   }
-  const out = output === "array" ? at : h.alloc(4 * k.size);
+  const out = output === "array" ? at : h.alloc(outBytes);
   if (out === undefined) return undefined;
-  if (output === "array") at += padded(4 * k.size);
+  if (output === "array") at += padded(outBytes);
   if (at + scratch > arena + bytes) {
     throw new Error("wasm launch: arena overflow (internal error)");
   }
@@ -197,7 +198,7 @@ export function launch(
     blocks.push(out);
     return { ptr: out };
   }
-  const array = (k.int32 ? h.i32 : h.f32).slice(out >> 2, (out >> 2) + k.size);
+  const array = h.view(k.elem ?? "float32", out, k.size).slice();
   if (output === "cached") h.adopt(array, out);
   return { array };
 }
