@@ -98,6 +98,11 @@ describe("threaded kernels", { ignore }, () => {
     }],
     ["softmax over rows", () => lt.softmax(rand([1100, 1000], 24), -1)],
     ["a reduction over the outer axis", () => rand([64, 70_001], 25).max({ axis: 0 })],
+    // kernels importing scalar functions: the workers must give them the same imports
+    ["sin, cos and remainder (imported Math.sin/cos and the reference remainder)", () => {
+      const x = rand([1_048_576], 26).mul(1e6);
+      return lt.sin(x).add(lt.cos(x.mul(0.5))).add(lt.mod(x, 3));
+    }],
   ];
   for (const [name, f] of loops) {
     it(`${name} gives the same values on 1 and 2 threads`, async () => {
@@ -105,6 +110,8 @@ describe("threaded kernels", { ignore }, () => {
       const before = lt.kernelStats().threaded;
       const split = f().dataSync();
       assert(lt.kernelStats().threaded > before, "no kernel split over threads");
+      // a worker that failed (e.g. could not instantiate the module) turns threads off
+      assertEquals(lt.explain(f()).kernels.at(-1)!.threads, 2, "the workers gave up");
       lt.setCpuThreads(1);
       try {
         assertEquals(f().dataSync(), split);
