@@ -3,7 +3,7 @@
  * module, binary emitted directly (wasm/_emit.ts). Loop kernels run four
  * lanes along the innermost contiguous output axis or along a reduction
  * (wasm/_loops.ts, wasm/_reduce.ts, wasm/_argmax.ts), with vector
- * polynomials for exp, log, tanh, expm1 and log1p (wasm/_math.ts), sin and
+ * polynomials for exp, log, tanh, expm1, log1p and erf (wasm/_math.ts), sin and
  * cos (wasm/_trig.ts) and remainder (wasm/_remainder.ts; these two in loop
  * kernels only); pads compute their value only in range. Matmuls use a
  * packed, register-blocked kernel (wasm/_matmul.ts), or a loop over k when
@@ -12,7 +12,7 @@
  * memory); loop kernels may output any of them. A row reduction and its
  * consumer share a value the reduction's pass stored (wasm/_row.ts).
  * Kernels without a Wasm form (gathers, non-affine indices, float64 data,
- * ops without a vector form such as pow and erf, prod, bool pads) return
+ * ops without a vector form such as pow, prod, bool pads) return
  * `undefined` and run on the JavaScript reference. Pure bytes: compiling
  * and running them is the CPU backend's job.
  *
@@ -87,6 +87,7 @@ const floatOps: ReadonlySet<AluOp> = new Set<AluOp>([
   "log1p",
   "sqrt",
   "tanh",
+  "erf",
   "sin",
   "cos",
   "mod",

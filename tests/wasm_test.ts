@@ -7,6 +7,7 @@ import { assert, assertEquals } from "@std/assert";
 import * as lt from "../mod.ts";
 import * as nn from "../nn/mod.ts";
 import { mulberry32 as rng } from "./_random.ts";
+import { erf as erf64 } from "../jit/runtime_js.ts";
 
 type Backend = "wasm" | "js";
 
@@ -182,7 +183,7 @@ describe("wasm tier", () => {
     }
   });
 
-  it("keeps exp, log, tanh, expm1, log1p, sin and cos within their documented ulp bounds", () => {
+  it("keeps exp, log, tanh, expm1, log1p, erf, sin and cos within their documented ulp bounds", () => {
     // every 997th float32 bit pattern of both signs, plus specials and floats next to k·π/2
     const xs: number[] = [...specials, 3.14159274, 1e5, 524287, 524288, 524289, 1e6];
     for (let b = 0; b < 0x7f800000; b += 997 * 8) {
@@ -204,6 +205,8 @@ describe("wasm tier", () => {
       ["tanh", (t) => t.tanh(), Math.tanh, 1],
       ["expm1", (t) => lt.expm1(t), Math.expm1, 2],
       ["log1p", (t) => lt.log1p(t), Math.log1p, 1],
+      // erf against the float64 series / continued fraction of the JS tier
+      ["erf", (t) => t.erf(), erf64, 2],
       ["sin", (t) => t.sin(), Math.sin, 1],
       ["cos", (t) => t.cos(), Math.cos, 1],
     ];

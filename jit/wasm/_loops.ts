@@ -320,6 +320,7 @@ export class LoopEmitter {
       case "log":
       case "log1p":
       case "tanh":
+      case "erf":
         return this.m[e.op](a);
       case "sin":
       case "cos":
