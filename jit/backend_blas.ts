@@ -147,11 +147,12 @@ function loaded(): Library | undefined {
  * @returns its path as opened
  * @example Which path large matmuls take
  * ```ts
- * import { blasLibrary, explain, tensor } from "@lathe/lathe";
+ * import { blasLibrary, cpuBackend, explain, tensor } from "@lathe/lathe";
  * import { assertEquals } from "@std/assert";
  * const x = tensor(new Float32Array(64 * 64), { shape: [64, 64] });
  * const tier = explain(x.matmul(x)).kernels[0].backend;
- * assertEquals(tier, blasLibrary() === undefined ? "wasm" : "blas");
+ * // on the Wasm tier (the default; LATHE_CPU=js picks the reference)
+ * if (cpuBackend() === "wasm") assertEquals(tier, blasLibrary() === undefined ? "wasm" : "blas");
  * ```
  */
 export function blasLibrary(): string | undefined {
