@@ -64,9 +64,23 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
   return wrap(alu("div", x, y));
 }
 
-/** Elementwise `a ** b`. */
+/**
+ * Elementwise `a ** b`. A float tensor squared (`b` the number 2) is
+ * `a * a`, as in PyTorch: exact, and a multiply in every kernel tier.
+ * @example
+ * ```ts
+ * import { pow, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(pow(tensor([1.5, -3]), 2).toArray(), [2.25, 9]);
+ * assertEquals(pow(2, tensor([0.5, 3])).toArray(), [Math.SQRT2, 8].map(Math.fround));
+ * ```
+ */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
-  return binary("pow", "pow", a, b);
+  const [x, y] = operands("pow", [a, b]);
+  if (b === 2 && isTensor(a) && isFloat(x.dtype) && x.dtype === y.dtype) {
+    return wrap(alu("mul", x, x));
+  }
+  return wrap(alu("pow", x, y));
 }
 
 /** Elementwise maximum (NaN if either is NaN). */

@@ -492,6 +492,17 @@ describe("special values", () => {
     assertValues(f32([NaN]).pow(0), [1]);
   });
 
+  it("pow(x, 2) of a float tensor is x * x (exact, like PyTorch), with the gradient 2x", () => {
+    const v = [1.5, -3, 0.1, 3e19, -0, NaN, -Infinity];
+    // the float64 product of two float32 values is exact, so fround gives the float32 square
+    assertValues(f32(v).pow(2), v.map((t) => Math.fround(Math.fround(t) * Math.fround(t))));
+    assertEquals(lt.explain(f32(v).pow(2)).kernels[0].ops, ["mul"]);
+    assertValues(lt.grad((t: lt.Tensor) => t.pow(2).sum())(f32([1.5, -3])), [3, -6]);
+    // other exponents, and int tensors, keep pow
+    assertEquals(lt.explain(f32(v).pow(3)).kernels[0].ops, ["pow"]);
+    assertEquals(lt.tensor([3], { dtype: "int32" }).pow(2).dtype, "int32");
+  });
+
   it("maximum() and minimum() propagate NaN from either side", () => {
     const a = f32([NaN, 1, NaN, -Infinity]);
     const b = f32([1, NaN, NaN, Infinity]);
