@@ -1,6 +1,6 @@
 /**
  * Reads the environment variables that tune the CPU backend (`LATHE_CPU`,
- * `LATHE_THREADS`): in Deno only where env access is already granted (no
+ * `LATHE_THREADS`, `LATHE_BLAS`): in Deno only where env access is already granted (no
  * prompt), in Node and Bun from `process.env`, nowhere in browsers.
  * @module
  */

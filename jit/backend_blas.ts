@@ -16,6 +16,7 @@ import type { DataArray, DType } from "../core/dtype.ts";
 import { Node } from "../core/ir.ts";
 import { iadd, type IExpr, imul, type Kernel, type StridedOperand, type VExpr } from "./kernel.ts";
 import { mapValues, readsOf } from "./_vexpr_map.ts";
+import { envVar } from "./_env.ts";
 
 /** Libraries tried in order (the first that opens and has both symbols wins). */
 const LIBRARIES = [
@@ -50,8 +51,7 @@ interface Library {
 
 /** The structural slice of `Deno` this module uses (the npm build's declarations need no Deno types). */
 interface DenoFfi {
-  permissions: { querySync(d: { name: string; variable?: string }): { state: string } };
-  env: { get(key: string): string | undefined };
+  permissions: { querySync(d: { name: string }): { state: string } };
   dlopen?(
     path: string,
     symbols: Record<string, { parameters: string[]; result: string }>,
@@ -66,16 +66,26 @@ interface BunFfi {
   ): { symbols: Record<string, Gemm> };
 }
 
-/** How a runtime opens a library: `LATHE_BLAS` as it reads it, and a loader of both symbols. */
-interface Loader {
-  readonly env: string | undefined;
-  load(path: string): { sgemm: Gemm; dgemm: Gemm };
-}
+/** Opens a library's two gemm symbols (throws where it is missing or lacks them). */
+type Loader = (path: string) => { sgemm: Gemm; dgemm: Gemm };
 
-/** cblas_?gemm's parameters: order, transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc. */
-function gemmParameters(scalar: string, pointer: string): string[] {
+/**
+ * A loader from a runtime's `dlopen`, its symbol description for a
+ * parameter list, and its name for a pointer parameter.
+ */
+function loader<S>(
+  dlopen: (path: string, symbols: Record<string, S>) => { symbols: Record<string, Gemm> },
+  symbol: (parameters: string[]) => S,
+  pointer: string,
+): Loader {
+  // cblas_?gemm: order, transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc
   const i = "i32";
-  return [i, i, i, i, i, i, scalar, pointer, i, pointer, i, scalar, pointer, i];
+  const gemm = (scalar: string) =>
+    symbol([i, i, i, i, i, i, scalar, pointer, i, pointer, i, scalar, pointer, i]);
+  return (path) => {
+    const lib = dlopen(path, { cblas_sgemm: gemm("f32"), cblas_dgemm: gemm("f64") });
+    return { sgemm: lib.symbols.cblas_sgemm, dgemm: lib.symbols.cblas_dgemm };
+  };
 }
 
 /** Deno: only where `--allow-ffi` was already granted (queried, never requested). */
@@ -83,19 +93,11 @@ function denoLoader(): Loader | undefined {
   const deno = (globalThis as { Deno?: DenoFfi }).Deno;
   if (deno === undefined || typeof deno.dlopen !== "function") return undefined;
   if (deno.permissions.querySync({ name: "ffi" }).state !== "granted") return undefined;
-  const envGranted =
-    deno.permissions.querySync({ name: "env", variable: "LATHE_BLAS" }).state === "granted";
-  const symbol = (scalar: string) => ({
-    parameters: gemmParameters(scalar, "buffer"),
-    result: "void",
-  });
-  return {
-    env: envGranted ? deno.env.get("LATHE_BLAS") : undefined,
-    load(path) {
-      const lib = deno.dlopen!(path, { cblas_sgemm: symbol("f32"), cblas_dgemm: symbol("f64") });
-      return { sgemm: lib.symbols.cblas_sgemm, dgemm: lib.symbols.cblas_dgemm };
-    },
-  };
+  return loader(
+    deno.dlopen.bind(deno),
+    (parameters) => ({ parameters, result: "void" }),
+    "buffer",
+  );
 }
 
 /** Bun: `bun:ffi` needs no permission (typed arrays pass as pointers, offsets included). */
@@ -104,26 +106,22 @@ function bunLoader(): Loader | undefined {
   const require = (import.meta as { require?: (id: string) => unknown }).require;
   if (typeof require !== "function") return undefined;
   const ffi = require("bun:ffi") as BunFfi;
-  const process = (globalThis as { process?: { env: Record<string, string | undefined> } })
-    .process;
-  const symbol = (scalar: string) => ({ args: gemmParameters(scalar, "ptr"), returns: "void" });
-  return {
-    env: process?.env.LATHE_BLAS,
-    load(path) {
-      const lib = ffi.dlopen(path, { cblas_sgemm: symbol("f32"), cblas_dgemm: symbol("f64") });
-      return { sgemm: lib.symbols.cblas_sgemm, dgemm: lib.symbols.cblas_dgemm };
-    },
-  };
+  return loader(
+    ffi.dlopen.bind(ffi),
+    (args) => ({ args, returns: "void" }),
+    "ptr",
+  );
 }
 
-/** Opens the first BLAS library that loads, where the runtime allows FFI. */
+/** Opens the first BLAS library that loads, where the runtime allows FFI (`LATHE_BLAS` picks one, or "off"). */
 function open(): Library | undefined {
   try {
-    const loader = denoLoader() ?? bunLoader();
-    if (loader === undefined || loader.env === "off" || loader.env === "0") return undefined;
-    for (const path of loader.env ? [loader.env] : LIBRARIES) {
+    const load = denoLoader() ?? bunLoader();
+    const env = envVar("LATHE_BLAS");
+    if (load === undefined || env === "off" || env === "0") return undefined;
+    for (const path of env ? [env] : LIBRARIES) {
       try {
-        return { path, ...loader.load(path) };
+        return { path, ...load(path) };
       } catch {
         // not there: try the next one
       }

@@ -2,8 +2,9 @@
 // reference on the same inputs: every operand layout (A·B, A·Bᵀ, Aᵀ·B, Aᵀ·Bᵀ),
 // batches (broadcast too), sliced operands, epilogues, float64, jit programs
 // whose matmuls read Wasm-resident intermediates, the fallback for strides
-// BLAS cannot take, and a child process without --allow-ffi, where nothing
-// changes. Skipped, with a message, without FFI permission or a library.
+// BLAS cannot take, and child processes without --allow-ffi or with
+// LATHE_BLAS=off, where nothing changes. Skipped, with a message, without FFI
+// permission or a library.
 import { describe, it } from "@std/testing/bdd";
 import { assert, assertEquals } from "@std/assert";
 import * as lt from "../mod.ts";
@@ -187,7 +188,7 @@ withBlas(`BLAS tier (${library ?? "unavailable"})`, () => {
     assertNear(blas.out, js.out, 1e-3, 1e-5, "jit steps");
   });
 
-  it("changes nothing without --allow-ffi (a child process)", {
+  it("changes nothing without --allow-ffi, or with LATHE_BLAS=off (child processes)", {
     ignore: (globalThis as { Deno?: unknown }).Deno === undefined ||
       Deno.permissions.querySync({ name: "run" }).state !== "granted" ||
       Deno.permissions.querySync({ name: "write", path: "/tmp" }).state !== "granted",
@@ -205,22 +206,28 @@ console.log(JSON.stringify({ library: lt.blasLibrary() ?? null, backend, blas: l
 `,
       );
       const config = new URL("../deno.json", import.meta.url).pathname;
-      const child = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "--no-prompt", "--allow-read", "--config", config, script],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const stderr = new TextDecoder().decode(child.stderr);
-      assert(child.success, stderr);
-      const got = JSON.parse(new TextDecoder().decode(child.stdout));
-      assertEquals([got.library, got.backend, got.blas], [null, ["wasm"], 0]);
+      const run = async (flags: string[], env: Record<string, string>) => {
+        const child = await new Deno.Command(Deno.execPath(), {
+          args: ["run", "--no-prompt", "--allow-read", ...flags, "--config", config, script],
+          env,
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        assert(child.success, new TextDecoder().decode(child.stderr));
+        const got = JSON.parse(new TextDecoder().decode(child.stdout));
+        assertEquals([got.library, got.backend, got.blas], [null, ["wasm"], 0], flags.join(" "));
+        return got.values;
+      };
+      const withoutFfi = await run([], {});
+      const off = await run(["--allow-ffi", "--allow-env=LATHE_BLAS"], { LATHE_BLAS: "off" });
       const want = on("wasm", () => {
         const x = lt.tensor(Float32Array.from({ length: 4096 }, (_, i) => Math.sin(i)), {
           shape: [64, 64],
         });
         return Array.from(lt.relu(x.matmul(x.transpose()).add(0.5)).dataSync());
       });
-      assertEquals(got.values, want);
+      assertEquals(withoutFfi, want);
+      assertEquals(off, want);
     } finally {
       Deno.removeSync(script);
     }
