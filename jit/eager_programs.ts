@@ -51,9 +51,11 @@ function shapeKey(shape: readonly number[]): string {
   return key;
 }
 
-/** The pending graph below `roots` in order, its realized leaves, and its structure key. */
-function describe(roots: readonly Node[]): { nodes: Node[]; leaves: Node[]; key: string } {
-  const nodes = pendingNodes(roots);
+/** The realized leaves of the pending graph `nodes` (below `roots`), and its structure key. */
+function describe(
+  nodes: readonly Node[],
+  roots: readonly Node[],
+): { leaves: Node[]; key: string } {
   // a node's position, as a number on the node list (kept off the nodes themselves)
   const index = new Map<Node, number>();
   for (let i = 0; i < nodes.length; i++) index.set(nodes[i], i);
@@ -76,7 +78,7 @@ function describe(roots: readonly Node[]): { nodes: Node[]; leaves: Node[]; key:
   }
   key += "->";
   for (const r of roots) key += `${index.get(r)},`;
-  return { nodes, leaves, key };
+  return { leaves, key };
 }
 
 /** Schedules a copy of the graph over placeholder leaves and compiles it (null: not representable). */
@@ -114,13 +116,13 @@ function compile(
  * @param roots the nodes to realize
  */
 export function realizeOnCpu(roots: readonly Node[]): void {
-  const { nodes, leaves, key } = describe(roots);
   // huge graphs, and data not on the host (jit's placeholders, device data), run directly
-  const unbound = nodes.some((n) => n.op === "buffer") ||
-    leaves.some((l) => l.buffer === undefined);
-  if (nodes.length > MAX_NODES || unbound) {
+  const nodes = pendingNodes(roots);
+  if (nodes.length > MAX_NODES || nodes.some((n) => n.op === "buffer")) {
     return runKernels(schedule(roots));
   }
+  const { leaves, key } = describe(nodes, roots);
+  if (leaves.some((l) => l.buffer === undefined)) return runKernels(schedule(roots));
   let entry = programs.get(key);
   if (entry === undefined) {
     stats.misses++;
