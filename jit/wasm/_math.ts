@@ -119,6 +119,37 @@ export class VMath {
     return l;
   }
 
+  /**
+   * Computes in float64 lanes: for each half of the 32-bit lanes, `body`
+   * gets its operands' two lanes widened by `widen` (an f64x2 conversion of
+   * the low lanes) and leaves an f64x2 result, narrowed by `narrow` into the
+   * low lanes; the two halves are then joined on the stack.
+   * @param operands locals holding 32-bit-lane vectors
+   * @param widen the f64x2 conversion (promote_low_f32x4 or convert_low_i32x4_s)
+   * @param narrow the conversion back (demote_f64x2_zero or trunc_sat_f64x2_s_zero)
+   * @param body the computation on the widened locals
+   */
+  inFloat64(
+    operands: readonly number[],
+    widen: number,
+    narrow: number,
+    body: (wide: number[]) => void,
+  ): void {
+    const f = this.f;
+    const halves = [0, 1].map((half) => {
+      const wide = operands.map((v) => {
+        f.get(v);
+        if (half === 1) f.get(v).shuffle([2, 3, 0, 1]);
+        f.v(widen);
+        return this.keep();
+      });
+      body(wide);
+      f.v(narrow);
+      return this.keep();
+    });
+    f.get(halves[0]).get(halves[1]).shuffle([0, 1, 4, 5]);
+  }
+
   /** bitselect(a, b, mask): a where mask bits are set, else b. */
   select(a: number | (() => void), b: number | (() => void), mask: number | (() => void)): void {
     this.#push(a);

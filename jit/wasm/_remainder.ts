@@ -23,15 +23,7 @@ import type { VMath } from "./_math.ts";
  */
 export function intRemainder(m: VMath, a: number, b: number): void {
   const f = m.f;
-  const halves = [0, 1].map((half) => {
-    const wide = (v: number) => {
-      f.get(v);
-      if (half === 1) f.get(v).shuffle([2, 3, 0, 1]);
-      f.v(simd.f64x2ConvertLowI32x4S);
-      return m.keep();
-    };
-    const ad = wide(a);
-    const bd = wide(b);
+  m.inFloat64([a, b], simd.f64x2ConvertLowI32x4S, simd.i32x4TruncSatF64x2SZero, ([ad, bd]) => {
     f.get(ad).get(ad).get(bd).v(simd.f64x2Div).v(simd.f64x2Trunc).get(bd).v(simd.f64x2Mul);
     f.v(simd.f64x2Sub);
     const r = m.keep();
@@ -39,10 +31,7 @@ export function intRemainder(m: VMath, a: number, b: number): void {
       f.get(r).f64x2(0).v(simd.f64x2Lt).get(bd).f64x2(0).v(simd.f64x2Lt).v(simd.xor);
       f.get(r).f64x2(0).v(simd.f64x2Ne).v(simd.and);
     });
-    f.v(simd.i32x4TruncSatF64x2SZero);
-    return m.keep();
   });
-  f.get(halves[0]).get(halves[1]).shuffle([0, 1, 4, 5]);
 }
 
 /**
@@ -53,15 +42,7 @@ export function intRemainder(m: VMath, a: number, b: number): void {
  */
 export function remainder(m: VMath, a: number, b: number): void {
   const f = m.f;
-  const halves = [0, 1].map((half) => {
-    const wide = (v: number) => {
-      f.get(v);
-      if (half === 1) f.get(v).shuffle([2, 3, 0, 1]);
-      f.v(simd.f64x2PromoteLowF32x4);
-      return m.keep();
-    };
-    const ad = wide(a);
-    const bd = wide(b);
+  m.inFloat64([a, b], simd.f64x2PromoteLowF32x4, simd.f32x4DemoteF64x2Zero, ([ad, bd]) => {
     const sign = (v: number) => void f.get(v).f64x2(0).v(simd.f64x2Lt);
     f.get(ad).get(bd).v(simd.f64x2Div).v(simd.f64x2Trunc);
     const q = m.keep();
@@ -75,10 +56,7 @@ export function remainder(m: VMath, a: number, b: number): void {
       sign(bd);
       f.v(simd.xor).get(r).f64x2(0).v(simd.f64x2Ne).v(simd.and);
     });
-    f.v(simd.f32x4DemoteF64x2Zero);
-    return m.keep();
   });
-  f.get(halves[0]).get(halves[1]).shuffle([0, 1, 4, 5]);
   const y = m.keep();
   // fast lanes: 0 < |b| < Infinity, |a| < Infinity, |a| < 2^28 |b|
   f.get(b).v(simd.f32x4Abs).f32x4(0).v(simd.f32x4Gt);

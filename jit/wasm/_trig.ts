@@ -30,11 +30,7 @@ const C = [-1 / 3628800, 1 / 40320, -1 / 720, 1 / 24];
  */
 export function trig(m: VMath, x: number, cos: boolean): void {
   const f = m.f;
-  const halves = [0, 1].map((half) => {
-    f.get(x);
-    if (half === 1) f.get(x).shuffle([2, 3, 0, 1]);
-    f.v(simd.f64x2PromoteLowF32x4);
-    const xd = m.keep();
+  m.inFloat64([x], simd.f64x2PromoteLowF32x4, simd.f32x4DemoteF64x2Zero, ([xd]) => {
     f.get(xd).f64x2(TWO_OVER_PI).v(simd.f64x2Mul).v(simd.f64x2Nearest);
     const k = m.keep();
     f.get(xd);
@@ -64,10 +60,7 @@ export function trig(m: VMath, x: number, cos: boolean): void {
     m.select(c, s, odd);
     const v = m.keep();
     m.select(() => f.get(v).v(simd.f64x2Neg), v, neg);
-    f.v(simd.f32x4DemoteF64x2Zero);
-    return m.keep();
   });
-  f.get(halves[0]).get(halves[1]).shuffle([0, 1, 4, 5]);
   let y = m.keep();
   if (!cos) {
     // sin(±0) = ±0 (the reduction's x - 0·P1 turns -0 into +0)
