@@ -8,17 +8,7 @@
 import { describe, it } from "@std/testing/bdd";
 import { assert, assertEquals } from "@std/assert";
 import * as lt from "../mod.ts";
-import { mulberry32 as rng } from "./_random.ts";
-
-function rand(shape: number[], seed: number, dtype: "float32" | "float64" = "float32"): lt.Tensor {
-  const r = rng(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = Array.from({ length: n }, () => r() * 2 - 1);
-  return lt.tensor(dtype === "float32" ? Float32Array.from(data) : Float64Array.from(data), {
-    shape,
-    dtype,
-  });
-}
+import { uniformTensor as rand } from "./_random.ts";
 
 type Tier = "blas" | "wasm" | "js";
 

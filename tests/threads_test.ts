@@ -7,7 +7,7 @@
 import { afterAll, describe, it } from "@std/testing/bdd";
 import { assert, assertEquals } from "@std/assert";
 import * as lt from "../mod.ts";
-import { mulberry32 } from "./_random.ts";
+import { uniformTensor as rand } from "./_random.ts";
 import { execFile as execFileCallback } from "node:child_process";
 import process from "node:process";
 import { promisify } from "node:util";
@@ -20,12 +20,6 @@ const ignore = lt.cpuThreads() < 2;
 /** The Wasm tier without native BLAS (which would take the big matmuls where FFI is granted). */
 function wasm(): void {
   lt.setCpuBackend("wasm", { blas: false });
-}
-
-function rand(shape: number[], seed: number): lt.Tensor {
-  const r = mulberry32(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  return lt.tensor(Float32Array.from({ length: n }, () => r() * 2 - 1), { shape });
 }
 
 /** Runs big matmuls until the workers have booted and run a share (they start lazily). */
