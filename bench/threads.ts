@@ -10,6 +10,7 @@
  */
 import * as lt from "../mod.ts";
 import { mulberry32 } from "../tests/_random.ts";
+import { median } from "./reference.ts";
 
 function option(name: string, fallback: string): string {
   const i = Deno.args.indexOf(`--${name}`);
@@ -23,11 +24,6 @@ const most = Number(option("threads", String(Math.max(2, lt.cpuThreads()))));
 function input(n: number, seed: number): lt.Tensor {
   const r = mulberry32(seed);
   return lt.tensor(Float32Array.from({ length: n * n }, () => r() - 0.5), { shape: [n, n] });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
 }
 
 lt.setCpuBackend("wasm", { blas: false });
