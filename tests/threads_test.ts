@@ -5,7 +5,7 @@
 // (with the same result as LATHE_THREADS=1, whose heap is not shared), on
 // Deno and on Bun.
 import { afterAll, describe, it } from "@std/testing/bdd";
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertThrows } from "@std/assert";
 import * as lt from "../mod.ts";
 import { uniformTensor as rand } from "./_random.ts";
 import { execFile as execFileCallback } from "node:child_process";
@@ -139,6 +139,17 @@ describe("threaded kernels", { ignore }, () => {
     assert(big.toString().includes("#0 matmul wasm ×2 float32[256, 256]"), big.toString());
     const small = lt.explain(rand([128, 128], 28).matmul(rand([128, 128], 29)));
     assertEquals(small.kernels.map((k) => k.threads), [1]);
+  });
+
+  it("setCpuThreads() refuses counts that are not positive integers", () => {
+    for (const n of [0, -1, 1.5, NaN]) {
+      assertThrows(
+        () => lt.setCpuThreads(n),
+        RangeError,
+        `setCpuThreads() expected a positive integer: found ${n}: use 1 to turn worker threads off`,
+      );
+    }
+    assertEquals(lt.cpuThreads(), 2);
   });
 
   it("setCpuThreads(1) turns the split off", async () => {

@@ -135,7 +135,9 @@ let broken = false;
  */
 export function setThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) {
-    throw new RangeError(`setCpuThreads() expected a positive integer: found ${n}`);
+    throw new RangeError(
+      `setCpuThreads() expected a positive integer: found ${n}: use 1 to turn worker threads off`,
+    );
   }
   wanted = n;
 }
