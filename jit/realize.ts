@@ -5,7 +5,8 @@
  * @module
  */
 import type { DataArray } from "../core/dtype.ts";
-import { type Device, isRealized, type Node, pendingNodes } from "../core/ir.ts";
+import { type Device, isRealized, type Node, pendingNodes, siteOf } from "../core/ir.ts";
+import { userFrame } from "../core/errors.ts";
 import { schedule } from "./schedule.ts";
 import { runKernels } from "./backend_cpu.ts";
 import { realizeOnCpu } from "./eager_programs.ts";
@@ -21,6 +22,37 @@ let webgpu: typeof WebGpu | undefined;
 export function realize(nodes: readonly Node[]): void {
   const pending = nodes.filter((n) => !isRealized(n));
   if (pending.length === 0) return;
+  try {
+    realizePending(pending);
+  } catch (e) {
+    throw gatherError(e, pending);
+  }
+}
+
+/**
+ * A kernel's out-of-range index error, naming the user's gather (`take`,
+ * `gather`) whose axis it indexed and the line that called it.
+ */
+function gatherError(e: unknown, roots: readonly Node[]): unknown {
+  const found = e instanceof RangeError && /^Index (\S+) is out of range for an axis of size (\d+)/
+    .exec(e.message);
+  if (!found) return e;
+  const extent = Number(found[2]);
+  for (const n of pendingNodes(roots)) {
+    const site = n.op === "gather" ? siteOf(n) : undefined;
+    if (site === undefined || n.src[0].shape[n.arg as number] !== extent) continue;
+    const at = userFrame(site.at);
+    return new RangeError(
+      `${site.op}() index ${found[1]} is out of range for an axis of size ${extent}: indices ` +
+        `must be in [${-extent}, ${extent - 1}]${
+          at === undefined ? "" : ` (${site.op}() called at ${at})`
+        }`,
+    );
+  }
+  return e;
+}
+
+function realizePending(pending: readonly Node[]): void {
   const onCpu = pending.filter((n) => n.device === "cpu");
   if (onCpu.length > 0) realizeOnCpu(onCpu);
   if (onCpu.length < pending.length) {
