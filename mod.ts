@@ -34,6 +34,7 @@ export * from "./core/reduce.ts";
 export * from "./core/movement.ts";
 export * from "./core/linalg.ts";
 export * from "./core/indexing.ts";
+export { type AxisOptions, checkOptions } from "./core/_options.ts";
 export { formatTensor, type PrintDType, type PrintOptions } from "./core/print.ts";
 export type { DeviceData, Node, Origin } from "./core/ir.ts";
 export type { OpArgs, OpName, ReduceOp } from "./core/ops/registry.ts";

@@ -7,7 +7,11 @@
  * @module
  */
 import { fmtValue } from "./errors.ts";
-import { isTensor } from "./_wrap.ts";
+
+/** A tensor (checked by shape, not class, so that this module stays dependency-free). */
+function isTensor(value: object): boolean {
+  return "node" in value && "dtype" in value;
+}
 
 /** Keys users bring from PyTorch, NumPy or other libraries, and Lathe's name for them. */
 const habits: Record<string, string> = {
@@ -19,9 +23,7 @@ const habits: Record<string, string> = {
   keepdim: "keepdims",
   unbiased: "correction",
   ddof: "correction",
-  lr: "learningRate",
   weight_decay: "weightDecay",
-  betas: "beta1",
 };
 
 function distance(a: string, b: string): number {
@@ -77,7 +79,7 @@ export function checkOptions<T extends object>(
   allowed: readonly string[],
 ): T {
   if (options === undefined || options === null) return {} as T;
-  if (typeof options !== "object" || Array.isArray(options) || isTensor(options)) {
+  if (typeof options !== "object" || Array.isArray(options) || isTensor(options as object)) {
     throw new TypeError(
       `${op}() expected an options object {${allowed.join(", ")}}: found ${fmtValue(options)}`,
     );
@@ -124,7 +126,7 @@ export function axisOptions<T extends AxisOptions>(
   if (arg === undefined || arg === null) options = {} as T;
   else if (typeof arg === "number") options = { axis: arg } as T;
   else if (Array.isArray(arg)) options = { axis: arg as readonly number[] } as T;
-  else if (typeof arg === "object" && !isTensor(arg)) {
+  else if (typeof arg === "object" && !isTensor(arg as object)) {
     options = { ...checkOptions(op, arg as T, ["axis", "keepdims", "keepdim", ...extra]) };
   } else {
     throw new TypeError(

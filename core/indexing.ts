@@ -7,6 +7,7 @@
 import type { Tensor } from "./tensor.ts";
 import { nodeOf } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
+import { checkOptions } from "./_options.ts";
 import * as b from "./ops/build.ts";
 import { fmtShape, fmtValue, userFrame } from "./errors.ts";
 import { type Node, recordSite } from "./ir.ts";
@@ -52,6 +53,12 @@ function bounds(
       `${op}() expected an integer, null or [start, stop, step] for axis ${axis}: found ${
         fmtValue(spec)
       }`,
+    );
+  }
+  if (spec.some((part) => Array.isArray(part))) {
+    throw new TypeError(
+      `${op}() expected one spec per axis as separate arguments: found nested arrays on axis ${axis}: ` +
+        `write x.slice([1, null], [null, null, 2]) for x[1:, ::2] (or spread a list: x.slice(...specs))`,
     );
   }
   const step = spec[2] ?? 1;
@@ -212,6 +219,7 @@ export function oneHot(
   numClasses: number,
   options: { dtype?: DType } = {},
 ): Tensor {
+  checkOptions("oneHot", options, ["dtype"]);
   const node = nodeOf("oneHot", labels);
   if (node.dtype !== "int32") {
     throw new TypeError(
