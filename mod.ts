@@ -50,6 +50,7 @@ export {
   setCpuThreads,
 } from "./jit/backend_cpu.ts";
 export { blasLibrary } from "./jit/backend_blas.ts";
+export { debugNans } from "./jit/debug_nans.ts";
 export * from "./core/autodiff.ts";
 export * as tree from "./core/tree.ts";
 export type { Tree, TreeDef } from "./core/tree.ts";

@@ -46,8 +46,14 @@ function suggestion(key: string, allowed: readonly string[]): string | undefined
   const lower = key.toLowerCase();
   const same = allowed.find((k) => k.toLowerCase() === lower);
   if (same !== undefined) return same;
+  // a shared start of 4 letters (or all of a short key): "reduce" -> "reduction"
+  const shared = Math.min(4, lower.length);
+  const prefix = allowed.find((k) =>
+    lower.length >= 3 && k.toLowerCase().startsWith(lower.slice(0, shared))
+  );
+  if (prefix !== undefined) return prefix;
   let best: string | undefined;
-  let bestDistance = Math.min(3, Math.ceil(key.length / 2));
+  let bestDistance = Math.max(1, Math.ceil(key.length / 2)) + 1;
   for (const k of allowed) {
     const d = distance(lower, k.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [k, d];
