@@ -44,6 +44,8 @@ type JsKernel = (
 interface Compiled {
   readonly js: JsKernel;
   readonly wasm: Omit<WasmLaunch, "constants"> | undefined;
+  /** The Wasm module's bytes (for `explain`'s listing). */
+  readonly bytes: Uint8Array | undefined;
 }
 
 function envBackend(): CpuBackend {
@@ -203,6 +205,7 @@ function prepare(kernel: Kernel): Step {
       : renderWasm(kernel, { relaxed: tier === "fma", shared: heap().shared });
     const m = w === undefined ? undefined : instantiate(w.bytes);
     compiled = {
+      bytes: m === undefined ? undefined : w!.bytes,
       js: new Function(...params, source) as JsKernel,
       wasm: m === undefined ? undefined : {
         fn: m.fn,
@@ -232,6 +235,16 @@ function prepare(kernel: Kernel): Step {
 export function kernelBackend(kernel: Kernel): CpuBackend | "blas" {
   const step = prepare(kernel);
   return step.blas !== undefined ? "blas" : step.wasm === undefined ? "js" : "wasm";
+}
+
+/**
+ * The Wasm module a kernel runs as (compiling it if needed).
+ * @param kernel a scheduled kernel
+ * @returns its bytes, or `undefined` when it runs in JS or BLAS
+ */
+export function kernelWasm(kernel: Kernel): Uint8Array | undefined {
+  const step = prepare(kernel);
+  return step.blas === undefined && step.wasm !== undefined ? step.compiled.bytes : undefined;
 }
 
 /**
