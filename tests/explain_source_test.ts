@@ -70,3 +70,19 @@ describe("explain().kernels[i].source", () => {
     }
   });
 });
+
+describe("the README tour", () => {
+  it("explains y before printing it, so the one fused kernel shows", async () => {
+    const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+    const tour = readme.split("## A 30-second tour")[1].split("```")[1];
+    const explainAt = tour.indexOf("lt.explain(y)");
+    const printAt = tour.indexOf("console.log(y)");
+    assert(explainAt >= 0 && printAt > explainAt, tour);
+    // the tour's program: one matmul kernel with the bias and relu fused in
+    const x = lt.tensor([[1, 2, 3], [4, 5, 6]], { dtype: "float32" });
+    const w = lt.tensor([[0.5, -1], [1, 0.25], [-0.5, 2]]);
+    const y = lt.relu(x.matmul(w).add(1));
+    assertEquals(lt.explain(y).kernels.length, 1);
+    assertEquals(y.toArray(), [[2, 6.5], [5, 10.25]]);
+  });
+});
