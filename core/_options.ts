@@ -179,3 +179,18 @@ export function singleAxis(op: string, arg: unknown, fallback?: number): number 
     }: e.g. ${op}(x, 1)`,
   );
 }
+
+/**
+ * Reads an optional axis-list argument: a number, an array, or options
+ * `{axis}` (for `flip` and `squeeze`).
+ * @returns the axes as given, `undefined` for all
+ */
+export function axesArg(
+  op: string,
+  arg: number | readonly number[] | { axis?: number | readonly number[] } | undefined,
+): number | readonly number[] | undefined {
+  if (typeof arg !== "object" || arg === null || Array.isArray(arg)) {
+    return arg as number | readonly number[] | undefined;
+  }
+  return checkOptions(op, arg as { axis?: number | readonly number[] }, ["axis"]).axis;
+}

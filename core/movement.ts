@@ -10,7 +10,7 @@ import * as b from "./ops/build.ts";
 import { fmtShape, fmtValue } from "./errors.ts";
 import { broadcastShapes, checkShape, normalizeAxis, sizeOf } from "./shape.ts";
 import { promoteTypes } from "./dtype.ts";
-import { singleAxis } from "./_options.ts";
+import { axesArg, singleAxis } from "./_options.ts";
 
 /**
  * A shape given as one array or as separate sizes (torch's `reshape(2, 3)`).
@@ -111,11 +111,15 @@ export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
 }
 
 /** Removes size-1 axes (all of them, or the given ones; others are left alone like PyTorch). */
-export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
+export function squeeze(
+  x: Tensor,
+  axis?: number | readonly number[] | { axis?: number | readonly number[] },
+): Tensor {
   const shape = nodeOf("squeeze", x).shape;
-  const axes = axis === undefined
+  const list = axesArg("squeeze", axis);
+  const axes = list === undefined
     ? shape.map((_, i) => i)
-    : (typeof axis === "number" ? [axis] : axis).map((a) =>
+    : (typeof list === "number" ? [list] : list).map((a) =>
       normalizeAxis("squeeze", a, shape.length)
     );
   return reshape(x, shape.filter((d, i) => !(d === 1 && axes.includes(i))));
@@ -234,11 +238,15 @@ export function pad(x: Tensor, widths: readonly (readonly [number, number])[], v
 }
 
 /** Reverses the order of elements along the given axes (default all). */
-export function flip(x: Tensor, axis?: number | readonly number[]): Tensor {
+export function flip(
+  x: Tensor,
+  axis?: number | readonly number[] | { axis?: number | readonly number[] },
+): Tensor {
   const node = nodeOf("flip", x);
-  const axes = axis === undefined
+  const list = axesArg("flip", axis);
+  const axes = list === undefined
     ? node.shape.map((_, i) => i)
-    : (typeof axis === "number" ? [axis] : axis).map((a) =>
+    : (typeof list === "number" ? [list] : list).map((a) =>
       normalizeAxis("flip", a, node.shape.length)
     );
   return wrap(b.flip(node, axes));

@@ -66,6 +66,7 @@ function reduceWith(
  * import { tensor } from "@lathe/lathe";
  * import { assertEquals } from "@std/assert";
  * assertEquals(tensor([[1, 2], [3, 4]]).sum({ axis: 0 }).toArray(), [4, 6]);
+ * assertEquals(tensor([[1, 2], [3, 4]]).sum(1).toArray(), [3, 7]); // torch's form
  * ```
  */
 export function sum(x: Tensor, axis?: AxisArg, keepdims?: boolean): Tensor {

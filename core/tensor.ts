@@ -440,7 +440,7 @@ export class Tensor {
     return m.permute(this, [...Array(this.ndim).keys()].reverse());
   }
   /** See {@link m.squeeze}. */
-  squeeze(axis?: number | readonly number[]): Tensor {
+  squeeze(axis?: number | readonly number[] | { axis?: number | readonly number[] }): Tensor {
     return m.squeeze(this, axis);
   }
   /** See {@link m.unsqueeze}. */
@@ -460,7 +460,7 @@ export class Tensor {
     return m.pad(this, widths, value);
   }
   /** See {@link m.flip}. */
-  flip(axis?: number | readonly number[]): Tensor {
+  flip(axis?: number | readonly number[] | { axis?: number | readonly number[] }): Tensor {
     return m.flip(this, axis);
   }
   /** See {@link m.tile}. */

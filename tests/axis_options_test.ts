@@ -106,6 +106,8 @@ describe("reductions take torch's axis forms", () => {
     assertEquals(js(lt).stack([a(), a()], { axis: 2 }).shape, [3, 4, 2]);
     assertEquals(js(a()).unsqueeze({ axis: 0 }).shape, [1, 3, 4]);
     assertEquals(js(a()).split(2, { axis: 1 }).length, 2);
+    assertEquals(js(a()).flip({ axis: 1 }).toArray()[0], [3, 2, 1, 0]);
+    assertEquals(js(a().reshape([3, 1, 4])).squeeze({ axis: 1 }).shape, [3, 4]);
     assertThrows(
       () => js(lt).concat([a(), a()], { dim: 1 }),
       TypeError,
