@@ -116,16 +116,32 @@ function inFloat32(node: Node, f: (n: Node) => Node): Node {
   return node.dtype === "float16" ? b.cast(f(b.cast(node, "float32")), "float16") : f(node);
 }
 
-/** Variance with `correction` (default 1, unbiased, like torch.var). */
-export function variance(x: Tensor, axis?: number | readonly number[] | VarianceOptions): Tensor {
-  return wrap(varianceNode("variance", x, axis));
+/**
+ * Variance with `correction` (default 1, unbiased, like torch.var). Torch's
+ * positional `var(1, False)` (unbiased) is an error, not keepdims: pass
+ * `{ axis: 1, correction: 0 }`.
+ */
+export function variance(
+  x: Tensor,
+  axis?: number | readonly number[] | VarianceOptions,
+  unbiased?: never,
+): Tensor {
+  return wrap(varianceNode("variance", x, axis, unbiased));
 }
 
 function varianceNode(
   name: string,
   x: Tensor,
   axis: number | readonly number[] | VarianceOptions | undefined,
+  unbiased: unknown,
 ): Node {
+  if (unbiased !== undefined) {
+    throw new TypeError(
+      `${name}() takes the correction and keepdims as options: found a second argument ${
+        String(unbiased)
+      }: write ${name}(x, { axis: 1, correction: 0 }) for torch's var(1, unbiased=False)`,
+    );
+  }
   const options = axisOptions(name, axis, undefined, ["correction"]);
   return inFloat32(floatNode(nodeOf(name, x)), (node) => varianceOf(name, node, options));
 }
@@ -146,8 +162,12 @@ function varianceOf(name: string, node: Node, options: VarianceOptions): Node {
 }
 
 /** Standard deviation with `correction` (default 1, like torch.std). */
-export function std(x: Tensor, axis?: number | readonly number[] | VarianceOptions): Tensor {
-  return wrap(b.alu("sqrt", varianceNode("std", x, axis)));
+export function std(
+  x: Tensor,
+  axis?: number | readonly number[] | VarianceOptions,
+  unbiased?: never,
+): Tensor {
+  return wrap(b.alu("sqrt", varianceNode("std", x, axis, unbiased)));
 }
 
 function argReduce(

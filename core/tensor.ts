@@ -372,12 +372,12 @@ export class Tensor {
     return r.argmin(this, axis, keepdims);
   }
   /** See {@link r.variance}. */
-  var(axis?: number | readonly number[] | r.VarianceOptions): Tensor {
-    return r.variance(this, axis);
+  var(axis?: number | readonly number[] | r.VarianceOptions, unbiased?: never): Tensor {
+    return r.variance(this, axis, unbiased);
   }
   /** See {@link r.std}. */
-  std(axis?: number | readonly number[] | r.VarianceOptions): Tensor {
-    return r.std(this, axis);
+  std(axis?: number | readonly number[] | r.VarianceOptions, unbiased?: never): Tensor {
+    return r.std(this, axis, unbiased);
   }
   /** See {@link r.logSumExp}. */
   logSumExp(axis?: r.AxisArg, keepdims?: boolean): Tensor {

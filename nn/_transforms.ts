@@ -407,6 +407,7 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformat
 export function scaleByStddev(
   options: ScaleByRmsOptions = {},
 ): GradientTransformation<StddevState> {
+  lt.checkOptions("scaleByStddev", options, ["decay", "eps"]);
   const { decay = 0.99, eps = 1e-8 } = options;
   checkRange("scaleByStddev", "decay", decay);
   checkRange("scaleByStddev", "eps", eps);

@@ -102,6 +102,10 @@ const bceElementwise = lt.customVjp(
 /**
  * Binary cross-entropy on probabilities (torch.nn.BCELoss): logs are clamped
  * at -100 like PyTorch, so `bce(0, 1)` is 100, never Infinity or NaN.
+ * Probabilities and targets outside [0, 1] (or NaN) are errors, as in
+ * PyTorch, wherever their values can be read: eagerly and under `grad` (the
+ * values are computed to check them); inside `jit` and on the GPU they are
+ * not known while the call is traced, so nothing is checked there.
  */
 export function bce(probability: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
   lt.checkOptions("bce", options, ["reduction"]);

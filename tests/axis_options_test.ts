@@ -89,6 +89,12 @@ describe("reductions take torch's axis forms", () => {
       "sum() got keepdims true and its alias keepdim false: give one",
     );
     assertThrows(
+      () => js(a()).var(1, false),
+      TypeError,
+      "variance() takes the correction and keepdims as options: found a second argument false: " +
+        "write variance(x, { axis: 1, correction: 0 }) for torch's var(1, unbiased=False)",
+    );
+    assertThrows(
       () => js(a()).argmax([0, 1]),
       TypeError,
       "argmax() takes one axis: found [0, 1]: reshape to merge the axes first",

@@ -132,6 +132,21 @@ describe("debugNans()", () => {
     );
   });
 
+  it("turns on with LATHE_DEBUG_NANS=1", async () => {
+    const mod = new URL("../mod.ts", import.meta.url).href;
+    const script = `import * as lt from "${mod}";\nlt.tensor([1, -1]).log().dataSync();`;
+    const run = (env: Record<string, string>) =>
+      new Deno.Command(Deno.execPath(), { args: ["eval", script], env, stderr: "piped" }).output();
+    const on = await run({ LATHE_DEBUG_NANS: "1" });
+    assertEquals(on.success, false);
+    const text = new TextDecoder().decode(on.stderr);
+    assertEquals(
+      text.includes("log() produced NaN at flat index 1 of its float32[2] output"),
+      true,
+    );
+    assertEquals((await run({})).success, true);
+  });
+
   it("is off by default and returns the previous state", () => {
     assertEquals(lt.tensor([-1]).log().dataSync()[0], NaN);
     assertEquals(lt.debugNans(true), false);
