@@ -153,6 +153,8 @@ function checkIndexTensor(op: string, index: Tensor): void {
  * when it runs, and the error names `op` and this call's line.
  */
 function checkIndices(op: string, index: Node, extent: number, gathered: Node): void {
+  // a reshape keeps the flat order: look through it to computed data
+  while (index.op === "reshape" && index.src[0].buffer !== undefined) index = index.src[0];
   const values = index.op === "const" ? [index.arg as number] : index.buffer;
   if (values === undefined) {
     recordSite(gathered, op);

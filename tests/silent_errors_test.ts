@@ -7,6 +7,9 @@ import * as nn from "../nn/mod.ts";
 
 const i32 = (v: number[] | number[][]) => lt.tensor(v, { dtype: "int32" });
 const here = new URL(import.meta.url).href;
+const source = Deno.readTextFileSync(new URL(import.meta.url));
+/** The 1-based line of this file holding `marker` (a comment beside the call). */
+const lineOf = (marker: string) => source.split("\n").findIndex((l) => l.endsWith(marker)) + 1;
 
 describe("take() and gather() index checks", () => {
   it("check known indices into a constant tensor when called", () => {
@@ -15,6 +18,11 @@ describe("take() and gather() index checks", () => {
       RangeError,
       `take() index 5 at flat position 0 is out of range for an axis of size 3: ` +
         `indices must be in [-3, 2] (take() called at ${here}:`,
+    );
+    assertThrows(
+      () => lt.take(lt.arange(4), i32([1, 2, 4, 0]).reshape([2, 2])),
+      RangeError,
+      "take() index 4 at flat position 2 is out of range for an axis of size 4",
     );
     assertThrows(
       () => lt.gather(lt.ones([2, 2]), 0, i32([[0, -3]])),
@@ -26,12 +34,12 @@ describe("take() and gather() index checks", () => {
   it("check computed indices when read, naming the op and the caller", () => {
     const x = lt.arange(6).reshape([3, 2]);
     const pending = i32([1, 2]).add(2);
-    const y = lt.take(x, pending, 0);
+    const y = lt.take(x, pending, 0); // take-site
     assertThrows(
       () => y.toArray(),
       RangeError,
       `take() index 3 is out of range for an axis of size 3: indices must be in [-3, 2] ` +
-        `(take() called at ${here}:29:`,
+        `(take() called at ${here}:${lineOf("// take-site")}:`,
     );
     const g = x.gather(1, i32([[0], [1], [1]]).mul(3));
     assertThrows(
@@ -94,7 +102,7 @@ describe("debugNans()", () => {
       try {
         lt.debugNans(true);
         const x = lt.tensor([1, -1, 2, 4]);
-        const y = x.mul(2).log().add(1).sum(); // line 97
+        const y = x.mul(2).log().add(1).sum(); // log-site
         if (tier === "wasm" && lt.cpuBackend() === "wasm") {
           assertEquals(lt.explain(y).kernels[0].backend, "wasm");
         }
@@ -102,7 +110,7 @@ describe("debugNans()", () => {
           () => y.item(),
           RangeError,
           `log() produced NaN at flat index 1 of its float32[4] output (debugNans): ` +
-            `built at ${here}:97:`,
+            `built at ${here}:${lineOf("// log-site")}:`,
         );
       } finally {
         lt.setCpuBackend("wasm");
