@@ -619,12 +619,13 @@ suite("Devices", () => {
       RangeError,
       "take() index 3 at flat position 1 is out of range for an axis of size 3",
     );
-    // a computed index is checked by the kernel
+    // a computed index is checked by the kernel, and the error names the op and its caller
     const bad = x.take(lt.tensor(new Int32Array([0, 2]), { device: "webgpu" }).add(1));
     await assertRejects(
       () => bad.data(),
       RangeError,
-      "Index 3 is out of range for an axis of size 3: indices must be in [-3, 2]",
+      "take() index 3 is out of range for an axis of size 3: indices must be in [-3, 2] " +
+        `(take() called at ${import.meta.url}:`,
     );
     assertEquals(
       Array.from(await x.take(lt.tensor(new Int32Array([-1]), { device: "webgpu" })).data()),
