@@ -78,6 +78,13 @@ export function setCpuBackend(
   backend: CpuBackend,
   options: { fma?: boolean; blas?: boolean } = {},
 ): void {
+  // NOTE: core/_options.ts is above this layer; the same rule, written out
+  const unknown = Object.keys(options).find((k) => k !== "fma" && k !== "blas");
+  if (unknown !== undefined) {
+    throw new TypeError(
+      `setCpuBackend(): unknown option "${unknown}": known options: "fma", "blas"`,
+    );
+  }
   chosen = backend;
   fma = options.fma ?? true;
   blas = options.blas ?? true;

@@ -152,6 +152,7 @@ describe("options bags reject unknown keys", () => {
       '"weight_decay": did you mean "weightDecay"?',
     ],
     ["adam", () => js(optim).adam(0.1, { beta: [0.9, 0.99] }), '"beta": did you mean "betas"?'],
+    ["setCpuBackend", () => js(lt).setCpuBackend("wasm", { BLAS: false }), '"BLAS": known options'],
     ["assertAllClose", () => assertAllClose(1, 1, js({ rtl: 1 })), '"rtl": did you mean "rtol"?'],
   ];
   for (const [op, f, tail] of cases) {
