@@ -221,7 +221,7 @@ export function logSumExp(x: Tensor, options: ReduceOptions = {}): Tensor {
  * assertAlmostEquals(p[0] + p[1] + p[2], 1, 1e-6);
  * ```
  */
-export function softmax(x: Tensor, axis = -1): Tensor {
+export function softmax(x: Tensor, axis: number = -1): Tensor {
   const input = floatNode(nodeOf("softmax", x));
   const axes = [normalizeAxis("softmax", axis, input.shape.length)];
   return wrap(inFloat32(input, (node) => {
@@ -233,7 +233,7 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 }
 
 /** log(softmax(x)) along `axis` (default -1), computed stably. */
-export function logSoftmax(x: Tensor, axis = -1): Tensor {
+export function logSoftmax(x: Tensor, axis: number = -1): Tensor {
   const input = floatNode(nodeOf("logSoftmax", x));
   const axes = [normalizeAxis("logSoftmax", axis, input.shape.length)];
   return wrap(inFloat32(input, (node) => {

@@ -115,15 +115,15 @@ export function leakyRelu(slope = 0.01): Layer<Record<string, never>> {
   return stateless(`leakyRelu(${slope})`, (x) => lt.leakyRelu(x, slope));
 }
 /** Softmax along `axis` (default -1) as a layer. */
-export function softmax(axis = -1): Layer<Record<string, never>> {
+export function softmax(axis: number = -1): Layer<Record<string, never>> {
   return stateless(`softmax(${axis})`, (x) => lt.softmax(x, axis));
 }
 /** Log-softmax along `axis` (default -1) as a layer. */
-export function logSoftmax(axis = -1): Layer<Record<string, never>> {
+export function logSoftmax(axis: number = -1): Layer<Record<string, never>> {
   return stateless(`logSoftmax(${axis})`, (x) => lt.logSoftmax(x, axis));
 }
 /** Flattens axes from `startAxis` (default 1, keeping the batch axis) as a layer. */
-export function flatten(startAxis = 1, endAxis = -1): Layer<Record<string, never>> {
+export function flatten(startAxis: number = 1, endAxis: number = -1): Layer<Record<string, never>> {
   return stateless("flatten", (x) => lt.flatten(x, startAxis, endAxis));
 }
 
