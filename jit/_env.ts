@@ -28,3 +28,47 @@ export function envVar(name: string): string | undefined {
     return undefined;
   }
 }
+
+interface DenoForXdg {
+  build: { os: string };
+  permissions: {
+    querySync(d: { name: string; variable?: string; path?: string }): { state: string };
+  };
+  env: { get(key: string): string | undefined; set(key: string, value: string): void };
+  makeTempDirSync(options: { prefix: string }): string;
+  removeSync(path: string): void;
+}
+
+/**
+ * NOTE: on Linux, Mesa's Vulkan drivers (lavapipe included) print "error:
+ * XDG_RUNTIME_DIR is invalid or not set in the environment." twice when a
+ * WebGPU adapter is first requested on a machine without that variable
+ * (headless servers, containers, CI): the Wayland client library needs an
+ * absolute path there. In Deno, before the first adapter request, an unset
+ * variable is pointed at a fresh private temporary folder (removed at exit),
+ * only where env and temp-folder write access are already granted (no prompt).
+ * Elsewhere (Node, Bun, browsers, or without the permissions) nothing changes.
+ */
+export function quietXdgRuntimeDir(): void {
+  try {
+    const deno = (globalThis as { Deno?: DenoForXdg }).Deno;
+    if (deno === undefined || deno.build.os !== "linux") return;
+    const granted = (d: { name: string; variable?: string; path?: string }) =>
+      deno.permissions.querySync(d).state === "granted";
+    if (!granted({ name: "env", variable: "XDG_RUNTIME_DIR" })) return;
+    if (deno.env.get("XDG_RUNTIME_DIR") !== undefined) return;
+    const tmp = granted({ name: "env", variable: "TMPDIR" }) ? deno.env.get("TMPDIR") : undefined;
+    if (!granted({ name: "write", path: tmp ?? "/tmp" })) return;
+    const dir = deno.makeTempDirSync({ prefix: "lathe-xdg-" });
+    deno.env.set("XDG_RUNTIME_DIR", dir);
+    globalThis.addEventListener?.("unload", () => {
+      try {
+        deno.removeSync(dir);
+      } catch {
+        // already gone
+      }
+    });
+  } catch {
+    // permissions API missing or denied: keep the environment as it is
+  }
+}

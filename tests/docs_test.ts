@@ -8,8 +8,10 @@ import { describe, it } from "@std/testing/bdd";
 import { docOutputs } from "../_tools/doc_outputs.ts";
 
 const root = new URL("../", import.meta.url);
+// runs Markdown blocks and `deno doc`: Deno only (bun test skips these suites)
+const suite = (globalThis as { Deno?: unknown }).Deno !== undefined ? describe : describe.skip;
 
-describe("docs/fusion.md", () => {
+suite("docs/fusion.md", () => {
   it("every quoted report is what its code prints", async () => {
     const file = new URL("docs/fusion.md", root);
     const outputs = await docOutputs(Deno.readTextFileSync(file), file);
@@ -71,7 +73,7 @@ function untyped(params: readonly DocParam[]): string[] {
   ).map((p) => p.name ?? p.left?.name ?? "?");
 }
 
-describe("the API reference (deno doc)", () => {
+suite("the API reference (deno doc)", () => {
   it("every parameter of a public function or method has a type, and no doc links an internal alias", async () => {
     const problems: string[] = [];
     for (const { name, decl } of await publicDocs()) {
