@@ -291,12 +291,12 @@ function valueAndGradImpl(name: string, f: (...args: any[]) => any, options: Gra
 export function grad<F extends LossAuxFunction, const A extends Argnums = 0>(
   f: F,
   options: GradOptions<A> & { hasAux: true },
-): (...args: Parameters<F>) => [GradientOf<F, A>, AuxOf<F>];
+): (...args: Parameters<F>) => [GradientOf<F, NoInfer<A>>, AuxOf<F>];
 /** The gradient of a scalar function (see the overload above). */
 export function grad<F extends LossFunction, const A extends Argnums = 0>(
   f: F,
   options?: GradOptions<A> & { hasAux?: false },
-): (...args: Parameters<F>) => GradientOf<F, A>;
+): (...args: Parameters<F>) => GradientOf<F, NoInfer<A>>;
 export function grad(
   f: AnyFunction,
   options: GradOptions = {},
@@ -323,12 +323,12 @@ export function grad(
 export function valueAndGrad<F extends LossAuxFunction, const A extends Argnums = 0>(
   f: F,
   options: GradOptions<A> & { hasAux: true },
-): (...args: Parameters<F>) => [ReturnType<F>, GradientOf<F, A>];
+): (...args: Parameters<F>) => [ReturnType<F>, GradientOf<F, NoInfer<A>>];
 /** The value and the gradient of a scalar function (see the overload above). */
 export function valueAndGrad<F extends LossFunction, const A extends Argnums = 0>(
   f: F,
   options?: GradOptions<A> & { hasAux?: false },
-): (...args: Parameters<F>) => [ReturnType<F>, GradientOf<F, A>];
+): (...args: Parameters<F>) => [ReturnType<F>, GradientOf<F, NoInfer<A>>];
 export function valueAndGrad(
   f: AnyFunction,
   options: GradOptions = {},

@@ -55,6 +55,12 @@ describe("grad() and valueAndGrad() keep their function's types", () => {
     aux.nonsense;
   });
 
+  it("a gradient passed on to another transform keeps its type", () => {
+    // the expected type of jacrev's argument must not widen argnums' default
+    const h = lt.jacrev(lt.grad((x: Tensor) => x.square().sum()));
+    assertEquals(h(x).toArray(), [[2, 0], [0, 2]]);
+  });
+
   it("valueAndGrad() keeps the value's type", () => {
     const [value, g] = lt.valueAndGrad(loss)(params, x);
     assertEquals(value.item(), 9);
