@@ -45,9 +45,11 @@ interface DenoForXdg {
  * WebGPU adapter is first requested on a machine without that variable
  * (headless servers, containers, CI): the Wayland client library needs an
  * absolute path there. In Deno, before the first adapter request, an unset
- * variable is pointed at a fresh private temporary folder (removed at exit),
- * only where env and temp-folder write access are already granted (no prompt).
- * Elsewhere (Node, Bun, browsers, or without the permissions) nothing changes.
+ * variable (where env access is already granted: no prompt) is pointed at a
+ * fresh private temporary folder (removed at exit) when writing there is
+ * granted, else at `/dev/null/lathe-no-runtime-dir`, a path that can never
+ * exist (`/dev/null` is not a folder), so nothing can be listening there.
+ * Elsewhere (Node, Bun, browsers) nothing changes.
  */
 export function quietXdgRuntimeDir(): void {
   try {
@@ -58,7 +60,10 @@ export function quietXdgRuntimeDir(): void {
     if (!granted({ name: "env", variable: "XDG_RUNTIME_DIR" })) return;
     if (deno.env.get("XDG_RUNTIME_DIR") !== undefined) return;
     const tmp = granted({ name: "env", variable: "TMPDIR" }) ? deno.env.get("TMPDIR") : undefined;
-    if (!granted({ name: "write", path: tmp ?? "/tmp" })) return;
+    if (!granted({ name: "write", path: tmp ?? "/tmp" })) {
+      deno.env.set("XDG_RUNTIME_DIR", "/dev/null/lathe-no-runtime-dir");
+      return;
+    }
     const dir = deno.makeTempDirSync({ prefix: "lathe-xdg-" });
     deno.env.set("XDG_RUNTIME_DIR", dir);
     globalThis.addEventListener?.("unload", () => {
