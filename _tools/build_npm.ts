@@ -8,7 +8,7 @@
  *
  * @module
  */
-import * as esbuild from "esbuild";
+import * as esbuild from "npm:esbuild@0.28.2";
 import { cleanDir, ENTRIES, EXTERNAL, kb, packageInfo, ROOT, TYPE_TOOLS } from "./_build.ts";
 
 const OUT = "dist/npm";

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import * as esbuild from "esbuild";
+import * as esbuild from "npm:esbuild@0.28.2";
 import { gzipSync } from "node:zlib";
 import { cleanDir, EXTERNAL, kb, ROOT } from "./_build.ts";
 

@@ -70,7 +70,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 /** Flattens axes `startAxis..endAxis` (inclusive) into one. */
-export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
+export function flatten(x: Tensor, startAxis: number = 0, endAxis: number = -1): Tensor {
   const shape = nodeOf("flatten", x).shape;
   if (shape.length === 0) return reshape(x, [1]);
   const s = normalizeAxis("flatten", startAxis, shape.length);
@@ -100,7 +100,7 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
 }
 
 /** Swaps two axes (default: the last two; a 1-D tensor is returned as is). */
-export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
+export function transpose(x: Tensor, axis0: number = -2, axis1: number = -1): Tensor {
   const n = nodeOf("transpose", x).shape.length;
   if (n < 2) return x;
   const a = normalizeAxis("transpose", axis0, n);

@@ -131,15 +131,15 @@ export function leakyRelu(slope = 0.01): Layer<Record<string, never>> {
   return stateless(`leakyRelu(${slope})`, (x) => lt.leakyRelu(x, slope));
 }
 /** Softmax along `axis` (default -1) as a layer. */
-export function softmax(axis = -1): Layer<Record<string, never>> {
+export function softmax(axis: number = -1): Layer<Record<string, never>> {
   return stateless(`softmax(${axis})`, (x) => lt.softmax(x, axis));
 }
 /** Log-softmax along `axis` (default -1) as a layer. */
-export function logSoftmax(axis = -1): Layer<Record<string, never>> {
+export function logSoftmax(axis: number = -1): Layer<Record<string, never>> {
   return stateless(`logSoftmax(${axis})`, (x) => lt.logSoftmax(x, axis));
 }
 /** Flattens axes from `startAxis` (default 1, keeping the batch axis) as a layer. */
-export function flatten(startAxis = 1, endAxis = -1): Layer<Record<string, never>> {
+export function flatten(startAxis: number = 1, endAxis: number = -1): Layer<Record<string, never>> {
   return stateless("flatten", (x) => lt.flatten(x, startAxis, endAxis));
 }
 
@@ -215,28 +215,35 @@ export function embedding(count: number, dim: number): Layer<EmbeddingParams> {
   };
 }
 
-/** Parameters of `sequential`: one entry per layer. */
-export type SequentialParams = Tree[];
+/** The parameter type of a layer. */
+export type ParamsOf<L> = L extends Layer<infer P> ? P : never;
+
+/** Parameters of `sequential`: a tuple with each layer's parameters, in order. */
+export type SequentialParams<L extends readonly Layer<any>[] = Layer<any>[]> = {
+  -readonly [K in keyof L]: ParamsOf<L[K]>;
+};
 
 /**
- * Layers applied in order; the parameters are an array with one entry per
- * layer (parameter-free layers hold `{}`).
+ * Layers applied in order; the parameters are a tuple with one entry per
+ * layer (parameter-free layers hold `{}`), typed per layer.
  * @example Seed 001's model has 26 parameters
  * ```ts
  * import { random } from "@lathe/lathe";
  * import { linear, paramCount, sequential, sigmoid } from "@lathe/lathe/nn";
  * import { assertEquals } from "@std/assert";
  * const model = sequential(linear(3, 5), linear(5, 1), sigmoid);
- * assertEquals(paramCount(model.init(random.key(0))), 26);
+ * const params = model.init(random.key(0));
+ * assertEquals(paramCount(params), 26);
+ * assertEquals(params[1].weight.shape, [1, 5]); // typed: the second layer's LinearParams
  * ```
  */
-export function sequential(...layers: Layer<any>[]): Layer<SequentialParams> {
+export function sequential<L extends Layer<any>[]>(...layers: L): Layer<SequentialParams<L>> {
   const name = `sequential(${layers.map((l) => l.name).join(", ")})`;
   return {
     name,
     init: (rng) => {
       const keys = splitRandom(rng, layers.length);
-      return layers.map((l, i) => l.init(keys[i]));
+      return layers.map((l, i) => l.init(keys[i])) as SequentialParams<L>;
     },
     apply: (params, x, options = {}) => {
       lt.checkOptions("sequential.apply", options, ["train", "key"]);

@@ -15,10 +15,9 @@ import { type FixtureCase, inputTensor, loadFixture, num } from "./_ref.ts";
 import elementwise from "./fixtures/elementwise.json" with { type: "json" };
 import { assertValuesClose } from "./_close.ts";
 import { workerResult } from "./_worker.ts";
+import { gpuSuite } from "./_gpu.ts";
 
-const hasGpu = (await lt.devices()).includes("webgpu");
-if (!hasGpu) console.log("webgpu_test: no WebGPU adapter here: the WebGPU tests are skipped");
-const suite = hasGpu ? describe : describe.skip;
+const suite = gpuSuite("webgpu_test", "adapter");
 
 const fixture = loadFixture();
 const F32 = { rtol: 1e-5, atol: 1e-6 };
