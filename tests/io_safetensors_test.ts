@@ -7,6 +7,7 @@ import * as lt from "../mod.ts";
 import { linear, relu, sequential } from "../nn/mod.ts";
 import { adam } from "../nn/optim.ts";
 import { expected, fixtureBytes, hexOf } from "./_io_fixture.ts";
+import { halfToNumber } from "../core/io/_codec.ts";
 
 const { io } = lt;
 
@@ -117,6 +118,54 @@ describe("safetensors and parameter trees", () => {
     const [b] = step(loaded.params, loaded.state);
     for (const [name, t] of Object.entries(io.stateDict(a))) {
       assertEquals(hexOf(io.stateDict(b)[name]), hexOf(t), name);
+    }
+  });
+});
+
+describe("loadSafetensors() and saveSafetensors()", () => {
+  const bytes = fixtureBytes("mlp_f32.safetensors") as Uint8Array<ArrayBuffer>;
+  const want = hexOf(io.decodeSafetensors(bytes).tensors["2.weight"]);
+  const sources: [string, () => lt.io.ByteSource][] = [
+    ["a fetch Response (streamed body)", () => new Response(new Blob([bytes]).stream())],
+    ["a Blob", () => new Blob([bytes])],
+    ["a ReadableStream", () => new Blob([bytes]).stream()],
+    ["an ArrayBuffer", () => bytes.slice().buffer],
+    ["a file path", () => new URL("./fixtures/io/mlp_f32.safetensors", import.meta.url).pathname],
+    ["a file: URL", () => new URL("./fixtures/io/mlp_f32.safetensors", import.meta.url)],
+  ];
+  for (const [what, source] of sources) {
+    it(`loads from ${what}`, async () => {
+      const file = await io.loadSafetensors(source());
+      assertEquals(hexOf(file.tensors["2.weight"]), want);
+      assertEquals(file.metadata, { format: "pt" });
+    });
+  }
+
+  it("saves to a file and loads it back", async () => {
+    const path = `/tmp/lathe_io_test_${crypto.randomUUID()}.safetensors`;
+    const tree = {
+      w: lt.tensor([[1, 2]], { dtype: "float64" }),
+      n: lt.tensor([3], { dtype: "int32" }),
+    };
+    await io.saveSafetensors(path, tree, { metadata: { step: "1" } });
+    const file = await io.loadSafetensors(path);
+    assertEquals(file.tensors.w.dtype, "float64");
+    assertEquals(file.tensors.n.toArray(), [3]);
+    assertEquals(file.metadata, { step: "1" });
+    await io.saveNpy(path, tree.w);
+    assertEquals((await io.loadNpy(path)).toArray(), [[1, 2]]);
+  });
+});
+
+describe("halfToNumber() (float16 without Float16Array)", () => {
+  it("matches Float16Array on every bit pattern", () => {
+    const bits = new Uint16Array(65536).map((_, i) => i);
+    const halves = new Float16Array(bits.buffer);
+    for (let i = 0; i < 65536; i++) {
+      const [a, b] = [halfToNumber(i), halves[i]];
+      if (!(Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b)))) {
+        throw new Error(`bits ${i.toString(16)}: ${a} !== ${b}`);
+      }
     }
   });
 });

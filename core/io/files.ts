@@ -11,10 +11,9 @@ import type { DataArray } from "../dtype.ts";
 import {
   decodeSafetensors,
   type DecodeSafetensorsOptions,
-  type EncodeSafetensorsOptions,
-  encodeWith,
   type SafetensorsFile,
 } from "./safetensors.ts";
+import { type EncodeSafetensorsOptions, encodeWith } from "./safetensors_encode.ts";
 import { decodeNpy, npyBytes } from "./npy.ts";
 import { decodeNpz } from "./npz.ts";
 import { stateDict } from "./state_dict.ts";

@@ -21,7 +21,9 @@
  * const file = io.decodeSafetensors(bytes);
  * const fresh = { params: model.init(random.key(1)) };
  * const loaded = io.loadStateDict(fresh, file.tensors);
- * assertEquals(loaded.params[2].bias.toArray(), params[2].bias.toArray());
+ * const names = io.stateDict(loaded);
+ * assertEquals(Object.keys(names), ["params.0.bias", "params.0.weight", "params.2.bias", "params.2.weight"]);
+ * assertEquals(names["params.2.bias"].toArray(), io.stateDict(params)["2.bias"].toArray());
  * assertEquals(file.metadata.epoch, "3");
  * assertEquals(tree.structureEquals(loaded, fresh), true);
  * ```
@@ -31,11 +33,10 @@ export * from "./state_dict.ts";
 export {
   decodeSafetensors,
   type DecodeSafetensorsOptions,
-  encodeSafetensors,
-  type EncodeSafetensorsOptions,
   type SafetensorsDType,
   type SafetensorsFile,
 } from "./safetensors.ts";
+export { encodeSafetensors, type EncodeSafetensorsOptions } from "./safetensors_encode.ts";
 export { decodeNpy, encodeNpy } from "./npy.ts";
 export * from "./npz.ts";
 export * from "./files.ts";

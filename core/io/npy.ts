@@ -32,10 +32,10 @@ function parseDescr(descr: string): ElementSpec {
     b: [1],
   };
   if (m === null || !sizes[m[2]].includes(Number(m[3]))) {
-    throw fail(
-      `the dtype '${descr}' is not supported: expected a float (f2 f4 f8), int (i1 i2 i4 i8), ` +
-        `unsigned (u1 u2 u4 u8) or bool (b1)`,
-      "convert the array with .astype() before saving",
+    throw new TypeError(
+      `decodeNpy(): the dtype '${descr}' is not supported: expected a float (f2 f4 f8), int (i1 i2 i4 i8), ` +
+        `unsigned (u1 u2 u4 u8) or bool (b1): ` +
+        "convert the array with .astype() before saving",
     );
   }
   const kind = m[2] === "f" ? "float" : m[2] === "i" ? "int" : m[2] === "u" ? "uint" : "bool";

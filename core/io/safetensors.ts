@@ -13,13 +13,10 @@
  * @module
  */
 import type { Tensor } from "../tensor.ts";
-import type { Tree } from "../tree.ts";
-import type { DataArray, DType } from "../dtype.ts";
 import { Node } from "../ir.ts";
 import { wrap } from "../_wrap.ts";
 import { fmtShape } from "../errors.ts";
-import { decodeElements, type ElementSpec, encodeElements } from "./_codec.ts";
-import { stateDict } from "./state_dict.ts";
+import { decodeElements, type ElementSpec } from "./_codec.ts";
 import { checkOptions } from "./_options.ts";
 
 /** The element types of safetensors that Lathe reads. */
@@ -38,7 +35,8 @@ export type SafetensorsDType =
   | "U8"
   | "BOOL";
 
-const SPECS: Record<SafetensorsDType, ElementSpec> = {
+/** How each safetensors dtype stores one element. */
+export const SPECS: Record<SafetensorsDType, ElementSpec> = {
   F64: { kind: "float", bytes: 8, little: true },
   F32: { kind: "float", bytes: 4, little: true },
   F16: { kind: "float", bytes: 2, little: true },
@@ -52,15 +50,6 @@ const SPECS: Record<SafetensorsDType, ElementSpec> = {
   U16: { kind: "uint", bytes: 2, little: true },
   U8: { kind: "uint", bytes: 1, little: true },
   BOOL: { kind: "bool", bytes: 1, little: true },
-};
-
-/** The stored types each Lathe dtype may be saved as (the first is the default). */
-const SAVE_AS: Record<DType, readonly SafetensorsDType[]> = {
-  float32: ["F32", "F64", "F16", "BF16"],
-  float64: ["F64", "F32", "F16", "BF16"],
-  float16: ["F16", "F32", "F64", "BF16"],
-  int32: ["I32", "I64"],
-  bool: ["BOOL"],
 };
 
 /** A decoded safetensors file. */
@@ -79,6 +68,14 @@ export interface DecodeSafetensorsOptions {
 
 function fail(what: string, fix = "the file is truncated or corrupt: save it again"): RangeError {
   return new RangeError(`decodeSafetensors(): ${what}: ${fix}`);
+}
+
+function dtypeError(name: string, code: unknown): TypeError {
+  return new TypeError(
+    `decodeSafetensors(): tensor "${name}" has dtype ${JSON.stringify(code)}: expected one of ${
+      Object.keys(SPECS).join(", ")
+    }: convert it to a supported dtype before saving`,
+  );
 }
 
 function isIndex(x: unknown): x is number {
@@ -102,12 +99,7 @@ function parseEntry(name: string, info: unknown, dataLength: number): Entry {
   }
   const code = field("dtype");
   if (typeof code !== "string" || !(code in SPECS)) {
-    throw fail(
-      `tensor "${name}" has dtype ${JSON.stringify(code)}: expected one of ${
-        Object.keys(SPECS).join(", ")
-      }`,
-      "convert it to a supported dtype before saving",
-    );
+    throw dtypeError(name, code);
   }
   const shape = field("shape");
   if (!Array.isArray(shape) || !shape.every(isIndex)) {
@@ -120,7 +112,10 @@ function parseEntry(name: string, info: unknown, dataLength: number): Entry {
     );
   }
   const [begin, end] = offsets as number[];
-  if (begin > end || end > dataLength) {
+  if (begin > end) {
+    throw fail(`tensor "${name}" has data_offsets [${begin}, ${end}]: expected begin <= end`);
+  }
+  if (end > dataLength) {
     throw fail(
       `tensor "${name}" has data_offsets [${begin}, ${end}] outside the ${dataLength} data bytes`,
     );
@@ -223,95 +218,4 @@ export function decodeSafetensors(
     tensors[e.name] = wrap(Node.fromBuffer(data, dtype, e.shape));
   }
   return { tensors, metadata };
-}
-
-/** Options of `encodeSafetensors`. */
-export interface EncodeSafetensorsOptions {
-  /** Strings stored as `__metadata__` (torch files carry `{ format: "pt" }`). */
-  metadata?: Record<string, string>;
-  /**
-   * The stored type of some tensors, by name (default: the tensor's own:
-   * F32, F64, F16, I32, BOOL). Floats may be stored as F16, BF16, F32 or F64
-   * (rounded to nearest), int32 as I32 or I64.
-   */
-  dtypes?: Record<string, SafetensorsDType>;
-}
-
-/**
- * Writes a tree of tensors (named by path, see `stateDict`) as a safetensors
- * file. CPU tensors only: for others use `saveSafetensors`, which awaits them.
- * @param tree a tree of tensors, or a flat record of named tensors
- * @param options `metadata` and per-tensor stored `dtypes`
- * @returns the file's bytes
- */
-export function encodeSafetensors(tree: Tree, options: EncodeSafetensorsOptions = {}): Uint8Array {
-  return encodeWith(tree, options, (t) => t.dataSync());
-}
-
-/** `encodeSafetensors` with the data read by `read` (sync or already awaited). */
-export function encodeWith(
-  tree: Tree,
-  options: EncodeSafetensorsOptions,
-  read: (t: Tensor) => DataArray,
-): Uint8Array {
-  checkOptions("encodeSafetensors", options, ["metadata", "dtypes"]);
-  const named = stateDict(tree);
-  const metadata = options.metadata ?? {};
-  for (const [k, v] of Object.entries(metadata)) {
-    if (typeof v !== "string") {
-      throw new TypeError(
-        `encodeSafetensors() expected string metadata values: found ${typeof v} at "${k}": use String(value)`,
-      );
-    }
-  }
-  const dtypes = options.dtypes ?? {};
-  for (const k of Object.keys(dtypes)) {
-    if (!(k in named)) {
-      throw new TypeError(
-        `encodeSafetensors() got dtypes for "${k}", which is not a tensor of the tree: ` +
-          `use one of ${Object.keys(named).slice(0, 8).map((n) => `"${n}"`).join(", ")}`,
-      );
-    }
-  }
-  const parts = Object.entries(named).map(([name, t]) => {
-    const code = dtypes[name] ?? SAVE_AS[t.dtype][0];
-    if (!SAVE_AS[t.dtype].includes(code)) {
-      throw new TypeError(
-        `encodeSafetensors() cannot store ${t.dtype} tensor "${name}" as ${
-          JSON.stringify(code)
-        }: ` +
-          `expected one of ${SAVE_AS[t.dtype].join(", ")}`,
-      );
-    }
-    return { name, code, shape: t.shape, bytes: encodeElements(read(t), t.dtype, SPECS[code]) };
-  });
-  // widest elements first, so every tensor starts at a multiple of its element size
-  parts.sort((a, b) => SPECS[b.code].bytes - SPECS[a.code].bytes || (a.name < b.name ? -1 : 1));
-  const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
-  let offset = 0;
-  for (const p of parts) {
-    header[p.name] = {
-      dtype: p.code,
-      shape: p.shape,
-      data_offsets: [offset, offset + p.bytes.length],
-    };
-    offset += p.bytes.length;
-  }
-  let json = new TextEncoder().encode(JSON.stringify(header));
-  const padded = Math.ceil(json.length / 8) * 8;
-  if (padded !== json.length) {
-    const spaced = new Uint8Array(padded).fill(0x20);
-    spaced.set(json);
-    json = spaced;
-  }
-  const out = new Uint8Array(8 + json.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  let at = 8 + json.length;
-  for (const p of parts) {
-    out.set(p.bytes, at);
-    at += p.bytes.length;
-  }
-  return out;
 }

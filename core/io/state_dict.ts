@@ -109,12 +109,12 @@ export interface LoadStateDictOptions {
  * @example Parameters survive a round trip through names
  * ```ts
  * import { io, random } from "@lathe/lathe";
- * import { linear, sequential } from "@lathe/lathe/nn";
+ * import { linear } from "@lathe/lathe/nn";
  * import { assertEquals } from "@std/assert";
- * const model = sequential(linear(2, 2));
- * const saved = model.init(random.key(1));
- * const loaded = io.loadStateDict(model.init(random.key(2)), io.stateDict(saved));
- * assertEquals(loaded[0].weight.toArray(), saved[0].weight.toArray());
+ * const layer = linear(2, 2);
+ * const saved = layer.init(random.key(1));
+ * const loaded = io.loadStateDict(layer.init(random.key(2)), io.stateDict(saved));
+ * assertEquals(loaded.weight.toArray(), saved.weight.toArray());
  * ```
  */
 export function loadStateDict<T extends Tree>(
@@ -156,7 +156,7 @@ export function loadStateDict<T extends Tree>(
     }
     if (Array.isArray(x)) return x.map((y, i) => build(y, [...path, String(i)]));
     if (isPlainObject(x)) {
-      return Object.fromEntries(Object.keys(x).map((k) => [k, build(x[k], [...path, k])]));
+      return Object.fromEntries(Object.keys(x).sort().map((k) => [k, build(x[k], [...path, k])]));
     }
     walk("loadStateDict", x, path, () => {});
     return x;
