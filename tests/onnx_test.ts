@@ -97,7 +97,7 @@ const hasGpu = (await lt.devices()).includes("webgpu");
 if (!hasGpu) console.log("onnx_test: no WebGPU adapter here: the WebGPU runs are skipped");
 
 (hasGpu ? describe : describe.skip)("importOnnx() on WebGPU", () => {
-  it("runs the MLP and the mixed model with the weights moved to the GPU", async () => {
+  it("runs the three models with the weights and constants moved to the GPU", async () => {
     const gpu = await lt.device("webgpu");
     const mlp = importOnnx(fixtureBytes("mlp.onnx"));
     const probs = mlp.run({ x: ref.mlp_x5.to(gpu) }).probs;
@@ -106,5 +106,7 @@ if (!hasGpu) console.log("onnx_test: no WebGPU adapter here: the WebGPU runs are
     const mixed = importOnnx(fixtureBytes("mixed.onnx"));
     const y = mixed.run({ x: ref.mixed_x.to(gpu), ids: ref.mixed_ids.to(gpu) }).y;
     close(await lt.toCpu(y), ref.mixed_y);
+    const ops = importOnnx(fixtureBytes("ops.onnx"));
+    close(await lt.toCpu(ops.run({ x: ref.ops_x.to(gpu) }).y), ref.ops_y);
   });
 });

@@ -103,6 +103,17 @@ export function dtypeOf(code: number, where: string): DType {
   return dtype;
 }
 
+function float16Array(label: string): typeof Float16Array {
+  const F16 = (globalThis as { Float16Array?: typeof Float16Array }).Float16Array;
+  if (F16 === undefined) {
+    throw new TypeError(
+      `importOnnx(): ${label} is FLOAT16, but this runtime has no Float16Array: ` +
+        "use Deno 2, Node 24+ or a current browser, or export the model in float32",
+    );
+  }
+  return F16;
+}
+
 function intValues(raw: Uint8Array | undefined, code: number, fallback: number[]): number[] {
   if (raw === undefined) return fallback;
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -154,7 +165,7 @@ export function tensorOf(m: Message, where: string): Value {
       : dtype === "bool"
       ? copy
       : dtype === "float16"
-      ? new Float16Array(copy.buffer)
+      ? new (float16Array(label))(copy.buffer)
       : code === 16
       ? new Float32Array(Uint32Array.from(new Uint16Array(copy.buffer), (b) => b << 16).buffer)
       : new Float32Array(copy.buffer);

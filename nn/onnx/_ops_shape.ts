@@ -116,6 +116,7 @@ export const shapeOps: Readonly<Record<string, OnnxOp>> = {
     const wrapped = ki !== undefined
       ? lt.tensor(Int32Array.from(ki, (i) => (i < 0 ? i + x.shape[axis] : i)), {
         shape: index.shape,
+        device: x.device,
       })
       : index;
     return value(lt.take(x, wrapped, axis));
