@@ -49,7 +49,7 @@ describe("encodeNpy()", () => {
 });
 
 describe("decodeNpz() and encodeNpz()", () => {
-  it("reads np.savez's stored (zip64) entries", async () => {
+  it("reads np.savez's stored entries (with zip64 local headers)", async () => {
     const arrays = await io.decodeNpz(fixtureBytes("arrays.npz"));
     assertEquals(Object.keys(arrays).sort(), ["flags", "scalar", "weights"]);
     assertEquals(hexOf(arrays.weights), npy.f4.hex);

@@ -169,7 +169,9 @@ export async function entryBytes(entry: ZipEntry): Promise<Uint8Array> {
  * @param files name and bytes of each entry
  * @returns the archive
  */
-export function writeZip(files: readonly { name: string; data: Uint8Array }[]): Uint8Array {
+export function writeZip(
+  files: readonly { name: string; data: Uint8Array }[],
+): Uint8Array<ArrayBuffer> {
   const names = files.map((f) => new TextEncoder().encode(f.name));
   const locals: number[] = [];
   const pads: number[] = [];

@@ -109,6 +109,14 @@ export async function writeBytes(path: string | URL, bytes: Uint8Array): Promise
  * @param source the file: a path, a URL, a `fetch` response, a Blob or bytes
  * @param options `copy`
  * @returns the named tensors and the metadata
+ * @example From a `fetch` response (here made from bytes)
+ * ```ts
+ * import { io, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * const bytes = io.encodeSafetensors({ layer: { bias: tensor([0.5, -1]) } });
+ * const file = await io.loadSafetensors(new Response(bytes)); // or await fetch(url)
+ * assertEquals(file.tensors["layer.bias"].toArray(), [0.5, -1]);
+ * ```
  */
 export async function loadSafetensors(
   source: ByteSource,
@@ -160,6 +168,13 @@ export async function saveNpy(path: string | URL, x: Tensor): Promise<void> {
  * Loads a `.npz` archive from any source.
  * @param source the file
  * @returns the arrays by name
+ * @example From a Blob (e.g. a file input in the browser)
+ * ```ts
+ * import { io, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * const blob = new Blob([io.encodeNpz({ ids: tensor([1, 2], { dtype: "int32" }) })]);
+ * assertEquals((await io.loadNpz(blob)).ids.toArray(), [1, 2]);
+ * ```
  */
 export async function loadNpz(source: ByteSource): Promise<Record<string, Tensor>> {
   return decodeNpz(await readBytes(source, "loadNpz"));

@@ -171,7 +171,11 @@ const DESCR: Record<DType, string> = {
 };
 
 /** The `.npy` bytes of an array buffer. */
-export function npyBytes(data: DataArray, dtype: DType, shape: readonly number[]): Uint8Array {
+export function npyBytes(
+  data: DataArray,
+  dtype: DType,
+  shape: readonly number[],
+): Uint8Array<ArrayBuffer> {
   const descr = DESCR[dtype];
   const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${tuple}, }`;
@@ -196,6 +200,6 @@ export function npyBytes(data: DataArray, dtype: DType, shape: readonly number[]
  * @param x the tensor
  * @returns the file's bytes
  */
-export function encodeNpy(x: Tensor): Uint8Array {
+export function encodeNpy(x: Tensor): Uint8Array<ArrayBuffer> {
   return npyBytes(x.dataSync(), x.dtype, x.shape);
 }

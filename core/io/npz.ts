@@ -54,7 +54,7 @@ export async function decodeNpz(
  * @param tree a tree of tensors, or a flat record of named tensors
  * @returns the file's bytes
  */
-export function encodeNpz(tree: Tree): Uint8Array {
+export function encodeNpz(tree: Tree): Uint8Array<ArrayBuffer> {
   const named = stateDict(tree);
   return writeZip(
     Object.entries(named).map(([name, t]) => ({

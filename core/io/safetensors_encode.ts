@@ -39,8 +39,18 @@ export interface EncodeSafetensorsOptions {
  * @param tree a tree of tensors, or a flat record of named tensors
  * @param options `metadata` and per-tensor stored `dtypes`
  * @returns the file's bytes
+ * @example Store a float32 tensor as bfloat16
+ * ```ts
+ * import { io, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * const bytes = io.encodeSafetensors({ w: tensor([1, 1.00390625]) }, { dtypes: { w: "BF16" } });
+ * assertEquals(io.decodeSafetensors(bytes).tensors.w.toArray(), [1, 1]); // rounded to bfloat16
+ * ```
  */
-export function encodeSafetensors(tree: Tree, options: EncodeSafetensorsOptions = {}): Uint8Array {
+export function encodeSafetensors(
+  tree: Tree,
+  options: EncodeSafetensorsOptions = {},
+): Uint8Array<ArrayBuffer> {
   return encodeWith(tree, options, (t) => t.dataSync());
 }
 
@@ -49,7 +59,7 @@ export function encodeWith(
   tree: Tree,
   options: EncodeSafetensorsOptions,
   read: (t: Tensor) => DataArray,
-): Uint8Array {
+): Uint8Array<ArrayBuffer> {
   checkOptions("encodeSafetensors", options, ["metadata", "dtypes"]);
   const named = stateDict(tree);
   const metadata = options.metadata ?? {};
