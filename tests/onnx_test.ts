@@ -86,6 +86,17 @@ describe("importOnnx() errors", () => {
         "export the model again",
     );
     assertThrows(
+      () => importOnnx(new Uint8Array([0x0f, 0x00])),
+      RangeError,
+      "importOnnx(): the protobuf data is corrupt at byte 0: field 1 has wire type 7 (expected 0, 1, 2 or 5): " +
+        "export the model again",
+    );
+    assertThrows(
+      () => importOnnx(new Uint8Array([0x08, 0x07])),
+      TypeError,
+      "importOnnx(): the file has no graph: pass the bytes of a .onnx model",
+    );
+    assertThrows(
       () => importOnnx(bytes, { jitt: true } as never),
       TypeError,
       `importOnnx() got an unknown option "jitt": expected one of jit`,
