@@ -59,6 +59,7 @@ export { jit, type JitOptions, type Jitted } from "./jit/jit.ts";
 export * from "./core/custom_vjp.ts";
 export * from "./core/jacobian.ts";
 export * as random from "./core/random.ts";
+export * as io from "./core/io/mod.ts";
 export type {
   FloatOptions,
   Key,
