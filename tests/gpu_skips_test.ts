@@ -30,6 +30,7 @@ async function run(args: string[], env: Record<string, string>): Promise<[boolea
   }).output();
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   // deno colors its report when it thinks a terminal is there
+  // deno-lint-ignore no-control-regex -- strips ANSI colour codes
   return [out.success, text.replace(/\x1b\[[0-9;]*m/g, "")];
 }
 
