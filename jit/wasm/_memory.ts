@@ -1,22 +1,29 @@
 /**
  * The memory the Wasm kernels share: one `WebAssembly.Memory` with a
- * first-fit free-list allocator, and a cache of resident copies.
+ * first-fit free-list allocator, and a cache of resident copies (the design
+ * and its reasons: docs/memory.md).
  *
  * Tensor buffers stay ordinary TypedArrays, freed by the garbage collector
- * as before (`memory.grow` detaches views, and finalizers never run inside a
+ * (`memory.grow` detaches views, and finalizers never run inside a
  * synchronous training loop, so Wasm-owned tensor buffers could not be
- * reclaimed in time). A kernel reads an input through its resident copy:
- * made on first use, kept in an LRU cache keyed weakly by the array, and
- * evicted least recently used first when it outgrows its budget (no
- * finalizers: they cannot run inside a synchronous loop either, and their
- * records pile up there). Kernel outputs are copied out once and their Wasm
- * copy joins the cache, so chains of kernels (and jit replays whose outputs
- * feed the next call) copy nothing in. Correct because tensors are
- * immutable. An array is cached from its second use on (the first copy is
- * transient), so one-shot inputs do not churn the cache; arrays under
- * 4 KiB are always copied in. Where worker threads run kernels the memory
- * is shared (its views then see a `SharedArrayBuffer`; copies out are
- * ordinary arrays).
+ * reclaimed in time). A kernel reads an input through its resident copy,
+ * kept in a segmented LRU cache keyed weakly by the array (no finalizers:
+ * they cannot run inside a synchronous loop either, and their records pile
+ * up there):
+ * - *probation* holds copies not yet read again: kernel outputs, whose Wasm
+ *   block is adopted as their copy when they are copied out (so chains of
+ *   kernels and jit replays whose outputs feed the next call copy nothing
+ *   in). Its budget is small, and it is emptied before the memory grows, so
+ *   a loop whose outputs die at once (an eager step read with `dataSync()`)
+ *   reuses the same few blocks instead of touching fresh pages every call;
+ * - *protected* holds copies read at least twice (a reused input, jit
+ *   parameters), evicted least recently used first beyond its budget.
+ *
+ * Correct because tensors are immutable. A first-seen array gets a
+ * transient copy (freed after the launch), so one-shot inputs do not churn
+ * the cache; arrays under 4 KiB are always copied in. Where worker threads
+ * run kernels the memory is shared (its views then see a
+ * `SharedArrayBuffer`; copies out are ordinary arrays).
  * @module
  */
 
@@ -26,8 +33,12 @@ import { MAX_PAGES } from "./_emit.ts";
 const PAGE = 65536;
 /** Block alignment, and zero-cost slack after every block for vector reads past the end. */
 const ALIGN = 64;
-/** Bytes and number of resident copies kept for reuse, and the smallest array worth one. */
+/**
+ * Bytes of resident copies read again (protected) and not yet read again
+ * (probation), the number of copies kept, and the smallest array worth one.
+ */
 const CACHE_BUDGET = 64 << 20;
+const PROBATION_BUDGET = 16 << 20;
 const MAX_ENTRIES = 512;
 const MIN_CACHED = 4096;
 
@@ -36,6 +47,8 @@ interface Entry {
   readonly bytes: number;
   pins: number;
   live: boolean;
+  /** Read again since it was made (then it is in the protected segment). */
+  hot: boolean;
 }
 
 /** A memory with an allocator and a cache of resident array copies. */
@@ -46,9 +59,12 @@ export class Heap {
   readonly #sizes = new Map<number, number>();
   readonly #resident = new WeakMap<object, Entry>();
   readonly #seen = new WeakSet<object>();
+  /** The two cache segments, least recently used first. */
   readonly #lru = new Map<Entry, true>();
+  readonly #probation = new Map<Entry, true>();
   readonly #pinned: Entry[] = [];
   #cached = 0;
+  #probationBytes = 0;
   #view: Float32Array;
   #ints: Int32Array;
   #arena: number | undefined;
@@ -72,6 +88,22 @@ export class Heap {
   view(dtype: "float32" | "int32" | "bool", ptr: number, n: number): DataArray {
     if (dtype === "bool") return new Uint8Array(this.memory.buffer, ptr, n);
     return (dtype === "int32" ? this.#ints : this.#view).subarray(ptr >> 2, (ptr >> 2) + n);
+  }
+
+  /**
+   * A new array holding `n` elements of a dtype at `ptr`.
+   * NOTE: `new` + `set` rather than `view().slice()`: slicing a view of a
+   * (non-shared) Wasm memory copies ~6x slower in V8 (1.9 ms against 0.3 ms
+   * for 4 MiB).
+   */
+  copyOut(dtype: "float32" | "int32" | "bool", ptr: number, n: number): DataArray {
+    const array = dtype === "bool"
+      ? new Uint8Array(n)
+      : dtype === "int32"
+      ? new Int32Array(n)
+      : new Float32Array(n);
+    array.set(this.view(dtype, ptr, n) as never);
+    return array;
   }
 
   /** Copies a float32, int32 or bool array to `ptr`. */
@@ -110,20 +142,26 @@ export class Heap {
   }
 
   /**
-   * Allocates `bytes` (plus slack), evicting cached copies or growing the
-   * memory as needed.
+   * Allocates `bytes` (plus slack): from free blocks, else from blocks of
+   * probation copies (oldest first), else by growing the memory, else by
+   * evicting protected copies.
    * @returns the address, or undefined when memory is exhausted
    */
   alloc(bytes: number): number | undefined {
     const size = Math.ceil((bytes + ALIGN) / ALIGN) * ALIGN;
+    while (this.#probationBytes + size > PROBATION_BUDGET && this.#evictOldest(this.#probation)) {
+      // evicted one
+    }
     while (
-      (this.#cached + size > CACHE_BUDGET || this.#lru.size >= MAX_ENTRIES) && this.#evictOldest()
+      (this.#cached + size > CACHE_BUDGET || this.#lru.size >= MAX_ENTRIES) &&
+      (this.#evictOldest(this.#probation) || this.#evictOldest(this.#lru))
     ) {
       // evicted one
     }
     let ptr = this.#fit(size);
+    while (ptr === undefined && this.#evictOldest(this.#probation)) ptr = this.#fit(size);
     if (ptr === undefined && this.#grow(size)) ptr = this.#fit(size);
-    while (ptr === undefined && this.#evictOldest()) ptr = this.#fit(size);
+    while (ptr === undefined && this.#evictOldest(this.#lru)) ptr = this.#fit(size);
     if (ptr !== undefined) this.#sizes.set(ptr, size);
     return ptr;
   }
@@ -166,6 +204,12 @@ export class Heap {
     }
     const known = this.#resident.get(array);
     if (known !== undefined && known.live) {
+      if (!known.hot) {
+        // read again: promoted from probation
+        this.#probation.delete(known);
+        this.#probationBytes -= known.bytes;
+        known.hot = true;
+      }
       this.#lru.delete(known);
       this.#lru.set(known, true);
       this.#pin(known);
@@ -174,20 +218,27 @@ export class Heap {
     const ptr = this.alloc(array.byteLength);
     if (ptr === undefined) return undefined;
     this.write(array, ptr);
-    this.#pin(this.adopt(array, ptr)!);
+    this.#pin(this.adopt(array, ptr, true)!);
     return ptr;
   }
 
   /**
    * Makes the block at `ptr` (holding the same values) the resident copy of
    * `array`, or frees it when the array is too small to cache.
+   * @param hot whether the array was read twice already (protected), else
+   *   it starts in probation
    */
-  adopt(array: DataArray, ptr: number): Entry | undefined {
+  adopt(array: DataArray, ptr: number, hot = false): Entry | undefined {
     if (!this.cacheable(array)) return void this.free(ptr);
-    const entry: Entry = { ptr, bytes: this.#sizes.get(ptr)!, pins: 0, live: true };
+    const entry: Entry = { ptr, bytes: this.#sizes.get(ptr)!, pins: 0, live: true, hot };
     this.#resident.set(array, entry);
-    this.#lru.set(entry, true);
     this.#cached += entry.bytes;
+    if (hot) this.#lru.set(entry, true);
+    else {
+      this.#seen.add(array);
+      this.#probation.set(entry, true);
+      this.#probationBytes += entry.bytes;
+    }
     return entry;
   }
 
@@ -204,13 +255,18 @@ export class Heap {
 
   #evict(e: Entry): void {
     e.live = false;
-    this.#lru.delete(e);
+    if (e.hot) this.#lru.delete(e);
+    else {
+      this.#probation.delete(e);
+      this.#probationBytes -= e.bytes;
+    }
     this.#cached -= e.bytes;
     this.free(e.ptr);
   }
 
-  #evictOldest(): boolean {
-    for (const e of this.#lru.keys()) {
+  /** Evicts the least recently used unpinned copy of a segment, if any. */
+  #evictOldest(segment: Map<Entry, true>): boolean {
+    for (const e of segment.keys()) {
       if (e.pins === 0) {
         this.#evict(e);
         return true;
