@@ -18,6 +18,7 @@ import { runtimeJs } from "./runtime_js.ts";
 import { constantValues, renderWasm } from "./codegen_wasm.ts";
 import {
   heap,
+  heapBytes,
   instantiate,
   launch,
   type Output,
@@ -29,6 +30,7 @@ import {
   type WasmLaunch,
 } from "./wasm/_runtime.ts";
 import { poolJobs, setThreads, threadCount } from "./wasm/_pool.ts";
+import { declinedSplits } from "./wasm/_split_tuning.ts";
 import { type BlasPlan, blasPlan, blasProduct, epilogueKernel } from "./backend_blas.ts";
 
 /** The kernel tiers of the CPU: `wasm` (SIMD, where a kernel has a Wasm form) or `js` (the reference). */
@@ -109,7 +111,11 @@ const counters = { compiled: 0, launched: 0, wasm: 0, js: 0, blas: 0 };
  * tests and `explain`): `blas` counts matmul kernels whose product ran in
  * the native BLAS tier (one launch each; a fused epilogue then runs as a loop
  * kernel and counts as that launch's `wasm` or `js`); `threaded` counts Wasm
- * launches split over worker threads, and `workerJobs` the shares workers ran.
+ * launches split over worker threads, and `workerJobs` the shares workers ran;
+ * `declinedSplits` counts launches of kernels able to split that ran on the
+ * calling thread because splitting measured slower. `wasmMemoryBytes` is the
+ * size of the Wasm memory the kernels run in, `residentBytes` the part held
+ * by resident copies of tensors (docs/memory.md).
  */
 export function kernelStats(): {
   compiled: number;
@@ -120,8 +126,20 @@ export function kernelStats(): {
   blas: number;
   threaded: number;
   workerJobs: number;
+  declinedSplits: number;
+  wasmMemoryBytes: number;
+  residentBytes: number;
 } {
-  return { ...counters, cached: cache.size, threaded: threadedLaunches(), workerJobs: poolJobs() };
+  const bytes = heapBytes();
+  return {
+    ...counters,
+    cached: cache.size,
+    threaded: threadedLaunches(),
+    workerJobs: poolJobs(),
+    declinedSplits: declinedSplits(),
+    wasmMemoryBytes: bytes.memory,
+    residentBytes: bytes.resident,
+  };
 }
 
 /**

@@ -10,14 +10,15 @@
  * kept in a segmented LRU cache keyed weakly by the array (no finalizers:
  * they cannot run inside a synchronous loop either, and their records pile
  * up there):
- * - *probation* holds copies not yet read again: kernel outputs, whose Wasm
+ * - *probation* holds copies read at most once: kernel outputs, whose Wasm
  *   block is adopted as their copy when they are copied out (so chains of
  *   kernels and jit replays whose outputs feed the next call copy nothing
  *   in). Its budget is small, and it is emptied before the memory grows, so
- *   a loop whose outputs die at once (an eager step read with `dataSync()`)
- *   reuses the same few blocks instead of touching fresh pages every call;
- * - *protected* holds copies read at least twice (a reused input, jit
- *   parameters), evicted least recently used first beyond its budget.
+ *   a loop whose outputs die at once (an eager step read with `dataSync()`),
+ *   or once read by the next step (a training loop's parameters), reuses the
+ *   same few blocks instead of touching fresh pages every call;
+ * - *protected* holds copies read at least twice (an input reused across
+ *   calls, a constant), evicted least recently used first beyond its budget.
  *
  * Correct because tensors are immutable. A first-seen array gets a
  * transient copy (freed after the launch), so one-shot inputs do not churn
@@ -47,8 +48,8 @@ interface Entry {
   readonly bytes: number;
   pins: number;
   live: boolean;
-  /** Read again since it was made (then it is in the protected segment). */
-  hot: boolean;
+  /** Reads since it was made (from 2 on, it is in the protected segment). */
+  reads: number;
 }
 
 /** A memory with an allocator and a cache of resident array copies. */
@@ -204,14 +205,15 @@ export class Heap {
     }
     const known = this.#resident.get(array);
     if (known !== undefined && known.live) {
-      if (!known.hot) {
-        // read again: promoted from probation
+      known.reads++;
+      if (known.reads === 2) {
+        // read twice: promoted from probation
         this.#probation.delete(known);
         this.#probationBytes -= known.bytes;
-        known.hot = true;
       }
-      this.#lru.delete(known);
-      this.#lru.set(known, true);
+      const segment = known.reads < 2 ? this.#probation : this.#lru;
+      segment.delete(known);
+      segment.set(known, true);
       this.#pin(known);
       return known.ptr;
     }
@@ -230,7 +232,8 @@ export class Heap {
    */
   adopt(array: DataArray, ptr: number, hot = false): Entry | undefined {
     if (!this.cacheable(array)) return void this.free(ptr);
-    const entry: Entry = { ptr, bytes: this.#sizes.get(ptr)!, pins: 0, live: true, hot };
+    const bytes = this.#sizes.get(ptr)!;
+    const entry: Entry = { ptr, bytes, pins: 0, live: true, reads: hot ? 2 : 0 };
     this.#resident.set(array, entry);
     this.#cached += entry.bytes;
     if (hot) this.#lru.set(entry, true);
@@ -255,7 +258,7 @@ export class Heap {
 
   #evict(e: Entry): void {
     e.live = false;
-    if (e.hot) this.#lru.delete(e);
+    if (e.reads >= 2) this.#lru.delete(e);
     else {
       this.#probation.delete(e);
       this.#probationBytes -= e.bytes;

@@ -60,6 +60,15 @@ export function heap(): Heap {
   return theHeap ??= new Heap(wantSharedMemory());
 }
 
+/**
+ * Bytes of the Wasm memory and of the resident copies in it.
+ * @returns zeros before the first Wasm kernel
+ */
+export function heapBytes(): { memory: number; resident: number } {
+  if (theHeap === undefined) return { memory: 0, resident: 0 };
+  return { memory: theHeap.memory.buffer.byteLength, resident: theHeap.cachedBytes };
+}
+
 /** Frees a run's blocks and releases its pinned inputs. */
 export function release(blocks: number[]): void {
   if (theHeap === undefined) return;
