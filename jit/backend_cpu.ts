@@ -24,6 +24,7 @@ import {
   type Output,
   plannedThreads,
   release,
+  stage,
   threadedLaunches,
   type Value,
   wasmFeatures,
@@ -336,6 +337,19 @@ function executeBlas(
 }
 
 // -----------------------------------------------------------------------------
+
+/**
+ * Makes a new tensor's data resident in Wasm memory at once (the Wasm tier
+ * only), so that the first kernel reading it copies nothing in: the copy
+ * is paid where the tensor is made, as where a tensor's data lives in Wasm
+ * memory from creation (docs/memory.md).
+ * @param buffer the tensor's host array
+ */
+export function stageBuffer(buffer: DataArray): void {
+  const wasmType = buffer instanceof Float32Array || buffer instanceof Int32Array ||
+    buffer instanceof Uint8Array;
+  if (wasmType && cpuBackend() === "wasm") stage(buffer);
+}
 
 function bufferOf(node: Node): DataArray {
   if (node.buffer === undefined) {

@@ -7,7 +7,7 @@
 import type { DataArray } from "../core/dtype.ts";
 import { type Device, isRealized, type Node, pendingNodes } from "../core/ir.ts";
 import { schedule } from "./schedule.ts";
-import { runKernels } from "./backend_cpu.ts";
+import { runKernels, stageBuffer } from "./backend_cpu.ts";
 import { realizeOnCpu } from "./eager_programs.ts";
 import type * as WebGpu from "./backend_webgpu.ts";
 
@@ -29,6 +29,15 @@ export function realize(nodes: readonly Node[]): void {
     if (host.length > 0) runKernels(schedule(host));
     gpuBackend().runKernels(schedule(onGpu));
   }
+}
+
+/**
+ * Hands a new CPU tensor's data to the backend early (its resident copy in
+ * Wasm memory is made now rather than on first use).
+ * @param node a realized CPU node
+ */
+export function stageNode(node: Node): void {
+  if (node.device === "cpu" && node.buffer !== undefined) stageBuffer(node.buffer);
 }
 
 /**

@@ -40,6 +40,8 @@ const ALIGN = 64;
  */
 const CACHE_BUDGET = 64 << 20;
 const PROBATION_BUDGET = 16 << 20;
+/** The largest array given a resident copy when it is made (a quarter of probation). */
+const MAX_STAGED = PROBATION_BUDGET / 4;
 const MAX_ENTRIES = 512;
 const MIN_CACHED = 4096;
 
@@ -222,6 +224,21 @@ export class Heap {
     this.write(array, ptr);
     this.#pin(this.adopt(array, ptr, true)!);
     return ptr;
+  }
+
+  /**
+   * Gives a new array a resident copy now (in probation), so that kernels
+   * read it with no copy in, as if it had been made in Wasm memory: for
+   * arrays from 4 KiB to 4 MiB not resident yet (larger ones would push
+   * out too much, and are copied in when a kernel reads them).
+   */
+  stage(array: DataArray): void {
+    if (!this.cacheable(array) || array.byteLength > MAX_STAGED) return;
+    if (this.#resident.get(array)?.live) return;
+    const ptr = this.alloc(array.byteLength);
+    if (ptr === undefined) return;
+    this.write(array, ptr);
+    this.adopt(array, ptr);
   }
 
   /**

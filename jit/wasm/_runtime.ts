@@ -69,6 +69,14 @@ export function heapBytes(): { memory: number; resident: number } {
   return { memory: theHeap.memory.buffer.byteLength, resident: theHeap.cachedBytes };
 }
 
+/**
+ * Gives a new float32, int32 or bool array its resident copy in Wasm memory
+ * (see `Heap.stage`).
+ */
+export function stage(array: DataArray): void {
+  heap().stage(array);
+}
+
 /** Frees a run's blocks and releases its pinned inputs. */
 export function release(blocks: number[]): void {
   if (theHeap === undefined) return;
