@@ -101,7 +101,8 @@ export interface ColdResult {
 async function child(id: string, mode: "fresh" | "reuse"): Promise<number[]> {
   const script = new URL(import.meta.url).pathname;
   const args = ["run", "--allow-read", "--allow-env", script, id, mode];
-  const out = await new Deno.Command(Deno.execPath(), { args, stderr: "inherit" }).output();
+  // `deno` from PATH: the bench task allows running it by that name
+  const out = await new Deno.Command("deno", { args, stderr: "inherit" }).output();
   if (!out.success) throw new Error(`bench/cold.ts ${id} ${mode} failed (exit ${out.code})`);
   return JSON.parse(new TextDecoder().decode(out.stdout)).times;
 }

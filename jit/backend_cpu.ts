@@ -144,8 +144,9 @@ export function kernelStats(): {
 }
 
 /**
- * Sets how many threads big Wasm kernels (matmuls of at least 16M
- * multiply-adds, loop kernels over at least 1M elements) use, the calling
+ * Sets how many threads big Wasm kernels (matmuls of at least 4M
+ * multiply-adds, loop kernels over at least 256K elements, each while
+ * splitting it measures faster than running it alone) use, the calling
  * one included; the default is `LATHE_THREADS`, else the number of logical
  * CPUs (at most 8). Threads need workers, `SharedArrayBuffer` and a calling
  * thread allowed to block (Deno, Bun, browser workers of a cross-origin

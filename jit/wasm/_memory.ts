@@ -10,19 +10,21 @@
  * kept in a segmented LRU cache keyed weakly by the array (no finalizers:
  * they cannot run inside a synchronous loop either, and their records pile
  * up there):
+ * - *staged* holds copies made with their tensor (`tensor()`), not read yet;
  * - *probation* holds copies read at most once: kernel outputs, whose Wasm
  *   block is adopted as their copy when they are copied out (so chains of
  *   kernels and jit replays whose outputs feed the next call copy nothing
- *   in). Its budget is small, and it is emptied before the memory grows, so
- *   a loop whose outputs die at once (an eager step read with `dataSync()`),
- *   or once read by the next step (a training loop's parameters), reuses the
- *   same few blocks instead of touching fresh pages every call;
+ *   in). It is emptied before the memory grows, so a loop whose outputs die
+ *   at once (an eager step read with `dataSync()`), or once read by the
+ *   next step (a training loop's parameters), reuses the same few blocks
+ *   instead of touching fresh pages every call;
  * - *protected* holds copies read at least twice (an input reused across
- *   calls, a constant), evicted least recently used first beyond its budget.
+ *   calls, a constant).
+ * Each is bounded by a budget and drops its least recently used copy first.
  *
- * Correct because tensors are immutable. A first-seen array gets a
- * transient copy (freed after the launch), so one-shot inputs do not churn
- * the cache; arrays under 4 KiB are always copied in. Where worker threads
+ * Correct because tensors are immutable. Any other array gets a transient
+ * copy on its first read (freed after the launch), so one-shot inputs do
+ * not churn the cache; arrays under 4 KiB are always copied in. Where worker threads
  * run kernels the memory is shared (its views then see a
  * `SharedArrayBuffer`; copies out are ordinary arrays).
  * @module
@@ -35,23 +37,47 @@ const PAGE = 65536;
 /** Block alignment, and zero-cost slack after every block for vector reads past the end. */
 const ALIGN = 64;
 /**
- * Bytes of resident copies read again (protected) and not yet read again
- * (probation), the number of copies kept, and the smallest array worth one.
+ * Budgets of the cache segments (bytes; protected copies also by number),
+ * and the smallest array worth a resident copy.
  */
-const CACHE_BUDGET = 64 << 20;
+const STAGED_BUDGET = 64 << 20;
 const PROBATION_BUDGET = 16 << 20;
-/** The largest array given a resident copy when it is made (a quarter of probation). */
-const MAX_STAGED = PROBATION_BUDGET / 4;
-const MAX_ENTRIES = 512;
+const PROTECTED_BUDGET = 64 << 20;
+const MAX_PROTECTED = 512;
 const MIN_CACHED = 4096;
+/** The largest array staged when it is made (a quarter of the staged budget). */
+const MAX_STAGED = STAGED_BUDGET / 4;
 
 interface Entry {
   readonly ptr: number;
   readonly bytes: number;
   pins: number;
   live: boolean;
-  /** Reads since it was made (from 2 on, it is in the protected segment). */
+  /** Reads by kernels since the copy was made. */
   reads: number;
+  segment: Segment;
+}
+
+/** One segment of the cache: its copies, least recently used first, within a budget. */
+class Segment {
+  readonly entries = new Map<Entry, true>();
+  bytes = 0;
+  constructor(readonly budget: number, readonly maxEntries = Infinity) {}
+
+  get over(): boolean {
+    return this.bytes > this.budget || this.entries.size > this.maxEntries;
+  }
+
+  add(e: Entry): void {
+    this.entries.set(e, true);
+    this.bytes += e.bytes;
+    e.segment = this;
+  }
+
+  remove(e: Entry): void {
+    this.entries.delete(e);
+    this.bytes -= e.bytes;
+  }
 }
 
 /** A memory with an allocator and a cache of resident array copies. */
@@ -62,12 +88,11 @@ export class Heap {
   readonly #sizes = new Map<number, number>();
   readonly #resident = new WeakMap<object, Entry>();
   readonly #seen = new WeakSet<object>();
-  /** The two cache segments, least recently used first. */
-  readonly #lru = new Map<Entry, true>();
-  readonly #probation = new Map<Entry, true>();
+  /** Copies made with their array and not read yet, read at most once, read twice or more. */
+  readonly #staged = new Segment(STAGED_BUDGET);
+  readonly #probation = new Segment(PROBATION_BUDGET);
+  readonly #protected = new Segment(PROTECTED_BUDGET, MAX_PROTECTED);
   readonly #pinned: Entry[] = [];
-  #cached = 0;
-  #probationBytes = 0;
   #view: Float32Array;
   #ints: Int32Array;
   #arena: number | undefined;
@@ -141,30 +166,22 @@ export class Heap {
 
   /** Bytes in use by resident copies. */
   get cachedBytes(): number {
-    return this.#cached;
+    return this.#staged.bytes + this.#probation.bytes + this.#protected.bytes;
   }
 
   /**
    * Allocates `bytes` (plus slack): from free blocks, else from blocks of
    * probation copies (oldest first), else by growing the memory, else by
-   * evicting protected copies.
+   * dropping staged, then protected copies.
    * @returns the address, or undefined when memory is exhausted
    */
   alloc(bytes: number): number | undefined {
     const size = Math.ceil((bytes + ALIGN) / ALIGN) * ALIGN;
-    while (this.#probationBytes + size > PROBATION_BUDGET && this.#evictOldest(this.#probation)) {
-      // evicted one
-    }
-    while (
-      (this.#cached + size > CACHE_BUDGET || this.#lru.size >= MAX_ENTRIES) &&
-      (this.#evictOldest(this.#probation) || this.#evictOldest(this.#lru))
-    ) {
-      // evicted one
-    }
     let ptr = this.#fit(size);
     while (ptr === undefined && this.#evictOldest(this.#probation)) ptr = this.#fit(size);
     if (ptr === undefined && this.#grow(size)) ptr = this.#fit(size);
-    while (ptr === undefined && this.#evictOldest(this.#lru)) ptr = this.#fit(size);
+    while (ptr === undefined && this.#evictOldest(this.#staged)) ptr = this.#fit(size);
+    while (ptr === undefined && this.#evictOldest(this.#protected)) ptr = this.#fit(size);
     if (ptr !== undefined) this.#sizes.set(ptr, size);
     return ptr;
   }
@@ -189,13 +206,21 @@ export class Heap {
   }
 
   /**
-   * The address of a resident copy of `array` (copied in on first use),
-   * pinned until `unpin()`; a small or first-seen array gets a new copy in
-   * a block added to `blocks` for the caller to free.
+   * The address of a resident copy of `array` (copied in on its second
+   * read), pinned until `unpin()`; a small or first-seen array gets a new
+   * copy in a block added to `blocks` for the caller to free.
    * @returns the address, or undefined when memory is exhausted
    */
   acquire(array: DataArray, blocks: number[]): number | undefined {
     const small = !this.cacheable(array);
+    const known = small ? undefined : this.#resident.get(array);
+    if (known !== undefined && known.live) {
+      // read once: into probation; twice: protected
+      known.reads++;
+      this.#place(known, known.reads >= 2 ? this.#protected : this.#probation);
+      this.#pin(known);
+      return known.ptr;
+    }
     if (small || !this.#seen.has(array)) {
       if (!small) this.#seen.add(array);
       const ptr = this.alloc(array.byteLength);
@@ -205,20 +230,6 @@ export class Heap {
       }
       return ptr;
     }
-    const known = this.#resident.get(array);
-    if (known !== undefined && known.live) {
-      known.reads++;
-      if (known.reads === 2) {
-        // read twice: promoted from probation
-        this.#probation.delete(known);
-        this.#probationBytes -= known.bytes;
-      }
-      const segment = known.reads < 2 ? this.#probation : this.#lru;
-      segment.delete(known);
-      segment.set(known, true);
-      this.#pin(known);
-      return known.ptr;
-    }
     const ptr = this.alloc(array.byteLength);
     if (ptr === undefined) return undefined;
     this.write(array, ptr);
@@ -227,10 +238,10 @@ export class Heap {
   }
 
   /**
-   * Gives a new array a resident copy now (in probation), so that kernels
-   * read it with no copy in, as if it had been made in Wasm memory: for
-   * arrays from 4 KiB to 4 MiB not resident yet (larger ones would push
-   * out too much, and are copied in when a kernel reads them).
+   * Gives a new array a resident copy now (staged), so that kernels read it
+   * with no copy in, as if it had been made in Wasm memory: for arrays from
+   * 4 KiB to 16 MiB (larger ones would push out too much, and are copied in
+   * when a kernel reads them).
    */
   stage(array: DataArray): void {
     if (!this.cacheable(array) || array.byteLength > MAX_STAGED) return;
@@ -238,28 +249,41 @@ export class Heap {
     const ptr = this.alloc(array.byteLength);
     if (ptr === undefined) return;
     this.write(array, ptr);
-    this.adopt(array, ptr);
+    this.#adopt(array, ptr, this.#staged, 0);
   }
 
   /**
    * Makes the block at `ptr` (holding the same values) the resident copy of
    * `array`, or frees it when the array is too small to cache.
    * @param hot whether the array was read twice already (protected), else
-   *   it starts in probation
+   *   it starts in probation (a kernel's output)
    */
   adopt(array: DataArray, ptr: number, hot = false): Entry | undefined {
     if (!this.cacheable(array)) return void this.free(ptr);
+    return this.#adopt(array, ptr, hot ? this.#protected : this.#probation, hot ? 2 : 0);
+  }
+
+  #adopt(array: DataArray, ptr: number, segment: Segment, reads: number): Entry {
     const bytes = this.#sizes.get(ptr)!;
-    const entry: Entry = { ptr, bytes, pins: 0, live: true, reads: hot ? 2 : 0 };
+    const entry: Entry = { ptr, bytes, pins: 0, live: true, reads, segment };
     this.#resident.set(array, entry);
-    this.#cached += entry.bytes;
-    if (hot) this.#lru.set(entry, true);
-    else {
-      this.#seen.add(array);
-      this.#probation.set(entry, true);
-      this.#probationBytes += entry.bytes;
-    }
+    segment.add(entry);
+    this.#trim(segment, entry);
     return entry;
+  }
+
+  /** Moves a copy to the most recently used end of a segment (maybe another one). */
+  #place(e: Entry, segment: Segment): void {
+    e.segment.remove(e);
+    segment.add(e);
+    this.#trim(segment, e);
+  }
+
+  /** Drops a segment's oldest copies (but `keep`) while it is over its budget. */
+  #trim(segment: Segment, keep: Entry): void {
+    while (segment.over && this.#evictOldest(segment, keep)) {
+      // evicted one
+    }
   }
 
   /** Releases the pins of every `acquire` since the last call. */
@@ -275,19 +299,14 @@ export class Heap {
 
   #evict(e: Entry): void {
     e.live = false;
-    if (e.reads >= 2) this.#lru.delete(e);
-    else {
-      this.#probation.delete(e);
-      this.#probationBytes -= e.bytes;
-    }
-    this.#cached -= e.bytes;
+    e.segment.remove(e);
     this.free(e.ptr);
   }
 
-  /** Evicts the least recently used unpinned copy of a segment, if any. */
-  #evictOldest(segment: Map<Entry, true>): boolean {
-    for (const e of segment.keys()) {
-      if (e.pins === 0) {
+  /** Evicts the least recently used unpinned copy of a segment (but `keep`), if any. */
+  #evictOldest(segment: Segment, keep?: Entry): boolean {
+    for (const e of segment.entries.keys()) {
+      if (e.pins === 0 && e !== keep) {
         this.#evict(e);
         return true;
       }

@@ -115,13 +115,14 @@ export function instantiate(bytes: Uint8Array<ArrayBuffer>): Instantiated | unde
 }
 
 /**
- * Multiply-adds from which a matmul may split over threads (256³), measured
- * with bench/threads.ts on 2 cores: 2 threads break even at 256³ (×1.06),
- * gain ×1.3–1.6 from 384³ up, and lose below 256³ (a split costs ~50–100 µs
- * of posting and waking on an idle machine, and up to the whole kernel's
- * time on a busy one: whether a kernel above it splits is measured).
+ * Multiply-adds from which a kernel may split over threads (a 160³ matmul,
+ * a loop kernel over 256K elements). Whether it does is measured per kernel
+ * (wasm/_split_tuning.ts): a split costs ~50–100 µs of posting and waking
+ * on an idle machine (bench/threads.ts on 2 cores: matmuls break even at
+ * 256³, gain ×1.3–1.6 from 384³ up), and up to the whole kernel's time on
+ * a busy one.
  */
-export const MIN_THREADED_WORK = 1 << 24;
+export const MIN_THREADED_WORK = 1 << 22;
 
 let threaded = 0;
 
@@ -248,7 +249,7 @@ export function plannedThreads(split: WasmSplit): number {
 const CHUNKS_PER_THREAD = 2;
 const MIN_CHUNK_ROWS = 64;
 /** Work per chunk of a loop kernel (which packs nothing, so small chunks cost little). */
-const LOOP_CHUNK_WORK = MIN_THREADED_WORK / 8;
+const LOOP_CHUNK_WORK = 1 << 21;
 
 /**
  * Runs a split kernel over `threads` threads claiming chunks of its output
