@@ -183,9 +183,10 @@ export function launch(
   if (output === "cached" && outBytes < h.minCached) output = "array";
   const inArena = (v: Value) => v.ptr === undefined && (v.mutable || !h.cacheable(v.array!));
   const planned = k.split === undefined ? 1 : plannedThreads(k.split);
-  const threads = planned === 1 || !splitPays(k.fn)
+  const way = planned === 1 ? "alone" : splitPays(k.fn);
+  const threads = way === "alone"
     ? 1
-    : Math.min(1 + readyWorkers(h.memory), planned);
+    : Math.min(1 + readyWorkers(h.memory, way === "split"), planned);
   const scratch = threads === 1 ? k.scratch : padded(k.scratch) * threads;
   let bytes = padded(4 * k.constants.length) + scratch;
   for (const v of inputs) if (inArena(v)) bytes += padded(v.array!.byteLength);

@@ -11,7 +11,8 @@
  * split, the following {@linkcode ALONE_PROBES} on the calling thread; from
  * then on it runs the way whose moving average is lower, and every
  * {@linkcode RECHECK}th launch runs the other way to follow a change in the
- * machine's load. Either way the values are the same: a split kernel's
+ * machine's load (split only if the workers are still up: the pool ends
+ * itself when idle, and booting it is not worth a second look). Either way the values are the same: a split kernel's
  * chunks compute exactly what the whole loop computes.
  * @module
  */
@@ -45,19 +46,21 @@ function timingOf(fn: WasmFn): Timing {
 }
 
 /**
- * Whether a split-capable kernel should split on this launch.
+ * How a split-capable kernel should run on this launch.
  * @param fn the kernel (its timings are kept per compiled kernel)
- * @returns true to split, false to run it on the calling thread
+ * @returns `split`; `alone` on the calling thread; or `recheck`: split if
+ *   the workers are up (a kernel that runs faster alone, timed split once
+ *   more), else alone
  */
-export function splitPays(fn: WasmFn): boolean {
+export function splitPays(fn: WasmFn): "split" | "alone" | "recheck" {
   const t = timingOf(fn);
   const n = t.launches;
-  if (n <= SPLIT_PROBES) return true;
-  if (n <= SPLIT_PROBES + ALONE_PROBES) return false;
+  if (n <= SPLIT_PROBES) return "split";
+  if (n <= SPLIT_PROBES + ALONE_PROBES) return "alone";
   const better = !(t.alone < t.split);
-  const choice = n % RECHECK === 0 ? !better : better;
-  if (!choice) declined++;
-  return choice;
+  if (n % RECHECK === 0) return better ? "alone" : "recheck";
+  if (!better) declined++;
+  return better ? "split" : "alone";
 }
 
 /**
