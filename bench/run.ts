@@ -413,7 +413,7 @@ async function coldTable(rows: readonly Row[], want: (id: string) => boolean): P
       w.name,
       fmt(warm),
       fmt(c.cold),
-      fmt(c.cold / warm),
+      fmt(c.cold / c.fresh),
       `${fmt(c.reuse)} (cold ${fmt(c.reuseCold)})`,
       fmt(c.fresh),
       fmt(c.reuse / c.fresh),
@@ -423,7 +423,7 @@ async function coldTable(rows: readonly Row[], want: (id: string) => boolean): P
     "workload",
     "warm median ms",
     `cold ms (first ${COLD_CALLS} calls, fresh process)`,
-    "cold ÷ warm",
+    "cold ÷ later calls",
     "reused input ms (later calls)",
     "fresh inputs ms (later calls)",
     "reused ÷ fresh",
@@ -620,9 +620,10 @@ if (import.meta.main) {
         "",
         wrap(
           `cold: the median of the first ${COLD_CALLS} calls in a fresh process (fresh input ` +
-            `tensors, made before timing), beside this run's warm median. The last columns time ` +
-            `the calls after those in two more processes: one input tensor reused every call, ` +
-            `and a fresh one each call (bench/cold.ts).`,
+            `tensors, made before timing), beside this run's warm median; the ratio divides it ` +
+            `by the median of the later calls in the same process (fresh inputs), which the load ` +
+            `of a shared machine sways less. Reused input: the later calls of another process ` +
+            `that reuses one input tensor every call (bench/cold.ts).`,
         ),
         "",
       ]
