@@ -9,6 +9,7 @@ import { assert, assertEquals } from "@std/assert";
 import { Heap } from "../jit/wasm/_memory.ts";
 import { recordLaunch, splitPays } from "../jit/wasm/_split_tuning.ts";
 import type { WasmFn } from "../jit/wasm/_runtime.ts";
+import * as lt from "../mod.ts";
 
 const MIB = 1 << 20;
 const N = MIB; // float32 elements: 4 MiB
@@ -79,6 +80,28 @@ describe("Wasm memory", () => {
     for (let i = 0; i < 50; i++) output(h, i);
     assertEquals(read(h, x), { ptr: resident.ptr, copied: false });
     assertEquals(h.f32[(resident.ptr >> 2) + N - 1], 7);
+  });
+});
+
+describe("tensor data in Wasm memory", () => {
+  it("tensor() gives new data its resident copy on the Wasm tier only, same values either way", () => {
+    const data = Float32Array.from({ length: 1 << 16 }, (_, i) => Math.sin(i));
+    lt.setCpuBackend("js");
+    try {
+      const before = lt.kernelStats().residentBytes;
+      const reference = lt.tensor(data).mul(3).dataSync();
+      assertEquals(lt.kernelStats().residentBytes, before);
+      lt.setCpuBackend("wasm");
+      const x = lt.tensor(data);
+      const staged = lt.kernelStats().residentBytes - before;
+      assert(
+        staged >= data.byteLength,
+        `${staged} bytes staged for a ${data.byteLength}-byte array`,
+      );
+      assertEquals(x.mul(3).dataSync(), reference);
+    } finally {
+      lt.setCpuBackend("wasm");
+    }
   });
 });
 
