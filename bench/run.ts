@@ -34,6 +34,7 @@ import { runJaxjs } from "./peers/jaxjs.ts";
 import { runTfjs } from "./peers/tfjs.ts";
 import { runTorch } from "./peers/torch.ts";
 import { runWebgpu } from "./webgpu.ts";
+import { COLD_CALLS, coldRun, coldWorkloads } from "./cold.ts";
 import { allModes, fmt, mdTable, sideBySide } from "./report.ts";
 import {
   checkB1,
@@ -188,6 +189,8 @@ interface Row {
   /** The side-by-side metric this row measures, its number, and the B5 loss. */
   key: Key;
   num: number;
+  /** Median ms per call (where the row's number is a rate). */
+  ms?: number;
   loss?: number;
   workload: string;
   value: string;
@@ -236,6 +239,7 @@ function b1(opts: Options): Row[] {
       id: "B1",
       key: keysOf("B1")[[128, 512, 1024].indexOf(n)],
       num: gflops,
+      ms: t.median,
       workload: `B1 matmul ${n}x${n}`,
       value: fmt(gflops),
       unit: "GFLOP/s",
@@ -391,6 +395,42 @@ function trainRows(id: "B4" | "B5"): Row[] {
   });
 }
 
+// ---------------------------------------------------------------- cold starts
+
+/**
+ * The cold table: per eager workload, the warm median of this run beside
+ * the median of the first calls in a fresh process, and a reused input's
+ * warm median beside a fresh one's (bench/cold.ts).
+ */
+async function coldTable(rows: readonly Row[], want: (id: string) => boolean): Promise<string> {
+  const body: string[][] = [];
+  for (const [key, w] of Object.entries(coldWorkloads)) {
+    const row = rows.find((r) => r.key === (key === "B1" ? "B1-512" : key));
+    if (!want(key.slice(0, 2)) || row === undefined) continue;
+    const c = await coldRun(key);
+    const warm = row.ms ?? row.num;
+    body.push([
+      w.name,
+      fmt(warm),
+      fmt(c.cold),
+      fmt(c.cold / c.fresh),
+      `${fmt(c.reuse)} (cold ${fmt(c.reuseCold)})`,
+      fmt(c.fresh),
+      fmt(c.reuse / c.fresh),
+    ]);
+  }
+  const head = [
+    "workload",
+    "warm median ms",
+    `cold ms (first ${COLD_CALLS} calls, fresh process)`,
+    "cold ÷ later calls",
+    "reused input ms (later calls)",
+    "fresh inputs ms (later calls)",
+    "reused ÷ fresh",
+  ];
+  return body.length === 0 ? "" : mdTable(head, body);
+}
+
 // ---------------------------------------------------------------- main
 
 /** Lathe's detail table (one row per workload and mode). */
@@ -499,6 +539,8 @@ if (import.meta.main) {
       console.error(`Lathe ${id} done in ${elapsed(t0)}`);
     }
   }
+  const cold = opts.peers.has("lathe") ? await coldTable(rows, want) : "";
+  if (cold) console.error("Lathe cold starts done");
   const peerOpts = { only: new Set(ids), runs: opts.runs, warmups: opts.warmups };
   const peers: SystemReport[] = [];
   const adapters: [System, () => Promise<SystemReport>][] = [
@@ -518,6 +560,7 @@ if (import.meta.main) {
   const details = rows.length > 0 ? latheTable(rows) : "";
   const total = elapsed(start);
   console.log(side);
+  if (cold) console.log(`\n${cold}`);
   const bad = rows.filter((r) => r.check.startsWith("MISMATCH"));
   console.log(
     `\nLathe correctness vs plain-JS float64 reference: ${
@@ -569,6 +612,22 @@ if (import.meta.main) {
         "is ahead.",
     ),
     "",
+    ...(cold
+      ? [
+        "## Cold starts (Lathe, eager)",
+        "",
+        cold,
+        "",
+        wrap(
+          `cold: the median of the first ${COLD_CALLS} calls in a fresh process (fresh input ` +
+            `tensors, made before timing), beside this run's warm median; the ratio divides it ` +
+            `by the median of the later calls in the same process (fresh inputs), which the load ` +
+            `of a shared machine sways less. Reused input: the later calls of another process ` +
+            `that reuses one input tensor every call (bench/cold.ts).`,
+        ),
+        "",
+      ]
+      : []),
     ...(allModes(systems).length > 0
       ? ["## Every mode measured", "", ...allModes(systems).map(item), ""]
       : []),

@@ -13,6 +13,7 @@ import { allocate, checkDType, type DataArray, type DType, dtypeOfArray } from "
 import { checkShape, sizeOf } from "./shape.ts";
 import { fmtShape, fmtValue } from "./errors.ts";
 import { checkDevice, type Device } from "./device.ts";
+import { stageNode } from "../jit/realize.ts";
 
 /** Nested arrays of numbers or booleans, any depth. */
 export type NestedArray = number | boolean | readonly NestedArray[];
@@ -147,7 +148,9 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
       buffer[i] = values[i] !== 0 ? 1 : 0;
     }
   } else buffer.set(values as ArrayLike<number>);
-  return wrap(Node.fromBuffer(buffer, dtype, shape, on));
+  const node = Node.fromBuffer(buffer, dtype, shape, on);
+  stageNode(node);
+  return wrap(node);
 }
 
 /** Options naming a dtype and a device. */

@@ -18,17 +18,20 @@ import { runtimeJs } from "./runtime_js.ts";
 import { constantValues, renderWasm } from "./codegen_wasm.ts";
 import {
   heap,
+  heapBytes,
   instantiate,
   launch,
   type Output,
   plannedThreads,
   release,
+  stage,
   threadedLaunches,
   type Value,
   wasmFeatures,
   type WasmLaunch,
 } from "./wasm/_runtime.ts";
 import { poolJobs, setThreads, threadCount } from "./wasm/_pool.ts";
+import { declinedSplits } from "./wasm/_split_tuning.ts";
 import { type BlasPlan, blasPlan, blasProduct, epilogueKernel } from "./backend_blas.ts";
 
 /** The kernel tiers of the CPU: `wasm` (SIMD, where a kernel has a Wasm form) or `js` (the reference). */
@@ -118,7 +121,11 @@ const counters = { compiled: 0, launched: 0, wasm: 0, js: 0, blas: 0 };
  * tests and `explain`): `blas` counts matmul kernels whose product ran in
  * the native BLAS tier (one launch each; a fused epilogue then runs as a loop
  * kernel and counts as that launch's `wasm` or `js`); `threaded` counts Wasm
- * launches split over worker threads, and `workerJobs` the shares workers ran.
+ * launches split over worker threads, and `workerJobs` the shares workers ran;
+ * `declinedSplits` counts launches of kernels able to split that ran on the
+ * calling thread because splitting measured slower. `wasmMemoryBytes` is the
+ * size of the Wasm memory the kernels run in, `residentBytes` the part held
+ * by resident copies of tensors (docs/memory.md).
  */
 export function kernelStats(): {
   compiled: number;
@@ -129,13 +136,26 @@ export function kernelStats(): {
   blas: number;
   threaded: number;
   workerJobs: number;
+  declinedSplits: number;
+  wasmMemoryBytes: number;
+  residentBytes: number;
 } {
-  return { ...counters, cached: cache.size, threaded: threadedLaunches(), workerJobs: poolJobs() };
+  const bytes = heapBytes();
+  return {
+    ...counters,
+    cached: cache.size,
+    threaded: threadedLaunches(),
+    workerJobs: poolJobs(),
+    declinedSplits: declinedSplits(),
+    wasmMemoryBytes: bytes.memory,
+    residentBytes: bytes.resident,
+  };
 }
 
 /**
- * Sets how many threads big Wasm kernels (matmuls of at least 16M
- * multiply-adds, loop kernels over at least 1M elements) use, the calling
+ * Sets how many threads big Wasm kernels (matmuls of at least 4M
+ * multiply-adds, loop kernels over at least 256K elements, each while
+ * splitting it measures faster than running it alone) use, the calling
  * one included; the default is `LATHE_THREADS`, else the number of logical
  * CPUs (at most 8). Threads need workers, `SharedArrayBuffer` and a calling
  * thread allowed to block (Deno, Bun, browser workers of a cross-origin
@@ -356,6 +376,19 @@ function executeBlas(
 }
 
 // -----------------------------------------------------------------------------
+
+/**
+ * Makes a new tensor's data resident in Wasm memory at once (the Wasm tier
+ * only), so that the first kernel reading it copies nothing in: the copy
+ * is paid where the tensor is made, as where a tensor's data lives in Wasm
+ * memory from creation (docs/memory.md).
+ * @param buffer the tensor's host array
+ */
+export function stageBuffer(buffer: DataArray): void {
+  const wasmType = buffer instanceof Float32Array || buffer instanceof Int32Array ||
+    buffer instanceof Uint8Array;
+  if (wasmType && cpuBackend() === "wasm") stage(buffer);
+}
 
 function bufferOf(node: Node): DataArray {
   if (node.buffer === undefined) {

@@ -15,7 +15,7 @@ import {
 } from "../core/ir.ts";
 import { userFrame } from "../core/errors.ts";
 import { schedule } from "./schedule.ts";
-import { runKernels } from "./backend_cpu.ts";
+import { runKernels, stageBuffer } from "./backend_cpu.ts";
 import { realizeOnCpu } from "./eager_programs.ts";
 import type * as WebGpu from "./backend_webgpu.ts";
 
@@ -75,6 +75,15 @@ function realizePending(pending: readonly Node[]): void {
     if (host.length > 0) runKernels(schedule(host));
     gpuBackend().runKernels(schedule(onGpu));
   }
+}
+
+/**
+ * Hands a new CPU tensor's data to the backend early (its resident copy in
+ * Wasm memory is made now rather than on first use).
+ * @param node a realized CPU node
+ */
+export function stageNode(node: Node): void {
+  if (node.device === "cpu" && node.buffer !== undefined) stageBuffer(node.buffer);
 }
 
 /**

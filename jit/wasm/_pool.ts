@@ -204,7 +204,7 @@ function watch(): void {
 /** The workers' script, made once (a pool ending and starting again reuses it). */
 let scriptUrl: string | undefined;
 
-function start(memory: WebAssembly.Memory): Pool | undefined {
+function startPool(memory: WebAssembly.Memory): Pool | undefined {
   const ctrl = new Int32Array(new SharedArrayBuffer(32));
   const workers: Worker[] = [];
   try {
@@ -227,12 +227,14 @@ function start(memory: WebAssembly.Memory): Pool | undefined {
 
 /**
  * Workers ready for jobs in `memory`, starting the pool if needed.
+ * @param start false to leave a stopped pool stopped (a second look at a
+ *   kernel that runs faster alone is not worth booting workers for)
  * @returns their number: 0 while they boot, or without thread support
  */
-export function readyWorkers(memory: WebAssembly.Memory): number {
+export function readyWorkers(memory: WebAssembly.Memory, start = true): number {
   if (threadCount() === 1) return 0;
   if (pool !== undefined && pool.workers.length !== threadCount() - 1) stop();
-  pool ??= start(memory);
+  if (start) pool ??= startPool(memory);
   if (pool === undefined || pool.memory !== memory) return 0;
   return Atomics.load(pool.ctrl, READY) === pool.workers.length ? pool.workers.length : 0;
 }

@@ -3,9 +3,10 @@
  * one memory, and kernel launches (inputs made resident, constants and
  * scratch in a temporary block, the output copied out or kept resident).
  * A kernel of at least {@linkcode MIN_THREADED_WORK} multiply-adds (a
- * matmul, or their equivalent in a big loop kernel) splits its output rows
- * over the worker threads (wasm/_pool.ts) when they are ready; smaller
- * kernels run on the calling thread.
+ * matmul, or their equivalent in a big loop kernel) can split its output
+ * rows over the worker threads (wasm/_pool.ts) when they are ready; it does
+ * when splitting measured faster than running alone (wasm/_split_tuning.ts).
+ * Smaller kernels run on the calling thread.
  * @module
  */
 import type { DataArray } from "../../core/dtype.ts";
@@ -19,6 +20,7 @@ import {
   wantSharedMemory,
 } from "./_pool.ts";
 import { remainder } from "../runtime_js.ts";
+import { recordLaunch, splitPays } from "./_split_tuning.ts";
 
 /** A kernel's exported function: byte addresses in, nothing out. */
 export type WasmFn = (...addresses: number[]) => void;
@@ -56,6 +58,23 @@ let theHeap: Heap | undefined;
  */
 export function heap(): Heap {
   return theHeap ??= new Heap(wantSharedMemory());
+}
+
+/**
+ * Bytes of the Wasm memory and of the resident copies in it.
+ * @returns zeros before the first Wasm kernel
+ */
+export function heapBytes(): { memory: number; resident: number } {
+  if (theHeap === undefined) return { memory: 0, resident: 0 };
+  return { memory: theHeap.memory.buffer.byteLength, resident: theHeap.cachedBytes };
+}
+
+/**
+ * Gives a new float32, int32 or bool array its resident copy in Wasm memory
+ * (see `Heap.stage`).
+ */
+export function stage(array: DataArray): void {
+  heap().stage(array);
 }
 
 /** Frees a run's blocks and releases its pinned inputs. */
@@ -96,12 +115,14 @@ export function instantiate(bytes: Uint8Array<ArrayBuffer>): Instantiated | unde
 }
 
 /**
- * Multiply-adds from which a matmul splits over threads (256³), measured
- * with bench/threads.ts on 2 cores: 2 threads break even at 256³ (×1.06),
- * gain ×1.3–1.6 from 384³ up, and lose below 256³ (a split costs ~50–100 µs
- * of posting and waking).
+ * Multiply-adds from which a kernel may split over threads (a 160³ matmul,
+ * a loop kernel over 256K elements). Whether it does is measured per kernel
+ * (wasm/_split_tuning.ts): a split costs ~50–100 µs of posting and waking
+ * on an idle machine (bench/threads.ts on 2 cores: matmuls break even at
+ * 256³, gain ×1.3–1.6 from 384³ up), and up to the whole kernel's time on
+ * a busy one.
  */
-export const MIN_THREADED_WORK = 1 << 24;
+export const MIN_THREADED_WORK = 1 << 22;
 
 let threaded = 0;
 
@@ -161,7 +182,11 @@ export function launch(
   const outBytes = (k.elem === "bool" ? 1 : 4) * k.size;
   if (output === "cached" && outBytes < h.minCached) output = "array";
   const inArena = (v: Value) => v.ptr === undefined && (v.mutable || !h.cacheable(v.array!));
-  const threads = k.split === undefined ? 1 : threadsFor(k.split, h);
+  const planned = k.split === undefined ? 1 : plannedThreads(k.split);
+  const way = planned === 1 ? "alone" : splitPays(k.fn);
+  const threads = way === "alone"
+    ? 1
+    : Math.min(1 + readyWorkers(h.memory, way === "split"), planned);
   const scratch = threads === 1 ? k.scratch : padded(k.scratch) * threads;
   let bytes = padded(4 * k.constants.length) + scratch;
   for (const v of inputs) if (inArena(v)) bytes += padded(v.array!.byteLength);
@@ -189,8 +214,11 @@ export function launch(
   args[0] = out;
   args.push(arena);
   h.f32.set(k.constants, arena >> 2);
-  if (k.split !== undefined) split(k, k.split, args, at, threads);
-  else {
+  if (k.split !== undefined) {
+    const t0 = planned > 1 ? performance.now() : 0;
+    split(k, k.split, args, at, threads);
+    if (planned > 1) recordLaunch(k.fn, threads > 1, performance.now() - t0);
+  } else {
     if (k.scratch > 0) args.push(at);
     k.fn.apply(undefined, args);
   }
@@ -198,7 +226,7 @@ export function launch(
     blocks.push(out);
     return { ptr: out };
   }
-  const array = h.view(k.elem ?? "float32", out, k.size).slice();
+  const array = h.copyOut(k.elem ?? "float32", out, k.size);
   if (output === "cached") h.adopt(array, out);
   return { array };
 }
@@ -215,12 +243,6 @@ export function plannedThreads(split: WasmSplit): number {
   return Math.min(threadCount(), most);
 }
 
-/** Threads a kernel gets now: the planned count, or fewer while the workers boot. */
-function threadsFor(split: WasmSplit, h: Heap): number {
-  const planned = plannedThreads(split);
-  return planned === 1 ? 1 : Math.min(1 + readyWorkers(h.memory), planned);
-}
-
 /**
  * Chunks of rows per thread, and the fewest rows in one: more chunks
  * balance a thread the OS delays, fewer pack B less often.
@@ -228,7 +250,7 @@ function threadsFor(split: WasmSplit, h: Heap): number {
 const CHUNKS_PER_THREAD = 2;
 const MIN_CHUNK_ROWS = 64;
 /** Work per chunk of a loop kernel (which packs nothing, so small chunks cost little). */
-const LOOP_CHUNK_WORK = MIN_THREADED_WORK / 8;
+const LOOP_CHUNK_WORK = 1 << 21;
 
 /**
  * Runs a split kernel over `threads` threads claiming chunks of its output

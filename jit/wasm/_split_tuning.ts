@@ -1,0 +1,89 @@
+/**
+ * Threads that pay for themselves: whether a kernel that can split over
+ * worker threads does, decided by timing it both ways at run time rather
+ * than by a fixed work threshold alone.
+ *
+ * Splitting costs a post to each worker and its wake-up, which on a busy
+ * machine can take longer than the kernel (the OS may even deschedule the
+ * calling thread while it wakes a worker, so that the "parallel" launch runs
+ * serially). So each split-capable kernel is timed: its first launch (cold:
+ * compiling, workers booting) and the next {@linkcode SPLIT_PROBES} run
+ * split, the following {@linkcode ALONE_PROBES} on the calling thread; from
+ * then on it runs the way whose moving average is lower, and every
+ * {@linkcode RECHECK}th launch runs the other way to follow a change in the
+ * machine's load (split only if the workers are still up: the pool ends
+ * itself when idle, and booting it is not worth a second look). Either way the values are the same: a split kernel's
+ * chunks compute exactly what the whole loop computes.
+ * @module
+ */
+import type { WasmFn } from "./_runtime.ts";
+
+/** Launches after the cold one that run split, then alone, before the choice. */
+const SPLIT_PROBES = 3;
+const ALONE_PROBES = 3;
+/** Every this many launches, the way not chosen runs once more. */
+const RECHECK = 16;
+/** Weight of the newest time in the moving averages. */
+const ALPHA = 0.25;
+
+/** Measured launch times of one kernel (ms; NaN before the first). */
+interface Timing {
+  alone: number;
+  split: number;
+  launches: number;
+}
+
+const timings = new WeakMap<WasmFn, Timing>();
+let declined = 0;
+
+function timingOf(fn: WasmFn): Timing {
+  let t = timings.get(fn);
+  if (t === undefined) {
+    t = { alone: NaN, split: NaN, launches: 0 };
+    timings.set(fn, t);
+  }
+  return t;
+}
+
+/**
+ * How a split-capable kernel should run on this launch.
+ * @param fn the kernel (its timings are kept per compiled kernel)
+ * @returns `split`; `alone` on the calling thread; or `recheck`: split if
+ *   the workers are up (a kernel that runs faster alone, timed split once
+ *   more), else alone
+ */
+export function splitPays(fn: WasmFn): "split" | "alone" | "recheck" {
+  const t = timingOf(fn);
+  const n = t.launches;
+  if (n <= SPLIT_PROBES) return "split";
+  if (n <= SPLIT_PROBES + ALONE_PROBES) return "alone";
+  const better = !(t.alone < t.split);
+  if (n % RECHECK === 0) return better ? "alone" : "recheck";
+  if (!better) declined++;
+  return better ? "split" : "alone";
+}
+
+/**
+ * Records how long a launch of a split-capable kernel took.
+ * @param fn the kernel
+ * @param split whether it ran split (over more than one thread)
+ * @param ms its time, kernel only (no copies in or out)
+ */
+export function recordLaunch(fn: WasmFn, split: boolean, ms: number): void {
+  const t = timingOf(fn);
+  // the first launch compiles and boots: it says nothing about either way
+  if (t.launches++ === 0) return;
+  const prev = split ? t.split : t.alone;
+  const next = Number.isNaN(prev) ? ms : prev + ALPHA * (ms - prev);
+  if (split) t.split = next;
+  else t.alone = next;
+}
+
+/**
+ * Launches of split-capable kernels that ran on the calling thread because
+ * splitting measured slower (for stats and the benchmark report).
+ * @returns the count since start
+ */
+export function declinedSplits(): number {
+  return declined;
+}

@@ -1,0 +1,159 @@
+// The Wasm memory's resident-copy cache (jit/wasm/_memory.ts, docs/memory.md)
+// and the run-time choice to split a kernel over threads
+// (jit/wasm/_split_tuning.ts), on their own: an output's resident copy
+// serves its first read, outputs that die (or are read once) reuse a few
+// blocks instead of growing the memory, an array read twice survives that
+// churn, and a kernel splits only while splitting measures faster.
+import { describe, it } from "@std/testing/bdd";
+import { assert, assertEquals } from "@std/assert";
+import { Heap } from "../jit/wasm/_memory.ts";
+import { recordLaunch, splitPays } from "../jit/wasm/_split_tuning.ts";
+import type { WasmFn } from "../jit/wasm/_runtime.ts";
+import * as lt from "../mod.ts";
+
+const MIB = 1 << 20;
+const N = MIB; // float32 elements: 4 MiB
+
+/** A kernel's output: a block holding `value`, copied out and adopted as the copy's resident block. */
+function output(h: Heap, value: number): { array: Float32Array; ptr: number } {
+  const ptr = h.alloc(4 * N)!;
+  h.f32.fill(value, ptr >> 2, (ptr >> 2) + N);
+  const array = h.copyOut("float32", ptr, N) as Float32Array;
+  h.adopt(array, ptr);
+  return { array, ptr };
+}
+
+/** Reads an array as a kernel input; returns its address and whether it got a transient copy. */
+function read(h: Heap, array: Float32Array): { ptr: number; copied: boolean } {
+  const blocks: number[] = [];
+  const ptr = h.acquire(array, blocks)!;
+  for (const b of blocks) h.free(b);
+  h.unpin();
+  return { ptr, copied: blocks.length > 0 };
+}
+
+describe("Wasm memory", () => {
+  it("an output's resident copy serves its first read (no copy in)", () => {
+    const h = new Heap();
+    const out = output(h, 3);
+    assertEquals(out.array[N - 1], 3);
+    assertEquals(read(h, out.array), { ptr: out.ptr, copied: false });
+  });
+
+  it("a new array staged at creation is read with no copy in; one over 16 MiB is not staged", () => {
+    const h = new Heap();
+    const x = new Float32Array(N).fill(2);
+    h.stage(x);
+    const first = read(h, x);
+    assertEquals(first.copied, false);
+    assertEquals(h.f32[(first.ptr >> 2) + N - 1], 2);
+    const big = new Float32Array(4 * N + 1);
+    h.stage(big);
+    assert(h.cachedBytes < 8 * N, `${h.cachedBytes} bytes resident: the big array was staged`);
+    assertEquals(read(h, big).copied, true);
+  });
+
+  it("outputs that die reuse a few blocks: 100 outputs of 4 MiB grow the memory by < 32 MiB", () => {
+    const h = new Heap();
+    for (let i = 0; i < 100; i++) output(h, i);
+    const bytes = h.memory.buffer.byteLength;
+    assert(bytes < 32 * MIB, `memory grew to ${(bytes / MIB).toFixed(0)} MiB`);
+  });
+
+  it("outputs read once by the next step (a training loop's chain) stay bounded too", () => {
+    const h = new Heap();
+    let prev = output(h, 0);
+    for (let i = 1; i < 100; i++) {
+      assertEquals(read(h, prev.array).copied, false);
+      prev = output(h, i);
+    }
+    const bytes = h.memory.buffer.byteLength;
+    assert(bytes < 32 * MIB, `memory grew to ${(bytes / MIB).toFixed(0)} MiB`);
+  });
+
+  it("an array read twice keeps its resident copy through that churn", () => {
+    const h = new Heap();
+    const x = new Float32Array(N).fill(7);
+    // first read: a transient copy (freed after the launch); second: the resident one, kept
+    assertEquals(read(h, x).copied, true);
+    const resident = read(h, x);
+    for (let i = 0; i < 50; i++) output(h, i);
+    assertEquals(read(h, x), { ptr: resident.ptr, copied: false });
+    assertEquals(h.f32[(resident.ptr >> 2) + N - 1], 7);
+  });
+});
+
+describe("tensor data in Wasm memory", () => {
+  it("tensor() gives new data its resident copy on the Wasm tier only, same values either way", () => {
+    const data = Float32Array.from({ length: 1 << 16 }, (_, i) => Math.sin(i));
+    lt.setCpuBackend("js");
+    try {
+      const before = lt.kernelStats().residentBytes;
+      const reference = lt.tensor(data).mul(3).dataSync();
+      assertEquals(lt.kernelStats().residentBytes, before);
+      lt.setCpuBackend("wasm");
+      const x = lt.tensor(data);
+      const staged = lt.kernelStats().residentBytes - before;
+      assert(
+        staged >= data.byteLength,
+        `${staged} bytes staged for a ${data.byteLength}-byte array`,
+      );
+      assertEquals(x.mul(3).dataSync(), reference);
+    } finally {
+      lt.setCpuBackend("wasm");
+    }
+  });
+});
+
+describe("splitting kernels over threads", () => {
+  const kernel = (): WasmFn => () => {};
+
+  it("times a kernel split, then alone, then keeps the faster way", () => {
+    const f = kernel();
+    const ways: boolean[] = [];
+    for (let i = 0; i < 7; i++) {
+      const split = splitPays(f) !== "alone";
+      ways.push(split);
+      recordLaunch(f, split, split ? 1 : 3);
+    }
+    assertEquals(ways, [true, true, true, true, false, false, false]);
+    const next: boolean[] = [];
+    for (let i = 7; i < 20; i++) {
+      const split = splitPays(f) !== "alone";
+      next.push(split);
+      recordLaunch(f, split, split ? 1 : 3);
+    }
+    // split is faster: it stays split, except the recheck alone at launch 16
+    assertEquals(next.map((s, i) => s || i + 7), [
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      16,
+      true,
+      true,
+      true,
+    ]);
+  });
+
+  it("a kernel whose split measures slower runs alone, and rechecks splitting every 16 launches", () => {
+    const f = kernel();
+    const ways: boolean[] = [];
+    for (let i = 0; i < 40; i++) {
+      const way = splitPays(f);
+      const split = way !== "alone";
+      ways.push(split);
+      // the second look at splitting only runs split if the workers are up
+      if (i > 6 && split) assertEquals(way, "recheck");
+      // a slow-waking worker: the split launch takes longer than the kernel alone
+      recordLaunch(f, split, split ? 5 : 2);
+    }
+    const splitAt = ways.flatMap((s, i) => s ? [i] : []);
+    assertEquals(splitAt, [0, 1, 2, 3, 16, 32]);
+  });
+});
