@@ -21,6 +21,7 @@
  * @module
  */
 import { elementwiseOps } from "../core/ops/elementwise.ts";
+import { reductionOf } from "../core/ops/reductions.ts";
 import { isMissing } from "../core/ops/primitive.ts";
 import { laneOf } from "./wasm/_alu.ts";
 import type { Kernel, VExpr } from "./kernel.ts";
@@ -80,11 +81,7 @@ export interface WasmOptions {
   readonly shared?: boolean;
 }
 
-/**
- * Whether an elementwise op has a vector form on its operands' lanes (its
- * row's Wasm form names a routine for the value operands' lane type; a
- * selection's condition is a mask or float32).
- */
+/** Whether an op's row names a Wasm routine for its value operands' lanes (a `select` condition: mask or f32). */
 function vectorOp(e: Extract<VExpr, { k: "alu" }>): boolean {
   const form = elementwiseOps[e.op].kernel.wasm;
   const value = e.args[e.args.length - 1].dtype;
@@ -123,8 +120,8 @@ function vectorisable(e: VExpr, seen = new Set<VExpr>()): boolean {
     case "alu":
       return vectorOp(e) && e.args.every((a) => vectorisable(a, seen));
     case "reduce":
-      return (e.op === "argmax" ? e.dtype === "int32" : e.op !== "prod" && e.dtype === "float32") &&
-        e.body.dtype === "float32" && vectorisable(e.body, seen);
+      return !isMissing(reductionOf[e.op].wasm) && e.body.dtype === "float32" &&
+        e.dtype === (e.op === "argmax" ? "int32" : "float32") && vectorisable(e.body, seen);
     case "pad":
       return (e.dtype === "float32" || e.dtype === "int32") && vectorisable(e.x, seen);
   }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { AluOp } from "../core/ops/elementwise.ts";
+import type { ReduceKind } from "../core/ops/reductions.ts";
 import type { DType } from "../core/dtype.ts";
 import type { Shape } from "../core/shape.ts";
 import type { Node } from "../core/ir.ts";
@@ -42,7 +43,7 @@ export type VExpr =
   }
   | {
     readonly k: "reduce";
-    readonly op: "sum" | "max" | "prod" | "argmax";
+    readonly op: ReduceKind;
     readonly vars: readonly LoopVar[];
     readonly body: VExpr;
     readonly dtype: DType;
@@ -140,12 +141,4 @@ export function imod(a: IExpr, c: number): IExpr {
   if (isNum(a)) return a % c;
   if (maxOf(a) < c) return a;
   return { op: "%", a, b: c };
-}
-
-/** Whether two index expressions are structurally equal. */
-export function iequal(a: IExpr, b: IExpr): boolean {
-  if (isNum(a) || isNum(b)) return a === b;
-  if ("v" in a || "v" in b) return "v" in a && "v" in b && a.v === b.v;
-  if (a.op === "index" || b.op === "index") return a === b;
-  return a.op === b.op && iequal(a.a, b.a) && iequal(a.b, b.b);
 }

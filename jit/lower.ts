@@ -8,6 +8,7 @@
 import type { Node } from "../core/ir.ts";
 import type { OpArgs } from "../core/ops/registry.ts";
 import { isElementwise } from "../core/ops/elementwise.ts";
+import { reductions } from "../core/ops/reductions.ts";
 import { contiguousStrides, type Shape } from "../core/shape.ts";
 import { iadd, idiv, type IExpr, imod, imul, isub, type LoopVar, type VExpr } from "./kernel.ts";
 
@@ -215,25 +216,19 @@ function lowerUncached(
     case "reduceMax":
     case "reduceProd":
     case "argmax":
-      if (path !== "other" && ctx.mayInline(node)) return lowerReduce(ctx, memo, node, idx);
-      if (path === "other" && ctx.mayHoist(node, idx)) return lowerReduce(ctx, memo, node, idx);
+      if (path !== "other" && ctx.mayInline(node)) return lowerReduce(ctx, memo, node, op, idx);
+      if (path === "other" && ctx.mayHoist(node, idx)) return lowerReduce(ctx, memo, node, op, idx);
       break;
   }
   ctx.materialize(node);
   return load(ctx, node, idx);
 }
 
-const reduceKinds = {
-  reduceSum: "sum",
-  reduceMax: "max",
-  reduceProd: "prod",
-  argmax: "argmax",
-} as const;
-
 function lowerReduce(
   ctx: LowerContext,
   memo: Map<string, VExpr>,
   node: Node,
+  reduction: keyof typeof reductions,
   idx: readonly IExpr[],
 ): VExpr {
   ctx.fused.add(node);
@@ -248,6 +243,5 @@ function lowerReduce(
     inIdx.push(r >= 0 ? vars[r] : idx[o++]);
   }
   const body = lowerNode(ctx, memo, src, inIdx, "bijective");
-  const op = reduceKinds[node.op as keyof typeof reduceKinds];
-  return { k: "reduce", op, vars, body, dtype: node.dtype };
+  return { k: "reduce", op: reductions[reduction].kind, vars, body, dtype: node.dtype };
 }

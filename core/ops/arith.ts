@@ -1,25 +1,13 @@
 /**
- * Elementwise primitives, part 1: arithmetic, comparison, selection and
- * rounding. Their gradients are written with these ops only, so this file
- * stands alone; `math.ts` builds on it. Derivatives at kinks follow PyTorch
- * (|x|'(0) = 0, ties of maximum/minimum share the gradient).
+ * Elementwise primitives, part 1: arithmetic, comparison, selection, rounding. Their gradients use
+ * these ops only, so `math.ts` can build on this file. Kinks follow PyTorch (|x|'(0) = 0, ties of
+ * maximum/minimum share the gradient).
  * @module
  */
 import type { Node } from "../ir.ts";
-import {
-  apply,
-  binary,
-  constant,
-  definePrimitive,
-  type Elementwise,
-  elementwiseBatch,
-  type JsForm,
-  predicate,
-  rt,
-  sameAsBranches,
-  unary,
-  type VjpRule,
-} from "./primitive.ts";
+import type { Elementwise, JsForm, VjpRule } from "./primitive.ts";
+import { apply, binary, call, constant, definePrimitive, elementwiseBatch } from "./primitive.ts";
+import { predicate, rt, sameAsBranches, unary } from "./primitive.ts";
 import { isFloat, truthy, type WgslForm } from "./_wgsl_helpers.ts";
 
 /** `value` broadcast like `like`. */
@@ -41,6 +29,7 @@ function share(ct: Node, wins: Node, ties: Node): Node {
 function floatOnly(name: string): WgslForm {
   return ([x], [t]) => isFloat(t) ? `${name}(${x})` : x;
 }
+const negate = ([x]: readonly string[]) => `(-${x})`;
 /** An infix operator, the same text in JS and WGSL. */
 function infix(op: string): JsForm & WgslForm {
   return ([a, b]) => `(${a} ${op} ${b})`;
@@ -61,11 +50,7 @@ export const arithOps: { readonly [K in ArithOp]: Elementwise<K> } = {
   neg: unary("neg", {
     cost: "cheap",
     vjp: (ct) => [neg(ct)], // d(-x) = -dx
-    kernel: {
-      js: ([x]) => `(-${x})`,
-      wasm: { f32: "f32.neg", i32: "i32.neg" },
-      wgsl: ([x]) => `(-${x})`,
-    },
+    kernel: { js: negate, wasm: { f32: "f32.neg", i32: "i32.neg" }, wgsl: negate },
   }),
   // NOTE: recip is a primitive so 1/x needs no broadcast constant
   recip: unary("recip", {
@@ -80,11 +65,7 @@ export const arithOps: { readonly [K in ArithOp]: Elementwise<K> } = {
   abs: unary("abs", {
     cost: "cheap",
     vjp: unaryVjp((x) => alu("sign", x)),
-    kernel: {
-      js: ([x]) => `Math.abs(${x})`,
-      wasm: { f32: "f32.abs", i32: "i32.abs" },
-      wgsl: ([x]) => `abs(${x})`,
-    },
+    kernel: { js: call("Math.abs"), wasm: { f32: "f32.abs", i32: "i32.abs" }, wgsl: call("abs") },
   }),
   // like torch.sign: 0 for NaN and for -0 (Math.sign keeps both)
   sign: unary("sign", {
@@ -100,16 +81,12 @@ export const arithOps: { readonly [K in ArithOp]: Elementwise<K> } = {
   floor: unary("floor", {
     cost: "cheap",
     vjp: noGrad,
-    kernel: {
-      js: ([x]) => `Math.floor(${x})`,
-      wasm: { f32: "f32.floor" },
-      wgsl: floatOnly("floor"),
-    },
+    kernel: { js: call("Math.floor"), wasm: { f32: "f32.floor" }, wgsl: floatOnly("floor") },
   }),
   ceil: unary("ceil", {
     cost: "cheap",
     vjp: noGrad,
-    kernel: { js: ([x]) => `Math.ceil(${x})`, wasm: { f32: "f32.ceil" }, wgsl: floatOnly("ceil") },
+    kernel: { js: call("Math.ceil"), wasm: { f32: "f32.ceil" }, wgsl: floatOnly("ceil") },
   }),
   // half to even, like torch.round (and WGSL's round)
   round: unary("round", {

@@ -1,8 +1,6 @@
 /**
- * The elementwise primitive table: every elementwise primitive, keyed by its
- * name, each row carrying all its rules (see `primitive.ts`). The rows live in
- * family files (`arith.ts`, `math.ts`); composite elementwise ops (sub,
- * sigmoid, gelu, …) are written over these in the frontend.
+ * The elementwise primitive table: every row (see `primitive.ts`) by name, from the family files
+ * `arith.ts` and `math.ts`. Composites (sub, sigmoid, gelu, …) are written over these in core/.
  * @module
  */
 import type { Node } from "../ir.ts";

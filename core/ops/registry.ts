@@ -60,21 +60,3 @@ export interface OpArgs extends Record<AluOp, undefined> {
 
 /** The name of any primitive. */
 export type OpName = keyof OpArgs;
-
-/** The movement primitives (views: index arithmetic, never copies). */
-export const movementOps: ReadonlySet<OpName> = new Set<OpName>([
-  "reshape",
-  "permute",
-  "expand",
-  "pad",
-  "slice",
-  "flip",
-]);
-
-/** The reduction primitives. */
-export const reduceOps: ReadonlySet<OpName> = new Set<OpName>([
-  "reduceSum",
-  "reduceMax",
-  "reduceProd",
-  "argmax",
-]);
