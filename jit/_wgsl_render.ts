@@ -264,9 +264,9 @@ export class Renderer {
   /** The reduction's identity for `dtype` values, as a WGSL literal of type `t`. */
   #init(op: ReduceExpr["op"], dtype: DType, t: WgslType): string {
     const x = reductionOf[op].identity(dtype);
-    if (x === -Infinity) return `-${this.helpers.use("lt_inf")}()`;
-    if (x === -2147483648) return "(-2147483647 - 1)";
-    return t === "f32" ? x.toFixed(1) : String(x);
+    if (!Number.isFinite(x)) return `${x < 0 ? "-" : ""}${this.helpers.use("lt_inf")}()`;
+    if (t === "i32") return x === -2147483648 ? "(-2147483647 - 1)" : String(x);
+    return Number.isInteger(x) ? x.toFixed(1) : String(x);
   }
 
   /** `combine(v, a)` of the reduction (ties keep `a`, as the JS kernels do). */

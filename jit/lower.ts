@@ -8,7 +8,7 @@
 import type { Node } from "../core/ir.ts";
 import type { OpArgs } from "../core/ops/registry.ts";
 import { isElementwise } from "../core/ops/elementwise.ts";
-import { reductions } from "../core/ops/reductions.ts";
+import { isReduction, reductions } from "../core/ops/reductions.ts";
 import { contiguousStrides, type Shape } from "../core/shape.ts";
 import { iadd, idiv, type IExpr, imod, imul, isub, type LoopVar, type VExpr } from "./kernel.ts";
 
@@ -212,13 +212,10 @@ function lowerUncached(
       ctx.fused.add(node);
       return lower(src, inIdx, "other");
     }
-    case "reduceSum":
-    case "reduceMax":
-    case "reduceProd":
-    case "argmax":
-      if (path !== "other" && ctx.mayInline(node)) return lowerReduce(ctx, memo, node, op, idx);
-      if (path === "other" && ctx.mayHoist(node, idx)) return lowerReduce(ctx, memo, node, op, idx);
-      break;
+  }
+  if (isReduction(op)) {
+    if (path !== "other" && ctx.mayInline(node)) return lowerReduce(ctx, memo, node, op, idx);
+    if (path === "other" && ctx.mayHoist(node, idx)) return lowerReduce(ctx, memo, node, op, idx);
   }
   ctx.materialize(node);
   return load(ctx, node, idx);

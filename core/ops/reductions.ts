@@ -8,8 +8,10 @@ import type { Node } from "../ir.ts";
 import * as b from "./build.ts";
 import { c, mul, neg } from "./arith.ts";
 import type { ArithOp } from "./arith.ts";
-import type { ReduceOp } from "./registry.ts";
 import { type BatchRule, type Missing, missing, type VjpRule } from "./primitive.ts";
+
+/** The reductions that drop their axes (sum, NaN-propagating max, product over the listed axes). */
+export type ReduceOp = "reduceSum" | "reduceMax" | "reduceProd";
 
 /** A reduction's accumulator kind, as kernels see it. */
 export type ReduceKind = "sum" | "prod" | "max" | "argmax";
