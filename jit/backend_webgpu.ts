@@ -58,11 +58,7 @@ export function initWebGpu(options: WebGpuOptions = {}): Promise<string | undefi
 let opening: Promise<string | undefined> | undefined;
 let halfGap: string | undefined;
 
-/**
- * Why the open device cannot hold `dtype`, or `undefined` when it can.
- * @param dtype a dtype
- * @returns the reason
- */
+/** Why the open device cannot hold `dtype`, or `undefined` when it can. */
 export function dtypeGap(dtype: DType): string | undefined {
   return dtype === "float16" ? halfGap : undefined;
 }

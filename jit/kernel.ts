@@ -9,6 +9,7 @@ import type { ReduceKind } from "../core/ops/reductions.ts";
 import type { DType } from "../core/dtype.ts";
 import type { Shape } from "../core/shape.ts";
 import type { Node } from "../core/ir.ts";
+import { structureOf } from "./_vexpr_map.ts";
 
 /** A loop variable running over `[0, extent)`. */
 export interface LoopVar {
@@ -76,6 +77,16 @@ export interface Kernel {
   readonly matmul?: { readonly a: StridedOperand; readonly b: StridedOperand; readonly k: number };
   /** The primitives fused into this kernel (for `explain`). */
   readonly fused: readonly Node[];
+}
+
+/** A kernel's cache key for every code generator: its structure, not its rendered source. */
+export function kernelKey(k: Kernel): string {
+  const mm = k.matmul && [k.matmul.a, k.matmul.b].map((o) => `${o.input}@${o.offset}:${o.strides}`);
+  const loops = k.loops.map((l) => `${l.v}<${l.extent}`).join();
+  const inputs = k.inputs.map((n) => n.dtype).join();
+  return `${k.kind}|${k.dtype}[${k.shape}]|${inputs}|${loops}|${mm ?? ""}:${k.matmul?.k}|${
+    structureOf(k.body)
+  }`;
 }
 
 function isNum(e: IExpr): e is number {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Node } from "../ir.ts";
-import type { Elementwise, JsForm, VjpRule } from "./primitive.ts";
+import type { Elementwise, JsForm, KernelForms, VjpRule } from "./primitive.ts";
 import { apply, binary, call, constant, definePrimitive, elementwiseBatch } from "./primitive.ts";
 import { predicate, rt, sameAsBranches, unary } from "./primitive.ts";
 import { isFloat, truthy, type WgslForm } from "./_wgsl_helpers.ts";
@@ -18,7 +18,10 @@ export function c(value: number, like: Node): Node {
 export function unaryVjp(derivative: (x: Node, out: Node) => Node): VjpRule {
   return (ct, { src }, out) => [mul(ct, derivative(src[0], out))];
 }
-const noGrad: VjpRule = () => [undefined]; // a step function
+/** A piecewise-constant unary op: cheap, no gradient. */
+function piecewise<K extends string>(name: K, kernel: KernelForms): Elementwise<K> {
+  return unary(name, { cost: "cheap", vjp: () => [undefined], kernel });
+}
 
 /** The gradient share of each input of maximum/minimum: 1 where it wins, 1/2 on ties. */
 function share(ct: Node, wins: Node, ties: Node): Node {
@@ -26,7 +29,7 @@ function share(ct: Node, wins: Node, ties: Node): Node {
 }
 
 /** A float op that is the identity on int32 (WGSL form). */
-function floatOnly(name: string): WgslForm {
+function float(name: string): WgslForm {
   return ([x], [t]) => isFloat(t) ? `${name}(${x})` : x;
 }
 const negate = ([x]: readonly string[]) => `(-${x})`;
@@ -68,31 +71,27 @@ export const arithOps: { readonly [K in ArithOp]: Elementwise<K> } = {
     kernel: { js: call("Math.abs"), wasm: { f32: "f32.abs", i32: "i32.abs" }, wgsl: call("abs") },
   }),
   // like torch.sign: 0 for NaN and for -0 (Math.sign keeps both)
-  sign: unary("sign", {
-    cost: "cheap",
-    vjp: noGrad,
-    kernel: {
-      js: ([x]) => `((${x} > 0) - (${x} < 0))`,
-      wasm: { f32: "f32.sign" },
-      wgsl: ([x], [t]) =>
-        isFloat(t) ? `(f32(${x} > 0.0) - f32(${x} < 0.0))` : `(i32(${x} > 0) - i32(${x} < 0))`,
-    },
+  sign: piecewise("sign", {
+    js: ([x]) => `((${x} > 0) - (${x} < 0))`,
+    wasm: { f32: "f32.sign" },
+    wgsl: ([x], [t]) =>
+      isFloat(t) ? `(f32(${x} > 0.0) - f32(${x} < 0.0))` : `(i32(${x} > 0) - i32(${x} < 0))`,
   }),
-  floor: unary("floor", {
-    cost: "cheap",
-    vjp: noGrad,
-    kernel: { js: call("Math.floor"), wasm: { f32: "f32.floor" }, wgsl: floatOnly("floor") },
+  floor: piecewise("floor", {
+    js: call("Math.floor"),
+    wasm: { f32: "f32.floor" },
+    wgsl: float("floor"),
   }),
-  ceil: unary("ceil", {
-    cost: "cheap",
-    vjp: noGrad,
-    kernel: { js: call("Math.ceil"), wasm: { f32: "f32.ceil" }, wgsl: floatOnly("ceil") },
+  ceil: piecewise("ceil", {
+    js: call("Math.ceil"),
+    wasm: { f32: "f32.ceil" },
+    wgsl: float("ceil"),
   }),
   // half to even, like torch.round (and WGSL's round)
-  round: unary("round", {
-    cost: "cheap",
-    vjp: noGrad,
-    kernel: { js: rt("roundHalfEven"), wasm: { f32: "f32.nearest" }, wgsl: floatOnly("round") },
+  round: piecewise("round", {
+    js: rt("roundHalfEven"),
+    wasm: { f32: "f32.nearest" },
+    wgsl: float("round"),
   }),
   isnan: predicate("isnan", 1, {
     js: ([x]) => `(${x} !== ${x} ? 1 : 0)`,

@@ -8,6 +8,8 @@ import { apply, type Elementwise } from "./primitive.ts";
 import { type ArithOp, arithOps } from "./arith.ts";
 import { type MathOp, mathOps } from "./math.ts";
 
+export type { ArithOp, MathOp };
+
 /** The name of an elementwise primitive. */
 export type AluOp = ArithOp | MathOp;
 

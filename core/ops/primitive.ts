@@ -30,10 +30,8 @@ export function isMissing<T>(rule: T | Missing): rule is Missing {
 }
 
 /** A vmap rule: from the sources and their batch axes (`undefined`: unbatched), the result and its axis. */
-export type BatchRule = (
-  src: readonly Node[],
-  dims: readonly (number | undefined)[],
-) => [Node, number];
+export type BatchRule = (src: readonly Node[], dims: readonly Axis[]) => [Node, number];
+type Axis = number | undefined;
 
 /** Per-element cost: `costly` values are stored rather than recomputed (Wasm row reuse), not unrolled. */
 export type Cost = "cheap" | "costly";
@@ -116,15 +114,15 @@ export interface Elementwise<K extends string = string> extends ElementwiseRules
 }
 
 /** Declares the elementwise primitive `name` with every rule of it. */
-export function definePrimitive<K extends string>(
-  name: K,
-  rules: ElementwiseRules,
-): Elementwise<K> {
+export function definePrimitive<K extends string>(name: K, rules: Rules): Elementwise<K> {
   return { name, ...rules };
 }
 
 /** The batching rule all elementwise primitives share (align the batch axes, apply the op). */
 export const elementwiseBatch: Missing = missing("vmap is not built yet: it brings this rule");
+
+type Rules = ElementwiseRules;
+type Forms = KernelForms;
 
 /** The rules a family factory leaves to the row. */
 export type OwnRules = Pick<ElementwiseRules, "vjp" | "cost" | "kernel">;
@@ -138,11 +136,7 @@ export function binary<K extends string>(name: K, rules: OwnRules): Elementwise<
   return definePrimitive(name, { arity: 2, shape: sameAsInput, batch: elementwiseBatch, ...rules });
 }
 /** A cheap predicate (bool result, no gradient) of `n` operands. */
-export function predicate<K extends string>(
-  name: K,
-  n: 1 | 2,
-  kernel: KernelForms,
-): Elementwise<K> {
+export function predicate<K extends string>(name: K, n: 1 | 2, kernel: Forms): Elementwise<K> {
   const vjp = () => Array<undefined>(n).fill(undefined);
   const batch = elementwiseBatch;
   return definePrimitive(name, { arity: n, shape: boolResult, vjp, batch, cost: "cheap", kernel });

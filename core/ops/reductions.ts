@@ -17,11 +17,10 @@ export type ReduceOp = "reduceSum" | "reduceMax" | "reduceProd";
 export type ReduceKind = "sum" | "prod" | "max" | "argmax";
 
 /**
- * Every rule of a reduction: the accumulator `kind` (argmax also tracks the best index); its
- * `identity` per dtype (also the value over an empty axis); the elementwise primitive that folds
- * a value in, `acc = combine(value, acc)` (ties keep acc); the `nan` rule, `propagates` (through
- * combine) or `first` (argmax: the first NaN's index wins); the reverse-mode and vmap rules; the
- * Wasm SIMD accumulator (`wasm/_reduce.ts`, `wasm/_argmax.ts`), or why there is none.
+ * A reduction: accumulator `kind`; `identity` per dtype (the value over an empty axis too); the
+ * primitive folding a value in, `acc = combine(value, acc)` (ties keep acc); `nan`: `propagates`
+ * through combine, or `first` (argmax: the first NaN's index wins); gradient, vmap rule; Wasm
+ * accumulator (`wasm/_reduce.ts`, `_argmax.ts`) or why there is none.
  */
 export interface Reduction {
   readonly kind: ReduceKind;

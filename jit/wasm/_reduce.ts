@@ -53,12 +53,11 @@ class Reducer {
   readonly identity: number;
 
   constructor(readonly em: LoopEmitter, readonly e: Reduce) {
-    const { wasm } = reductionOf[e.op];
+    const { wasm, identity } = reductionOf[e.op];
     if (wasm !== "f64sum" && wasm !== "f32max") {
-      throw new Error(`wasm codegen: ${e.op} has no vector accumulator here (internal error)`);
+      throw new Error(`wasm codegen: no ${e.op} (internal)`);
     }
-    this.kind = wasm;
-    this.identity = reductionOf[e.op].identity("float32");
+    [this.kind, this.identity] = [wasm, identity("float32")];
   }
 
   run(): number {
