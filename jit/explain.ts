@@ -8,8 +8,9 @@ import { isRealized, type Node, pendingNodes } from "../core/ir.ts";
 import { schedule } from "./schedule.ts";
 import { renderJs } from "./codegen_js.ts";
 import { stagedKernels } from "./jit.ts";
-import { kernelBackend, kernelThreads, kernelWasm } from "./backend_cpu.ts";
+import { kernelWasm } from "./backend_cpu.ts";
 import { disassemble } from "./wasm/_disasm.ts";
+import { backendOf } from "./realize.ts";
 import type { Kernel } from "./kernel.ts";
 
 /** One kernel as `explain` reports it. */
@@ -99,6 +100,7 @@ export function explain(first: unknown, ...rest: unknown[]): Explanation {
 
 function explainKernels(graph: readonly string[], scheduled: readonly Kernel[]): Explanation {
   const kernels = scheduled.map((k): KernelReport => {
+    const { tier, threads } = backendOf(k.output.device).place(k);
     const jsSource = renderJs(k).source;
     const wasm = k.output.device === "cpu" ? kernelWasm(k) : undefined;
     return {
@@ -107,8 +109,8 @@ function explainKernels(graph: readonly string[], scheduled: readonly Kernel[]):
       shape: [...k.shape],
       dtype: k.dtype,
       inputs: k.inputs.length,
-      backend: k.output.device === "cpu" ? kernelBackend(k) : k.output.device,
-      threads: k.output.device === "cpu" ? kernelThreads(k) : 1,
+      backend: tier,
+      threads,
       source: wasm === undefined ? jsSource : disassemble(wasm),
       jsSource,
     };
