@@ -8,7 +8,8 @@
  *
  * @module
  */
-import * as esbuild from "esbuild";
+// deno-lint-ignore no-import-prefix -- esbuild stays out of the root imports (demo and tests never download it); pinned in _tools/deno.lock
+import * as esbuild from "npm:esbuild@0.28.2";
 import { cleanDir, ENTRIES, EXTERNAL, kb, packageInfo, ROOT, TYPE_TOOLS } from "./_build.ts";
 
 const OUT = "dist/npm";

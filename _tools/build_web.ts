@@ -11,7 +11,8 @@
  *
  * @module
  */
-import * as esbuild from "esbuild";
+// deno-lint-ignore no-import-prefix -- esbuild stays out of the root imports (demo and tests never download it); pinned in _tools/deno.lock
+import * as esbuild from "npm:esbuild@0.28.2";
 import { gzipSync } from "node:zlib";
 import { cleanDir, EXTERNAL, kb, ROOT } from "./_build.ts";
 

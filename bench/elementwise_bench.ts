@@ -10,7 +10,7 @@
  * @module
  */
 import * as lt from "../mod.ts";
-import { workloads } from "../../shared/bench/inputs.ts";
+import { workloads } from "./inputs.ts";
 
 const POOL = 16;
 

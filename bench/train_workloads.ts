@@ -6,7 +6,7 @@
  * @module
  */
 import * as lt from "../mod.ts";
-import { workloads } from "../../shared/bench/inputs.ts";
+import { workloads } from "./inputs.ts";
 
 type Step<P> = (p: P) => [P, lt.Tensor];
 

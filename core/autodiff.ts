@@ -12,8 +12,20 @@ import { isFloat } from "./dtype.ts";
 import { vjpRules } from "./ops/derivatives.ts";
 import * as b from "./ops/build.ts";
 import { isTensor, wrap } from "./_wrap.ts";
+import { checkOptions } from "./_options.ts";
 import { fmtShape, fmtValue } from "./errors.ts";
 import { flatten, type Tree, unflatten } from "./tree.ts";
+import type {
+  AnyFunction,
+  Argnums,
+  AuxOf,
+  GradientOf,
+  GradOptions,
+  LossAuxFunction,
+  LossFunction,
+} from "./transform_types.ts";
+
+export type * from "./transform_types.ts";
 
 /**
  * The part of the graph between `outs` and `leaves`, leaves first. Each
@@ -138,20 +150,20 @@ function regroup(traced: Traced<Tree>, grads: Map<Node, Node>): Tree[] {
  * import { type Tensor, tensor, vjp } from "@lathe/lathe";
  * import { assertEquals } from "@std/assert";
  * const [y, back] = vjp((x: Tensor) => x.mul(x), tensor([1, 2, 3], { dtype: "float32" }));
- * const [dx] = back(tensor([1, 1, 1], { dtype: "float32" })) as Tensor[];
+ * const [dx] = back(tensor([1, 1, 1], { dtype: "float32" }));
  * assertEquals(dx.toArray(), [2, 4, 6]);
  * assertEquals(y.toArray(), [1, 4, 9]);
  * ```
  */
-export function vjp<Out extends Tree>(
-  f: (...args: any[]) => Out,
-  ...primals: Tree[]
-): [Out, (cotangent: Out) => Tree[]] {
+export function vjp<P extends Tree[], Out extends Tree>(
+  f: (...args: P) => Out,
+  ...primals: P
+): [Out, (cotangent: Out) => P] {
   return withTrace(() => {
     const traced = trace(f, primals);
     const leaves = new Set(traced.leafNodes.filter((n): n is Node => n !== undefined));
     const tape = record(traced.outNodes, leaves);
-    const back = (cotangent: Out): Tree[] =>
+    const back = (cotangent: Out): P =>
       withTrace(() => {
         const cts = flatten(cotangent).leaves;
         if (cts.length !== traced.outNodes.length) {
@@ -172,18 +184,10 @@ export function vjp<Out extends Tree>(
         return regroup(
           traced as Traced<Tree>,
           backward(tape, traced.outNodes, cts.map((t) => t.node), leaves),
-        );
+        ) as P;
       });
     return [traced.out, back];
   });
-}
-
-/** Options of `grad` and `valueAndGrad`. */
-export interface GradOptions {
-  /** Which positional argument(s) to differentiate (default 0). */
-  argnums?: number | readonly number[];
-  /** `f` returns `[loss, aux]`; aux is passed through untouched. */
-  hasAux?: boolean;
 }
 
 function checkArgnums(name: string, argnums: number | readonly number[], count: number): number[] {
@@ -220,6 +224,7 @@ function scalarLoss(name: string, value: unknown): Tensor {
 }
 
 function valueAndGradImpl(name: string, f: (...args: any[]) => any, options: GradOptions) {
+  checkOptions(name, options, ["argnums", "hasAux"]);
   return (...args: any[]): [any, any] => {
     const argnums = checkArgnums(name, options.argnums ?? 0, args.length);
     for (const a of argnums) {
@@ -265,19 +270,39 @@ function valueAndGradImpl(name: string, f: (...args: any[]) => any, options: Gra
 
 /**
  * The gradient of a scalar function with respect to argument `argnums`
- * (a tensor or a whole parameter tree: the result has the same structure).
+ * (a tensor or a whole parameter tree: the result has the same structure
+ * and the same type). With `hasAux: true`, `f` returns `[loss, aux]` and the
+ * result is `[gradient, aux]`.
  * @example d/dx sum(x²) = 2x
  * ```ts
- * import { grad, tensor } from "@lathe/lathe";
+ * import { grad, type Tensor, tensor } from "@lathe/lathe";
  * import { assertEquals } from "@std/assert";
- * const df = grad((x) => x.square().sum());
+ * const df = grad((x: Tensor) => x.square().sum());
  * assertEquals(df(tensor([1, 2, 3], { dtype: "float32" })).toArray(), [2, 4, 6]);
  * ```
+ * @example The gradient keeps the parameters' type
+ * ```ts
+ * import { grad, type Tensor, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * interface Params { w: Tensor; b: Tensor }
+ * const loss = (p: Params, x: Tensor) => p.w.mul(x).add(p.b).sum();
+ * const g: Params = grad(loss)({ w: tensor([2]), b: tensor([1]) }, tensor([3]));
+ * assertEquals([g.w.item(), g.b.item()], [3, 1]);
+ * ```
  */
+export function grad<F extends LossAuxFunction, const A extends Argnums = 0>(
+  f: F,
+  options: GradOptions<A> & { hasAux: true },
+): (...args: Parameters<F>) => [GradientOf<F, NoInfer<A>>, AuxOf<F>];
+/** The gradient of a scalar function (see the overload above). */
+export function grad<F extends LossFunction, const A extends Argnums = 0>(
+  f: F,
+  options?: GradOptions<A> & { hasAux?: false },
+): (...args: Parameters<F>) => GradientOf<F, NoInfer<A>>;
 export function grad(
-  f: (...args: any[]) => any,
+  f: AnyFunction,
   options: GradOptions = {},
-): (...args: any[]) => any {
+): (...args: any[]) => unknown {
   const both = valueAndGradImpl("grad", f, options);
   return (...args: any[]) => {
     const [value, g] = both(...args);
@@ -285,23 +310,51 @@ export function grad(
   };
 }
 
-/** The value and the gradient of a scalar function in one call (`[loss, grads]`, or `[[loss, aux], grads]`). */
+/**
+ * The value and the gradient of a scalar function in one call: `[loss,
+ * gradient]`, or `[[loss, aux], gradient]` with `hasAux: true`. The value
+ * keeps `f`'s return type and the gradient its argument's type.
+ * @example
+ * ```ts
+ * import { type Tensor, tensor, valueAndGrad } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * const [loss, g] = valueAndGrad((x: Tensor) => x.square().sum())(tensor([1, 2]));
+ * assertEquals([loss.item(), g.toArray()], [5, [2, 4]]);
+ * ```
+ */
+export function valueAndGrad<F extends LossAuxFunction, const A extends Argnums = 0>(
+  f: F,
+  options: GradOptions<A> & { hasAux: true },
+): (...args: Parameters<F>) => [ReturnType<F>, GradientOf<F, NoInfer<A>>];
+/** The value and the gradient of a scalar function (see the overload above). */
+export function valueAndGrad<F extends LossFunction, const A extends Argnums = 0>(
+  f: F,
+  options?: GradOptions<A> & { hasAux?: false },
+): (...args: Parameters<F>) => [ReturnType<F>, GradientOf<F, NoInfer<A>>];
 export function valueAndGrad(
-  f: (...args: any[]) => any,
+  f: AnyFunction,
   options: GradOptions = {},
-): (...args: any[]) => [any, any] {
+): (...args: any[]) => [unknown, unknown] {
   return valueAndGradImpl("valueAndGrad", f, options);
 }
 
 /**
- * Forward mode: the output and the directional derivative `J·tangent`.
- * Computed by transposing the (linear) vjp, so every primitive's reverse
- * rule serves both modes.
+ * Forward mode: the output and the directional derivative `J·tangent`
+ * (one tangent per primal, each shaped like its primal; the result is shaped
+ * like the output). Computed by transposing the (linear) vjp, so every
+ * primitive's reverse rule serves both modes.
+ * @example d/dt (x + t·v)² = 2x·v
+ * ```ts
+ * import { jvp, type Tensor, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * const [y, dy] = jvp((x: Tensor) => x.square(), [tensor([1, 2])], [tensor([1, 0])]);
+ * assertEquals([y.toArray(), dy.toArray()], [[1, 4], [2, 0]]);
+ * ```
  */
-export function jvp<Out extends Tree>(
-  f: (...args: any[]) => Out,
-  primals: readonly Tree[],
-  tangents: readonly Tree[],
+export function jvp<P extends Tree[], Out extends Tree>(
+  f: (...args: P) => Out,
+  primals: readonly [...P],
+  tangents: readonly [...P],
 ): [Out, Out] {
   if (primals.length !== tangents.length) {
     throw new RangeError(
@@ -309,12 +362,12 @@ export function jvp<Out extends Tree>(
     );
   }
   return withTrace(() => {
-    const [out, back] = vjp(f, ...primals);
+    const [out, back] = vjp(f, ...(primals as P));
     const { leaves, def } = flatten(out);
     // back(u) = Jᵀu is linear in u; its vjp with cotangent t is J·t
     const dummy = leaves.map((t) => wrap(b.constant(0, t.dtype, t.node.shape, t.node.device)));
     const [, transpose] = vjp((u: Tree) => back(u as Out), unflatten(def, dummy));
-    const [tangentOut] = transpose(tangents as Tree[]);
+    const [tangentOut] = transpose(tangents as P);
     return [out, tangentOut as Out];
   });
 }

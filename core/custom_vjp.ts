@@ -13,7 +13,8 @@ import { fmtShape, fmtValue } from "./errors.ts";
  * Defines `f` by a forward function returning `[output, residuals]` and a
  * backward function mapping `(residuals, outputCotangent)` to one cotangent
  * per input (`undefined` for none). Gradients use `backward` and never look
- * inside `forward`; `backward` may itself be differentiated.
+ * inside `forward`; `backward` may itself be differentiated. The result takes
+ * the same parameters as `forward`.
  * @example A stable softplus gradient
  * ```ts
  * import { customVjp, grad, sigmoid, softplus, tensor, Tensor } from "@lathe/lathe";
@@ -25,11 +26,11 @@ import { fmtShape, fmtValue } from "./errors.ts";
  * assertAlmostEquals(grad((x: Tensor) => sp(x).sum())(tensor([0])).item(), 0.5);
  * ```
  */
-export function customVjp<R>(
-  forward: (...inputs: Tensor[]) => [Tensor, R],
+export function customVjp<A extends Tensor[], R>(
+  forward: (...inputs: A) => [Tensor, R],
   backward: (residuals: R, cotangent: Tensor) => readonly (Tensor | undefined)[],
-): (...inputs: Tensor[]) => Tensor {
-  return (...inputs: Tensor[]): Tensor => {
+): (...inputs: A) => Tensor {
+  return (...inputs: A): Tensor => {
     const nodes = inputs.map((t, i) => nodeOf("customVjp", t, i));
     const [out, residuals] = forward(...inputs);
     const value = nodeOf("customVjp", out);

@@ -62,5 +62,5 @@ export function jacfwd(f: (x: Tensor) => Tensor): TensorFunction {
 
 /** The Hessian of a scalar function: shape `[...x.shape, ...x.shape]`. */
 export function hessian(f: (x: Tensor) => Tensor): TensorFunction {
-  return jacrev(grad(f) as TensorFunction);
+  return jacrev(grad(f));
 }

@@ -64,7 +64,7 @@ export class Tensor {
   get device(): Device {
     return this.node.device;
   }
-  /** See {@link toDevice}. */
+  /** A copy on `device` (itself when already there), like torch's `.to(device)`. */
   to(device: Device): Tensor {
     return toDevice(this, device);
   }
@@ -155,283 +155,283 @@ export class Tensor {
     return this.astype("bool");
   }
 
-  /** See {@link e.add}. */
+  /** Elementwise `a + b` with broadcasting; the method form of `add`. */
   add(other: TensorLike): Tensor {
     return e.add(this, other);
   }
-  /** See {@link e.sub}. */
+  /** Elementwise `a - b` with broadcasting; the method form of `sub`. */
   sub(other: TensorLike): Tensor {
     return e.sub(this, other);
   }
-  /** See {@link e.mul}. */
+  /** Elementwise `a * b` with broadcasting; the method form of `mul`. */
   mul(other: TensorLike): Tensor {
     return e.mul(this, other);
   }
-  /** See {@link e.div}. */
+  /** Elementwise true division `a / b`; the method form of `div`. */
   div(other: TensorLike): Tensor {
     return e.div(this, other);
   }
-  /** See {@link e.pow}. */
+  /** Elementwise `a ** b`; the method form of `pow`. */
   pow(other: TensorLike): Tensor {
     return e.pow(this, other);
   }
-  /** See {@link e.maximum}. */
+  /** Elementwise maximum (NaN if either is NaN); the method form of `maximum`. */
   maximum(other: TensorLike): Tensor {
     return e.maximum(this, other);
   }
-  /** See {@link e.minimum}. */
+  /** Elementwise minimum (NaN if either is NaN); the method form of `minimum`. */
   minimum(other: TensorLike): Tensor {
     return e.minimum(this, other);
   }
-  /** See {@link e.mod}. */
+  /** Elementwise remainder with the divisor's sign; the method form of `mod`. */
   mod(other: TensorLike): Tensor {
     return e.mod(this, other);
   }
-  /** See {@link e.lt}. */
+  /** `a < b` as bool; the method form of `lt`. */
   lt(other: TensorLike): Tensor {
     return e.lt(this, other);
   }
-  /** See {@link e.gt}. */
+  /** `a > b` as bool; the method form of `gt`. */
   gt(other: TensorLike): Tensor {
     return e.gt(this, other);
   }
-  /** See {@link e.le}. */
+  /** `a <= b` as bool (false when either is NaN); the method form of `le`. */
   le(other: TensorLike): Tensor {
     return e.le(this, other);
   }
-  /** See {@link e.ge}. */
+  /** `a >= b` as bool (false when either is NaN); the method form of `ge`. */
   ge(other: TensorLike): Tensor {
     return e.ge(this, other);
   }
-  /** See {@link e.eq}. */
+  /** `a == b` as bool; the method form of `eq`. */
   eq(other: TensorLike): Tensor {
     return e.eq(this, other);
   }
-  /** See {@link e.ne}. */
+  /** `a != b` as bool (true when either is NaN); the method form of `ne`. */
   ne(other: TensorLike): Tensor {
     return e.ne(this, other);
   }
-  /** See {@link e.logicalAnd}. */
+  /** Logical and of the truth values; the method form of `logicalAnd`. */
   logicalAnd(other: TensorLike): Tensor {
     return e.logicalAnd(this, other);
   }
-  /** See {@link e.logicalOr}. */
+  /** Logical or of the truth values; the method form of `logicalOr`. */
   logicalOr(other: TensorLike): Tensor {
     return e.logicalOr(this, other);
   }
-  /** See {@link e.logicalXor}. */
+  /** Logical exclusive or of the truth values; the method form of `logicalXor`. */
   logicalXor(other: TensorLike): Tensor {
     return e.logicalXor(this, other);
   }
-  /** See {@link e.logicalNot}. */
+  /** Logical not (nonzero is true); the method form of `logicalNot`. */
   logicalNot(): Tensor {
     return e.logicalNot(this);
   }
-  /** See {@link e.neg}. */
+  /** `-x` (not for bool, like PyTorch: use logicalNot); the method form of `neg`. */
   neg(): Tensor {
     return e.neg(this);
   }
-  /** See {@link e.exp}. */
+  /** e^x; the method form of `exp`. */
   exp(): Tensor {
     return e.exp(this);
   }
-  /** See {@link e.expm1}. */
+  /** e^x - 1, accurate near 0; the method form of `expm1`. */
   expm1(): Tensor {
     return e.expm1(this);
   }
-  /** See {@link e.log}. */
+  /** Natural logarithm; the method form of `log`. */
   log(): Tensor {
     return e.log(this);
   }
-  /** See {@link e.log1p}. */
+  /** log(1 + x), accurate near 0; the method form of `log1p`. */
   log1p(): Tensor {
     return e.log1p(this);
   }
-  /** See {@link e.sqrt}. */
+  /** Square root (NaN below 0); the method form of `sqrt`. */
   sqrt(): Tensor {
     return e.sqrt(this);
   }
-  /** See {@link e.rsqrt}. */
+  /** 1 / sqrt(x); the method form of `rsqrt`. */
   rsqrt(): Tensor {
     return e.rsqrt(this);
   }
-  /** See {@link e.reciprocal}. */
+  /** 1 / x; the method form of `reciprocal`. */
   reciprocal(): Tensor {
     return e.reciprocal(this);
   }
-  /** See {@link e.sin}. */
+  /** Sine; the method form of `sin`. */
   sin(): Tensor {
     return e.sin(this);
   }
-  /** See {@link e.cos}. */
+  /** Cosine; the method form of `cos`. */
   cos(): Tensor {
     return e.cos(this);
   }
-  /** See {@link e.tanh}. */
+  /** Hyperbolic tangent; the method form of `tanh`. */
   tanh(): Tensor {
     return e.tanh(this);
   }
-  /** See {@link e.erf}. */
+  /** The error function; the method form of `erf`. */
   erf(): Tensor {
     return e.erf(this);
   }
-  /** See {@link e.abs}. */
+  /** |x|; the method form of `abs`. */
   abs(): Tensor {
     return e.abs(this);
   }
-  /** See {@link e.sign}. */
+  /** -1, 0 or 1 by the sign of x; the method form of `sign`. */
   sign(): Tensor {
     return e.sign(this);
   }
-  /** See {@link e.square}. */
+  /** x²; the method form of `square`. */
   square(): Tensor {
     return e.square(this);
   }
-  /** See {@link e.floor}. */
+  /** Rounds down; the method form of `floor`. */
   floor(): Tensor {
     return e.floor(this);
   }
-  /** See {@link e.ceil}. */
+  /** Rounds up; the method form of `ceil`. */
   ceil(): Tensor {
     return e.ceil(this);
   }
-  /** See {@link e.round}. */
+  /** Rounds half to even, like torch.round; the method form of `round`. */
   round(): Tensor {
     return e.round(this);
   }
-  /** See {@link e.isNaN}. */
+  /** Whether each element is NaN; the method form of `isNaN`. */
   isNaN(): Tensor {
     return e.isNaN(this);
   }
-  /** See {@link e.isFinite}. */
+  /** Whether each element is finite (not NaN or ±Infinity); the method form of `isFinite`. */
   isFinite(): Tensor {
     return e.isFinite(this);
   }
-  /** See {@link a.relu}. */
+  /** max(x, 0); NaN stays NaN, and the slope at 0 is 0 like PyTorch; the method form of `relu`. */
   relu(): Tensor {
     return a.relu(this);
   }
-  /** See {@link a.leakyRelu}. */
+  /** x for x > 0, else `slope * x` (default slope 0.01); the method form of `leakyRelu`. */
   leakyRelu(slope?: number): Tensor {
     return a.leakyRelu(this, slope);
   }
-  /** See {@link a.sigmoid}. */
+  /** 1 / (1 + e^-x); the method form of `sigmoid`. */
   sigmoid(): Tensor {
     return a.sigmoid(this);
   }
-  /** See {@link a.silu}. */
+  /** x · sigmoid(x) (a.k.a. swish); the method form of `silu`. */
   silu(): Tensor {
     return a.silu(this);
   }
-  /** See {@link a.gelu}. */
+  /** Gaussian error linear unit; the method form of `gelu`. */
   gelu(options?: a.GeluOptions): Tensor {
     return a.gelu(this, options);
   }
-  /** See {@link a.softplus}. */
+  /** log(1 + e^(βx))/β, linear above `threshold`; the method form of `softplus`. */
   softplus(options?: { beta?: number; threshold?: number }): Tensor {
     return a.softplus(this, options);
   }
-  /** See {@link a.elu}. */
+  /** x for x > 0, else α(e^x - 1) (default α = 1); the method form of `elu`. */
   elu(alpha?: number): Tensor {
     return a.elu(this, alpha);
   }
-  /** See {@link a.clamp}. */
+  /** Clamps into `[min, max]`; the method form of `clamp`. */
   clamp(min?: number, max?: number): Tensor {
     return a.clamp(this, min, max);
   }
-  /** See {@link a.clamp}. */
+  /** Clamps into `[min, max]`; the method form of `clamp`. */
   clip(min?: number, max?: number): Tensor {
     return a.clamp(this, min, max);
   }
-  /** See {@link r.sum}. */
-  sum(options?: r.ReduceOptions): Tensor {
-    return r.sum(this, options);
+  /** Sum of elements (bool and int32 sum as int32); the method form of `sum`. */
+  sum(axis?: r.AxisArg, keepdims?: boolean): Tensor {
+    return r.sum(this, axis, keepdims);
   }
-  /** See {@link r.mean}. */
-  mean(options?: r.ReduceOptions): Tensor {
-    return r.mean(this, options);
+  /** Mean of elements (integers give float32); the method form of `mean`. */
+  mean(axis?: r.AxisArg, keepdims?: boolean): Tensor {
+    return r.mean(this, axis, keepdims);
   }
-  /** See {@link r.prod}. */
-  prod(options?: r.ReduceOptions): Tensor {
-    return r.prod(this, options);
+  /** Product of elements; the method form of `prod`. */
+  prod(axis?: r.AxisArg, keepdims?: boolean): Tensor {
+    return r.prod(this, axis, keepdims);
   }
-  /** See {@link r.max}. */
-  max(options?: r.ReduceOptions): Tensor {
-    return r.max(this, options);
+  /** Maximum (NaN if any element is NaN); the method form of `max`. */
+  max(axis?: r.AxisArg, keepdims?: boolean): Tensor {
+    return r.max(this, axis, keepdims);
   }
-  /** See {@link r.min}. */
-  min(options?: r.ReduceOptions): Tensor {
-    return r.min(this, options);
+  /** Minimum (NaN if any element is NaN); the method form of `min`. */
+  min(axis?: r.AxisArg, keepdims?: boolean): Tensor {
+    return r.min(this, axis, keepdims);
   }
-  /** See {@link r.argmax}. */
-  argmax(options?: { axis?: number; keepdims?: boolean }): Tensor {
-    return r.argmax(this, options);
+  /** Index of the first maximum; the method form of `argmax`. */
+  argmax(axis?: number | r.ArgOptions, keepdims?: boolean): Tensor {
+    return r.argmax(this, axis, keepdims);
   }
-  /** See {@link r.argmin}. */
-  argmin(options?: { axis?: number; keepdims?: boolean }): Tensor {
-    return r.argmin(this, options);
+  /** Index of the first minimum; the method form of `argmin`. */
+  argmin(axis?: number | r.ArgOptions, keepdims?: boolean): Tensor {
+    return r.argmin(this, axis, keepdims);
   }
-  /** See {@link r.variance}. */
-  var(options?: r.VarianceOptions): Tensor {
-    return r.variance(this, options);
+  /** Variance with `correction`; the method form of `variance`. */
+  var(axis?: number | readonly number[] | r.VarianceOptions, unbiased?: never): Tensor {
+    return r.variance(this, axis, unbiased);
   }
-  /** See {@link r.std}. */
-  std(options?: r.VarianceOptions): Tensor {
-    return r.std(this, options);
+  /** Standard deviation with `correction` (default 1, like torch.std); the method form of `std`. */
+  std(axis?: number | readonly number[] | r.VarianceOptions, unbiased?: never): Tensor {
+    return r.std(this, axis, unbiased);
   }
-  /** See {@link r.logSumExp}. */
-  logSumExp(options?: r.ReduceOptions): Tensor {
-    return r.logSumExp(this, options);
+  /** log(sum(exp(x))) computed stably; the method form of `logSumExp`. */
+  logSumExp(axis?: r.AxisArg, keepdims?: boolean): Tensor {
+    return r.logSumExp(this, axis, keepdims);
   }
-  /** See {@link r.all}. */
-  all(options?: r.ReduceOptions): Tensor {
-    return r.all(this, options);
+  /** Whether all elements are true (nonzero); the method form of `all`. */
+  all(axis?: r.AxisArg, keepdims?: boolean): Tensor {
+    return r.all(this, axis, keepdims);
   }
-  /** See {@link r.any}. */
-  any(options?: r.ReduceOptions): Tensor {
-    return r.any(this, options);
+  /** Whether any element is true (nonzero); the method form of `any`. */
+  any(axis?: r.AxisArg, keepdims?: boolean): Tensor {
+    return r.any(this, axis, keepdims);
   }
-  /** See {@link r.softmax}. */
-  softmax(axis?: number): Tensor {
+  /** Softmax along `axis` (default -1), computed stably; the method form of `softmax`. */
+  softmax(axis?: number | { axis?: number }): Tensor {
     return r.softmax(this, axis);
   }
-  /** See {@link r.logSoftmax}. */
-  logSoftmax(axis?: number): Tensor {
+  /** log(softmax(x)) along `axis`; the method form of `logSoftmax`. */
+  logSoftmax(axis?: number | { axis?: number }): Tensor {
     return r.logSoftmax(this, axis);
   }
-  /** See {@link l.matmul}. */
+  /** Matrix product with torch.matmul semantics; the method form of `matmul`. */
   matmul(other: Tensor): Tensor {
     return l.matmul(this, other);
   }
-  /** See {@link l.mm}. */
+  /** Strict 2-D matrix product (torch.mm); the method form of `mm`. */
   mm(other: Tensor): Tensor {
     return l.mm(this, other);
   }
-  /** See {@link l.dot}. */
+  /** Dot product of two 1-D tensors of equal length; the method form of `dot`. */
   dot(other: Tensor): Tensor {
     return l.dot(this, other);
   }
-  /** See {@link l.outer}. */
+  /** Outer product of two 1-D tensors; the method form of `outer`. */
   outer(other: Tensor): Tensor {
     return l.outer(this, other);
   }
-  /** See {@link m.reshape}. */
-  reshape(shape: readonly number[]): Tensor {
-    return m.reshape(this, shape);
+  /** The same elements in a new shape; the method form of `reshape`. */
+  reshape(...shape: readonly number[] | [readonly number[]]): Tensor {
+    return m.reshape(this, m.shapeArgs("reshape", shape));
   }
   /** Alias of `reshape` (tensors are immutable, so a view and a reshape are the same). */
-  view(shape: readonly number[]): Tensor {
-    return m.reshape(this, shape);
+  view(...shape: readonly number[] | [readonly number[]]): Tensor {
+    return m.reshape(this, m.shapeArgs("view", shape));
   }
-  /** See {@link m.flatten}. */
+  /** Flattens axes `startAxis..endAxis` (inclusive) into one; the method form of `flatten`. */
   flatten(startAxis?: number, endAxis?: number): Tensor {
     return m.flatten(this, startAxis, endAxis);
   }
-  /** See {@link m.permute}. */
-  permute(axes: readonly number[]): Tensor {
-    return m.permute(this, axes);
+  /** Reorders axes; the method form of `permute`. */
+  permute(...axes: readonly number[] | [readonly number[]]): Tensor {
+    return m.permute(this, m.shapeArgs("permute", axes));
   }
-  /** See {@link m.transpose}. */
+  /** Swaps two axes; the method form of `transpose`. */
   transpose(axis0?: number, axis1?: number): Tensor {
     return m.transpose(this, axis0, axis1);
   }
@@ -439,55 +439,55 @@ export class Tensor {
   get T(): Tensor {
     return m.permute(this, [...Array(this.ndim).keys()].reverse());
   }
-  /** See {@link m.squeeze}. */
-  squeeze(axis?: number | readonly number[]): Tensor {
+  /** Removes size-1 axes; the method form of `squeeze`. */
+  squeeze(axis?: number | readonly number[] | { axis?: number | readonly number[] }): Tensor {
     return m.squeeze(this, axis);
   }
-  /** See {@link m.unsqueeze}. */
-  unsqueeze(axis: number): Tensor {
+  /** Inserts a size-1 axis at `axis`; the method form of `unsqueeze`. */
+  unsqueeze(axis: number | { axis: number }): Tensor {
     return m.unsqueeze(this, axis);
   }
-  /** See {@link m.broadcastTo}. */
-  expand(shape: readonly number[]): Tensor {
-    return m.broadcastTo(this, shape);
+  /** Broadcasts to `shape` (NumPy rules); -1 keeps a size; the method form of `broadcastTo`. */
+  expand(...shape: readonly number[] | [readonly number[]]): Tensor {
+    return m.broadcastTo(this, m.shapeArgs("expand", shape));
   }
-  /** See {@link m.broadcastTo}. */
+  /** Broadcasts to `shape` (NumPy rules); -1 keeps a size; the method form of `broadcastTo`. */
   broadcastTo(shape: readonly number[]): Tensor {
     return m.broadcastTo(this, shape);
   }
-  /** See {@link m.pad}. */
+  /** Pads with a constant; the method form of `pad`. */
   pad(widths: readonly (readonly [number, number])[], value?: number): Tensor {
     return m.pad(this, widths, value);
   }
-  /** See {@link m.flip}. */
-  flip(axis?: number | readonly number[]): Tensor {
+  /** Reverses the order of elements along the given axes; the method form of `flip`. */
+  flip(axis?: number | readonly number[] | { axis?: number | readonly number[] }): Tensor {
     return m.flip(this, axis);
   }
-  /** See {@link m.tile}. */
+  /** Repeats the whole tensor `reps[i]` times along axis i; the method form of `tile`. */
   tile(reps: readonly number[]): Tensor {
     return m.tile(this, reps);
   }
   /** Alias of `tile` (torch's `repeat`). */
-  repeat(reps: readonly number[]): Tensor {
-    return m.tile(this, reps);
+  repeat(...reps: readonly number[] | [readonly number[]]): Tensor {
+    return m.tile(this, m.shapeArgs("repeat", reps));
   }
-  /** See {@link m.split}. */
-  split(sections: number | readonly number[], axis?: number): Tensor[] {
+  /** Splits into pieces along `axis`; the method form of `split`. */
+  split(sections: number | readonly number[], axis?: number | { axis?: number }): Tensor[] {
     return m.split(this, sections, axis);
   }
-  /** See {@link ix.slice}. */
+  /** Slices with one spec per leading axis; the method form of `slice`. */
   slice(...specs: ix.SliceSpec[]): Tensor {
     return ix.slice(this, ...specs);
   }
-  /** See {@link ix.select}. */
-  select(index: number, axis?: number): Tensor {
-    return ix.select(this, index, axis);
+  /** The sub-tensor at index `i` along `axis`; the method form of `select`. */
+  select(axis: number, index: number): Tensor {
+    return ix.select(this, axis, index);
   }
-  /** See {@link ix.take}. */
+  /** NumPy take; the method form of `take`. */
   take(index: Tensor, axis?: number): Tensor {
     return ix.take(this, index, axis);
   }
-  /** See {@link ix.gather}. */
+  /** torch.gather; the method form of `gather`. */
   gather(axis: number, index: Tensor): Tensor {
     return ix.gather(this, axis, index);
   }

@@ -31,9 +31,13 @@ section("Nothing runs until you ask: explain() shows the fused kernels");
 const chain = lt.sigmoid(X.mul(2).add(1)).mul(lt.relu(X)).sub(X.mul(0.5));
 console.log("sigmoid(x*2+1)*relu(x) - 0.5*x:");
 console.log(lt.explain(chain).toString());
-console.log("\nsoftmax over rows (3 kernels: max, sum of exp, normalise):");
 const probs = lt.softmax(lt.tensor([[1, 2, 3], [1000, 1000, 1001]]));
-for (const k of lt.explain(probs).kernels) console.log(" ", k.kind, k.ops.join(" → "));
+const softmaxKernels = lt.explain(probs).kernels;
+// the count comes from explain(), so the caption cannot drift from what runs
+console.log(
+  `\nsoftmax over rows: ${softmaxKernels.length} kernel(s) for max, sum of exp and normalise:`,
+);
+for (const k of softmaxKernels) console.log(" ", k.kind, k.backend, k.ops.join(" → "));
 console.log(probs);
 console.log("\ndense layer relu(X @ W + b) is a single matmul kernel with a fused epilogue:");
 const dense = lt.linear(X, w1.T, b1).relu();

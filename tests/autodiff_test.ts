@@ -203,7 +203,7 @@ describe("grad() options", () => {
   });
 
   it("valueAndGrad() with hasAux returns [[loss, aux], gradient]", () => {
-    const fn = (x: Tensor) => {
+    const fn = (x: Tensor): [Tensor, Tensor] => {
       const pred = x.mul(2);
       return [pred.sum(), pred];
     };
@@ -309,6 +309,7 @@ describe("jvp()", () => {
 
   it("expects one tangent per primal", () => {
     assertEquals(
+      // @ts-expect-error: the types reject this call; plain JavaScript gets the error below
       messageOf(() => lt.jvp((x: Tensor) => x, [f64([1])], []), RangeError),
       "jvp() expected one tangent per primal: found 1 primals and 0 tangents",
     );
@@ -445,10 +446,12 @@ describe("transform errors", () => {
 
   it("a function returning a non-tensor is rejected", () => {
     assertEquals(
+      // @ts-expect-error: the types reject this call; plain JavaScript gets the error below
       messageOf(() => lt.grad(() => 3)(x), TypeError),
       "grad() expected the function to return a Tensor: found 3: return the loss (use hasAux: true to return [loss, extra])",
     );
     assertEquals(
+      // @ts-expect-error: the types reject this call; plain JavaScript gets the error below
       messageOf(() => lt.grad((x: Tensor) => [x.sum(), 1])(x), TypeError),
       "grad() expected the function to return a Tensor: found an array of length 2: return the loss (use hasAux: true to return [loss, extra])",
     );
@@ -456,10 +459,12 @@ describe("transform errors", () => {
 
   it("hasAux with a non-pair is rejected", () => {
     assertEquals(
+      // @ts-expect-error: the types reject this call; plain JavaScript gets the error below
       messageOf(() => lt.grad((x: Tensor) => x.sum(), { hasAux: true })(x), TypeError),
       "grad() with hasAux expected the function to return [loss, aux]: found a Tensor of shape []",
     );
     assertEquals(
+      // @ts-expect-error: the types reject this call; plain JavaScript gets the error below
       messageOf(() => lt.valueAndGrad((x: Tensor) => [x.sum()], { hasAux: true })(x), TypeError),
       "valueAndGrad() with hasAux expected the function to return [loss, aux]: found an array of length 1",
     );

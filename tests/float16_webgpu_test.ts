@@ -2,16 +2,18 @@
 // arithmetic rounded to half after each op, sums and matmuls accumulated in f32, the
 // 2-byte layout (odd lengths padded), moves between devices, gradients and jit replay,
 // each against the same float16 program on the CPU. Skipped, with a logged note,
-// where no adapter exists; an adapter without shader-f16 is simulated in a worker.
-import { describe, it } from "@std/testing/bdd";
+// where no adapter exists or it lacks shader-f16 (tests/_gpu.ts); an adapter without
+// shader-f16 is also simulated in a worker, to check the error float16 gets there.
+import { it } from "@std/testing/bdd";
 import { assert, assertEquals } from "@std/assert";
 import * as lt from "../mod.ts";
 import { assertValuesClose } from "./_close.ts";
 import { workerResult } from "./_worker.ts";
+import { gpuSuite } from "./_gpu.ts";
 
-const hasGpu = (await lt.devices()).includes("webgpu");
-if (!hasGpu) console.log("float16_webgpu_test: no WebGPU adapter here: the tests are skipped");
-const suite = hasGpu ? describe : describe.skip;
+const suite = gpuSuite("float16_webgpu_test", "f16");
+// the refusal on an adapter without shader-f16 is simulated, so it only needs an adapter
+const anyAdapter = gpuSuite("float16_webgpu_test", "adapter");
 
 const H = { dtype: "float16" } as const;
 /** Basic ops are exact on both (f32 then one rounding); math functions may differ by a half ulp. */
@@ -181,7 +183,7 @@ suite("float16 on webgpu", () => {
   });
 });
 
-suite("float16 on an adapter without shader-f16", () => {
+anyAdapter("float16 on an adapter without shader-f16", () => {
   it("refuses float16 on webgpu with a clear error", async () => {
     const result = await workerResult(new URL("./_webgpu_no_f16_worker.ts", import.meta.url));
     const why = "this WebGPU adapter lacks the shader-f16 feature: " +

@@ -93,13 +93,13 @@ describe("sequential() init and forward match torch.nn.Sequential", () => {
     it(`${c.name}: parameters drawn in torch's order, bit-exact`, () => {
       const [a, b, o] = c.sizes;
       const model = nn.sequential(nn.linear(a, b), nn.relu, nn.linear(b, o));
-      const params = model.init(lt.random.torchGenerator(c.seed)) as any[];
+      const params = model.init(lt.random.torchGenerator(c.seed));
       assertEquals(params.length, 3);
       assertExact(params[0].weight, c.params[0]);
-      assertExact(params[0].bias, c.params[1]);
+      assertExact(params[0].bias!, c.params[1]);
       assertEquals(params[1], {});
       assertExact(params[2].weight, c.params[2]);
-      assertExact(params[2].bias, c.params[3]);
+      assertExact(params[2].bias!, c.params[3]);
       assertMatches(model.apply(params, fromFixture(c.x)), c.y);
     });
   }
@@ -107,14 +107,14 @@ describe("sequential() init and forward match torch.nn.Sequential", () => {
   const [seed001] = casesOf("seed001");
   it(`${seed001.name}: 26 parameters, bit-exact init, same output`, () => {
     const model = nn.sequential(nn.linear(3, 5), nn.linear(5, 1), nn.sigmoid);
-    const params = model.init(lt.random.torchGenerator(seed001.seed)) as any[];
+    const params = model.init(lt.random.torchGenerator(seed001.seed));
     assertEquals(seed001.count, 26);
     assertEquals(nn.paramCount(params), 26);
     assertEquals(nn.paramCount(model.init(lt.random.key(0))), 26);
     assertExact(params[0].weight, seed001.params[0]);
-    assertExact(params[0].bias, seed001.params[1]);
+    assertExact(params[0].bias!, seed001.params[1]);
     assertExact(params[1].weight, seed001.params[2]);
-    assertExact(params[1].bias, seed001.params[3]);
+    assertExact(params[1].bias!, seed001.params[3]);
     assertEquals(params[2], {});
     assertMatches(model.apply(params, fromFixture(seed001.x)), seed001.y);
   });
@@ -381,7 +381,8 @@ describe("apply() rejects wrong parameter trees", () => {
 
   it("a sequential with the wrong number of entries, or not an array", () => {
     const model = nn.sequential(nn.linear(3, 5), nn.relu, nn.linear(5, 1));
-    const params = model.init(lt.random.key(0)) as lt.Tree[];
+    const params = model.init(lt.random.key(0));
+    // @ts-expect-error: the types want all 3 entries; plain JavaScript gets the error below
     const e = assertThrows(() => model.apply(params.slice(0, 2), x), Error);
     assertEquals(e instanceof TypeError, true);
     assertEquals(
@@ -390,6 +391,7 @@ describe("apply() rejects wrong parameter trees", () => {
         "pass the params init() returned",
     );
     assertThrows(
+      // @ts-expect-error: one entry too many
       () => model.apply([...params, {}], x),
       TypeError,
       "expected an array of 3 parameter entries (one per layer): found 4",
@@ -404,7 +406,7 @@ describe("apply() rejects wrong parameter trees", () => {
 
   it("a sequential whose entries are swapped names the failing layer", () => {
     const model = nn.sequential(nn.linear(3, 5), nn.relu, nn.linear(5, 1));
-    const params = model.init(lt.random.key(0)) as lt.Tree[];
+    const params = model.init(lt.random.key(0));
     assertThrows(
       () => model.apply([params[2], params[1], params[0]], x),
       TypeError,

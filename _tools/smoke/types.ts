@@ -1,7 +1,7 @@
 // Type-checks a consumer of the npm build with Node's own module resolution
 // (tsc --module nodenext): the exports map, the .d.ts files and the shared
 // Tensor type across subpaths. Compiled with --noEmit only; never run.
-import { type DType, random, type Tensor, tensor } from "@lathe/lathe";
+import { type DType, grad, jit, random, type Tensor, tensor } from "@lathe/lathe";
 import { linear, type LinearParams } from "@lathe/lathe/nn";
 import { adam, applyUpdates } from "@lathe/lathe/optim";
 import { assertAllClose } from "@lathe/lathe/testing";
@@ -18,4 +18,11 @@ const next: LinearParams = applyUpdates(params, updates);
 assertAllClose(next.weight, params.weight, { rtol: 1 });
 // @ts-expect-error: shapes are number arrays
 tensor([1]).reshape("2");
+// gradients keep the parameters' type through grad and jit
+const step = jit((p: LinearParams, x: Tensor) =>
+  grad((q: LinearParams) => layer.apply(q, x).sum())(p)
+);
+const g: LinearParams = step(params, x);
+// @ts-expect-error: LinearParams has no such key
+g.nonsense;
 export { dtype };

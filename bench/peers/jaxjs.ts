@@ -10,7 +10,7 @@
  * @module
  */
 import { jit, nn, numpy as np, tree, valueAndGrad } from "@jax-js/jax";
-import { workloads } from "../../../shared/bench/inputs.ts";
+import { workloads } from "../inputs.ts";
 import {
   b5LossOk,
   checkB2,

@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import { workloads } from "../../../shared/bench/inputs.ts";
+import { workloads } from "../inputs.ts";
 import {
   b5LossOk,
   checkB2,

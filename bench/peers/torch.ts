@@ -2,11 +2,11 @@
  * PyTorch through bench/peers/torch_bench.py, run with /usr/bin/python3 when
  * `import torch` works there (Debian's python3-torch); otherwise every
  * workload is n/a with the reason. The script generates the inputs itself
- * (a port of shared/bench/inputs.ts) and reports SHA-256 hashes of them, which
+ * (a port of bench/inputs.ts) and reports SHA-256 hashes of them, which
  * are checked here against the TS generator's arrays.
  * @module
  */
-import { workloads } from "../../../shared/bench/inputs.ts";
+import { workloads } from "../inputs.ts";
 import { b5LossOk, keysOf, type Measure, type PeerOptions, type SystemReport } from "./common.ts";
 
 const PYTHON = "/usr/bin/python3";

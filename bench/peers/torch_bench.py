@@ -1,9 +1,9 @@
-"""PyTorch on the SPEC workloads (../../../shared/bench/SPEC.md), printing one JSON object.
+"""PyTorch on the SPEC workloads (bench/SPEC.md), printing one JSON object.
 
     /usr/bin/python3 bench/peers/torch_bench.py [--only B1,B2] [--runs N] [--warmups N] [--threads N]
 
 Inputs are generated here with an exact port of mulberry32 + Box-Muller from
-shared/bench/inputs.ts (vectorised: mulberry32's state after k draws is
+bench/inputs.ts (vectorised: mulberry32's state after k draws is
 seed + k * 0x6d2b79f5, so every draw can be hashed independently); the JSON
 carries a SHA-256 of every input array's float32 bytes so bench/run.ts can
 check them against the TS generator. CPU torch is synchronous, so a call has
