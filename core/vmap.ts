@@ -47,13 +47,22 @@ function isPlain(x: unknown): x is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** Calls `visit` on every tensor of `value` with its path, in `flatten`'s order. */
+function leafPaths(value: unknown, path: string, visit: (t: Tensor, path: string) => void): void {
+  if (isTensor(value)) visit(value, path);
+  else if (Array.isArray(value)) value.forEach((v, i) => leafPaths(v, `${path}[${i}]`, visit));
+  else if (isPlain(value)) {
+    for (const key of Object.keys(value).sort()) leafPaths(value[key], `${path}.${key}`, visit);
+  }
+}
+
 /** Pairs every tensor of `value` with its axis from `spec`, in `flatten`'s order. */
 function pairAxes(what: string, spec: AxisTree, value: unknown, path: string, out: Leaf[]): void {
   if (spec === null || typeof spec === "number") {
     if (spec !== null && !Number.isInteger(spec)) {
       throw new TypeError(`vmap() ${what} at ${path} must be an integer or null: found ${spec}`);
     }
-    for (const t of flatten(value as Tree).leaves) out.push({ tensor: t, axis: spec, path });
+    leafPaths(value, path, (t, at) => out.push({ tensor: t, axis: spec, path: at }));
     return;
   }
   if (Array.isArray(spec)) {
@@ -176,7 +185,7 @@ export function vmap<F extends AnyFunction>(
 ): (...args: Parameters<F>) => ReturnType<F> {
   checkOptions("vmap", options, ["inAxes", "outAxes"]);
   return (...args: Parameters<F>): ReturnType<F> => {
-    const [leaves, size] = batchedInputs(options.inAxes ?? 0, args);
+    const [leaves, size] = batchedInputs(options.inAxes === undefined ? 0 : options.inAxes, args);
     return withTrace(() => {
       const env = new Map<Node, Batched>();
       const stand = leaves.map(({ tensor, axis }) => {
@@ -192,7 +201,13 @@ export function vmap<F extends AnyFunction>(
       });
       const out = f(...traced);
       const outLeaves: Leaf[] = [];
-      pairAxes("outAxes", options.outAxes ?? 0, out, "output", outLeaves);
+      pairAxes(
+        "outAxes",
+        options.outAxes === undefined ? 0 : options.outAxes,
+        out,
+        "output",
+        outLeaves,
+      );
       const done = batchGraph(outLeaves.map((l) => l.tensor.node), env);
       const results = done.map(([node, axis], i) => {
         const { axis: want, path, tensor } = outLeaves[i];
