@@ -72,3 +72,4 @@ export type {
   TruncatedNormalOptions,
   UniformOptions,
 } from "./core/random.ts";
+export * from "./core/control.ts";

@@ -47,6 +47,13 @@ function isPlain(x: unknown): x is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+let batching = 0;
+
+/** Whether a function is being traced for `vmap` (its values are one example's stand-ins). */
+export function isBatching(): boolean {
+  return batching > 0;
+}
+
 /** Calls `visit` on every tensor of `value` with its path, in `flatten`'s order. */
 function leafPaths(value: unknown, path: string, visit: (t: Tensor, path: string) => void): void {
   if (isTensor(value)) visit(value, path);
@@ -199,7 +206,13 @@ export function vmap<F extends AnyFunction>(
         const { leaves: ts, def } = flatten(a as Tree);
         return unflatten(def, ts.map(() => stand[next++]));
       });
-      const out = f(...traced);
+      batching++;
+      let out: ReturnType<F>;
+      try {
+        out = f(...traced);
+      } finally {
+        batching--;
+      }
       const outLeaves: Leaf[] = [];
       pairAxes(
         "outAxes",

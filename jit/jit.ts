@@ -16,6 +16,7 @@ import { schedule } from "./schedule.ts";
 import { compileProgram } from "./backend_cpu.ts";
 import { compileGpuReplay } from "./_jit_webgpu.ts";
 import type { Kernel } from "./kernel.ts";
+import { collectHostSteps, compileHosted } from "./_hosted.ts";
 
 /** Options of `jit`. */
 export interface JitOptions {
@@ -107,14 +108,26 @@ function stage(
       }),
     );
   });
-  const result = whileStaging(() => f(...tracedArgs));
+  // compiled loops (scan, whileLoop) are host steps between kernel segments, on the cpu
+  const [result, steps] = device === "cpu"
+    ? collectHostSteps(() => whileStaging(() => f(...tracedArgs)))
+    : [whileStaging(() => f(...tracedArgs)), []];
   const { leaves, def } = flatten(result as Tree);
   const nodes = leaves.map((t) => t.node);
-  const computed = nodes.filter((n) => n.op !== "buffer" && n.buffer === undefined);
+  let computed = nodes.filter((n) => n.op !== "buffer" && n.buffer === undefined);
   let kernels: readonly Kernel[];
   let run: Compiled["run"];
   let valid = () => true;
-  if (device === "cpu") {
+  if (steps.length > 0) {
+    // a loop's results are placeholders (buffer nodes without data) the program computes too
+    computed = nodes.filter((n) => n.buffer === undefined && !placeholders.includes(n));
+    const hosted = compileHosted(placeholders, computed, steps);
+    kernels = hosted.kernels;
+    run = (args) => {
+      const buffers = hosted.run(args.map((t) => t.dataSync()));
+      return computed.map((n, i) => Node.fromBuffer(buffers[i], n.dtype, n.shape));
+    };
+  } else if (device === "cpu") {
     kernels = schedule(computed);
     const program = compileProgram(kernels, placeholders, computed);
     run = (args) => {

@@ -1,0 +1,408 @@
+/**
+ * Structured control flow: `scan`, `foriLoop`, `whileLoop`, `cond`, `switchCase`. Outside `jit`
+ * they run eagerly (a JavaScript loop, the branch the predicate picks). Inside `jit` (on the cpu)
+ * a loop's body is traced once and compiled into its own program, which the jitted program
+ * replays once per iteration as a host step: compile time and program size do not grow with the
+ * trip count. Branches inside `jit` or `vmap` compute both sides and select (`where`).
+ * NOTE: inside `grad` or `vmap` loops run eagerly (unrolled into the traced graph), so that
+ * gradients and batching see every step; under `jit(grad(…))` that graph grows with the length.
+ * @module
+ */
+import type { Tensor } from "./tensor.ts";
+import { allocate, type DataArray, type DType } from "./dtype.ts";
+import { isTracing, Node, pendingNodes } from "./ir.ts";
+import type { Shape } from "./shape.ts";
+import { isStaging, wrap } from "./_wrap.ts";
+import { checkOptions } from "./_options.ts";
+import { fmtShape, fmtValue } from "./errors.ts";
+import { flatten, type Tree, type TreeDef, unflatten } from "./tree.ts";
+import { concat, stack } from "./movement.ts";
+import { where } from "./elementwise.ts";
+import { arange, zeros } from "./creation.ts";
+import { isBatching } from "./vmap.ts";
+import { collectHostSteps, compileHosted, type HostStep, hostStepSink } from "../jit/_hosted.ts";
+
+/** Options of `scan`. */
+export interface ScanOptions {
+  /** The number of steps (needed when `xs` holds no tensor; else it must match their axis 0). */
+  length?: number;
+  /** Run from the last step to the first (outputs stay in step order). */
+  reverse?: boolean;
+}
+
+type Spec = { readonly dtype: DType; readonly shape: Shape };
+
+/** The host-step sink when loops compile (plain `jit` on the cpu), else `undefined` (eager). */
+function compiling(): ((step: HostStep) => void) | undefined {
+  return isStaging() && !isTracing() && !isBatching() ? hostStepSink() : undefined;
+}
+
+/** Traces `body` once on placeholders of `specs` and compiles it; outer values it reads are `captured`. */
+function compileBody(specs: readonly Spec[], body: (args: Tensor[]) => Tensor[]) {
+  const ph = specs.map((s) => Node.placeholder(s.dtype, s.shape));
+  const [outTensors, steps] = collectHostSteps(() => body(ph.map(wrap)));
+  const outs = outTensors.map((t) => t.node);
+  // values of the enclosing program the body reads: computed once there, passed in as arguments
+  const inner = new Set([...ph, ...steps.flatMap((s) => s.outputs)]);
+  const roots = [...outs, ...steps.flatMap((s) => s.inputs)];
+  const dep = new Map<Node, boolean>();
+  const order = pendingNodes(roots);
+  for (const n of order) dep.set(n, inner.has(n) || n.src.some((s) => dep.get(s) === true));
+  const captured = new Set<Node>();
+  const consider = (n: Node) => {
+    if (dep.get(n) !== true && n.buffer === undefined && n.op !== "const") captured.add(n);
+  };
+  for (const n of order) if (dep.get(n) === true) n.src.forEach(consider);
+  roots.forEach(consider);
+  const { run } = compileHosted([...ph, ...captured], outs, steps);
+  return { outs, run, captured: [...captured] };
+}
+
+function checkCarry(op: string, init: Tree, next: Tree): void {
+  const a = flatten(init);
+  const b = flatten(next);
+  const same = JSON.stringify(a.def) === JSON.stringify(b.def);
+  const bad = same ? a.leaves.findIndex((t, i) => !sameSpec(t, b.leaves[i])) : -1;
+  if (!same || bad >= 0) {
+    const what = same
+      ? `carry leaf ${bad} is ${b.leaves[bad].dtype}${fmtShape(b.leaves[bad].shape)}, expected ${
+        a.leaves[bad].dtype
+      }${fmtShape(a.leaves[bad].shape)}`
+      : `a carry of another structure (${a.leaves.length} tensors expected, ${b.leaves.length} found)`;
+    throw new TypeError(
+      `${op}() body returned ${what}: the carry must keep the structure, shapes and dtypes of init`,
+    );
+  }
+}
+
+function sameSpec(a: Spec, b: Spec): boolean {
+  return a.dtype === b.dtype && a.shape.length === b.shape.length &&
+    a.shape.every((d, i) => d === b.shape[i]);
+}
+
+/**
+ * Stacks many tensors on a new axis 0 in groups. NOTE: `stack` of thousands of tensors is one
+ * pending sum of as many padded pieces, whose depth overflows the call stack when realized.
+ */
+function stackMany(ts: readonly Tensor[]): Tensor {
+  const groups = <T>(xs: readonly T[]) =>
+    Array.from({ length: Math.ceil(xs.length / 64) }, (_, i) => xs.slice(i * 64, i * 64 + 64));
+  let parts = groups(ts).map((g) => stack(g));
+  while (parts.length > 1) parts = groups(parts).map((g) => concat(g));
+  return parts[0];
+}
+
+function stepsOf(xs: Tensor[], options: ScanOptions): number {
+  const lengths = xs.map((t) => {
+    if (t.shape.length === 0) {
+      throw new RangeError(
+        `scan() expected every xs tensor to have a leading step axis: found a scalar`,
+      );
+    }
+    return t.shape[0];
+  });
+  const n = options.length ?? lengths[0];
+  if (n === undefined) {
+    throw new TypeError(
+      `scan() expected xs with tensors or a length: found neither: pass { length }`,
+    );
+  }
+  const bad = lengths.findIndex((l) => l !== n);
+  if (bad >= 0 || !Number.isInteger(n) || n < 0) {
+    throw new RangeError(
+      `scan() expected ${n} steps (${options.length === undefined ? "xs leaf 0" : "length"}): ` +
+        `xs leaf ${bad} has ${
+          lengths[bad]
+        } along axis 0: give every xs tensor the same leading size`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Loops `f` over the leading axis of `xs`, threading a carry: `[carry, y_t] = f(carry, x_t)`;
+ * returns the final carry and the stacked `y`s (both trees), like `jax.lax.scan`. Inside `jit` the
+ * body is compiled once whatever the length.
+ * @param f the step: `(carry, x_t) => [carry, y_t]` (the carry keeps its shapes and dtypes)
+ * @param init the first carry
+ * @param xs the per-step inputs, stacked on axis 0 (`null` with `{ length }` for none)
+ * @param options `length`, `reverse`
+ * @returns `[final carry, stacked ys]`
+ * @example A cumulative sum
+ * ```ts
+ * import { jit, scan, type Tensor, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * const cumsum = (xs: Tensor) => scan((c: Tensor, x: Tensor) => [c.add(x), c.add(x)], tensor(0), xs);
+ * const [total, partial] = jit(cumsum)(tensor([1, 2, 3, 4]));
+ * assertEquals([total.item(), partial.toArray()], [10, [1, 3, 6, 10]]);
+ * ```
+ */
+export function scan<C extends Tree, X extends Tree, Y extends Tree>(
+  f: (carry: C, x: X) => readonly [C, Y],
+  init: C,
+  xs: X,
+  options: ScanOptions = {},
+): [C, Y] {
+  checkOptions("scan", options, ["length", "reverse"]);
+  const c0 = flatten(init);
+  const x0 = flatten(xs);
+  const n = stepsOf(x0.leaves, options);
+  const order = (s: number) => (options.reverse ? n - 1 - s : s);
+  let yDef: TreeDef | undefined;
+  const call = (carry: C, x: X): Tensor[] => {
+    const [next, y] = f(carry, x);
+    checkCarry("scan", carry, next);
+    const flat = flatten(y);
+    yDef = flat.def;
+    return [...flatten(next).leaves, ...flat.leaves];
+  };
+  const nc = c0.leaves.length;
+  const sink = compiling();
+  if (sink === undefined) {
+    if (n === 0) {
+      const probe = call(init, unflatten(x0.def, x0.leaves.map((t) => zeros(t.shape.slice(1)))));
+      const empty = probe.slice(nc).map((t) => zeros([0, ...t.shape], { dtype: t.dtype }));
+      return [init, unflatten(yDef!, empty)];
+    }
+    let carry = init;
+    const ys: Tensor[][] = new Array(n);
+    for (let s = 0; s < n; s++) {
+      const t = order(s);
+      const out = call(carry, unflatten(x0.def, x0.leaves.map((l) => l.select(0, t))));
+      carry = unflatten(c0.def, out.slice(0, nc));
+      ys[t] = out.slice(nc);
+    }
+    return [carry, unflatten(yDef!, ys[0].map((_, j) => stackMany(ys.map((y) => y[j]))))];
+  }
+  const specs = [
+    ...c0.leaves,
+    ...x0.leaves.map((t) => ({ dtype: t.dtype, shape: t.shape.slice(1) })),
+  ];
+  const body = compileBody(
+    specs,
+    (args) => call(unflatten(c0.def, args.slice(0, nc)), unflatten(x0.def, args.slice(nc))),
+  );
+  const ySpecs = body.outs.slice(nc);
+  const carryOut = c0.leaves.map((t) => Node.placeholder(t.dtype, t.shape));
+  const ysOut = ySpecs.map((y) => Node.placeholder(y.dtype, [n, ...y.shape]));
+  const xSizes = x0.leaves.map((t) => t.size / Math.max(n, 1));
+  const ySizes = ySpecs.map((y) => y.shape.reduce((a, d) => a * d, 1));
+  sink({
+    inputs: [...c0.leaves.map((t) => t.node), ...x0.leaves.map((t) => t.node), ...body.captured],
+    outputs: [...carryOut, ...ysOut],
+    run: (arrays) => {
+      let carry = arrays.slice(0, nc);
+      const xArrays = arrays.slice(nc, nc + x0.leaves.length);
+      const captured = arrays.slice(nc + x0.leaves.length);
+      const ys = ySpecs.map((y, j) => allocate(y.dtype, n * ySizes[j]));
+      for (let s = 0; s < n; s++) {
+        const t = order(s);
+        const xt = xArrays.map((a, j) => a.slice(t * xSizes[j], (t + 1) * xSizes[j]) as DataArray);
+        const out = body.run([...carry, ...xt, ...captured]);
+        carry = out.slice(0, nc);
+        out.slice(nc).forEach((y, j) => ys[j].set(y as never, t * ySizes[j]));
+      }
+      return [...carry, ...ys];
+    },
+  });
+  return [unflatten(c0.def, carryOut.map(wrap)), unflatten(yDef!, ysOut.map(wrap))];
+}
+
+/**
+ * `carry = body(i, carry)` for `i` from `lower` to `upper - 1` (`i` an int32 scalar tensor), like
+ * `jax.lax.fori_loop`; compiled once inside `jit`, differentiable (a scan).
+ * @param lower the first index
+ * @param upper one past the last index
+ * @param body the step
+ * @param init the first carry
+ * @returns the final carry
+ * @example x ← x/2 + 1, ten times
+ * ```ts
+ * import { foriLoop, type Tensor, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * const x = foriLoop(0, 10, (_i, x: Tensor) => x.div(2).add(1), tensor(0));
+ * assertAlmostEquals(x.item(), 2 - 2 / 1024, 1e-6);
+ * ```
+ */
+export function foriLoop<C extends Tree>(
+  lower: number,
+  upper: number,
+  body: (i: Tensor, carry: C) => C,
+  init: C,
+): C {
+  if (!Number.isInteger(lower) || !Number.isInteger(upper)) {
+    throw new TypeError(
+      `foriLoop() expected integer bounds: found ${fmtValue(lower)} and ${fmtValue(upper)}`,
+    );
+  }
+  if (upper <= lower) return init;
+  const steps = arange(lower, upper, 1, { dtype: "int32" });
+  return scan((c: C, i: Tensor) => [body(i, c), null] as const, init, steps)[0];
+}
+
+/**
+ * `while (cond(carry)) carry = body(carry)`, like `jax.lax.while_loop` (forward only: no
+ * gradient through the loop). Inside `jit` (cpu) both functions are compiled once.
+ * @param condFn the predicate, a scalar tensor
+ * @param body the step
+ * @param init the first carry
+ * @returns the final carry
+ * @example Doubling until past 100
+ * ```ts
+ * import { jit, type Tensor, tensor, whileLoop } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * const f = jit((x: Tensor) => whileLoop((v: Tensor) => v.lt(100), (v: Tensor) => v.mul(2), x));
+ * assertEquals(f(tensor(3)).item(), 192);
+ * ```
+ */
+export function whileLoop<C extends Tree>(
+  condFn: (carry: C) => Tensor,
+  body: (carry: C) => C,
+  init: C,
+): C {
+  const c0 = flatten(init);
+  const test = (c: C): Tensor => {
+    const p = condFn(c);
+    if (p.size !== 1) {
+      throw new RangeError(
+        `whileLoop() expected a scalar predicate: found shape ${fmtShape(p.shape)}`,
+      );
+    }
+    return p;
+  };
+  const where = isBatching()
+    ? "inside vmap (each example would stop at its own step)"
+    : !isStaging()
+    ? undefined
+    : isTracing()
+    ? "under grad inside jit (it is forward only, like jax.lax.while_loop)"
+    : hostStepSink() === undefined
+    ? "inside jit on webgpu (compiled loops run on the cpu)"
+    : undefined;
+  if (where !== undefined) {
+    throw new TypeError(
+      `whileLoop() cannot run ${where}: its trip count depends on values not known there: ` +
+        `use scan or foriLoop with a fixed length`,
+    );
+  }
+  const sink = compiling();
+  if (sink === undefined) {
+    let carry = init;
+    while (test(carry).item()) {
+      const next = body(carry);
+      checkCarry("whileLoop", carry, next);
+      carry = next;
+    }
+    return carry;
+  }
+  const nc = c0.leaves.length;
+  const asCarry = (args: Tensor[]) => unflatten<C>(c0.def, args.slice(0, nc));
+  const condBody = compileBody(c0.leaves, (args) => [test(asCarry(args))]);
+  const stepBody = compileBody(c0.leaves, (args) => {
+    const next = body(asCarry(args));
+    checkCarry("whileLoop", asCarry(args), next);
+    return flatten(next).leaves;
+  });
+  const carryOut = c0.leaves.map((t) => Node.placeholder(t.dtype, t.shape));
+  const nCond = condBody.captured.length;
+  sink({
+    inputs: [...c0.leaves.map((t) => t.node), ...condBody.captured, ...stepBody.captured],
+    outputs: carryOut,
+    run: (arrays) => {
+      let carry = arrays.slice(0, nc);
+      const capCond = arrays.slice(nc, nc + nCond);
+      const capStep = arrays.slice(nc + nCond);
+      while (condBody.run([...carry, ...capCond])[0][0]) {
+        carry = stepBody.run([...carry, ...capStep]);
+      }
+      return carry;
+    },
+  });
+  return unflatten(c0.def, carryOut.map(wrap));
+}
+
+/** Both results, checked to agree in structure, shape and dtype, selected leaf by leaf. */
+function select(op: string, results: readonly Tree[], pick: (k: number) => Tensor): Tree {
+  const flat = results.map((r) => flatten(r));
+  flat.forEach((f, k) => {
+    const first = flat[0];
+    const same = JSON.stringify(f.def) === JSON.stringify(first.def) &&
+      f.leaves.every((t, i) => sameSpec(t, first.leaves[i]));
+    if (!same) {
+      throw new TypeError(
+        `${op}() branches must return the same structure, shapes and dtypes: branch ${k} differs ` +
+          `from branch 0 (inside jit or vmap both run, and the predicate selects)`,
+      );
+    }
+  });
+  const leaves = flat[0].leaves.map((_, i) => {
+    let out = flat[flat.length - 1].leaves[i];
+    for (let k = flat.length - 2; k >= 0; k--) out = where(pick(k), flat[k].leaves[i], out);
+    return out;
+  });
+  return unflatten(flat[0].def, leaves);
+}
+
+function scalar(op: string, p: Tensor): Tensor {
+  if (p.size !== 1) {
+    throw new RangeError(
+      `${op}() expected a scalar predicate or index: found shape ${fmtShape(p.shape)}`,
+    );
+  }
+  return p.reshape([]);
+}
+
+/**
+ * `pred ? onTrue(...operands) : onFalse(...operands)` on a tensor predicate, like `jax.lax.cond`:
+ * eagerly only the chosen branch runs; inside `jit` or `vmap` both run and the result is selected.
+ * @param pred a scalar (nonzero is true)
+ * @param onTrue the branch for true
+ * @param onFalse the branch for false (same result structure, shapes and dtypes)
+ * @param operands the branches' arguments
+ * @returns the chosen branch's result
+ * @example
+ * ```ts
+ * import { cond, jit, type Tensor, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * const f = jit((x: Tensor) => cond(x.sum().gt(0), (v: Tensor) => v.mul(2), (v: Tensor) => v.neg(), x));
+ * assertEquals([f(tensor([1, 2])).toArray(), f(tensor([-1, -2])).toArray()], [[2, 4], [1, 2]]);
+ * ```
+ */
+export function cond<A extends Tree[], R extends Tree>(
+  pred: Tensor,
+  onTrue: (...operands: A) => R,
+  onFalse: (...operands: A) => R,
+  ...operands: A
+): R {
+  return switchCase(scalar("cond", pred).ne(0).astype("int32"), [onFalse, onTrue], ...operands);
+}
+
+/**
+ * `branches[index](...operands)` on a tensor index (clamped to the branches, as `jax.lax.switch`):
+ * eagerly only that branch runs; inside `jit` or `vmap` all run and the result is selected.
+ * @param index an int scalar
+ * @param branches the functions (same result structure, shapes and dtypes)
+ * @param operands their arguments
+ * @returns the chosen branch's result
+ * @example
+ * ```ts
+ * import { switchCase, type Tensor, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * const fs = [(x: Tensor) => x.add(1), (x: Tensor) => x.mul(10)];
+ * assertEquals(switchCase(tensor(1, { dtype: "int32" }), fs, tensor([2])).toArray(), [20]);
+ * ```
+ */
+export function switchCase<A extends Tree[], R extends Tree>(
+  index: Tensor,
+  branches: readonly ((...operands: A) => R)[],
+  ...operands: A
+): R {
+  if (branches.length === 0) throw new RangeError(`switchCase() expected at least one branch`);
+  const i = scalar("switchCase", index);
+  if (!isStaging() && !isBatching()) {
+    const k = Math.min(Math.max(Math.trunc(i.item()), 0), branches.length - 1);
+    return branches[k](...operands);
+  }
+  const results = branches.map((b) => b(...operands));
+  return select("switchCase", results, (k) => (k === 0 ? i.le(0) : i.eq(k))) as R;
+}
