@@ -270,7 +270,7 @@ export function whileLoop<C extends Tree>(
     }
     return p;
   };
-  const where = isBatching()
+  const context = isBatching()
     ? "inside vmap (each example would stop at its own step)"
     : !isStaging()
     ? undefined
@@ -279,9 +279,9 @@ export function whileLoop<C extends Tree>(
     : hostStepSink() === undefined
     ? "inside jit on webgpu (compiled loops run on the cpu)"
     : undefined;
-  if (where !== undefined) {
+  if (context !== undefined) {
     throw new TypeError(
-      `whileLoop() cannot run ${where}: its trip count depends on values not known there: ` +
+      `whileLoop() cannot run ${context}: its trip count depends on values not known there: ` +
         `use scan or foriLoop with a fixed length`,
     );
   }
