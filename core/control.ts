@@ -38,7 +38,10 @@ function compiling(): ((step: HostStep) => void) | undefined {
 }
 
 /** Traces `body` once on placeholders of `specs` and compiles it; outer values it reads are `captured`. */
-function compileBody(specs: readonly Spec[], body: (args: Tensor[]) => Tensor[]) {
+function compileBody(
+  specs: readonly Spec[],
+  body: (args: Tensor[]) => Tensor[],
+) {
   const ph = specs.map((s) => Node.placeholder(s.dtype, s.shape));
   const [outTensors, steps] = collectHostSteps(() => body(ph.map(wrap)));
   const outs = outTensors.map((t) => t.node);
@@ -47,15 +50,22 @@ function compileBody(specs: readonly Spec[], body: (args: Tensor[]) => Tensor[])
   const roots = [...outs, ...steps.flatMap((s) => s.inputs)];
   const dep = new Map<Node, boolean>();
   const order = pendingNodes(roots);
-  for (const n of order) dep.set(n, inner.has(n) || n.src.some((s) => dep.get(s) === true));
+  for (const n of order) {
+    dep.set(
+      n,
+      inner.has(n) || n.src.some((s) => dep.get(s) === true),
+    );
+  }
   const captured = new Set<Node>();
   const consider = (n: Node) => {
-    if (dep.get(n) !== true && n.buffer === undefined && n.op !== "const") captured.add(n);
+    if (dep.get(n) !== true && n.buffer === undefined && n.op !== "const") {
+      captured.add(n);
+    }
   };
   for (const n of order) if (dep.get(n) === true) n.src.forEach(consider);
   roots.forEach(consider);
-  const { run } = compileHosted([...ph, ...captured], outs, steps);
-  return { outs, run, captured: [...captured] };
+  const { run, kernels } = compileHosted([...ph, ...captured], outs, steps);
+  return { outs, run, kernels, captured: [...captured] };
 }
 
 function checkCarry(op: string, init: Tree, next: Tree): void {
@@ -86,7 +96,10 @@ function sameSpec(a: Spec, b: Spec): boolean {
  */
 function stackMany(ts: readonly Tensor[]): Tensor {
   const groups = <T>(xs: readonly T[]) =>
-    Array.from({ length: Math.ceil(xs.length / 64) }, (_, i) => xs.slice(i * 64, i * 64 + 64));
+    Array.from(
+      { length: Math.ceil(xs.length / 64) },
+      (_, i) => xs.slice(i * 64, i * 64 + 64),
+    );
   let parts = groups(ts).map((g) => stack(g));
   while (parts.length > 1) parts = groups(parts).map((g) => concat(g));
   return parts[0];
@@ -160,7 +173,10 @@ export function scan<C extends Tree, X extends Tree, Y extends Tree>(
   const sink = compiling();
   if (sink === undefined) {
     if (n === 0) {
-      const probe = call(init, unflatten(x0.def, x0.leaves.map((t) => zeros(t.shape.slice(1)))));
+      const probe = call(
+        init,
+        unflatten(x0.def, x0.leaves.map((t) => zeros(t.shape.slice(1)))),
+      );
       const empty = probe.slice(nc).map((t) => zeros([0, ...t.shape], { dtype: t.dtype }));
       return [init, unflatten(yDef!, empty)];
     }
@@ -168,11 +184,17 @@ export function scan<C extends Tree, X extends Tree, Y extends Tree>(
     const ys: Tensor[][] = new Array(n);
     for (let s = 0; s < n; s++) {
       const t = order(s);
-      const out = call(carry, unflatten(x0.def, x0.leaves.map((l) => l.select(0, t))));
+      const out = call(
+        carry,
+        unflatten(x0.def, x0.leaves.map((l) => l.select(0, t))),
+      );
       carry = unflatten(c0.def, out.slice(0, nc));
       ys[t] = out.slice(nc);
     }
-    return [carry, unflatten(yDef!, ys[0].map((_, j) => stackMany(ys.map((y) => y[j]))))];
+    return [
+      carry,
+      unflatten(yDef!, ys[0].map((_, j) => stackMany(ys.map((y) => y[j])))),
+    ];
   }
   const specs = [
     ...c0.leaves,
@@ -180,7 +202,11 @@ export function scan<C extends Tree, X extends Tree, Y extends Tree>(
   ];
   const body = compileBody(
     specs,
-    (args) => call(unflatten(c0.def, args.slice(0, nc)), unflatten(x0.def, args.slice(nc))),
+    (args) =>
+      call(
+        unflatten(c0.def, args.slice(0, nc)),
+        unflatten(x0.def, args.slice(nc)),
+      ),
   );
   const ySpecs = body.outs.slice(nc);
   const carryOut = c0.leaves.map((t) => Node.placeholder(t.dtype, t.shape));
@@ -188,8 +214,13 @@ export function scan<C extends Tree, X extends Tree, Y extends Tree>(
   const xSizes = x0.leaves.map((t) => t.size / Math.max(n, 1));
   const ySizes = ySpecs.map((y) => y.shape.reduce((a, d) => a * d, 1));
   sink({
-    inputs: [...c0.leaves.map((t) => t.node), ...x0.leaves.map((t) => t.node), ...body.captured],
+    inputs: [
+      ...c0.leaves.map((t) => t.node),
+      ...x0.leaves.map((t) => t.node),
+      ...body.captured,
+    ],
     outputs: [...carryOut, ...ysOut],
+    kernels: body.kernels,
     run: (arrays) => {
       let carry = arrays.slice(0, nc);
       const xArrays = arrays.slice(nc, nc + x0.leaves.length);
@@ -205,7 +236,10 @@ export function scan<C extends Tree, X extends Tree, Y extends Tree>(
       return [...carry, ...ys];
     },
   });
-  return [unflatten(c0.def, carryOut.map(wrap)), unflatten(yDef!, ysOut.map(wrap))];
+  return [
+    unflatten(c0.def, carryOut.map(wrap)),
+    unflatten(yDef!, ysOut.map(wrap)),
+  ];
 }
 
 /**
@@ -306,8 +340,13 @@ export function whileLoop<C extends Tree>(
   const carryOut = c0.leaves.map((t) => Node.placeholder(t.dtype, t.shape));
   const nCond = condBody.captured.length;
   sink({
-    inputs: [...c0.leaves.map((t) => t.node), ...condBody.captured, ...stepBody.captured],
+    inputs: [
+      ...c0.leaves.map((t) => t.node),
+      ...condBody.captured,
+      ...stepBody.captured,
+    ],
     outputs: carryOut,
+    kernels: [...condBody.kernels, ...stepBody.kernels],
     run: (arrays) => {
       let carry = arrays.slice(0, nc);
       const capCond = arrays.slice(nc, nc + nCond);
@@ -322,7 +361,11 @@ export function whileLoop<C extends Tree>(
 }
 
 /** Both results, checked to agree in structure, shape and dtype, selected leaf by leaf. */
-function select(op: string, results: readonly Tree[], pick: (k: number) => Tensor): Tree {
+function select(
+  op: string,
+  results: readonly Tree[],
+  pick: (k: number) => Tensor,
+): Tree {
   const flat = results.map((r) => flatten(r));
   flat.forEach((f, k) => {
     const first = flat[0];
@@ -337,7 +380,9 @@ function select(op: string, results: readonly Tree[], pick: (k: number) => Tenso
   });
   const leaves = flat[0].leaves.map((_, i) => {
     let out = flat[flat.length - 1].leaves[i];
-    for (let k = flat.length - 2; k >= 0; k--) out = where(pick(k), flat[k].leaves[i], out);
+    for (let k = flat.length - 2; k >= 0; k--) {
+      out = where(pick(k), flat[k].leaves[i], out);
+    }
     return out;
   });
   return unflatten(flat[0].def, leaves);
@@ -374,7 +419,10 @@ export function cond<A extends Tree[], R extends Tree>(
   onFalse: (...operands: A) => R,
   ...operands: A
 ): R {
-  return switchCase(scalar("cond", pred).ne(0).astype("int32"), [onFalse, onTrue], ...operands);
+  return switchCase(scalar("cond", pred).ne(0).astype("int32"), [
+    onFalse,
+    onTrue,
+  ], ...operands);
 }
 
 /**
@@ -397,12 +445,18 @@ export function switchCase<A extends Tree[], R extends Tree>(
   branches: readonly ((...operands: A) => R)[],
   ...operands: A
 ): R {
-  if (branches.length === 0) throw new RangeError(`switchCase() expected at least one branch`);
+  if (branches.length === 0) {
+    throw new RangeError(`switchCase() expected at least one branch`);
+  }
   const i = scalar("switchCase", index);
   if (!isStaging() && !isBatching()) {
     const k = Math.min(Math.max(Math.trunc(i.item()), 0), branches.length - 1);
     return branches[k](...operands);
   }
   const results = branches.map((b) => b(...operands));
-  return select("switchCase", results, (k) => (k === 0 ? i.le(0) : i.eq(k))) as R;
+  return select(
+    "switchCase",
+    results,
+    (k) => (k === 0 ? i.le(0) : i.eq(k)),
+  ) as R;
 }

@@ -18,6 +18,8 @@ export interface HostStep {
   readonly outputs: readonly Node[];
   /** Computes the outputs from the inputs' arrays. */
   readonly run: (inputs: readonly DataArray[]) => DataArray[];
+  /** The kernels it replays (a loop body's, for `explain`). */
+  readonly kernels: readonly Kernel[];
 }
 
 const frames: HostStep[][] = [];
@@ -45,7 +47,7 @@ export function hostStepSink(): ((step: HostStep) => void) | undefined {
  * @param args the program's argument placeholders
  * @param outs the nodes it returns
  * @param steps the host steps, in staging order
- * @returns the program and every segment's kernels
+ * @returns the program, and every segment's and step's kernels in run order
  */
 export function compileHosted(
   args: readonly Node[],
@@ -54,21 +56,27 @@ export function compileHosted(
 ): { run: Program; kernels: Kernel[] } {
   const kernels: Kernel[] = [];
   const segment = (known: readonly Node[], want: readonly Node[]): Program => {
-    const computed = [...new Set(want.filter((n) => n.op !== "buffer" && n.buffer === undefined))];
+    const computed = [
+      ...new Set(
+        want.filter((n) => n.op !== "buffer" && n.buffer === undefined),
+      ),
+    ];
     const planned = schedule(computed);
     kernels.push(...planned);
     const program = compileProgram(planned, known, computed);
-    const from = want.map((n): (arrays: readonly DataArray[], bufs: DataArray[]) => DataArray => {
-      const c = computed.indexOf(n);
-      if (c >= 0) return (_, bufs) => bufs[c];
-      const k = known.indexOf(n);
-      if (k >= 0) return (arrays) => arrays[k];
-      const buffer = n.buffer;
-      if (buffer !== undefined) return () => buffer;
-      throw new Error(
-        `jit: a loop reads a ${n.op} node that no earlier step computes (internal error)`,
-      );
-    });
+    const from = want.map(
+      (n): (arrays: readonly DataArray[], bufs: DataArray[]) => DataArray => {
+        const c = computed.indexOf(n);
+        if (c >= 0) return (_, bufs) => bufs[c];
+        const k = known.indexOf(n);
+        if (k >= 0) return (arrays) => arrays[k];
+        const buffer = n.buffer;
+        if (buffer !== undefined) return () => buffer;
+        throw new Error(
+          `jit: a loop reads a ${n.op} node that no earlier step computes (internal error)`,
+        );
+      },
+    );
     return (arrays) => {
       const bufs = program(arrays);
       return from.map((get) => get(arrays, bufs));
@@ -77,6 +85,7 @@ export function compileHosted(
   let known = [...args];
   const parts = steps.map((step) => {
     const program = segment(known, step.inputs);
+    kernels.push(...step.kernels);
     known = [...known, ...step.outputs];
     return { program, step };
   });
@@ -85,7 +94,9 @@ export function compileHosted(
     kernels,
     run: (argArrays) => {
       let arrays = [...argArrays];
-      for (const { program, step } of parts) arrays = [...arrays, ...step.run(program(arrays))];
+      for (const { program, step } of parts) {
+        arrays = [...arrays, ...step.run(program(arrays))];
+      }
       return last(arrays);
     },
   };

@@ -29,7 +29,12 @@ describe("scan", () => {
       assertEquals([total.item(), before.toArray()], [10, [0, 2, 9, 24]]);
     }
     const rev = (xs: T) =>
-      lt.scan((c: T, x: T) => [c.mul(10).add(x), c] as const, lt.tensor(0), xs, { reverse: true });
+      lt.scan(
+        (c: T, x: T) => [c.mul(10).add(x), c] as const,
+        lt.tensor(0),
+        xs,
+        { reverse: true },
+      );
     for (const run of [rev, lt.jit(rev)]) {
       const [c, ys] = run(xs);
       assertEquals([c.item(), ys.toArray()], [4321, [432, 43, 4, 0]]);
@@ -43,10 +48,15 @@ describe("scan", () => {
       { sq: c.a.square() },
     ];
     const f = (n: number) =>
-      lt.scan(body, { a: lt.tensor(0), b: [lt.tensor([1, 3])] }, null, { length: n });
+      lt.scan(body, { a: lt.tensor(0), b: [lt.tensor([1, 3])] }, null, {
+        length: n,
+      });
     for (const run of [f, lt.jit(f, { staticArgnums: [0] })]) {
       const [c, ys] = run(4);
-      assertEquals([c.a.item(), c.b[0].toArray(), ys.sq.toArray()], [4, [16, 48], [0, 1, 4, 9]]);
+      assertEquals([c.a.item(), c.b[0].toArray(), ys.sq.toArray()], [4, [
+        16,
+        48,
+      ], [0, 1, 4, 9]]);
     }
   });
 
@@ -84,15 +94,20 @@ describe("scan", () => {
   it("the compiled program does not grow with the trip count", () => {
     const w = lt.random.normal(lt.random.key(0), [8, 8]);
     const kernels = (n: number) =>
-      lt.explain(lt.jit(rnn(w)), lt.zeros([8]), lt.zeros([n, 8])).kernels.length;
+      lt.explain(lt.jit(rnn(w)), lt.zeros([8]), lt.zeros([n, 8])).kernels
+        .length;
     assertEquals(kernels(2000), kernels(10));
+    assertEquals(kernels(10) > 0, true); // the body's kernels are listed once
     // unrolled, the same recurrence is a kernel per step at least
     const unrolled = (h0: T, xs: T) => {
       let h = h0;
-      for (let t = 0; t < xs.shape[0]; t++) h = lt.matmul(w, h).add(xs.select(0, t)).tanh();
+      for (let t = 0; t < xs.shape[0]; t++) {
+        h = lt.matmul(w, h).add(xs.select(0, t)).tanh();
+      }
       return h;
     };
-    const big = lt.explain(lt.jit(unrolled), lt.zeros([8]), lt.zeros([50, 8])).kernels.length;
+    const big = lt.explain(lt.jit(unrolled), lt.zeros([8]), lt.zeros([50, 8])).kernels
+      .length;
     assertEquals(big >= 50, true, `${big} kernels`);
   });
 
@@ -109,23 +124,39 @@ describe("scan", () => {
   it("gradients through scan match the closed form and finite differences (eager and jit)", () => {
     // x₃ = a³x₀ + a²u₀ + a u₁ + u₂
     const f = (a: T, us: T) =>
-      lt.scan((x: T, u: T) => [x.mul(a).add(u), x] as const, lt.tensor(1, f64), us)[0];
+      lt.scan(
+        (x: T, u: T) => [x.mul(a).add(u), x] as const,
+        lt.tensor(1, f64),
+        us,
+      )[0];
     const a = lt.tensor(0.9, f64);
     const us = lt.tensor([0.1, 0.2, 0.3], f64);
     const closed = [3 * 0.81 + 2 * 0.9 * 0.1 + 0.2, [0.81, 0.9, 1]];
-    for (const g of [lt.grad(f, { argnums: [0, 1] }), lt.jit(lt.grad(f, { argnums: [0, 1] }))]) {
+    for (
+      const g of [
+        lt.grad(f, { argnums: [0, 1] }),
+        lt.jit(lt.grad(f, { argnums: [0, 1] })),
+      ]
+    ) {
       const [da, du] = g(a, us);
       assertAllClose(da, closed[0] as number, { rtol: 1e-12 });
       assertAllClose(du, closed[1] as number[], { rtol: 1e-12 });
     }
     const w = lt.tensor([[0.5, -0.3], [0.2, 0.4]], f64);
     const loss = (w: T, xs: T) => rnn(w)(lt.zeros([2], f64), xs)[1].square().sum();
-    checkGrads(loss, [w, lt.tensor([[0.1, 0.2], [-0.3, 0.5], [0.7, -0.1]], f64)], { order: 2 });
+    checkGrads(loss, [
+      w,
+      lt.tensor([[0.1, 0.2], [-0.3, 0.5], [0.7, -0.1]], f64),
+    ], { order: 2 });
   });
 
   it("vmap of a scan batches every step", () => {
     const f = (u: T) =>
-      lt.scan((x: T, v: T) => [x.mul(0.5).add(v), x] as const, lt.tensor(0), u)[0];
+      lt.scan(
+        (x: T, v: T) => [x.mul(0.5).add(v), x] as const,
+        lt.tensor(0),
+        u,
+      )[0];
     const us = lt.tensor([[1, 2, 3], [4, 0, 0]]);
     assertAllClose(lt.vmap(f)(us), [0.25 + 1 + 3, 1], { rtol: 1e-6 });
   });
@@ -143,7 +174,10 @@ describe("scan", () => {
     );
     assertThrows(
       () =>
-        lt.scan((c: T, x: T[]) => [c, x[0]] as const, lt.tensor(0), [lt.zeros([3]), lt.zeros([4])]),
+        lt.scan((c: T, x: T[]) => [c, x[0]] as const, lt.tensor(0), [
+          lt.zeros([3]),
+          lt.zeros([4]),
+        ]),
       RangeError,
       "scan() expected 3 steps (xs leaf 0): xs leaf 1 has 4 along axis 0",
     );
@@ -163,13 +197,20 @@ describe("foriLoop and whileLoop", () => {
     assertAllClose(f(lt.tensor(3)), ref(3), { rtol: 1e-6 });
     assertAllClose(lt.jit(f)(lt.tensor(3)), ref(3), { rtol: 1e-6 });
     assertAllClose(lt.grad(f)(lt.tensor(3, f64)), 1 / 32, { rtol: 1e-12 });
-    assertEquals(lt.foriLoop(3, 3, (_i, c: T) => c.add(1), lt.tensor(7)).item(), 7);
+    assertEquals(
+      lt.foriLoop(3, 3, (_i, c: T) => c.add(1), lt.tensor(7)).item(),
+      7,
+    );
   });
 
   it("whileLoop: eager and jitted (the trip count varies per call without recompiling)", () => {
     const f = (x: T) => lt.whileLoop((v: T) => v.lt(100), (v: T) => v.mul(2), x);
     const j = lt.jit(f);
-    assertEquals([f(lt.tensor(3)).item(), j(lt.tensor(3)).item(), j(lt.tensor(70)).item()], [
+    assertEquals([
+      f(lt.tensor(3)).item(),
+      j(lt.tensor(3)).item(),
+      j(lt.tensor(70)).item(),
+    ], [
       192,
       192,
       140,
@@ -200,24 +241,44 @@ describe("cond and switchCase", () => {
     const f = (x: T) => lt.cond(x.sum().gt(0), pos, neg, x);
     const j = lt.jit(f);
     for (const run of [f, j]) {
-      assertEquals([run(lt.tensor([1, 2])).toArray(), run(lt.tensor([-1, -2])).toArray()], [
+      assertEquals([
+        run(lt.tensor([1, 2])).toArray(),
+        run(lt.tensor([-1, -2])).toArray(),
+      ], [
         [2, 4],
         [1, 2],
       ]);
     }
     assertEquals(j.compileCount, 1);
-    assertEquals(lt.vmap(f)(lt.tensor([[1], [-3], [2]])).toArray(), [[2], [3], [4]]);
+    assertEquals(lt.vmap(f)(lt.tensor([[1], [-3], [2]])).toArray(), [[2], [3], [
+      4,
+    ]]);
     // gradients follow the chosen branch
-    assertEquals(lt.grad((x: T) => f(x).sum())(lt.tensor([1, 2])).toArray(), [2, 2]);
-    assertEquals(lt.jit(lt.grad((x: T) => f(x).sum()))(lt.tensor([-1, -2])).toArray(), [-1, -1]);
+    assertEquals(lt.grad((x: T) => f(x).sum())(lt.tensor([1, 2])).toArray(), [
+      2,
+      2,
+    ]);
+    assertEquals(
+      lt.jit(lt.grad((x: T) => f(x).sum()))(lt.tensor([-1, -2])).toArray(),
+      [-1, -1],
+    );
   });
 
   it("switchCase clamps the index like jax.lax.switch", () => {
     const fs = [(v: T) => v.add(100), (v: T) => v.mul(10), neg];
     const idx = lt.tensor([0, 1, 2, 5, -1], { dtype: "int32" });
     const f = (i: T, x: T) => lt.switchCase(i, fs, x);
-    assertEquals(lt.vmap(f)(idx, idx.astype("float32")).toArray(), [100, 10, -2, -5, 99]);
-    assertEquals(lt.jit(f)(lt.tensor(7, { dtype: "int32" }), lt.tensor(3)).item(), -3);
+    assertEquals(lt.vmap(f)(idx, idx.astype("float32")).toArray(), [
+      100,
+      10,
+      -2,
+      -5,
+      99,
+    ]);
+    assertEquals(
+      lt.jit(f)(lt.tensor(7, { dtype: "int32" }), lt.tensor(3)).item(),
+      -3,
+    );
     assertEquals(f(lt.tensor(1, { dtype: "int32" }), lt.tensor(3)).item(), 30);
   });
 
