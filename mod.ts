@@ -73,3 +73,4 @@ export type {
   UniformOptions,
 } from "./core/random.ts";
 export * from "./core/control.ts";
+export * from "./core/branch.ts";
