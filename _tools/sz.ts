@@ -21,8 +21,8 @@ import { listTs, rootFromArgs } from "./common.ts";
 export const MAX_FILE_LINES = 500;
 /** Per-file warning threshold (lines). */
 export const WARN_FILE_LINES = 300;
-/** Budget for the total line count of core/ + jit/ (16150: vmap, batching rules, loops and branches add ~1,090). */
-export const CORE_JIT_BUDGET = 16150;
+/** Budget for the total line count of core/ + jit/ (16300: vmap, batching rules, loops, branches and the compiled reverse loop add ~1,270). */
+export const CORE_JIT_BUDGET = 16300;
 /** Folders whose `.ts` files are size-checked. */
 export const CHECKED_DIRS = ["core", "jit", "nn", "testing"] as const;
 /** Folders counted against {@linkcode CORE_JIT_BUDGET}. */

@@ -3,14 +3,14 @@
  * eagerly (a JavaScript loop). Inside `jit` (on the cpu) a loop's body is traced once and compiled
  * into its own program, which the jitted program replays once per iteration as a host step:
  * compile time and program size do not grow with the trip count.
- * NOTE: inside `grad` or `vmap` loops run eagerly (unrolled into the traced graph), so that
- * gradients and batching see every step; under `jit(grad(…))` that graph grows with the length.
+ * Under `grad` inside `jit` a compiled `scan` saves its carries and is differentiated by a second
+ * compiled loop run backwards (`_scan_reverse.ts`). NOTE: inside `vmap`, and under `grad` outside
+ * `jit`, loops run eagerly (unrolled into the traced graph) so batching and autodiff see every step.
  * @module
  */
 import type { Tensor } from "./tensor.ts";
-import { allocate, type DataArray, type DType } from "./dtype.ts";
-import { isTracing, Node, pendingNodes } from "./ir.ts";
-import type { Shape } from "./shape.ts";
+import { allocate, type DataArray } from "./dtype.ts";
+import { isTracing, Node } from "./ir.ts";
 import { isStaging, wrap } from "./_wrap.ts";
 import { checkOptions } from "./_options.ts";
 import { fmtShape, fmtValue } from "./errors.ts";
@@ -18,7 +18,9 @@ import { flatten, type Tree, type TreeDef, unflatten } from "./tree.ts";
 import { concat, stack } from "./movement.ts";
 import { arange, zeros } from "./creation.ts";
 import { isBatching } from "./vmap.ts";
-import { collectHostSteps, compileHosted, type HostStep, hostStepSink } from "../jit/_hosted.ts";
+import { type HostStep, hostStepSink } from "../jit/_hosted.ts";
+import { compileBody, sizeOfShape, type Spec } from "./_loop_body.ts";
+import { differentiable } from "./_scan_reverse.ts";
 
 /** Options of `scan`. */
 export interface ScanOptions {
@@ -28,42 +30,9 @@ export interface ScanOptions {
   reverse?: boolean;
 }
 
-type Spec = { readonly dtype: DType; readonly shape: Shape };
-
-/** The host-step sink when loops compile (plain `jit` on the cpu), else `undefined` (eager). */
+/** The host-step sink when loops compile (inside `jit` on the cpu), else `undefined` (eager). */
 function compiling(): ((step: HostStep) => void) | undefined {
-  return isStaging() && !isTracing() && !isBatching() ? hostStepSink() : undefined;
-}
-
-/** Traces `body` once on placeholders of `specs` and compiles it; outer values it reads are `captured`. */
-function compileBody(
-  specs: readonly Spec[],
-  body: (args: Tensor[]) => Tensor[],
-) {
-  const ph = specs.map((s) => Node.placeholder(s.dtype, s.shape));
-  const [outTensors, steps] = collectHostSteps(() => body(ph.map(wrap)));
-  const outs = outTensors.map((t) => t.node);
-  // values of the enclosing program the body reads: computed once there, passed in as arguments
-  const inner = new Set([...ph, ...steps.flatMap((s) => s.outputs)]);
-  const roots = [...outs, ...steps.flatMap((s) => s.inputs)];
-  const dep = new Map<Node, boolean>();
-  const order = pendingNodes(roots);
-  for (const n of order) {
-    dep.set(
-      n,
-      inner.has(n) || n.src.some((s) => dep.get(s) === true),
-    );
-  }
-  const captured = new Set<Node>();
-  const consider = (n: Node) => {
-    if (dep.get(n) !== true && n.buffer === undefined && n.op !== "const") {
-      captured.add(n);
-    }
-  };
-  for (const n of order) if (dep.get(n) === true) n.src.forEach(consider);
-  roots.forEach(consider);
-  const { run, kernels } = compileHosted([...ph, ...captured], outs, steps);
-  return { outs, run, kernels, captured: [...captured] };
+  return isStaging() && !isBatching() ? hostStepSink() : undefined;
 }
 
 function checkCarry(op: string, init: Tree, next: Tree): void {
@@ -168,8 +137,7 @@ export function scan<C extends Tree, X extends Tree, Y extends Tree>(
     return [...flatten(next).leaves, ...flat.leaves];
   };
   const nc = c0.leaves.length;
-  const sink = compiling();
-  if (sink === undefined) {
+  const eager = (): [C, Y] => {
     if (n === 0) {
       const probe = call(
         init,
@@ -193,7 +161,9 @@ export function scan<C extends Tree, X extends Tree, Y extends Tree>(
       carry,
       unflatten(yDef!, ys[0].map((_, j) => stackMany(ys.map((y) => y[j])))),
     ];
-  }
+  };
+  const sink = compiling();
+  if (sink === undefined) return eager();
   const specs = [
     ...c0.leaves,
     ...x0.leaves.map((t) => ({ dtype: t.dtype, shape: t.shape.slice(1) })),
@@ -206,37 +176,52 @@ export function scan<C extends Tree, X extends Tree, Y extends Tree>(
         unflatten(x0.def, args.slice(nc)),
       ),
   );
+  // under grad the carries are saved for the reverse loop (a loop holding loops runs eagerly)
+  const differentiate = isTracing();
+  if (differentiate && body.inner > 0) return eager();
   const ySpecs = body.outs.slice(nc);
   const carryOut = c0.leaves.map((t) => Node.placeholder(t.dtype, t.shape));
   const ysOut = ySpecs.map((y) => Node.placeholder(y.dtype, [n, ...y.shape]));
+  const saved = differentiate
+    ? c0.leaves.map((t) => Node.placeholder(t.dtype, [n, ...t.shape]))
+    : [];
   const xSizes = x0.leaves.map((t) => t.size / Math.max(n, 1));
-  const ySizes = ySpecs.map((y) => y.shape.reduce((a, d) => a * d, 1));
+  const ySizes = ySpecs.map((y) => sizeOfShape(y.shape));
+  const cSizes = c0.leaves.map((t) => t.size);
+  const inputs = [
+    ...c0.leaves.map((t) => t.node),
+    ...x0.leaves.map((t) => t.node),
+    ...body.captured,
+  ];
   sink({
-    inputs: [
-      ...c0.leaves.map((t) => t.node),
-      ...x0.leaves.map((t) => t.node),
-      ...body.captured,
-    ],
-    outputs: [...carryOut, ...ysOut],
+    inputs,
+    outputs: [...carryOut, ...ysOut, ...saved],
     kernels: body.kernels,
     run: (arrays) => {
       let carry = arrays.slice(0, nc);
       const xArrays = arrays.slice(nc, nc + x0.leaves.length);
       const captured = arrays.slice(nc + x0.leaves.length);
       const ys = ySpecs.map((y, j) => allocate(y.dtype, n * ySizes[j]));
+      const kept = saved.map((p, j) => allocate(p.dtype, n * cSizes[j]));
       for (let s = 0; s < n; s++) {
         const t = order(s);
+        kept.forEach((k, j) => k.set(carry[j] as never, t * cSizes[j]));
         const xt = xArrays.map((a, j) => a.slice(t * xSizes[j], (t + 1) * xSizes[j]) as DataArray);
         const out = body.run([...carry, ...xt, ...captured]);
         carry = out.slice(0, nc);
         out.slice(nc).forEach((y, j) => ys[j].set(y as never, t * ySizes[j]));
       }
-      return [...carry, ...ys];
+      return [...carry, ...ys, ...kept];
     },
   });
+  let results = [...carryOut, ...ysOut];
+  if (differentiate) {
+    const nx = x0.leaves.length;
+    results = differentiable({ body, n, order, inputs, results, saved, nc, nx }, sink);
+  }
   return [
-    unflatten(c0.def, carryOut.map(wrap)),
-    unflatten(yDef!, ysOut.map(wrap)),
+    unflatten(c0.def, results.slice(0, nc).map(wrap)),
+    unflatten(yDef!, results.slice(nc).map(wrap)),
   ];
 }
 

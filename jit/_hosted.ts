@@ -61,7 +61,7 @@ export function compileHosted(
         want.filter((n) => n.op !== "buffer" && n.buffer === undefined),
       ),
     ];
-    const planned = schedule(computed);
+    const planned = schedule(computed, new Set(known));
     kernels.push(...planned);
     const program = compileProgram(planned, known, computed);
     const from = want.map(

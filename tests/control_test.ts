@@ -150,6 +150,53 @@ describe("scan", () => {
     ], { order: 2 });
   });
 
+  it("under jit, grad runs a compiled reverse loop: equal to eager grads, program size independent of length", () => {
+    const loss = (w: T, xs: T) => {
+      const [h, ys] = rnn(w)(lt.zeros([4], f64), xs);
+      return h.square().sum().add(ys.square().sum());
+    };
+    const w = lt.random.normal(lt.random.key(0), [4, 4]).div(2).astype("float64");
+    const xs = lt.random.normal(lt.random.key(1), [50, 4]).astype("float64");
+    const g = lt.grad(loss, { argnums: [0, 1] });
+    const jg = lt.jit(g);
+    const [ew, ex] = g(w, xs);
+    const [jw, jx] = jg(w, xs);
+    assertAllClose(jw, ew, { rtol: 1e-12, atol: 1e-14 });
+    assertAllClose(jx, ex, { rtol: 1e-12, atol: 1e-14 });
+    const kernels = (n: number) => lt.explain(jg, w, lt.zeros([n, 4], f64)).kernels.length;
+    assertEquals(kernels(2000), kernels(10));
+    // a reverse scan, and a foriLoop, differentiated under jit
+    const rv = (a: T, us: T) =>
+      lt.scan((x: T, u: T) => [x.mul(a).add(u), x] as const, lt.tensor(1, f64), us, {
+        reverse: true,
+      })[1].sum();
+    const a = lt.tensor(0.9, f64);
+    const us = lt.tensor([0.1, 0.2, 0.3], f64);
+    // ys = [x₁, x₂, x₃] of the reversed recurrence: x₃ = 1, x₂ = a + u₂, x₁ = a² + a u₂ + u₁
+    const [da, du] = lt.jit(lt.grad(rv, { argnums: [0, 1] }))(a, us);
+    assertAllClose(da, 1 + 2 * 0.9 + 0.3, { rtol: 1e-12 });
+    assertAllClose(du, [0, 1, 1.9], { rtol: 1e-12 });
+    const fl = (x: T) => lt.foriLoop(0, 5, (i, c: T) => c.div(2).add(i.astype(c.dtype)).mul(c), x);
+    assertAllClose(
+      lt.jit(lt.grad(fl))(lt.tensor(0.7, f64)),
+      lt.grad(fl)(lt.tensor(0.7, f64)).item(),
+      {
+        rtol: 1e-12,
+      },
+    );
+  });
+
+  it("second derivatives through a compiled loop say they are not supported", () => {
+    const f = (v: T) =>
+      lt.scan((c: T, x: T) => [c.mul(x).sin(), c] as const, lt.tensor(1, f64), v)[0];
+    assertThrows(
+      () => lt.jit(lt.hessian(f))(lt.tensor([0.5, 0.2], f64)),
+      Error,
+      "scan() inside jit: second derivatives (hessian, jvp, grad of grad) through a compiled loop are not supported yet",
+    );
+    assertEquals(lt.hessian(f)(lt.tensor([0.5, 0.2], f64)).shape, [2, 2]); // eager: fine
+  });
+
   it("vmap of a scan batches every step", () => {
     const f = (u: T) =>
       lt.scan(
