@@ -1,8 +1,9 @@
 /**
  * `deno run -A --v8-flags=--expose-gc bench/scan.ts`: a 1,000-step recurrence
  * `h ← tanh(W h + x_t)` under `jit`, written as a JavaScript loop (unrolled into the trace) and as
- * `scan` (the body compiled once): first call (trace + compile + run), a rerun, kernels in the
- * program, and the heap the first call leaves (after a GC) with the compiled program alive.
+ * `scan` (the body compiled once), and their gradients: first call (trace + compile + run), a
+ * rerun, kernels in the program, and the heap the first call leaves (after a GC) with the compiled
+ * program alive.
  * @module
  */
 import * as lt from "../mod.ts";
@@ -32,9 +33,15 @@ for (const steps of [100, 300, STEPS]) {
   const x = xs.slice([0, steps]);
   x.dataSync();
   const outs: lt.Tensor[] = [];
-  for (
-    const [name, f] of [["unrolled", unrolled], ["scan", scanned]] as const
-  ) {
+  const gradOf = (f: (h: lt.Tensor, xs: lt.Tensor) => lt.Tensor) =>
+    lt.grad((h: lt.Tensor, xs: lt.Tensor) => f(h, xs).sum(), { argnums: 1 });
+  const variants = [
+    ["unrolled", unrolled],
+    ["scan", scanned],
+    ["grad unrolled", gradOf(unrolled)],
+    ["grad scan", gradOf(scanned)],
+  ] as const;
+  for (const [name, f] of variants) {
     gc();
     const before = Deno.memoryUsage().heapUsed;
     const jitted = lt.jit(f);
@@ -60,8 +67,10 @@ for (const steps of [100, 300, STEPS]) {
         `${kernels} kernels, heap kept ${heap.toFixed(2)} MiB, compiles ${jitted.compileCount}`,
     );
   }
-  if (outs.length === 2) {
-    const diff = outs[0].sub(outs[1]).abs().max().item();
-    if (!(diff < 1e-4)) throw new Error(`unrolled and scan differ by ${diff}`);
+  if (outs.length === 4) {
+    for (const [a, c] of [[0, 1], [2, 3]]) {
+      const diff = outs[a].sub(outs[c]).abs().max().item();
+      if (!(diff < 1e-4)) throw new Error(`unrolled and scan differ by ${diff}`);
+    }
   }
 }
