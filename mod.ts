@@ -59,6 +59,7 @@ export type { Tree, TreeDef } from "./core/tree.ts";
 export * from "./core/check_grads.ts";
 export { jit, type JitOptions, type Jitted } from "./jit/jit.ts";
 export * from "./core/custom_vjp.ts";
+export * from "./core/vmap.ts";
 export * from "./core/jacobian.ts";
 export * as random from "./core/random.ts";
 export * as io from "./core/io/mod.ts";
@@ -73,3 +74,5 @@ export type {
   TruncatedNormalOptions,
   UniformOptions,
 } from "./core/random.ts";
+export * from "./core/control.ts";
+export * from "./core/branch.ts";

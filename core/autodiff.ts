@@ -99,6 +99,20 @@ function backward(
   return grads;
 }
 
+/**
+ * Node-level reverse mode: the cotangents of `wrt` (`undefined`: no dependence) given cotangents
+ * `cts` of `outs` (a compiled loop differentiates its traced body with it).
+ */
+export function vjpNodes(
+  outs: readonly Node[],
+  cts: readonly Node[],
+  wrt: readonly Node[],
+): (Node | undefined)[] {
+  const leaves = new Set(wrt);
+  const grads = backward(record(outs, leaves), outs, cts, leaves);
+  return wrt.map((n) => grads.get(n));
+}
+
 interface Traced<Out> {
   out: Out;
   outNodes: Node[];

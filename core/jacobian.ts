@@ -1,23 +1,22 @@
 /**
- * Jacobians and Hessians of small functions of one tensor: `jacrev` (one
- * reverse pass per output element), `jacfwd` (one forward pass per input
- * element) and `hessian`.
+ * Jacobians and Hessians of small functions of one tensor, each one batched pass (`vmap`) over
+ * the basis vectors: `jacrev` (the reverse pass applied to every output direction at once),
+ * `jacfwd` (the forward pass for every input direction at once) and `hessian`.
  * @module
  */
 import type { Tensor } from "./tensor.ts";
 import { grad, jvp, vjp } from "./autodiff.ts";
-import { stack } from "./movement.ts";
-import { tensor } from "./creation.ts";
+import { vmap } from "./vmap.ts";
+import { eye } from "./creation.ts";
 import { isTensor } from "./_wrap.ts";
 import { fmtValue } from "./errors.ts";
 
 /** A function of one tensor. */
 export type TensorFunction = (x: Tensor) => Tensor;
 
-function oneHot(index: number, like: Tensor): Tensor {
-  const data = new Float64Array(like.size);
-  data[index] = 1;
-  return tensor(data, { shape: like.shape }).astype(like.dtype);
+/** Every basis direction of `like`'s space, stacked: shape `[like.size, ...like.shape]`. */
+function basis(like: Tensor): Tensor {
+  return eye(like.size, like.size, { dtype: like.dtype }).reshape([like.size, ...like.shape]);
 }
 
 function checkOut(name: string, out: unknown): Tensor {
@@ -30,7 +29,8 @@ function checkOut(name: string, out: unknown): Tensor {
 }
 
 /**
- * The Jacobian by reverse mode: shape `[...out.shape, ...x.shape]`.
+ * The Jacobian by reverse mode, one batched reverse pass over every output direction: shape
+ * `[...out.shape, ...x.shape]`.
  * @example
  * ```ts
  * import { jacrev, tensor } from "@lathe/lathe";
@@ -42,21 +42,26 @@ export function jacrev(f: (x: Tensor) => Tensor): TensorFunction {
   return (x) => {
     const [out, back] = vjp(f, x);
     const y = checkOut("jacrev", out);
-    const rows = Array.from({ length: y.size }, (_, i) => back(oneHot(i, y))[0] as Tensor);
-    return stack(rows).reshape([...y.shape, ...x.shape]);
+    const rows = vmap((ct: Tensor) => back(ct)[0])(basis(y));
+    return rows.reshape([...y.shape, ...x.shape]);
   };
 }
 
-/** The Jacobian by forward mode: shape `[...out.shape, ...x.shape]`. */
+/**
+ * The Jacobian by forward mode, one batched forward pass over every input direction: shape
+ * `[...out.shape, ...x.shape]`.
+ * @example
+ * ```ts
+ * import { jacfwd, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(jacfwd((x) => x.mul(x).sum())(tensor([1, 2])).toArray(), [2, 4]);
+ * ```
+ */
 export function jacfwd(f: (x: Tensor) => Tensor): TensorFunction {
   return (x) => {
-    const columns = Array.from({ length: x.size }, (_, i) => {
-      const [out, t] = jvp(f, [x], [oneHot(i, x)]);
-      checkOut("jacfwd", out);
-      return t;
-    });
-    const outShape = columns[0].shape;
-    return stack(columns, -1).reshape([...outShape, ...x.shape]);
+    const column = (t: Tensor) => checkOut("jacfwd", jvp(f, [x], [t])[1]);
+    const columns = vmap(column, { outAxes: -1 })(basis(x));
+    return columns.reshape([...columns.shape.slice(0, -1), ...x.shape]);
   };
 }
 

@@ -14,6 +14,7 @@ import { flatten, structureKey, type Tree, type TreeDef, unflatten } from "../co
 import { fmtValue } from "../core/errors.ts";
 import type { Kernel } from "./kernel.ts";
 import { backendOf } from "./realize.ts";
+import { collectHostSteps, compileHosted } from "./_hosted.ts";
 
 /** Options of `jit`. */
 export interface JitOptions {
@@ -105,14 +106,31 @@ function stage(
       }),
     );
   });
-  const result = whileStaging(() => f(...tracedArgs));
+  // compiled loops (scan, whileLoop) are host steps between kernel segments, on the cpu
+  const [result, steps] = device === "cpu"
+    ? collectHostSteps(() => whileStaging(() => f(...tracedArgs)))
+    : [whileStaging(() => f(...tracedArgs)), []];
   const { leaves, def } = flatten(result as Tree);
   const nodes = leaves.map((t) => t.node);
-  const computed = nodes.filter((n) => n.op !== "buffer" && n.buffer === undefined);
-  const replay = backendOf(device).compile(placeholders, computed);
-  const { kernels } = replay;
-  const run: Compiled["run"] = (args) => replay.run(args.map((t) => t.node));
-  const valid = () => replay.valid;
+  let computed = nodes.filter((n) => n.op !== "buffer" && n.buffer === undefined);
+  let kernels: readonly Kernel[];
+  let run: Compiled["run"];
+  let valid = () => true;
+  if (steps.length > 0) {
+    // a loop's results are placeholders (buffer nodes without data) the program computes too
+    computed = nodes.filter((n) => n.buffer === undefined && !placeholders.includes(n));
+    const hosted = compileHosted(placeholders, computed, steps);
+    kernels = hosted.kernels;
+    run = (args) => {
+      const buffers = hosted.run(args.map((t) => t.dataSync()));
+      return computed.map((n, i) => Node.fromBuffer(buffers[i], n.dtype, n.shape));
+    };
+  } else {
+    const replay = backendOf(device).compile(placeholders, computed);
+    kernels = replay.kernels;
+    run = (args) => replay.run(args.map((t) => t.node));
+    valid = () => replay.valid;
+  }
   const outputs = leaves.map((t) => {
     const run = computed.indexOf(t.node);
     if (run >= 0) return { kind: "run" as const, index: run, node: t.node };

@@ -29,9 +29,10 @@ import { type LowerContext, lowerNode } from "./lower.ts";
 /**
  * Plans the kernels that compute `roots`, in run order.
  * @param roots the nodes to realize
+ * @param given nodes whose values are given (a compiled loop body's arguments), read as buffers
  * @returns the kernels; each writes one node's buffer
  */
-export function schedule(roots: readonly Node[]): Kernel[] {
+export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new Set()): Kernel[] {
   const consumers = new Map<Node, Node[]>();
   for (const node of pendingNodes(roots)) {
     for (const s of node.src) {
@@ -77,7 +78,8 @@ export function schedule(roots: readonly Node[]): Kernel[] {
     return known;
   };
   const kernels: Kernel[] = [];
-  const isBuffer = (n: Node) => n.buffer !== undefined || n.op === "buffer" || produced.has(n);
+  const isBuffer = (n: Node) =>
+    n.buffer !== undefined || n.op === "buffer" || produced.has(n) || given.has(n);
   const need = (n: Node) => {
     if (!isBuffer(n)) kernels.push(planKernel(n));
   };
@@ -119,7 +121,7 @@ export function schedule(roots: readonly Node[]): Kernel[] {
     let matmul: Kernel["matmul"];
     if (matmulNode !== undefined) {
       const operand = (n: Node): StridedOperand => {
-        const view = stridedView(n);
+        const view = stridedView(n, given);
         need(view.base);
         return { input: inputSlot(view.base), offset: view.offset, strides: view.strides };
       };
@@ -196,38 +198,38 @@ interface View {
 }
 
 /** Describes `node` as a strided window on a base node, walking views down. */
-function stridedView(node: Node): View {
+function stridedView(node: Node, given: ReadonlySet<Node>): View {
   const contiguous = { base: node, offset: 0, strides: contiguousStrides(node.shape) };
-  if (node.buffer !== undefined) return contiguous;
+  if (node.buffer !== undefined || given.has(node)) return contiguous;
   const src = node.src[0];
   switch (node.op) {
     case "identity":
     case "stopGradient":
-      return stridedView(src);
+      return stridedView(src, given);
     case "customVjp":
-      return stridedView(node.src[node.src.length - 1]);
+      return stridedView(node.src[node.src.length - 1], given);
     case "permute": {
-      const v = stridedView(src);
+      const v = stridedView(src, given);
       return { ...v, strides: (node.arg as OpArgs["permute"]).map((p) => v.strides[p]) };
     }
     case "expand": {
-      const v = stridedView(src);
+      const v = stridedView(src, given);
       return { ...v, strides: v.strides.map((s, d) => (src.shape[d] === node.shape[d] ? s : 0)) };
     }
     case "slice": {
-      const v = stridedView(src);
+      const v = stridedView(src, given);
       const { start, step } = node.arg as OpArgs["slice"];
       const offset = v.offset + start.reduce((acc, s, d) => acc + s * v.strides[d], 0);
       return { ...v, offset, strides: v.strides.map((s, d) => s * step[d]) };
     }
     case "flip": {
-      const v = stridedView(src);
+      const v = stridedView(src, given);
       const axes = node.arg as OpArgs["flip"];
       const offset = v.offset + axes.reduce((acc, d) => acc + (src.shape[d] - 1) * v.strides[d], 0);
       return { ...v, offset, strides: v.strides.map((s, d) => (axes.includes(d) ? -s : s)) };
     }
     case "reshape": {
-      const v = stridedView(src);
+      const v = stridedView(src, given);
       const dense = contiguousStrides(src.shape);
       if (v.strides.every((s, d) => s === dense[d] || src.shape[d] === 1)) {
         return { ...v, strides: contiguousStrides(node.shape) };

@@ -87,9 +87,11 @@ describe("the elementwise primitive table", () => {
     // @ts-expect-error: the Wasm form (or `missing("why")`) is required
     const noWasm = definePrimitive("noWasm", { ...row, kernel: jsAndWgsl });
     const kernel = { ...jsAndWgsl, wasm: missing("a test row") };
-    // @ts-expect-error: the batching rule (or `missing("why")`) is required
+    // @ts-expect-error: the batching rule is required
     const noBatch = definePrimitive("noBatch", { ...row, batch: undefined, kernel });
-    assertEquals([noWasm.name, noBatch.name], ["noWasm", "noBatch"]);
+    // @ts-expect-error: and cannot be left out on purpose (vmap needs every primitive)
+    const gapBatch = definePrimitive("gapBatch", { ...row, batch: missing("later"), kernel });
+    assertEquals([noWasm.name, noBatch.name, gapBatch.name], ["noWasm", "noBatch", "gapBatch"]);
   });
 });
 

@@ -17,6 +17,9 @@ import type { Shape } from "../shape.ts";
 import type { WgslForm } from "./_wgsl_helpers.ts";
 import { erf, maximum, minimum, pow, remainder, roundHalfEven } from "./_scalar.ts";
 import type { AluOp } from "./elementwise.ts";
+import { type BatchRule, elementwiseBatch } from "./_batch_axes.ts";
+
+export { elementwiseBatch };
 
 /**
  * A reverse-mode rule: `ct` is the output's cotangent, `x` the node's
@@ -38,11 +41,7 @@ export function isMissing<T>(rule: T | Missing): rule is Missing {
   return typeof rule === "object" && rule !== null && "missing" in rule;
 }
 
-/** A vmap rule: from the sources and their batch axes (`undefined`: unbatched), the result and its axis. */
-export type BatchRule = (
-  src: readonly Node[],
-  dims: readonly (number | undefined)[],
-) => [Node, number];
+export type { Batched, BatchRule } from "./_batch_axes.ts";
 
 /** Per-element cost: `costly` values are stored rather than recomputed (Wasm row reuse), not unrolled. */
 export type Cost = "cheap" | "costly";
@@ -112,13 +111,14 @@ export type KernelForms = {
 
 /**
  * Every rule of an elementwise primitive: its number of operands, result rule, reverse-mode rule
- * (in terms of other primitives), vmap rule, cost class and kernel forms.
+ * (in terms of other primitives), vmap rule (never missing: the factories fill in the shared
+ * `elementwiseBatch`), cost class and kernel forms.
  */
 export interface ElementwiseRules {
   readonly arity: 1 | 2 | 3;
   readonly shape: ResultRule;
   readonly vjp: VjpRule;
-  readonly batch: BatchRule | Missing;
+  readonly batch: BatchRule;
   readonly cost: Cost;
   readonly kernel: KernelForms;
 }
@@ -136,8 +136,8 @@ export function definePrimitive<K extends string>(
   return { name, ...rules };
 }
 
-/** The batching rule all elementwise primitives share (align the batch axes, apply the op). */
-export const elementwiseBatch: Missing = missing("vmap is not built yet: it brings this rule");
+type Rules = ElementwiseRules;
+type Forms = KernelForms;
 
 /** The rules a family factory leaves to the row. */
 export type OwnRules = Pick<ElementwiseRules, "vjp" | "cost" | "kernel">;

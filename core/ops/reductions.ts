@@ -9,6 +9,7 @@ import * as b from "./build.ts";
 import { c, mul, neg } from "./arith.ts";
 import type { ArithOp } from "./arith.ts";
 import { type BatchRule, type Missing, missing, type VjpRule } from "./primitive.ts";
+import { moveAxis } from "./_batch_axes.ts";
 
 /** The reductions that drop their axes (sum, NaN-propagating max, product over the listed axes). */
 export type ReduceOp = "reduceSum" | "reduceMax" | "reduceProd";
@@ -28,7 +29,7 @@ export interface Reduction {
   readonly combine: ArithOp;
   readonly nan: "propagates" | "first";
   readonly vjp: VjpRule;
-  readonly batch: BatchRule | Missing;
+  readonly batch: BatchRule;
   readonly wasm: "f64sum" | "f32max" | "f32argmax" | Missing;
 }
 
@@ -42,7 +43,17 @@ function spreader(x: Node, axes: readonly number[]): (n: Node) => Node {
   return (n) => b.expand(b.reshape(n, x.shape.map((d, i) => (axes.includes(i) ? 1 : d))), x.shape);
 }
 
-const reduceBatch = missing("vmap is not built yet: it brings the rule (shift the axes)");
+/** vmap of a reduction over `axes`: batch axis first, the same reduction over `axes + 1`. */
+const reduceBatch: BatchRule = ([x], [d], { op, arg }, out) => {
+  const front = moveAxis(x, d, 0, 0);
+  const axes = (arg as number[]).map((a) => a + 1);
+  return [b.reduce(op as ReduceOp, front, axes, out.dtype), 0];
+};
+/** vmap of argmax along `axis`: batch axis first, argmax along `axis + 1`. */
+const argmaxBatch: BatchRule = ([x], [d], { arg }) => [
+  b.argmax(moveAxis(x, d, 0, 0), (arg as number) + 1),
+  0,
+];
 
 /** Every reduction primitive. */
 export const reductions: { readonly [K in ReduceOp | "argmax"]: Reduction } = {
@@ -106,7 +117,7 @@ export const reductions: { readonly [K in ReduceOp | "argmax"]: Reduction } = {
     combine: "maximum",
     nan: "first",
     vjp: () => [undefined],
-    batch: reduceBatch,
+    batch: argmaxBatch,
     wasm: "f32argmax",
   },
 };

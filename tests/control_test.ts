@@ -1,0 +1,345 @@
+import { describe, it } from "@std/testing/bdd";
+import { assertEquals, assertThrows } from "@std/assert";
+import * as lt from "../mod.ts";
+import { assertAllClose, checkGrads } from "../testing/mod.ts";
+
+const f64 = { dtype: "float64" } as const;
+type T = lt.Tensor;
+
+/** h ← tanh(W h + x_t), summing each step's h: an RNN whose weight the body reads from outside. */
+function rnn(w: T) {
+  return (h0: T, xs: T) =>
+    lt.scan(
+      (h: T, x: T) => {
+        const next = lt.matmul(w, h).add(x).tanh();
+        return [next, next.sum()] as const;
+      },
+      h0,
+      xs,
+    );
+}
+
+describe("scan", () => {
+  it("cumulative sums and products, eager and under jit, forward and reverse", () => {
+    const step = (c: T, x: T) => [c.add(x), c.mul(x)] as const;
+    const xs = lt.tensor([1, 2, 3, 4]);
+    const fwd = (xs: T) => lt.scan(step, lt.tensor(0), xs);
+    for (const run of [fwd, lt.jit(fwd)]) {
+      const [total, before] = run(xs);
+      assertEquals([total.item(), before.toArray()], [10, [0, 2, 9, 24]]);
+    }
+    const rev = (xs: T) =>
+      lt.scan(
+        (c: T, x: T) => [c.mul(10).add(x), c] as const,
+        lt.tensor(0),
+        xs,
+        { reverse: true },
+      );
+    for (const run of [rev, lt.jit(rev)]) {
+      const [c, ys] = run(xs);
+      assertEquals([c.item(), ys.toArray()], [4321, [432, 43, 4, 0]]);
+    }
+  });
+
+  it("carries and outputs are trees; xs may be null with a length", () => {
+    type Carry = { a: T; b: T[] };
+    const body = (c: Carry, _x: null): [Carry, { sq: T }] => [
+      { a: c.a.add(1), b: [c.b[0].mul(2)] },
+      { sq: c.a.square() },
+    ];
+    const f = (n: number) =>
+      lt.scan(body, { a: lt.tensor(0), b: [lt.tensor([1, 3])] }, null, {
+        length: n,
+      });
+    for (const run of [f, lt.jit(f, { staticArgnums: [0] })]) {
+      const [c, ys] = run(4);
+      assertEquals([c.a.item(), c.b[0].toArray(), ys.sq.toArray()], [4, [
+        16,
+        48,
+      ], [0, 1, 4, 9]]);
+    }
+  });
+
+  it("a jitted RNN over 2,000 steps equals a plain loop, compiles once and reruns without recompiling", () => {
+    const w = lt.random.normal(lt.random.key(0), [8, 8]).div(3);
+    const xs = lt.random.normal(lt.random.key(1), [2000, 8]);
+    /** The same recurrence in float64 JavaScript. */
+    const reference = (scale: number) => {
+      const wv = w.dataSync();
+      const xv = xs.dataSync();
+      let h = new Float64Array(8);
+      const sums: number[] = [];
+      for (let t = 0; t < 2000; t++) {
+        const next = new Float64Array(8);
+        for (let i = 0; i < 8; i++) {
+          let acc = xv[t * 8 + i] * scale;
+          for (let k = 0; k < 8; k++) acc += wv[i * 8 + k] * h[k];
+          next[i] = Math.tanh(acc);
+        }
+        h = next;
+        sums.push(h.reduce((a, v) => a + v, 0));
+      }
+      return { h: [...h], sums };
+    };
+    const jitted = lt.jit(rnn(w));
+    const [h, ys] = jitted(lt.zeros([8]), xs);
+    const ref = reference(1);
+    assertAllClose(h, ref.h, { rtol: 1e-4, atol: 1e-5 });
+    assertAllClose(ys, ref.sums, { rtol: 1e-4, atol: 1e-4 });
+    const [h2] = jitted(lt.zeros([8]), xs.mul(0.5));
+    assertAllClose(h2, reference(0.5).h, { rtol: 1e-4, atol: 1e-5 });
+    assertEquals(jitted.compileCount, 1);
+  });
+
+  it("the compiled program does not grow with the trip count", () => {
+    const w = lt.random.normal(lt.random.key(0), [8, 8]);
+    const kernels = (n: number) =>
+      lt.explain(lt.jit(rnn(w)), lt.zeros([8]), lt.zeros([n, 8])).kernels
+        .length;
+    assertEquals(kernels(2000), kernels(10));
+    assertEquals(kernels(10) > 0, true); // the body's kernels are listed once
+    // unrolled, the same recurrence is a kernel per step at least
+    const unrolled = (h0: T, xs: T) => {
+      let h = h0;
+      for (let t = 0; t < xs.shape[0]; t++) {
+        h = lt.matmul(w, h).add(xs.select(0, t)).tanh();
+      }
+      return h;
+    };
+    const big = lt.explain(lt.jit(unrolled), lt.zeros([8]), lt.zeros([50, 8])).kernels
+      .length;
+    assertEquals(big >= 50, true, `${big} kernels`);
+  });
+
+  it("nested scans and loops inside a compiled body", () => {
+    const inner = (c: T, row: T) => lt.scan((s: T, x: T) => [s.add(x), s] as const, c, row)[0];
+    const f = (m: T) => lt.scan((c: T, row: T) => [inner(c, row), c] as const, lt.tensor(0), m);
+    const m = lt.tensor([[1, 2], [3, 4], [5, 6]]);
+    for (const run of [f, lt.jit(f)]) {
+      const [total, before] = run(m);
+      assertEquals([total.item(), before.toArray()], [21, [0, 3, 10]]);
+    }
+  });
+
+  it("gradients through scan match the closed form and finite differences (eager and jit)", () => {
+    // x₃ = a³x₀ + a²u₀ + a u₁ + u₂
+    const f = (a: T, us: T) =>
+      lt.scan(
+        (x: T, u: T) => [x.mul(a).add(u), x] as const,
+        lt.tensor(1, f64),
+        us,
+      )[0];
+    const a = lt.tensor(0.9, f64);
+    const us = lt.tensor([0.1, 0.2, 0.3], f64);
+    const closed = [3 * 0.81 + 2 * 0.9 * 0.1 + 0.2, [0.81, 0.9, 1]];
+    for (
+      const g of [
+        lt.grad(f, { argnums: [0, 1] }),
+        lt.jit(lt.grad(f, { argnums: [0, 1] })),
+      ]
+    ) {
+      const [da, du] = g(a, us);
+      assertAllClose(da, closed[0] as number, { rtol: 1e-12 });
+      assertAllClose(du, closed[1] as number[], { rtol: 1e-12 });
+    }
+    const w = lt.tensor([[0.5, -0.3], [0.2, 0.4]], f64);
+    const loss = (w: T, xs: T) => rnn(w)(lt.zeros([2], f64), xs)[1].square().sum();
+    checkGrads(loss, [
+      w,
+      lt.tensor([[0.1, 0.2], [-0.3, 0.5], [0.7, -0.1]], f64),
+    ], { order: 2 });
+  });
+
+  it("under jit, grad runs a compiled reverse loop: equal to eager grads, program size independent of length", () => {
+    const loss = (w: T, xs: T) => {
+      const [h, ys] = rnn(w)(lt.zeros([4], f64), xs);
+      return h.square().sum().add(ys.square().sum());
+    };
+    const w = lt.random.normal(lt.random.key(0), [4, 4]).div(2).astype("float64");
+    const xs = lt.random.normal(lt.random.key(1), [50, 4]).astype("float64");
+    const g = lt.grad(loss, { argnums: [0, 1] });
+    const jg = lt.jit(g);
+    const [ew, ex] = g(w, xs);
+    const [jw, jx] = jg(w, xs);
+    assertAllClose(jw, ew, { rtol: 1e-12, atol: 1e-14 });
+    assertAllClose(jx, ex, { rtol: 1e-12, atol: 1e-14 });
+    const kernels = (n: number) => lt.explain(jg, w, lt.zeros([n, 4], f64)).kernels.length;
+    assertEquals(kernels(2000), kernels(10));
+    // a reverse scan, and a foriLoop, differentiated under jit
+    const rv = (a: T, us: T) =>
+      lt.scan((x: T, u: T) => [x.mul(a).add(u), x] as const, lt.tensor(1, f64), us, {
+        reverse: true,
+      })[1].sum();
+    const a = lt.tensor(0.9, f64);
+    const us = lt.tensor([0.1, 0.2, 0.3], f64);
+    // ys = [x₁, x₂, x₃] of the reversed recurrence: x₃ = 1, x₂ = a + u₂, x₁ = a² + a u₂ + u₁
+    const [da, du] = lt.jit(lt.grad(rv, { argnums: [0, 1] }))(a, us);
+    assertAllClose(da, 1 + 2 * 0.9 + 0.3, { rtol: 1e-12 });
+    assertAllClose(du, [0, 1, 1.9], { rtol: 1e-12 });
+    const fl = (x: T) => lt.foriLoop(0, 5, (i, c: T) => c.div(2).add(i.astype(c.dtype)).mul(c), x);
+    assertAllClose(
+      lt.jit(lt.grad(fl))(lt.tensor(0.7, f64)),
+      lt.grad(fl)(lt.tensor(0.7, f64)).item(),
+      {
+        rtol: 1e-12,
+      },
+    );
+  });
+
+  it("second derivatives through a compiled loop say they are not supported", () => {
+    const f = (v: T) =>
+      lt.scan((c: T, x: T) => [c.mul(x).sin(), c] as const, lt.tensor(1, f64), v)[0];
+    assertThrows(
+      () => lt.jit(lt.hessian(f))(lt.tensor([0.5, 0.2], f64)),
+      Error,
+      "scan() inside jit: second derivatives (hessian, jvp, grad of grad) through a compiled loop are not supported yet",
+    );
+    assertEquals(lt.hessian(f)(lt.tensor([0.5, 0.2], f64)).shape, [2, 2]); // eager: fine
+  });
+
+  it("vmap of a scan batches every step", () => {
+    const f = (u: T) =>
+      lt.scan(
+        (x: T, v: T) => [x.mul(0.5).add(v), x] as const,
+        lt.tensor(0),
+        u,
+      )[0];
+    const us = lt.tensor([[1, 2, 3], [4, 0, 0]]);
+    assertAllClose(lt.vmap(f)(us), [0.25 + 1 + 3, 1], { rtol: 1e-6 });
+  });
+
+  it("errors: a carry that changes shape, xs of different lengths", () => {
+    assertThrows(
+      () =>
+        lt.scan(
+          (c: T, x: T) => [c.reshape([1]).add(x), x] as const,
+          lt.tensor(0),
+          lt.tensor([1, 2]),
+        ),
+      TypeError,
+      "scan() body returned carry leaf 0 is float32[1], expected float32[]: the carry must keep the structure, shapes and dtypes of init",
+    );
+    assertThrows(
+      () =>
+        lt.scan((c: T, x: T[]) => [c, x[0]] as const, lt.tensor(0), [
+          lt.zeros([3]),
+          lt.zeros([4]),
+        ]),
+      RangeError,
+      "scan() expected 3 steps (xs leaf 0): xs leaf 1 has 4 along axis 0",
+    );
+    assertThrows(
+      () => lt.scan((c: T, _x: null) => [c, c] as const, lt.tensor(0), null),
+      TypeError,
+      "scan() expected xs with tensors or a length: found neither: pass { length }",
+    );
+  });
+});
+
+describe("foriLoop and whileLoop", () => {
+  it("foriLoop: x ← x/2 + i, eager and jitted, and its gradient", () => {
+    const f = (x: T) => lt.foriLoop(0, 5, (i, c: T) => c.div(2).add(i.astype(c.dtype)), x);
+    // x₅ = x₀/32 + Σ i/2^(4-i)
+    const ref = (x: number) => x / 32 + [0, 1, 2, 3, 4].reduce((s, i) => s + i / 2 ** (4 - i), 0);
+    assertAllClose(f(lt.tensor(3)), ref(3), { rtol: 1e-6 });
+    assertAllClose(lt.jit(f)(lt.tensor(3)), ref(3), { rtol: 1e-6 });
+    assertAllClose(lt.grad(f)(lt.tensor(3, f64)), 1 / 32, { rtol: 1e-12 });
+    assertEquals(
+      lt.foriLoop(3, 3, (_i, c: T) => c.add(1), lt.tensor(7)).item(),
+      7,
+    );
+  });
+
+  it("whileLoop: eager and jitted (the trip count varies per call without recompiling)", () => {
+    const f = (x: T) => lt.whileLoop((v: T) => v.lt(100), (v: T) => v.mul(2), x);
+    const j = lt.jit(f);
+    assertEquals([
+      f(lt.tensor(3)).item(),
+      j(lt.tensor(3)).item(),
+      j(lt.tensor(70)).item(),
+    ], [
+      192,
+      192,
+      140,
+    ]);
+    assertEquals(j.compileCount, 1);
+  });
+
+  it("whileLoop refuses vmap and grad inside jit", () => {
+    const f = (x: T) => lt.whileLoop((v: T) => v.lt(100), (v: T) => v.mul(2), x);
+    assertThrows(
+      () => lt.vmap(f)(lt.tensor([1, 2])),
+      TypeError,
+      "whileLoop() cannot run inside vmap (each example would stop at its own step): its trip count depends on values not known there: use scan or foriLoop with a fixed length",
+    );
+    assertThrows(
+      () => lt.jit(lt.grad(f))(lt.tensor(3)),
+      TypeError,
+      "whileLoop() cannot run under grad inside jit (it is forward only, like jax.lax.while_loop)",
+    );
+  });
+});
+
+describe("cond and switchCase", () => {
+  const pos = (v: T) => v.mul(2);
+  const neg = (v: T) => v.neg();
+
+  it("cond picks a branch eagerly, under jit, and per example under vmap", () => {
+    const f = (x: T) => lt.cond(x.sum().gt(0), pos, neg, x);
+    const j = lt.jit(f);
+    for (const run of [f, j]) {
+      assertEquals([
+        run(lt.tensor([1, 2])).toArray(),
+        run(lt.tensor([-1, -2])).toArray(),
+      ], [
+        [2, 4],
+        [1, 2],
+      ]);
+    }
+    assertEquals(j.compileCount, 1);
+    assertEquals(lt.vmap(f)(lt.tensor([[1], [-3], [2]])).toArray(), [[2], [3], [
+      4,
+    ]]);
+    // gradients follow the chosen branch
+    assertEquals(lt.grad((x: T) => f(x).sum())(lt.tensor([1, 2])).toArray(), [
+      2,
+      2,
+    ]);
+    assertEquals(
+      lt.jit(lt.grad((x: T) => f(x).sum()))(lt.tensor([-1, -2])).toArray(),
+      [-1, -1],
+    );
+  });
+
+  it("switchCase clamps the index like jax.lax.switch", () => {
+    const fs = [(v: T) => v.add(100), (v: T) => v.mul(10), neg];
+    const idx = lt.tensor([0, 1, 2, 5, -1], { dtype: "int32" });
+    const f = (i: T, x: T) => lt.switchCase(i, fs, x);
+    assertEquals(lt.vmap(f)(idx, idx.astype("float32")).toArray(), [
+      100,
+      10,
+      -2,
+      -5,
+      99,
+    ]);
+    assertEquals(
+      lt.jit(f)(lt.tensor(7, { dtype: "int32" }), lt.tensor(3)).item(),
+      -3,
+    );
+    assertEquals(f(lt.tensor(1, { dtype: "int32" }), lt.tensor(3)).item(), 30);
+  });
+
+  it("errors: branches of different shapes, a non-scalar predicate", () => {
+    const f = (x: T) => lt.cond(x.sum().gt(0), (v: T) => v, (v: T) => v.sum(), x);
+    assertThrows(
+      () => lt.jit(f)(lt.tensor([1, 2])),
+      TypeError,
+      "switchCase() branches must return the same structure, shapes and dtypes: branch 1 differs from branch 0",
+    );
+    assertThrows(
+      () => lt.cond(lt.tensor([1, 0]), pos, neg, lt.tensor(1)),
+      RangeError,
+      "cond() expected a scalar predicate or index: found shape [2]",
+    );
+  });
+});
