@@ -30,6 +30,11 @@ export {
 } from "./core/device.ts";
 export * from "./core/elementwise.ts";
 export * from "./core/activation.ts";
+export * from "./core/activation_smooth.ts";
+export * from "./core/trig.ts";
+export * from "./core/exp_log.ts";
+export * from "./core/rounding.ts";
+export * from "./core/norm.ts";
 export * from "./core/reduce.ts";
 export * from "./core/movement.ts";
 export * from "./core/linalg.ts";

@@ -151,7 +151,8 @@ export const vjpRules: { readonly [K in OpName]: VjpRule } = {
   // d(1/x) = -dx / x²
   recip: unary((_x, out) => neg(mul(out, out))),
   exp: unary((_x, out) => out),
-  expm1: unary((_x, out) => b.alu("add", out, c(1, out))),
+  // d expm1(x) = e^x dx (not expm1(x) + 1, which is 0 below x = -37)
+  expm1: unary((x) => b.alu("exp", x)),
   log: unary((x) => b.alu("recip", x)),
   log1p: unary((x) => b.alu("recip", b.alu("add", x, c(1, x)))),
   // d sqrt(x) = dx / (2 sqrt(x))

@@ -1,0 +1,160 @@
+/**
+ * Trigonometric and hyperbolic functions beyond sin, cos and tanh, with
+ * PyTorch's semantics (integers become float32). Which are primitives, and why:
+ * - `atan2` is the primitive of the inverse family: `atan(x) = atan2(x, 1)`
+ *   (fdlibm returns atan(x) itself there), `asin(x) = atan2(x, √((1-x)(1+x)))`
+ *   and `acos(x) = atan2(√((1-x)(1+x)), x)`: (1 - x)(1 + x) has no
+ *   cancellation near ±1, so these stay within a few ulp, and their
+ *   gradients (±1/√(1-x²), ±inf at ±1) come out of the chain rule.
+ * - `sinh`, `cosh`, `asinh` and `acosh` are primitives: compositions over exp
+ *   and log either cancel near 0 (e^x - e^-x), overflow early (x² for asinh
+ *   of large x) or lose accuracy in their gradients.
+ * - `tan = sin / cos` and `atanh(x) = (log1p(x) - log1p(-x)) / 2` are
+ *   compositions: no cancellation (the two log1p have opposite signs), a
+ *   few ulp, gradients by the quotient rule without cancellation.
+ * - `sinc`, `deg2rad` and `hypot` are compositions: sinc is sin(πx)/(πx)
+ *   as PyTorch computes it for |πx| >= 1 and its Taylor series below (whose
+ *   gradient does not cancel, unlike PyTorch's: πx cos πx - sin πx loses
+ *   half the digits at x = 1e-3); hypot is scaled by the larger magnitude,
+ *   so it neither overflows nor underflows, with PyTorch's gradient as a
+ *   custom rule (the composition's differs where an input is NaN or infinite).
+ * @module
+ */
+import type { Tensor } from "./tensor.ts";
+import { floatNode, nodeOf, operands, type TensorLike } from "./_convert.ts";
+import { wrap } from "./_wrap.ts";
+import { alu, constant } from "./ops/build.ts";
+import type { Node } from "./ir.ts";
+import { customVjp } from "./custom_vjp.ts";
+
+function c(value: number, like: Node): Node {
+  return constant(value, like.dtype, like.shape);
+}
+function f(name: string, x: Tensor): Node {
+  return floatNode(nodeOf(name, x));
+}
+
+/**
+ * Tangent, as sin(x) / cos(x) (torch.tan).
+ * @param x the angles in radians
+ * @returns tan(x)
+ * @example
+ * ```ts
+ * import { tan, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * assertAlmostEquals(tan(tensor([Math.PI / 4])).item(), 1, 1e-6);
+ * ```
+ */
+export function tan(x: Tensor): Tensor {
+  const n = f("tan", x);
+  return wrap(alu("div", alu("sin", n), alu("cos", n)));
+}
+
+/**
+ * Inverse hyperbolic tangent, (log1p(x) - log1p(-x)) / 2 (torch.atanh): ±inf
+ * at ±1, NaN beyond.
+ * @param x values in [-1, 1]
+ * @returns atanh(x)
+ * @example
+ * ```ts
+ * import { atanh, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * assertAlmostEquals(atanh(tensor([0.5])).item(), Math.atanh(0.5), 1e-6);
+ * ```
+ */
+export function atanh(x: Tensor): Tensor {
+  const n = f("atanh", x);
+  const diff = alu("add", alu("log1p", n), alu("neg", alu("log1p", alu("neg", n))));
+  return wrap(alu("mul", diff, c(0.5, n)));
+}
+
+/**
+ * The normalized sinc function sin(πx) / (πx), 1 at 0 (torch.sinc).
+ * @param x the tensor
+ * @returns sinc(x)
+ * @example
+ * ```ts
+ * import { sinc, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * const [at0, atHalf] = sinc(tensor([0, 0.5])).toArray() as number[];
+ * assertAlmostEquals(at0, 1);
+ * assertAlmostEquals(atHalf, 2 / Math.PI, 1e-6);
+ * ```
+ */
+export function sinc(x: Tensor): Tensor {
+  const n = f("sinc", x);
+  const p = alu("mul", n, c(Math.PI, n));
+  const small = alu("cmplt", alu("abs", p), c(1, n));
+  // |πx| < 1: sin(p)/p = Σ (-1)^k p^2k / (2k+1)!, whose gradient does not cancel
+  // (p cos p - sin p does); each branch gets a harmless input where unused
+  const ps = alu("where", small, p, c(0, n));
+  const z = alu("mul", ps, ps);
+  let series = c(SINC[0], n);
+  for (const coef of SINC.slice(1)) series = alu("add", alu("mul", series, z), c(coef, n));
+  const pl = alu("where", small, c(1, n), p);
+  return wrap(alu("where", small, series, alu("div", alu("sin", pl), pl)));
+}
+
+/** (-1)^k / (2k+1)!, k = 8 … 0: truncation below 1e-17 for |p| < 1. */
+const SINC = Array.from({ length: 9 }, (_, i) => {
+  const k = 8 - i;
+  let f = 1;
+  for (let j = 2; j <= 2 * k + 1; j++) f *= j;
+  return (k % 2 === 0 ? 1 : -1) / f;
+});
+
+/**
+ * Degrees to radians, x · (π / 180) (torch.deg2rad).
+ * @param x angles in degrees
+ * @returns angles in radians
+ * @example
+ * ```ts
+ * import { deg2rad, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * assertAlmostEquals(deg2rad(tensor([180])).item(), Math.PI, 1e-6);
+ * ```
+ */
+export function deg2rad(x: Tensor): Tensor {
+  const n = f("deg2rad", x);
+  return wrap(alu("mul", n, c(Math.PI / 180, n)));
+}
+
+/**
+ * The hypotenuse √(a² + b²) without overflow or underflow (torch.hypot):
+ * m · √(1 + (n/m)²) with m, n the larger and smaller magnitude; +inf if
+ * either is infinite. Its gradient is PyTorch's a/hypot, b/hypot (NaN at
+ * the origin).
+ * @param a a tensor or number
+ * @param b a tensor or number (broadcast with `a`)
+ * @returns √(a² + b²)
+ * @example
+ * ```ts
+ * import { hypot, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(hypot(tensor([3, 5e30]), tensor([4, 12e30])).toArray(), [5, Math.fround(13e30)]);
+ * ```
+ */
+export function hypot(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = operands("hypot", [a, b], "float32").map(floatNode);
+  return hypotVjp(wrap(x), wrap(y));
+}
+
+const hypotVjp = customVjp(
+  (a: Tensor, b: Tensor) => {
+    const ax = alu("abs", a.node);
+    const ay = alu("abs", b.node);
+    const big = alu("maximum", ax, ay);
+    const small = alu("minimum", ax, ay);
+    const zero = alu("cmpeq", big, c(0, big));
+    const r = alu("div", small, alu("where", zero, c(1, big), big));
+    const scaled = alu("mul", big, alu("sqrt", alu("add", c(1, r), alu("mul", r, r))));
+    const inf = c(Infinity, big);
+    const infinite = alu("maximum", alu("cmpeq", ax, inf), alu("cmpeq", ay, inf));
+    const out = alu("where", infinite, inf, alu("where", zero, c(0, big), scaled));
+    return [wrap(out), [a.node, b.node, out]];
+  },
+  ([a, b, out]: Node[], ct: Tensor) => [
+    wrap(alu("div", alu("mul", ct.node, a), out)),
+    wrap(alu("div", alu("mul", ct.node, b), out)),
+  ],
+);

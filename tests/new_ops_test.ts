@@ -1,0 +1,119 @@
+// The issue-13 ops (trig, hyperbolic, special functions, the new activations,
+// norms and losses) against PyTorch float64 values and gradients
+// (fixtures/new_ops.json), on the CPU tiers: the JavaScript reference in
+// float64 and float32, and the Wasm SIMD tier in float32 (whose elementwise
+// kernels must really run in Wasm). WebGPU: new_ops_webgpu_test.ts.
+import { describe, it } from "@std/testing/bdd";
+import { assertEquals } from "@std/assert";
+import * as lt from "../mod.ts";
+import { assertValuesClose } from "./_close.ts";
+import { cases, decode, type Expected, label, type NewOpCase, ops, runCase } from "./_new_ops.ts";
+
+type Tol = { rtol: number; atol: number };
+
+/** float64 against PyTorch's float64: a few ulp. */
+const F64: Tol = { rtol: 1e-13, atol: 1e-300 };
+/** Looser float64 bounds, each with its reason. */
+const F64_OPS: Record<string, Tol> = {
+  // gelu's tanh form: 1 + tanh(u) cancels for x < -3 (as in PyTorch): 1e-11 relative at x = -6
+  gelu: { rtol: 1e-10, atol: 1e-300 },
+  // PyTorch 1.13's hardsigmoid backward multiplies by 1/6 rounded to float32 (3e-8 off)
+  hardsigmoid: { rtol: 5e-8, atol: 1e-300 },
+  // PyTorch 1.13 computes m + log(e^(a-m) + e^(b-m)): 1e-16 absolute where Lathe's log1p is
+  // exact (logAddExp(0, -30) = 9.3576e-14, PyTorch 9.3481e-14)
+  logAddExp: { rtol: 1e-13, atol: 2e-16 },
+  // x - tanh(x) cancels near 0 (relative error 1e-10 at x = 1e-3, in PyTorch too)
+  tanhshrink: { rtol: 1e-13, atol: 1e-18 },
+  // selu/celu: PyTorch 1.13 computes exp(x) - 1 (Lathe expm1): 1e-13 relative near 0
+  selu: { rtol: 1e-12, atol: 1e-300 },
+  celu: { rtol: 1e-12, atol: 1e-300 },
+  // PyTorch's sinc gradient (πx cos πx - sin πx)/(πx²) cancels near 0: 4e-12 off at x = 1e-3
+  // (Lathe's series is within 3e-16 of mpmath there)
+  sinc: { rtol: 1e-11, atol: 1e-300 },
+};
+/** float32 computed in float64 and rounded per kernel, against the correctly rounded float32. */
+const F32_JS: Tol = { rtol: 1e-6, atol: 1e-7 };
+/** Wasm's float32 polynomials (a few ulp each) composed. */
+const F32_WASM: Tol = { rtol: 1e-5, atol: 1e-6 };
+const F32_OPS: Record<string, Tol> = {
+  // PyTorch's formula 0.5·x·(1 + tanh(u)) cancels for x < -3: its float32 kernel has the same
+  // error (the value kernel runs in float64 on the JS tier; the gradient reads float32 tanh(u))
+  gelu: { rtol: 2e-3, atol: 1e-6 },
+  // πx rounds to float32 before sin and cos: near a zero of cos(πx) (x = -2.5) the gradient
+  // p cos p - sin p keeps that absolute error, 4e-6 relative
+  sinc: { rtol: 2e-5, atol: 1e-6 },
+  // x - tanh(x) cancels near 0
+  tanhshrink: { rtol: 1e-5, atol: 1e-6 },
+};
+
+function expected(values: (number | string)[]): number[] {
+  return values.map(decode);
+}
+
+/** Compares a case's value and gradients with PyTorch's. */
+async function check(
+  c: NewOpCase,
+  i: number,
+  dtype: "float32" | "float64",
+  want: Expected,
+  tol: Tol,
+  tier: string,
+): Promise<lt.Tensor[]> {
+  const got = await runCase(c, dtype);
+  const where = `${label(c, i)} on ${tier}`;
+  assertEquals(got.shape, want.s, `${where}: shape`);
+  assertValuesClose(got.out, expected(want.out), `${where}: value`, tol);
+  want.grads?.forEach((g, k) => {
+    if (g === null) return;
+    assertValuesClose(got.grads![k]!, expected(g), `${where}: gradient of input ${k}`, tol);
+  });
+  return got.tensors;
+}
+
+function on<T>(backend: "js" | "wasm", f: () => Promise<T>): Promise<T> {
+  lt.setCpuBackend(backend);
+  return f().finally(() => lt.setCpuBackend("wasm"));
+}
+
+describe("issue-13 ops match PyTorch", () => {
+  it("has a Lathe function for every fixture op", () => {
+    const missing = [...new Set(cases.map((c) => c.op))].filter((op) => !(op in ops));
+    assertEquals(missing, []);
+  });
+
+  it("in float64 on the JavaScript tier, values and gradients", async () => {
+    await on("js", async () => {
+      for (const [i, c] of cases.entries()) {
+        if (!(c.op in ops)) continue;
+        // int32 inputs give float32, PyTorch's float32 kernels the reference
+        const integer = c.in.every((x) => x.d === "int32");
+        const tol = integer ? F32_JS : F64_OPS[c.op] ?? F64;
+        await check(c, i, "float64", c.f64, tol, "js float64");
+      }
+    });
+  });
+
+  it("in float32 on the JavaScript tier", async () => {
+    await on("js", async () => {
+      for (const [i, c] of cases.entries()) {
+        if (!(c.op in ops) || c.f32 === undefined) continue;
+        await check(c, i, "float32", c.f32, F32_OPS[c.op] ?? F32_JS, "js float32");
+      }
+    });
+  });
+
+  it("in float32 on the Wasm tier, the elementwise kernels in Wasm", async () => {
+    await on("wasm", async () => {
+      for (const [i, c] of cases.entries()) {
+        if (!(c.op in ops) || c.f32 === undefined) continue;
+        const tensors = await check(c, i, "float32", c.f32, F32_OPS[c.op] ?? F32_WASM, "wasm");
+        // elementwise ops of float inputs: every forward kernel must have a Wasm form
+        const elementwise = c.in.every((x) => x.d === "float" && x.s.length === 1);
+        if (elementwise && c.op !== "exp2") {
+          const tiers = lt.explain(tensors[0]).kernels.map((k) => k.backend);
+          assertEquals(tiers.filter((t) => t !== "wasm"), [], `${label(c, i)}: kernels ${tiers}`);
+        }
+      }
+    });
+  });
+});
