@@ -14,7 +14,7 @@ import { fmtValue } from "./errors.ts";
 import { max, min, type ReduceOptions, sum } from "./reduce.ts";
 import { abs, pow, sqrt, where } from "./elementwise.ts";
 import { broadcastTo } from "./movement.ts";
-import { broadcastShapes } from "./shape.ts";
+import { broadcastShapes, normalizeAxes, normalizeAxis } from "./shape.ts";
 
 /** Options of `norm`. */
 export interface NormOptions extends ReduceOptions {
@@ -56,7 +56,8 @@ export function norm(x: Tensor, options: NormOptions = {}): Tensor {
       `norm() expected p to be a number or "fro": found ${fmtValue(options.p)}`,
     );
   }
-  const reduce = { axis: options.axis, keepdims: options.keepdims };
+  const axis = normalizeAxes("norm", options.axis, t.ndim);
+  const reduce = { axis, keepdims: options.keepdims };
   const a = abs(t);
   if (p === Infinity) return max(a, reduce);
   if (p === -Infinity) return min(a, reduce);
@@ -101,7 +102,8 @@ function checkEps(name: string, eps: unknown): number {
 export function normalize(x: Tensor, options: NormalizeOptions = {}): Tensor {
   const t = wrap(floatNode(nodeOf("normalize", x)));
   const eps = checkEps("normalize", options.eps ?? 1e-12);
-  const n = norm(t, { p: options.p ?? 2, axis: options.axis ?? 1, keepdims: true });
+  const axis = normalizeAxis("normalize", options.axis ?? 1, t.ndim);
+  const n = norm(t, { p: options.p ?? 2, axis, keepdims: true });
   // clamp_min: the gradient passes where the norm is at least eps
   return t.div(where(n.lt(eps), eps, n));
 }
@@ -133,7 +135,7 @@ export function cosineSimilarity(
   const x = broadcastTo(wrap(na), shape);
   const y = broadcastTo(wrap(nb), shape);
   const eps = checkEps("cosineSimilarity", options.eps ?? 1e-8);
-  const axis = options.axis ?? 1;
+  const axis = normalizeAxis("cosineSimilarity", options.axis ?? 1, shape.length);
   const unit = (t: Tensor) => {
     const n = norm(t, { axis, keepdims: true });
     return t.div(where(n.lt(eps), eps, n));

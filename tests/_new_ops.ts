@@ -113,7 +113,7 @@ export async function runCase(
     })
   );
   const read = (t: lt.Tensor) => device === "cpu" ? Promise.resolve(t.dataSync()) : t.data();
-  const floats = inputs.map((t, i) => (c.in[i].d === "float" ? i : -1)).filter((i) => i >= 0);
+  const floats = c.in.flatMap((x, i) => (x.d === "float" ? [i] : []));
   if (c.ct === null) {
     const out = op(inputs, c.args);
     return { out: await read(out), shape: out.shape, grads: null, tensors: [out] };

@@ -4,8 +4,9 @@
 // float64 and float32, and the Wasm SIMD tier in float32 (whose elementwise
 // kernels must really run in Wasm). WebGPU: new_ops_webgpu_test.ts.
 import { describe, it } from "@std/testing/bdd";
-import { assertEquals } from "@std/assert";
+import { assertEquals, assertThrows } from "@std/assert";
 import * as lt from "../mod.ts";
+import * as nn from "../nn/mod.ts";
 import { assertValuesClose } from "./_close.ts";
 import { cases, decode, type Expected, label, type NewOpCase, ops, runCase } from "./_new_ops.ts";
 
@@ -115,5 +116,68 @@ describe("issue-13 ops match PyTorch", () => {
         }
       }
     });
+  });
+});
+
+describe("issue-13 ops: edges PyTorch gets wrong, and bad arguments", () => {
+  it("sinc() has the exact gradient near 0 (PyTorch's cancels: 36% off at 1e-8)", () => {
+    const x = lt.tensor([1e-8, -1e-5, 1e-3], { dtype: "float64" });
+    const g = lt.grad((t: lt.Tensor) => lt.sinc(t).sum())(x) as lt.Tensor;
+    // d/dx sin(πx)/(πx) = -π²x/3 + π⁴x³/30 - …
+    const want = [1e-8, -1e-5, 1e-3].map((v) =>
+      -(Math.PI ** 2) * v / 3 + Math.PI ** 4 * v ** 3 / 30
+    );
+    assertValuesClose(g.dataSync(), want, "sinc'", { rtol: 1e-12, atol: 0 });
+  });
+
+  it("rejects bad arguments with a message that says what to do", () => {
+    const x = lt.tensor([[1, 2, 3]]);
+    assertThrows(
+      () => lt.hardtanh(x, { min: 1, max: -1 }),
+      RangeError,
+      "hardtanh() expected min <= max: found min 1 and max -1: swap them",
+    );
+    assertThrows(
+      () => lt.hardtanh(x, { min: NaN }),
+      TypeError,
+      "hardtanh() expected a number for min: found NaN",
+    );
+    assertThrows(
+      () => lt.celu(x, { alpha: 0 }),
+      RangeError,
+      "celu() expected a nonzero number for alpha: found 0",
+    );
+    assertThrows(
+      () => lt.glu(x),
+      RangeError,
+      "glu() expected an even size along axis -1: found 3 in shape [1, 3]",
+    );
+    assertThrows(
+      () => lt.frac(lt.tensor([1, 2], { dtype: "int32" })),
+      TypeError,
+      "frac() expected a float tensor: found int32",
+    );
+    assertThrows(
+      () => lt.norm(x, { p: "nuc" as "fro" }),
+      TypeError,
+      'norm() expected p to be a number or "fro": found "nuc"',
+    );
+    assertThrows(
+      () => lt.normalize(x, { eps: -1 }),
+      RangeError,
+      "normalize() expected eps to be a number >= 0: found -1",
+    );
+    assertThrows(() => lt.normalize(x, { axis: 2 }), RangeError, "normalize");
+    assertThrows(
+      () => nn.klDiv(x, lt.tensor([1, 2, 3])),
+      RangeError,
+      "klDiv() expected prediction and target of the same shape: found [1, 3] and [3]",
+    );
+    assertThrows(
+      () => lt.lerp(x, 2 as unknown as lt.Tensor, 0.5),
+      TypeError,
+      "lerp() expected a Tensor at position 1",
+    );
+    assertThrows(() => lt.hypot(x, lt.tensor([1, 2])), RangeError, "hypot");
   });
 });
