@@ -317,7 +317,25 @@ function name(s: string): number[] {
 /** The most pages a memory may have (4 GiB): a shared memory must declare a maximum. */
 export const MAX_PAGES = 65536;
 /** Scalar functions a module may import as `e.<name>` (f64 arguments → f64), with their arities. */
-export const imported = { sin: 1, cos: 1, rem: 2 } as const;
+/** The scalar functions a kernel may import, with their arity (`_imports.ts` gives each). */
+export const imported = {
+  sin: 1,
+  cos: 1,
+  rem: 2,
+  sinh: 1,
+  cosh: 1,
+  asinh: 1,
+  acosh: 1,
+  atan2: 2,
+  log2: 1,
+  log10: 1,
+  fmod: 2,
+  erfc: 1,
+  erfinv: 1,
+  lgamma: 1,
+  digamma: 1,
+  trigamma: 1,
+} as const;
 const importNames = Object.keys(imported) as (keyof typeof imported)[];
 
 /**

@@ -1,0 +1,60 @@
+/**
+ * The scalar functions Wasm kernels import (`e.<name>`, float64 in and out):
+ * the range fallbacks of sin, cos and remainder, and the per-lane calls of
+ * primitives without a vector polynomial (`_lanes.ts`). The calling thread
+ * passes `scalarImports`; worker threads, which cannot import modules,
+ * build the same object from `scalarImportsSource()`.
+ * @module
+ */
+import type { imported } from "./_emit.ts";
+import { remainder } from "../runtime_js.ts";
+import {
+  digamma,
+  erfc,
+  erfinv,
+  lgamma,
+  specialMathSource,
+  trigamma,
+} from "../../core/_special_math.ts";
+
+/** C's fmod: the remainder of truncated division, with the dividend's sign. */
+function fmod(a: number, b: number): number {
+  return a % b;
+}
+
+/** Every importable function, by its import name (a name without a function does not compile). */
+export const scalarImports: { readonly [K in keyof typeof imported]: (...x: number[]) => number } =
+  {
+    sin: Math.sin,
+    cos: Math.cos,
+    rem: remainder,
+    sinh: Math.sinh,
+    cosh: Math.cosh,
+    asinh: Math.asinh,
+    acosh: Math.acosh,
+    atan2: Math.atan2,
+    log2: Math.log2,
+    log10: Math.log10,
+    fmod,
+    erfc,
+    erfinv,
+    lgamma,
+    digamma,
+    trigamma,
+  };
+
+/**
+ * JavaScript that declares `scalarImports` with the same functions, for a
+ * worker thread's source.
+ * @returns the source text
+ */
+export function scalarImportsSource(): string {
+  return `${specialMathSource()}
+const rem = ${remainder.toString()};
+const fmod = ${fmod.toString()};
+const scalarImports = {
+  sin: Math.sin, cos: Math.cos, rem, sinh: Math.sinh, cosh: Math.cosh, asinh: Math.asinh,
+  acosh: Math.acosh, atan2: Math.atan2, log2: Math.log2, log10: Math.log10, fmod, erfc, erfinv,
+  lgamma, digamma, trigamma,
+};`;
+}
