@@ -42,7 +42,7 @@ export * from "./core/indexing.ts";
 export { formatTensor, type PrintDType, type PrintOptions } from "./core/print.ts";
 export type { DeviceData, Node, Origin } from "./core/ir.ts";
 export type { OpArgs, OpName, ReduceOp } from "./core/ops/registry.ts";
-export type { AluOp } from "./core/ops/alu.ts";
+export type { AluOp } from "./core/ops/elementwise.ts";
 export type { Shape } from "./core/shape.ts";
 export { explain, type Explanation, type KernelReport } from "./jit/explain.ts";
 export {

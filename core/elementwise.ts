@@ -10,7 +10,7 @@ import { broadcastShapes } from "./shape.ts";
 import { isTensor, wrap } from "./_wrap.ts";
 import { fmtValue } from "./errors.ts";
 import { alu, cast, constant } from "./ops/build.ts";
-import type { AluOp } from "./ops/alu.ts";
+import type { AluOp } from "./ops/elementwise.ts";
 import { isFloat } from "./dtype.ts";
 import type { Node } from "./ir.ts";
 

@@ -9,7 +9,8 @@
  */
 import type { DType } from "../core/dtype.ts";
 import type { IExpr, LoopVar, VExpr } from "./kernel.ts";
-import { HelperSet, wgslAlu, wgslCast, type WgslType } from "./_wgsl_math.ts";
+import { HelperSet, wgslCast, type WgslType } from "../core/ops/_wgsl_helpers.ts";
+import { elementwiseOps } from "../core/ops/elementwise.ts";
 
 /** Threads of a cooperative workgroup (the default WebGPU limit). */
 export const WG = 256;
@@ -183,7 +184,7 @@ export class Renderer {
         const args = e.args.map((a) => this.value(a, scope));
         const types = e.args.map((a) => wgslType(a.dtype));
         return this.#selfOp(e, args, types[0]) ??
-          wgslAlu[e.op](args, types, this.helpers);
+          elementwiseOps[e.op].kernel.wgsl(args, types, this.helpers);
       }
       case "pad":
         return this.#pad(e, scope);

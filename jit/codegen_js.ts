@@ -6,7 +6,7 @@
  * @module
  */
 import type { DType } from "../core/dtype.ts";
-import { type AluRule, aluRules } from "../core/ops/alu.ts";
+import { elementwiseOps } from "../core/ops/elementwise.ts";
 import type { IExpr, Kernel, LoopVar, VExpr } from "./kernel.ts";
 
 /** A kernel's JavaScript source and the constants it reads. */
@@ -286,13 +286,7 @@ class Renderer {
         return castExpr(this.value(e.x, scope), e.dtype);
       case "alu": {
         const args = e.args.map((a) => this.value(a, scope));
-        if (e.dtype === "int32" && e.op === "mul") return `Math.imul(${args[0]}, ${args[1]})`;
-        // on bools (0/1) maximum is logical or, minimum logical and
-        if (e.dtype === "bool" && e.op === "maximum") return `(${args[0]} | ${args[1]})`;
-        if (e.dtype === "bool" && e.op === "minimum") return `(${args[0]} & ${args[1]})`;
-        const rule: AluRule = aluRules[e.op];
-        const expr = rule.js(...args);
-        return rule.result === "bool" ? expr : fround(e.dtype, expr);
+        return fround(e.dtype, elementwiseOps[e.op].kernel.js(args, e.dtype));
       }
       case "pad":
         return this.pad(e, scope);

@@ -20,7 +20,9 @@
  * `f0(out, in0, …, inN-1, constants[, scratch])`.
  * @module
  */
-import type { AluOp } from "../core/ops/alu.ts";
+import { elementwiseOps } from "../core/ops/elementwise.ts";
+import { isMissing } from "../core/ops/primitive.ts";
+import { laneOf } from "./wasm/_alu.ts";
 import type { Kernel, VExpr } from "./kernel.ts";
 import { sizeOf } from "../core/shape.ts";
 import { Fn, wasmModule } from "./wasm/_emit.ts";
@@ -78,51 +80,18 @@ export interface WasmOptions {
   readonly shared?: boolean;
 }
 
-const floatOps: ReadonlySet<AluOp> = new Set<AluOp>([
-  "neg",
-  "recip",
-  "exp",
-  "expm1",
-  "log",
-  "log1p",
-  "sqrt",
-  "tanh",
-  "erf",
-  "sin",
-  "cos",
-  "mod",
-  "abs",
-  "sign",
-  "floor",
-  "ceil",
-  "round",
-  "add",
-  "mul",
-  "div",
-  "maximum",
-  "minimum",
-  "where",
-]); // deno-fmt-ignore
-const boolOps: ReadonlySet<AluOp> = new Set<AluOp>([
-  "cmplt", "cmpeq", "isnan", "maximum", "minimum", "where",
-]); // deno-fmt-ignore
-/** int32 lanes wrap like the reference's `| 0` and `Math.imul`. */
-const intOps: ReadonlySet<AluOp> = new Set<AluOp>([
-  "neg", "abs", "add", "mul", "maximum", "minimum", "where", "mod",
-]); // deno-fmt-ignore
-const opsOf: Partial<Record<string, ReadonlySet<AluOp>>> = {
-  float32: floatOps,
-  bool: boolOps,
-  int32: intOps,
-};
-
-/** The dtypes each argument of an op may have for its vector form. */
-function argDType(e: Extract<VExpr, { k: "alu" }>, i: number): readonly string[] {
-  if (e.op === "where") return i === 0 ? ["bool", "float32"] : [e.dtype];
-  if (e.op === "cmplt") return ["float32", "int32"];
-  if (e.op === "cmpeq") return ["float32", "int32", "bool"];
-  const logical = e.dtype === "bool" && (e.op === "maximum" || e.op === "minimum");
-  return [logical ? "bool" : e.dtype === "int32" ? "int32" : "float32"];
+/**
+ * Whether an elementwise op has a vector form on its operands' lanes (its
+ * row's Wasm form names a routine for the value operands' lane type; a
+ * selection's condition is a mask or float32).
+ */
+function vectorOp(e: Extract<VExpr, { k: "alu" }>): boolean {
+  const form = elementwiseOps[e.op].kernel.wasm;
+  const value = e.args[e.args.length - 1].dtype;
+  const lane = laneOf(value);
+  if (isMissing(form) || lane === undefined || form[lane] === undefined) return false;
+  const cond = (d: string) => form[lane] === "select" && (d === "bool" || d === "float32");
+  return e.args.every((a, i) => a.dtype === value || (i === 0 && cond(a.dtype)));
 }
 
 /** Casts with a vector form: `to<-from` (float32 to int32 wraps in the reference, so it has none). */
@@ -151,11 +120,8 @@ function vectorisable(e: VExpr, seen = new Set<VExpr>()): boolean {
     case "cast":
       return (e.dtype === e.x.dtype || casts.has(`${e.dtype}<-${e.x.dtype}`)) &&
         e.dtype !== "float64" && vectorisable(e.x, seen);
-    case "alu": {
-      const ops = opsOf[e.dtype];
-      return ops !== undefined && ops.has(e.op) &&
-        e.args.every((a, i) => argDType(e, i).includes(a.dtype) && vectorisable(a, seen));
-    }
+    case "alu":
+      return vectorOp(e) && e.args.every((a) => vectorisable(a, seen));
     case "reduce":
       return (e.op === "argmax" ? e.dtype === "int32" : e.op !== "prod" && e.dtype === "float32") &&
         e.body.dtype === "float32" && vectorisable(e.body, seen);

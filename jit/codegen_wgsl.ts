@@ -31,7 +31,7 @@ import {
   wgslStore,
   wgslType,
 } from "./_wgsl_render.ts";
-import type { WgslType } from "./_wgsl_math.ts";
+import type { WgslType } from "../core/ops/_wgsl_helpers.ts";
 import { mapValues, readsOf } from "./_vexpr_map.ts";
 
 /** The most loop iterations one invocation may run (lavapipe stops at 65,535). */

@@ -4,7 +4,7 @@
  * target renders the same description.
  * @module
  */
-import type { AluOp } from "../core/ops/alu.ts";
+import type { AluOp } from "../core/ops/elementwise.ts";
 import type { DType } from "../core/dtype.ts";
 import type { Shape } from "../core/shape.ts";
 import type { Node } from "../core/ir.ts";

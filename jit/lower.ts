@@ -7,7 +7,7 @@
  */
 import type { Node } from "../core/ir.ts";
 import type { OpArgs } from "../core/ops/registry.ts";
-import { type AluOp, aluRules } from "../core/ops/alu.ts";
+import { isElementwise } from "../core/ops/elementwise.ts";
 import { contiguousStrides, type Shape } from "../core/shape.ts";
 import { iadd, idiv, type IExpr, imod, imul, isub, type LoopVar, type VExpr } from "./kernel.ts";
 
@@ -153,10 +153,10 @@ function lowerUncached(
   if (ctx.asBuffer(node)) return load(ctx, node, idx);
   const lower = (n: Node, i: readonly IExpr[], p: Path) => lowerNode(ctx, memo, n, i, p);
   const op = node.op;
-  if (op in aluRules) {
+  if (isElementwise(op)) {
     ctx.fused.add(node);
     const args = node.src.map((s) => lower(s, idx, path));
-    return { k: "alu", op: op as AluOp, args, dtype: node.dtype };
+    return { k: "alu", op, args, dtype: node.dtype };
   }
   const src = node.src[0];
   const bij: Path = path === "other" ? "other" : "bijective";

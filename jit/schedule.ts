@@ -8,7 +8,7 @@
  * @module
  */
 import { type Node, pendingNodes } from "../core/ir.ts";
-import { aluRules } from "../core/ops/alu.ts";
+import { isElementwise } from "../core/ops/elementwise.ts";
 import { type OpArgs, type OpName, reduceOps } from "../core/ops/registry.ts";
 
 /** Views and markers that map each output element to one input element. */
@@ -69,7 +69,8 @@ export function schedule(roots: readonly Node[]): Kernel[] {
     if (known === undefined) {
       // shared nodes below are not counted: they become buffers of their own when reached
       known = !isBuffer(n) && (n.op === "matmul" || reduceOps.has(n.op) ||
-        (oneToOne.has(n.op) || n.op in aluRules) && n.src.some((s) => !shared(s) && expensive(s)));
+        (oneToOne.has(n.op) || isElementwise(n.op)) &&
+          n.src.some((s) => !shared(s) && expensive(s)));
       expensiveMemo.set(n, known);
     }
     return known;
@@ -180,7 +181,7 @@ function findEpilogueMatmul(
     seen.add(node);
     if (node.op === "matmul") {
       if (node.shape.length === root.shape.length) return node;
-    } else if (node.op in aluRules || node.op === "cast") {
+    } else if (isElementwise(node.op) || node.op === "cast") {
       stack.push(...node.src);
     }
   }

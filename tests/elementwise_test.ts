@@ -1,4 +1,4 @@
-// Elementwise ops (core/elementwise.ts, kernels in core/ops/alu.ts and
+// Elementwise ops (core/elementwise.ts, kernels in the primitive table core/ops/ and
 // jit/runtime_js.ts): every op against PyTorch 1.13 references in float32,
 // float64, int32 and bool, as a free function and as a method, then dtype
 // promotion, broadcasting, special values and error messages by hand.

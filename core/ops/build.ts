@@ -5,24 +5,13 @@
  * @module
  */
 import { type Device, Node } from "../ir.ts";
-import { coerceScalar, type DType } from "../dtype.ts";
+import type { DType } from "../dtype.ts";
 import { type Shape, shapesEqual } from "../shape.ts";
-import { type AluOp, aluRules } from "./alu.ts";
 import type { ReduceOp } from "./registry.ts";
+import { constant } from "./primitive.ts";
 
-/** An elementwise primitive over operands of one shape (and one dtype, except `where`'s condition). */
-export function alu(op: AluOp, ...src: Node[]): Node {
-  const rule = aluRules[op];
-  const valueSrc = op === "where" ? src[1] : src[0];
-  const dtype: DType = rule.result === "bool" ? "bool" : valueSrc.dtype;
-  return Node.make(op, dtype, valueSrc.shape, src, undefined);
-}
-
-/** A scalar value broadcast to `shape` (on `device` when realized alone). */
-export function constant(value: number, dtype: DType, shape: Shape, device?: Device): Node {
-  // stored as the dtype holds it: const 0.1 in float32 equals a loaded 0.1
-  return Node.make("const", dtype, shape, [], coerceScalar(value, dtype), device);
-}
+export { alu } from "./elementwise.ts";
+export { constant } from "./primitive.ts";
 
 /** The same constant as `x` with another shape or dtype (on x's device). */
 function refold(x: Node, dtype: DType, shape: Shape): Node {

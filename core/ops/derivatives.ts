@@ -1,5 +1,6 @@
 /**
  * Reverse-mode rules: for every primitive, the cotangents of its inputs
+ * (the elementwise ones' rules are in their rows, `elementwise.ts`)
  * given the cotangent of its output, written with other primitives (so
  * gradients fuse like any program and can be differentiated again). The
  * table is exhaustive: a primitive without a rule does not compile.
@@ -7,36 +8,24 @@
  * max/maximum share the gradient).
  * @module
  */
-import type { Node, Origin } from "../ir.ts";
+import type { Node } from "../ir.ts";
 import { isFloat } from "../dtype.ts";
 import type { OpArgs, OpName } from "./registry.ts";
 import * as b from "./build.ts";
+import { c, mul, neg } from "./arith.ts";
+import { type AluOp, elementwiseOps } from "./elementwise.ts";
+import type { VjpRule } from "./primitive.ts";
 
-/**
- * A reverse-mode rule: `ct` is the output's cotangent, `x` the node's
- * op/sources/params, `out` the node itself (its value); returns one
- * cotangent per source (`undefined`: no gradient flows there).
- */
-export type VjpRule = (ct: Node, x: Origin, out: Node) => readonly (Node | undefined)[];
+/** The elementwise primitives' rules, read from their rows. */
+const elementwiseVjps = Object.fromEntries(
+  Object.values(elementwiseOps).map((p) => [p.name, p.vjp]),
+) as { readonly [K in AluOp]: VjpRule };
 
-function c(value: number, like: Node): Node {
-  return b.constant(value, like.dtype, like.shape, like.device);
-}
-function mul(x: Node, y: Node): Node {
-  return b.alu("mul", x, y);
-}
-function neg(x: Node): Node {
-  return b.alu("neg", x);
-}
 function zero(): undefined {
   return undefined;
 }
 function none(): readonly undefined[] {
   return [];
-}
-/** A rule for a unary op: d out = ct · f'(x). */
-function unary(derivative: (x: Node, out: Node) => Node): VjpRule {
-  return (ct, { src }, out) => [mul(ct, derivative(src[0], out))];
 }
 
 /** Sums `ct` over the axes that `expand` grew, back to `shape`. */
@@ -121,11 +110,6 @@ function ungather(ct: Node, src: Node, index: Node, axis: number): Node {
   return b.pad(summed, summed.shape.map(() => 0), summed.shape.map((d, i) => src.shape[i] - d), 0);
 }
 
-/** The gradient share of each input of maximum/minimum: 1 where it wins, 1/2 on ties. */
-function share(ct: Node, wins: Node, ties: Node): Node {
-  return b.alu("where", ties, mul(ct, c(0.5, ct)), b.alu("where", wins, ct, c(0, ct)));
-}
-
 function swapLast(x: Node): Node {
   const perm = [...x.shape.keys()];
   const n = perm.length;
@@ -146,61 +130,7 @@ export const vjpRules: { readonly [K in OpName]: VjpRule } = {
   ) => [
     isFloat(src[0].dtype) ? b.cast(ct, src[0].dtype) : zero(),
   ],
-  // d(-x) = -dx
-  neg: (ct) => [neg(ct)],
-  // d(1/x) = -dx / x²
-  recip: unary((_x, out) => neg(mul(out, out))),
-  exp: unary((_x, out) => out),
-  // d expm1(x) = e^x dx (not expm1(x) + 1, which is 0 below x = -37)
-  expm1: unary((x) => b.alu("exp", x)),
-  log: unary((x) => b.alu("recip", x)),
-  log1p: unary((x) => b.alu("recip", b.alu("add", x, c(1, x)))),
-  // d sqrt(x) = dx / (2 sqrt(x))
-  sqrt: unary((_x, out) => b.alu("recip", mul(out, c(2, out)))),
-  sin: unary((x) => b.alu("cos", x)),
-  cos: unary((x) => neg(b.alu("sin", x))),
-  // d tanh(x) = (1 - tanh²(x)) dx
-  tanh: unary((_x, out) => b.alu("add", c(1, out), neg(mul(out, out)))),
-  // d erf(x) = 2/√π · e^(-x²) dx
-  erf: unary((x) => mul(b.alu("exp", neg(mul(x, x))), c(2 / Math.sqrt(Math.PI), x))),
-  abs: unary((x) => b.alu("sign", x)),
-  sign: () => [zero()],
-  floor: () => [zero()],
-  ceil: () => [zero()],
-  round: () => [zero()],
-  isnan: () => [zero()],
-  cmplt: () => [zero(), zero()],
-  cmpeq: () => [zero(), zero()],
-  add: (ct) => [ct, ct],
-  mul: (ct, { src: [x, y] }) => [mul(ct, y), mul(ct, x)],
-  // d(x/y) = dx/y - x·dy/y²
-  div: (ct, { src: [, y] }, out) => [b.alu("div", ct, y), neg(b.alu("div", mul(ct, out), y))],
-  // d(x^y) = y·x^(y-1) dx + x^y·log(x) dy, with PyTorch's masks at x = 0 and y = 0
-  pow: (ct, { src: [x, y] }, out) => {
-    const yZero = b.alu("cmpeq", y, c(0, y));
-    const dx = b.alu("where", yZero, c(0, x), mul(y, b.alu("pow", x, b.alu("add", y, c(-1, y)))));
-    // dy = 0 where x = 0 and y >= 0; for y < 0 it stays x^y·log(x) = -inf (as in PyTorch)
-    const xZero = b.alu("cmpeq", x, c(0, x));
-    const logTerm = mul(out, b.alu("log", x));
-    const yNegative = b.alu("cmplt", y, c(0, y));
-    const dy = b.alu("where", xZero, b.alu("where", yNegative, logTerm, c(0, x)), logTerm);
-    return [mul(ct, dx), mul(ct, dy)];
-  },
-  maximum: (ct, { src: [x, y] }) => {
-    const ties = b.alu("cmpeq", x, y);
-    return [share(ct, b.alu("cmplt", y, x), ties), share(ct, b.alu("cmplt", x, y), ties)];
-  },
-  minimum: (ct, { src: [x, y] }) => {
-    const ties = b.alu("cmpeq", x, y);
-    return [share(ct, b.alu("cmplt", x, y), ties), share(ct, b.alu("cmplt", y, x), ties)];
-  },
-  // x mod y = x - floor(x/y)·y
-  mod: (ct, { src: [x, y] }) => [ct, neg(mul(ct, b.alu("floor", b.alu("div", x, y))))],
-  where: (ct, { src: [cond] }) => [
-    zero(),
-    b.alu("where", cond, ct, c(0, ct)),
-    b.alu("where", cond, c(0, ct), ct),
-  ],
+  ...elementwiseVjps,
   reshape: (ct, { src: [x] }) => [b.reshape(ct, x.shape)],
   permute: (ct, { arg }) => {
     const perm = arg as OpArgs["permute"];

@@ -4,7 +4,7 @@
  * matmul, gather) are lowered by the scheduler from these parameters.
  * @module
  */
-import type { AluOp } from "./alu.ts";
+import type { AluOp } from "./elementwise.ts";
 import type { DType } from "../dtype.ts";
 import type { Node } from "../ir.ts";
 

@@ -11,8 +11,9 @@ import { VMath } from "./_math.ts";
 import { type Access, coefOf, lanesAlong, type Plan, type Var } from "./_plan.ts";
 import { emitReduce } from "./_reduce.ts";
 import { emitArgmax } from "./_argmax.ts";
-import { trig } from "./_trig.ts";
-import { intRemainder, remainder } from "./_remainder.ts";
+import { laneOf, wasmRoutines } from "./_alu.ts";
+import { elementwiseOps } from "../../core/ops/elementwise.ts";
+import { isMissing } from "../../core/ops/primitive.ts";
 
 /** Locals (parameters) holding a share's bounds along the outermost output loop: [lo, hi). */
 export interface Range {
@@ -301,69 +302,14 @@ export class LoopEmitter {
     return this.remember(e, this.m.keep());
   }
 
-  #alu(e: Extract<VExpr, { k: "alu" }>, [a, b, c]: number[]): void {
-    const f = this.f;
-    const bin = (code: number) => void f.get(a).get(b).v(code);
-    const un = (code: number) => void f.get(a).v(code);
-    // int32 lanes, and bool == bool on masks
-    const arg = e.args[0].dtype;
-    if ((arg === "int32" || arg === "bool" && e.op === "cmpeq") && e.op !== "where") {
-      return this.#int(e, a, b);
+  #alu(e: Extract<VExpr, { k: "alu" }>, args: number[]): void {
+    const form = elementwiseOps[e.op].kernel.wasm;
+    const lane = laneOf(e.args[e.args.length - 1].dtype);
+    const routine = isMissing(form) || lane === undefined ? undefined : form[lane];
+    if (routine === undefined) {
+      throw new Error(`wasm codegen: ${e.op} has no vector form (internal error)`);
     }
-    switch (e.op) {
-      case "neg":
-        return un(simd.f32x4Neg);
-      case "recip":
-        return void f.f32x4(1).get(a).v(simd.f32x4Div);
-      case "exp":
-      case "expm1":
-      case "log":
-      case "log1p":
-      case "tanh":
-      case "erf":
-        return this.m[e.op](a);
-      case "sin":
-      case "cos":
-        return trig(this.m, a, e.op === "cos");
-      case "mod":
-        return remainder(this.m, a, b);
-      case "sqrt":
-        return un(simd.f32x4Sqrt);
-      case "abs":
-        return un(simd.f32x4Abs);
-      case "floor":
-        return un(simd.f32x4Floor);
-      case "ceil":
-        return un(simd.f32x4Ceil);
-      case "round": // ties to even, like torch.round
-        return un(simd.f32x4Nearest);
-      case "sign": // (x > 0) - (x < 0): 0 for ±0 and NaN
-        f.get(a).f32x4(0).v(simd.f32x4Gt).f32x4(1).v(simd.and);
-        return void f.get(a).f32x4(0).v(simd.f32x4Lt).f32x4(1).v(simd.and).v(simd.f32x4Sub);
-      case "add":
-        return bin(simd.f32x4Add);
-      case "mul":
-        return bin(simd.f32x4Mul);
-      case "div":
-        return bin(simd.f32x4Div);
-      case "maximum":
-      case "minimum":
-        // on bools (masks) maximum is or, minimum and
-        if (e.dtype === "bool") return bin(e.op === "maximum" ? simd.or : simd.and);
-        return this.m.maxMin(a, b, e.op === "maximum");
-      case "where":
-        f.get(b).get(c).get(a);
-        if (e.args[0].dtype !== "bool") f.f32x4(0).v(simd.f32x4Ne);
-        return void f.v(simd.bitselect);
-      case "cmplt":
-        return bin(simd.f32x4Lt);
-      case "cmpeq":
-        return bin(simd.f32x4Eq);
-      case "isnan":
-        return void f.get(a).get(a).v(simd.f32x4Ne);
-      default:
-        throw new Error(`wasm codegen: ${e.op} has no vector form (internal error)`);
-    }
+    wasmRoutines[routine](this.f, this.m, args, e.args[0].dtype);
   }
 
   /**
@@ -387,25 +333,6 @@ export class LoopEmitter {
     this.scoped(() => f.get(this.value(e.x)).set(res));
     f.emit(op.else).get(this.#consts).mem(simd.load32Splat, 4 * this.plan.consts.get(e)!).set(res);
     f.end().get(res);
-  }
-
-  /** An op on int32 lanes (wrapping, like the reference). */
-  #int(e: Extract<VExpr, { k: "alu" }>, a: number, b: number): void {
-    if (e.op === "mod") return intRemainder(this.m, a, b);
-    const code = {
-      neg: simd.i32x4Neg,
-      abs: simd.i32x4Abs,
-      add: simd.i32x4Add,
-      mul: simd.i32x4Mul,
-      maximum: simd.i32x4MaxS,
-      minimum: simd.i32x4MinS,
-      cmplt: simd.i32x4LtS,
-      cmpeq: simd.i32x4Eq,
-    }[e.op as string];
-    if (code === undefined) throw new Error(`wasm codegen: int32 ${e.op} (internal error)`);
-    this.f.get(a);
-    if (e.args.length > 1) this.f.get(b);
-    this.f.v(code);
   }
 }
 

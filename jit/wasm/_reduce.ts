@@ -12,6 +12,7 @@
  * @module
  */
 import type { VExpr } from "../kernel.ts";
+import { elementwiseOps } from "../../core/ops/elementwise.ts";
 import { simd, V128 } from "./_emit.ts";
 import type { LoopEmitter } from "./_loops.ts";
 import { lanesAlong, type Var } from "./_plan.ts";
@@ -20,11 +21,9 @@ import { exactProducts } from "./_matmul_loop.ts";
 type Reduce = Extract<VExpr, { k: "reduce" }>;
 type Kind = "sum" | "max";
 
-const heavyOps = new Set(["exp", "expm1", "log", "log1p", "tanh", "div", "sqrt", "recip"]);
-
 /** Whether a value costs enough per element that unrolling gains nothing. */
 function heavy(e: VExpr): boolean {
-  if (e.k === "alu") return heavyOps.has(e.op) || e.args.some(heavy);
+  if (e.k === "alu") return elementwiseOps[e.op].cost === "costly" || e.args.some(heavy);
   return e.k === "cast" && heavy(e.x);
 }
 

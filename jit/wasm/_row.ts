@@ -8,6 +8,7 @@
  * instead of computing it again. Same float32 bits either way.
  * @module
  */
+import { elementwiseOps } from "../../core/ops/elementwise.ts";
 import type { Kernel, VExpr } from "../kernel.ts";
 import { type Lin, linear } from "./_plan.ts";
 
@@ -23,10 +24,8 @@ export interface RowReuse {
   readonly value: VExpr;
 }
 
-const costly = new Set(["exp", "expm1", "log", "log1p", "tanh", "div", "sqrt", "recip"]);
-
 function isCostly(e: VExpr): boolean {
-  if (e.k === "alu") return costly.has(e.op) || e.args.some(isCostly);
+  if (e.k === "alu") return elementwiseOps[e.op].cost === "costly" || e.args.some(isCostly);
   return e.k === "cast" && isCostly(e.x);
 }
 

@@ -1,15 +1,13 @@
 /**
- * WGSL for the elementwise primitives: one snippet per op (the table is
- * exhaustive, so a new primitive without WGSL is a compile error) and the
- * helper functions they call. Semantics follow `core/ops/alu.ts` and
- * `runtime_js.ts`: NaN-propagating maximum/minimum, Python-style remainder,
+ * The WGSL helper functions that elementwise primitives' WGSL forms call, and
+ * the factories those forms are written with (the forms themselves are in the
+ * primitive rows). Semantics follow the JS forms and `_scalar.ts`: NaN-propagating maximum/minimum, Python-style remainder,
  * C's pow, JavaScript's float-to-int conversion, integer division by zero
  * giving 0. NaN is tested on the bits, since GPU compilers may treat `x != x`
  * as false. NOTE: no helper loops: lavapipe stops an invocation after 65,535
  * loop iterations in all, and helpers run inside reduction loops.
  * @module
  */
-import type { AluOp } from "../core/ops/alu.ts";
 
 /** A value's WGSL type: f32 for float32, i32 for int32 and for bool (0 or 1). */
 export type WgslType = "f32" | "i32";
@@ -270,60 +268,32 @@ export class HelperSet {
   }
 }
 
-/** Renders one elementwise op: operand expressions and types, result type. */
-type Snippet = (a: readonly string[], t: readonly WgslType[], h: HelperSet) => string;
+/**
+ * An elementwise primitive's WGSL form: the expression, given the operands'
+ * expressions and types (bool operands are i32 0/1) and the kernel's helper set.
+ */
+export type WgslForm = (a: readonly string[], t: readonly WgslType[], h: HelperSet) => string;
 
 /** A float function; on an int32 operand it runs in f32 and truncates back, as JS kernels do. */
-function floatFn(call: (x: string, h: HelperSet) => string): Snippet {
+export function floatFn(call: (x: string, h: HelperSet) => string): WgslForm {
   return ([x], [t], h) => t === "f32" ? call(x, h) : `${h.use("lt_f2i")}(${call(`f32(${x})`, h)})`;
 }
-function builtin(name: string): Snippet {
+/** A float builtin of WGSL, such as `exp`. */
+export function builtin(name: string): WgslForm {
   return floatFn((x) => `${name}(${x})`);
 }
-function helper(name: Helper, extra = ""): Snippet {
+/** A unary helper function of this file (`extra`: more arguments after the operand). */
+export function helper(name: Helper, extra = ""): WgslForm {
   return floatFn((x, h) => `${h.use(name)}(${x}${extra})`);
 }
-function isFloat(t: WgslType): boolean {
+/** Whether a WGSL operand type is the float one. */
+export function isFloat(t: WgslType): boolean {
   return t === "f32";
 }
-function truthy(x: string, t: WgslType): string {
+/** The WGSL condition that `x` (of type `t`) is not zero. */
+export function truthy(x: string, t: WgslType): string {
   return isFloat(t) ? `!(${x} == 0.0)` : `(${x} != 0)`;
 }
-
-/** Every elementwise primitive in WGSL (exhaustive: checked by the compiler). */
-export const wgslAlu: { readonly [K in AluOp]: Snippet } = {
-  neg: ([x]) => `(-${x})`,
-  recip: ([x], [t], h) => isFloat(t) ? `(1.0 / ${x})` : `${h.use("lt_idiv")}(1, ${x})`,
-  exp: builtin("exp"),
-  expm1: helper("lt_expm1"),
-  log: helper("lt_log"),
-  log1p: helper("lt_log1p"),
-  sqrt: builtin("sqrt"),
-  sin: helper("lt_trig", ", 0"),
-  cos: helper("lt_trig", ", 1"),
-  tanh: helper("lt_tanh"),
-  erf: helper("lt_erf"),
-  abs: ([x]) => `abs(${x})`,
-  // like torch.sign: 0 for NaN and for -0
-  sign: ([x], [t]) =>
-    isFloat(t) ? `(f32(${x} > 0.0) - f32(${x} < 0.0))` : `(i32(${x} > 0) - i32(${x} < 0))`,
-  floor: ([x], [t]) => isFloat(t) ? `floor(${x})` : x,
-  ceil: ([x], [t]) => isFloat(t) ? `ceil(${x})` : x,
-  // WGSL's round() rounds half to even, like torch.round
-  round: ([x], [t]) => isFloat(t) ? `round(${x})` : x,
-  isnan: ([x], [t], h) => isFloat(t) ? `select(0, 1, ${h.use("lt_isnan")}(${x}))` : "0",
-  add: ([a, b]) => `(${a} + ${b})`,
-  mul: ([a, b]) => `(${a} * ${b})`,
-  div: ([a, b], [t], h) => isFloat(t) ? `(${a} / ${b})` : `${h.use("lt_idiv")}(${a}, ${b})`,
-  pow: ([a, b], [t], h) => `${h.use(isFloat(t) ? "lt_pow" : "lt_ipow")}(${a}, ${b})`,
-  // on int32 and bool (0/1) the builtins; on bool maximum is or and minimum is and
-  maximum: ([a, b], [t], h) => isFloat(t) ? `${h.use("lt_max")}(${a}, ${b})` : `max(${a}, ${b})`,
-  minimum: ([a, b], [t], h) => isFloat(t) ? `${h.use("lt_min")}(${a}, ${b})` : `min(${a}, ${b})`,
-  mod: ([a, b], [t], h) => `${h.use(isFloat(t) ? "lt_fmod" : "lt_imod")}(${a}, ${b})`,
-  cmplt: ([a, b]) => `select(0, 1, ${a} < ${b})`,
-  cmpeq: ([a, b]) => `select(0, 1, ${a} == ${b})`,
-  where: ([c, a, b], [tc]) => `select(${b}, ${a}, ${truthy(c, tc)})`,
-};
 
 /** WGSL's conversion of a value of type `from` to dtype `to` (bool gives 0/1), as JS kernels do. */
 export function wgslCast(
