@@ -5,7 +5,7 @@
  *   integers, as PyTorch's do (log(x) / ln 10 gives 2.9999999999999996 at 1000).
  * - `erfc` is a primitive: 1 - erf(x) has no relative accuracy in the tail.
  * - `erfinv`, `lgamma` and `digamma` are primitives (no composition exists);
- *   their float64 forms and accuracy are in core/_special_math.ts. digamma's
+ *   their float64 forms and accuracy are in core/ops/_special_math.ts. digamma's
  *   gradient uses the internal primitive `trigamma`.
  * - `exp2(x) = pow(2, x)`: C's pow is exact at integers and within an ulp
  *   elsewhere; the gradient is pow's, 2^x · ln 2.

@@ -1,4 +1,4 @@
-// The scalar special functions of core/_special_math.ts against 40-digit
+// The scalar special functions of core/ops/_special_math.ts against 40-digit
 // mpmath (fixtures/special_math.json, see gen_special_math.py), with the
 // accuracy its module doc states, and their values at poles and infinities.
 import { describe, it } from "@std/testing/bdd";
@@ -10,7 +10,7 @@ import {
   lgamma,
   specialMathSource,
   trigamma,
-} from "../core/_special_math.ts";
+} from "../core/ops/_special_math.ts";
 import data from "./fixtures/special_math.json" with { type: "json" };
 
 type Fn = (x: number) => number;

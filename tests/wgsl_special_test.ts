@@ -8,7 +8,7 @@ import * as lt from "../mod.ts";
 import { openDevice } from "../jit/_webgpu_open.ts";
 import { HelperSet } from "../jit/_wgsl_math.ts";
 import { specialHelpers } from "../core/ops/_wgsl_special.ts";
-import { digamma, erfc, erfinv, lgamma, trigamma } from "../core/_special_math.ts";
+import { digamma, erfc, erfinv, lgamma, trigamma } from "../core/ops/_special_math.ts";
 
 const hasGpu = (await lt.devices()).includes("webgpu");
 if (!hasGpu) console.log("wgsl_special_test: no WebGPU adapter here: the tests are skipped");

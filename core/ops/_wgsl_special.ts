@@ -2,7 +2,7 @@
  * WGSL helpers of the hyperbolic, inverse-trigonometric and special-function
  * primitives, in float32 and without loops (lavapipe stops an invocation
  * after 65,535 loop iterations in all; these run inside reduction loops).
- * They follow the float64 JS forms (core/_special_math.ts, Math.*):
+ * They follow the float64 JS forms (core/ops/_special_math.ts, Math.*):
  * - sinh/cosh: a Taylor polynomial below 1 (e^x - e^-x cancels there),
  *   (h/2)·h with h = e^(|x|/2) above 20 (no early overflow);
  * - asinh/acosh: log1p of arguments without cancellation, log(x) + ln 2

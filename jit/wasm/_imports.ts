@@ -15,7 +15,7 @@ import {
   lgamma,
   specialMathSource,
   trigamma,
-} from "../../core/_special_math.ts";
+} from "../../core/ops/_special_math.ts";
 
 /** C's fmod: the remainder of truncated division, with the dividend's sign. */
 function fmod(a: number, b: number): number {
