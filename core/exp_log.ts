@@ -108,3 +108,101 @@ const xlogyVjp = customVjp(
     return [wrap(dx), wrap(alu("div", alu("mul", ct.node, a), b))];
   },
 );
+
+function special(
+  op: "log2" | "log10" | "erfc" | "erfinv" | "lgamma" | "digamma",
+  x: Tensor,
+): Tensor {
+  return wrap(alu(op, floatNode(nodeOf(op, x))));
+}
+
+/**
+ * Base-2 logarithm (torch.log2), exact at powers of 2.
+ * @param x the tensor
+ * @returns log2(x)
+ * @example
+ * ```ts
+ * import { log2, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(log2(tensor([8, 0.5])).toArray(), [3, -1]);
+ * ```
+ */
+export function log2(x: Tensor): Tensor {
+  return special("log2", x);
+}
+
+/**
+ * Base-10 logarithm (torch.log10), exact at powers of 10.
+ * @param x the tensor
+ * @returns log10(x)
+ * @example
+ * ```ts
+ * import { log10, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(log10(tensor([1000, 0.01], { dtype: "float64" })).toArray(), [3, -2]);
+ * ```
+ */
+export function log10(x: Tensor): Tensor {
+  return special("log10", x);
+}
+
+/**
+ * The complementary error function 1 - erf(x), accurate in the tail (torch.erfc).
+ * @param x the tensor
+ * @returns erfc(x)
+ * @example
+ * ```ts
+ * import { erfc, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * assertAlmostEquals(erfc(tensor([5], { dtype: "float64" })).item(), 1.5374597944280349e-12, 1e-24);
+ * ```
+ */
+export function erfc(x: Tensor): Tensor {
+  return special("erfc", x);
+}
+
+/**
+ * The inverse error function (torch.erfinv): ±inf at ±1, NaN outside [-1, 1].
+ * @param x the tensor
+ * @returns y with erf(y) = x
+ * @example
+ * ```ts
+ * import { erf, erfinv, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * assertAlmostEquals(erf(erfinv(tensor([0.3]))).item(), 0.3, 1e-6);
+ * ```
+ */
+export function erfinv(x: Tensor): Tensor {
+  return special("erfinv", x);
+}
+
+/**
+ * log |Γ(x)| (torch.lgamma): +inf at 0 and the negative integers.
+ * @param x the tensor
+ * @returns lgamma(x)
+ * @example
+ * ```ts
+ * import { lgamma, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * assertAlmostEquals(lgamma(tensor([5])).item(), Math.log(24), 1e-6);
+ * ```
+ */
+export function lgamma(x: Tensor): Tensor {
+  return special("lgamma", x);
+}
+
+/**
+ * The digamma function ψ(x) = d/dx log Γ(x) (torch.digamma). Its gradient
+ * (trigamma) exists; a second gradient throws.
+ * @param x the tensor
+ * @returns ψ(x)
+ * @example
+ * ```ts
+ * import { digamma, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * assertAlmostEquals(digamma(tensor([1])).item(), -0.5772156649015329, 1e-6);
+ * ```
+ */
+export function digamma(x: Tensor): Tensor {
+  return special("digamma", x);
+}

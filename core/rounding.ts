@@ -84,3 +84,27 @@ export function lerp(start: Tensor, end: Tensor, weight: TensorLike): Tensor {
   const small = alu("cmplt", alu("abs", w), c(0.5, w));
   return wrap(alu("where", small, low, high));
 }
+
+/**
+ * C's remainder `a - trunc(a / b)·b`, with the dividend's sign (torch.fmod;
+ * `mod` is Python's, with the divisor's sign). Exact; NaN where b is 0 for
+ * floats, 0 for integers.
+ * @param a the dividends (a tensor or number)
+ * @param b the divisors (a tensor or number, broadcast with `a`)
+ * @returns fmod(a, b)
+ * @example
+ * ```ts
+ * import { fmod, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(fmod(tensor([-7, 7]), 3).toArray(), [-1, 1]);
+ * ```
+ */
+export function fmod(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = operands("fmod", [a, b]);
+  if (x.dtype === "bool") {
+    throw new TypeError(
+      'fmod() expected numeric operands: found bool and bool: cast with .astype("int32")',
+    );
+  }
+  return wrap(alu("fmod", x, y));
+}

@@ -4,8 +4,9 @@
  * - `atan2` is the primitive of the inverse family: `atan(x) = atan2(x, 1)`
  *   (fdlibm returns atan(x) itself there), `asin(x) = atan2(x, √((1-x)(1+x)))`
  *   and `acos(x) = atan2(√((1-x)(1+x)), x)`: (1 - x)(1 + x) has no
- *   cancellation near ±1, so these stay within a few ulp, and their
- *   gradients (±1/√(1-x²), ±inf at ±1) come out of the chain rule.
+ *   cancellation near ±1, so these stay within a few ulp; asin and acos
+ *   have custom gradients ±1/√((1-x)(1+x)) (±inf at ±1, where the chain
+ *   rule meets inf·0).
  * - `sinh`, `cosh`, `asinh` and `acosh` are primitives: compositions over exp
  *   and log either cancel near 0 (e^x - e^-x), overflow early (x² for asinh
  *   of large x) or lose accuracy in their gradients.
@@ -158,3 +159,147 @@ const hypotVjp = customVjp(
     wrap(alu("div", alu("mul", ct.node, b), out)),
   ],
 );
+
+/**
+ * The four-quadrant inverse tangent of y / x, in (-π, π] (torch.atan2),
+ * with C's signed zeros and infinities.
+ * @param y a tensor or number
+ * @param x a tensor or number (broadcast with `y`)
+ * @returns atan2(y, x)
+ * @example
+ * ```ts
+ * import { atan2, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * assertAlmostEquals(atan2(tensor([1]), tensor([-1])).item(), 3 * Math.PI / 4, 1e-6);
+ * ```
+ */
+export function atan2(y: TensorLike, x: TensorLike): Tensor {
+  const [a, b] = operands("atan2", [y, x], "float32").map(floatNode);
+  return wrap(alu("atan2", a, b));
+}
+
+/**
+ * Inverse tangent, atan2(x, 1) (torch.atan).
+ * @param x the tensor
+ * @returns atan(x) in (-π/2, π/2)
+ * @example
+ * ```ts
+ * import { atan, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * assertAlmostEquals(atan(tensor([1])).item(), Math.PI / 4, 1e-6);
+ * ```
+ */
+export function atan(x: Tensor): Tensor {
+  const n = f("atan", x);
+  return wrap(alu("atan2", n, c(1, n)));
+}
+
+/** √((1 - x)(1 + x)): cos(asin x) without cancellation near ±1. */
+function cosOfAsin(n: Node): Node {
+  return alu("sqrt", alu("mul", alu("add", c(1, n), alu("neg", n)), alu("add", c(1, n), n)));
+}
+
+/**
+ * Inverse sine, atan2(x, √((1-x)(1+x))) (torch.asin): NaN outside [-1, 1].
+ * @param x the tensor
+ * @returns asin(x) in [-π/2, π/2]
+ * @example
+ * ```ts
+ * import { asin, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * assertAlmostEquals(asin(tensor([0.5])).item(), Math.PI / 6, 1e-6);
+ * ```
+ */
+export function asin(x: Tensor): Tensor {
+  return asinVjp(wrap(f("asin", x)));
+}
+
+// the gradients ±1/√(1 - x²): the chain rule through (1-x)(1+x) would give NaN at ±1 (inf·0)
+const asinVjp = customVjp(
+  (x: Tensor) => [wrap(alu("atan2", x.node, cosOfAsin(x.node))), x.node],
+  (n: Node, ct: Tensor) => [wrap(alu("mul", ct.node, inverseCos(n)))],
+);
+const acosVjp = customVjp(
+  (x: Tensor) => [wrap(alu("atan2", cosOfAsin(x.node), x.node)), x.node],
+  (n: Node, ct: Tensor) => [wrap(alu("neg", alu("mul", ct.node, inverseCos(n))))],
+);
+
+/** 1/√((1 - x)(1 + x)) (PyTorch's 1 - x² cancels near ±1: 3e-6 off at 0.999 in float32). */
+function inverseCos(n: Node): Node {
+  return alu("recip", cosOfAsin(n));
+}
+
+/**
+ * Inverse cosine, atan2(√((1-x)(1+x)), x) (torch.acos): NaN outside [-1, 1].
+ * @param x the tensor
+ * @returns acos(x) in [0, π]
+ * @example
+ * ```ts
+ * import { acos, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * assertAlmostEquals(acos(tensor([0.5])).item(), Math.PI / 3, 1e-6);
+ * ```
+ */
+export function acos(x: Tensor): Tensor {
+  return acosVjp(wrap(f("acos", x)));
+}
+
+/**
+ * Hyperbolic sine (torch.sinh).
+ * @param x the tensor
+ * @returns sinh(x)
+ * @example
+ * ```ts
+ * import { sinh, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * assertAlmostEquals(sinh(tensor([1])).item(), Math.sinh(1), 1e-6);
+ * ```
+ */
+export function sinh(x: Tensor): Tensor {
+  return wrap(alu("sinh", f("sinh", x)));
+}
+
+/**
+ * Hyperbolic cosine (torch.cosh).
+ * @param x the tensor
+ * @returns cosh(x)
+ * @example
+ * ```ts
+ * import { cosh, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * assertAlmostEquals(cosh(tensor([1])).item(), Math.cosh(1), 1e-6);
+ * ```
+ */
+export function cosh(x: Tensor): Tensor {
+  return wrap(alu("cosh", f("cosh", x)));
+}
+
+/**
+ * Inverse hyperbolic sine (torch.asinh).
+ * @param x the tensor
+ * @returns asinh(x)
+ * @example
+ * ```ts
+ * import { asinh, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * assertAlmostEquals(asinh(tensor([1])).item(), Math.asinh(1), 1e-6);
+ * ```
+ */
+export function asinh(x: Tensor): Tensor {
+  return wrap(alu("asinh", f("asinh", x)));
+}
+
+/**
+ * Inverse hyperbolic cosine (torch.acosh): NaN below 1.
+ * @param x the tensor
+ * @returns acosh(x)
+ * @example
+ * ```ts
+ * import { acosh, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * assertAlmostEquals(acosh(tensor([2])).item(), Math.acosh(2), 1e-6);
+ * ```
+ */
+export function acosh(x: Tensor): Tensor {
+  return wrap(alu("acosh", f("acosh", x)));
+}

@@ -16,6 +16,7 @@ import { Node, type Origin } from "../ir.ts";
 import type { Shape } from "../shape.ts";
 import type { WgslForm } from "./_wgsl_helpers.ts";
 import { erf, maximum, minimum, pow, remainder, roundHalfEven } from "./_scalar.ts";
+import { digamma, erfc, erfinv, lgamma, trigamma } from "./_special_math.ts";
 import type { AluOp } from "./elementwise.ts";
 
 /**
@@ -58,7 +59,19 @@ export const boolResult: ResultRule = (src) => ({ dtype: "bool", shape: src[0].s
 export const sameAsBranches: ResultRule = (src) => src[1];
 
 /** The scalar helpers JS forms call as `rt.<name>` (the runtime passes this object). */
-export const jsHelpers = Object.freeze({ erf, roundHalfEven, maximum, minimum, pow, remainder });
+export const jsHelpers = Object.freeze({
+  erf,
+  roundHalfEven,
+  maximum,
+  minimum,
+  pow,
+  remainder,
+  erfc,
+  erfinv,
+  lgamma,
+  digamma,
+  trigamma,
+});
 
 /** The name of a JS scalar helper. */
 export type JsHelper = keyof typeof jsHelpers;
@@ -82,7 +95,17 @@ export type WasmRoutine =
   | "f32.sign" | "f32.add" | "f32.mul" | "f32.div" | "f32.max" | "f32.min" | "f32.lt" | "f32.eq"
   | "f32.isnan" | "f32.remainder" | "exp" | "expm1" | "log" | "log1p" | "tanh" | "erf" | "sin"
   | "cos" | "i32.neg" | "i32.abs" | "i32.add" | "i32.mul" | "i32.max" | "i32.min" | "i32.lt"
-  | "i32.eq" | "i32.remainder" | "or" | "and" | "select";
+  | "i32.eq" | "i32.remainder" | "or" | "and" | "select" | `call.${LaneFunction}`;
+
+// deno-fmt-ignore
+/**
+ * A float64 JavaScript function the Wasm code generator calls once per lane
+ * (`call.<name>`, for ops without a vector polynomial): the Wasm runtime
+ * imports each (jit/wasm/_imports.ts).
+ */
+export type LaneFunction =
+  | "sinh" | "cosh" | "asinh" | "acosh" | "atan2" | "log2" | "log10" | "fmod" | "erfc"
+  | "erfinv" | "lgamma" | "digamma" | "trigamma";
 
 /**
  * A Wasm form: the routine per lane type of the value operands, `f32` (float32), `i32` (int32,

@@ -5,7 +5,8 @@
  * Each leaves one v128 on the stack from the operands' locals.
  * @module
  */
-import type { WasmForm, WasmRoutine } from "../../core/ops/primitive.ts";
+import type { LaneFunction, WasmForm, WasmRoutine } from "../../core/ops/primitive.ts";
+import { laneCall } from "./_lanes.ts";
 import type { DType } from "../../core/dtype.ts";
 import { type Fn, simd } from "./_emit.ts";
 import type { VMath } from "./_math.ts";
@@ -20,6 +21,10 @@ function un(code: number): Emit {
 }
 function bin(code: number): Emit {
   return (f, _m, [a, b]) => void f.get(a).get(b).v(code);
+}
+
+function call(name: LaneFunction): Emit {
+  return (_f, m, args) => laneCall(m, name, args);
 }
 
 /** Every vector routine. */
@@ -63,6 +68,20 @@ export const wasmRoutines: { readonly [K in WasmRoutine]: Emit } = {
   "i32.lt": bin(simd.i32x4LtS),
   "i32.eq": bin(simd.i32x4Eq),
   "i32.remainder": (_f, m, [a, b]) => intRemainder(m, a, b),
+  // float64 JavaScript functions, once per lane
+  "call.sinh": call("sinh"),
+  "call.cosh": call("cosh"),
+  "call.asinh": call("asinh"),
+  "call.acosh": call("acosh"),
+  "call.atan2": call("atan2"),
+  "call.log2": call("log2"),
+  "call.log10": call("log10"),
+  "call.fmod": call("fmod"),
+  "call.erfc": call("erfc"),
+  "call.erfinv": call("erfinv"),
+  "call.lgamma": call("lgamma"),
+  "call.digamma": call("digamma"),
+  "call.trigamma": call("trigamma"),
   or: bin(simd.or),
   and: bin(simd.and),
   select: (f, _m, [cond, a, b], first) => {

@@ -4,6 +4,7 @@
  * (one imported memory, exported functions taking i32 pointers).
  * @module
  */
+import type { LaneFunction } from "../../core/ops/primitive.ts";
 
 /** Value types. */
 export const I32 = 0x7f;
@@ -335,7 +336,7 @@ export const imported = {
   lgamma: 1,
   digamma: 1,
   trigamma: 1,
-} as const;
+} as const satisfies Record<LaneFunction | "sin" | "cos" | "rem", 1 | 2>;
 const importNames = Object.keys(imported) as (keyof typeof imported)[];
 
 /**

@@ -1,0 +1,147 @@
+/**
+ * Elementwise primitives, part 3: the hyperbolic and inverse functions and
+ * the special functions of issue 13. Each is a primitive because no
+ * composition of the others is accurate (the frontend files say why, op by
+ * op: core/trig.ts, core/exp_log.ts, core/rounding.ts); tan, asin, acos,
+ * atan, atanh, exp2, trunc, frac, sinc, hypot and the rest are compositions.
+ *
+ * JS forms are `Math.*` or the float64 functions of `_special_math.ts`;
+ * WGSL forms are the float32 helpers of `_wgsl_special.ts`; the Wasm form
+ * of each calls the JS function once per lane (`call.<name>`): correct and
+ * identical to the JS tier, but not vectorised. Gradients follow PyTorch's
+ * formulas (derivatives.yaml), so they agree where its inputs are extreme
+ * (except acosh's, which avoids the cancellation of x² - 1 near 1).
+ * @module
+ */
+import type { Node } from "../ir.ts";
+import { apply, binary, type Elementwise, rt, unary } from "./primitive.ts";
+import { helper, isFloat } from "./_wgsl_helpers.ts";
+import { alu, c, mul, neg, unaryVjp, where } from "./arith.ts";
+import { math } from "./math.ts";
+
+// deno-fmt-ignore
+/** The name of a special-function primitive. */
+export type SpecialOp =
+  | "atan2" | "sinh" | "cosh" | "asinh" | "acosh" | "log2" | "log10" | "fmod" | "erfc"
+  | "erfinv" | "lgamma" | "digamma" | "trigamma";
+
+/** A unary float64 JS function as its form: `Math.name(x)`. */
+function js(name: string) {
+  return ([x]: readonly string[]) => `Math.${name}(${x})`;
+}
+
+/** x rounded toward zero (for fmod's gradient). */
+function trunc(x: Node): Node {
+  return where(alu("cmplt", x, c(0, x)), alu("ceil", x), alu("floor", x));
+}
+
+/** 1 / √x. */
+function rsqrt(x: Node): Node {
+  return alu("recip", math("sqrt", x));
+}
+
+/** The special-function primitives (a name without its row, or a row without a rule, does not compile). */
+export const specialOps: { readonly [K in SpecialOp]: Elementwise<K> } = {
+  // atan2(y, x): the inverse trigonometric family's primitive (atan, asin, acos compose it)
+  atan2: binary("atan2", {
+    cost: "costly",
+    // d atan2(y, x) = (x dy - y dx) / (x² + y²)
+    vjp: (ct, { src: [y, x] }) => {
+      const r2 = alu("add", mul(x, x), mul(y, y));
+      return [alu("div", mul(ct, x), r2), alu("div", mul(ct, neg(y)), r2)];
+    },
+    kernel: {
+      js: ([y, x]) => `Math.atan2(${y}, ${x})`,
+      wasm: { f32: "call.atan2" },
+      wgsl: ([y, x], _t, h) => `${h.use("lt_atan2")}(${y}, ${x})`,
+    },
+  }),
+  sinh: unary("sinh", {
+    cost: "costly",
+    vjp: unaryVjp((x) => special("cosh", x)),
+    kernel: { js: js("sinh"), wasm: { f32: "call.sinh" }, wgsl: helper("lt_sinh") },
+  }),
+  cosh: unary("cosh", {
+    cost: "costly",
+    vjp: unaryVjp((x) => special("sinh", x)),
+    kernel: { js: js("cosh"), wasm: { f32: "call.cosh" }, wgsl: helper("lt_cosh") },
+  }),
+  asinh: unary("asinh", {
+    cost: "costly",
+    // d asinh(x) = dx / √(x² + 1)
+    vjp: unaryVjp((x) => rsqrt(alu("add", mul(x, x), c(1, x)))),
+    kernel: { js: js("asinh"), wasm: { f32: "call.asinh" }, wgsl: helper("lt_asinh") },
+  }),
+  acosh: unary("acosh", {
+    cost: "costly",
+    // d acosh(x) = dx / √((x - 1)(x + 1)) (PyTorch's x² - 1 cancels near 1: 3e-5 off in
+    // float32); below 1, PyTorch's x² - 1 (inf at -1, NaN between)
+    vjp: unaryVjp((x) => {
+      const product = mul(alu("add", x, c(-1, x)), alu("add", x, c(1, x)));
+      return rsqrt(where(alu("cmplt", x, c(1, x)), alu("add", mul(x, x), c(-1, x)), product));
+    }),
+    kernel: { js: js("acosh"), wasm: { f32: "call.acosh" }, wgsl: helper("lt_acosh") },
+  }),
+  // NOTE: log2 and log10 are primitives so powers of 2 and 10 give exact integers
+  log2: unary("log2", {
+    cost: "costly",
+    vjp: (ct, { src: [x] }) => [alu("div", ct, mul(x, c(Math.LN2, x)))], // dx / (x ln 2)
+    kernel: { js: js("log2"), wasm: { f32: "call.log2" }, wgsl: helper("lt_log2") },
+  }),
+  log10: unary("log10", {
+    cost: "costly",
+    vjp: (ct, { src: [x] }) => [alu("div", ct, mul(x, c(Math.LN10, x)))], // dx / (x ln 10)
+    kernel: { js: js("log10"), wasm: { f32: "call.log10" }, wgsl: helper("lt_log10") },
+  }),
+  // C's fmod (torch.fmod): the dividend's sign; exact (mod's sign fix-up would round)
+  fmod: binary("fmod", {
+    cost: "costly",
+    // a = trunc(a / b)·b + fmod(a, b), the quotient rounded in the dtype as PyTorch does (so
+    // 1 / 0.001 counts 1000 in float64, though fmod(1, 0.001) leaves 999 b)
+    vjp: (ct, { src: [a, b] }) => [ct, neg(mul(ct, trunc(alu("div", a, b))))],
+    kernel: {
+      // integer division by zero gives 0, as in the WGSL form
+      js: ([a, b], dtype) => dtype === "int32" ? `((${a} % ${b}) | 0)` : `(${a} % ${b})`,
+      wasm: { f32: "call.fmod" },
+      wgsl: ([a, b], [t], h) => `${h.use(isFloat(t) ? "lt_tfmod" : "lt_itfmod")}(${a}, ${b})`,
+    },
+  }),
+  // NOTE: a primitive because 1 - erf(x) has no relative accuracy in the tail
+  erfc: unary("erfc", {
+    cost: "costly",
+    // d erfc(x) = -2/√π · e^(-x²) dx
+    vjp: unaryVjp((x) => mul(math("exp", neg(mul(x, x))), c(-2 / Math.sqrt(Math.PI), x))),
+    kernel: { js: rt("erfc"), wasm: { f32: "call.erfc" }, wgsl: helper("lt_erfc") },
+  }),
+  erfinv: unary("erfinv", {
+    cost: "costly",
+    // d erfinv(x) = √π/2 · e^(erfinv(x)²) dx
+    vjp: unaryVjp((_x, out) => mul(math("exp", mul(out, out)), c(Math.sqrt(Math.PI) / 2, out))),
+    kernel: { js: rt("erfinv"), wasm: { f32: "call.erfinv" }, wgsl: helper("lt_erfinv") },
+  }),
+  lgamma: unary("lgamma", {
+    cost: "costly",
+    vjp: unaryVjp((x) => special("digamma", x)), // d lgamma(x) = ψ(x) dx
+    kernel: { js: rt("lgamma"), wasm: { f32: "call.lgamma" }, wgsl: helper("lt_lgamma") },
+  }),
+  digamma: unary("digamma", {
+    cost: "costly",
+    vjp: unaryVjp((x) => special("trigamma", x)), // d ψ(x) = ψ'(x) dx
+    kernel: { js: rt("digamma"), wasm: { f32: "call.digamma" }, wgsl: helper("lt_digamma") },
+  }),
+  // NOTE: internal (no frontend function): digamma's derivative, torch.polygamma(1, x)
+  trigamma: unary("trigamma", {
+    cost: "costly",
+    vjp: () => {
+      throw new Error(
+        "trigamma() has no derivative in Lathe: the third derivative of lgamma (the second of digamma) is not implemented: differentiate lgamma at most twice",
+      );
+    },
+    kernel: { js: rt("trigamma"), wasm: { f32: "call.trigamma" }, wgsl: helper("lt_trigamma") },
+  }),
+};
+
+/** Makes the node of a special-function primitive (operands validated). */
+export function special(op: SpecialOp, ...src: Node[]): Node {
+  return apply(specialOps[op], src);
+}
