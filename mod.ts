@@ -17,6 +17,7 @@
  * @module
  */
 export { type NestedValues, Tensor } from "./core/tensor.ts";
+export type { MathMethods } from "./core/tensor_math.ts";
 export type { TensorLike } from "./core/_convert.ts";
 export type { DataArray, DType } from "./core/dtype.ts";
 export * from "./core/creation.ts";
@@ -43,6 +44,9 @@ export { formatTensor, type PrintDType, type PrintOptions } from "./core/print.t
 export type { DeviceData, Node, Origin } from "./core/ir.ts";
 export type { OpArgs, OpName, ReduceOp } from "./core/ops/registry.ts";
 export type { AluOp } from "./core/ops/elementwise.ts";
+export type { ArithOp } from "./core/ops/arith.ts";
+export type { MathOp } from "./core/ops/math.ts";
+export type { SpecialOp } from "./core/ops/special.ts";
 export type { Shape } from "./core/shape.ts";
 export { explain, type Explanation, type KernelReport } from "./jit/explain.ts";
 export {
