@@ -496,5 +496,4 @@ export class Tensor {
 registerTensorClass(Tensor, (node) => new Tensor(node));
 installMathMethods(Tensor.prototype);
 /** The math methods (tensor_math.ts) are `Tensor`'s too. */
-// deno-lint-ignore no-empty-interface
 export interface Tensor extends MathMethods {}
