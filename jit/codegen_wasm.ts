@@ -5,14 +5,16 @@
  * (wasm/_loops.ts, wasm/_reduce.ts, wasm/_argmax.ts), with vector
  * polynomials for exp, log, tanh, expm1, log1p and erf (wasm/_math.ts), sin and
  * cos (wasm/_trig.ts) and remainder (wasm/_remainder.ts; these two in loop
- * kernels only); pads compute their value only in range. Matmuls use a
+ * kernels only), and a per-lane call of the JS function for pow and the
+ * special functions (wasm/_lanes.ts; loop kernels only, as they import it);
+ * pads compute their value only in range. Matmuls use a
  * packed, register-blocked kernel (wasm/_matmul.ts), or a loop over k when
  * they are too small for packing to pay (wasm/_matmul_loop.ts). float32 and
  * int32 data run as f32x4 and i32x4 lanes, bools as lane masks (bytes in
  * memory); loop kernels may output any of them. A row reduction and its
  * consumer share a value the reduction's pass stored (wasm/_row.ts).
  * Kernels without a Wasm form (gathers, non-affine indices, float64 data,
- * ops without a vector form such as pow, prod, bool pads) return
+ * ops without a vector form such as prod, bool pads) return
  * `undefined` and run on the JavaScript reference. Pure bytes: compiling
  * and running them is the CPU backend's job.
  *

@@ -104,7 +104,7 @@ export type WasmRoutine =
  * imports each (jit/wasm/_imports.ts).
  */
 export type LaneFunction =
-  | "sinh" | "cosh" | "asinh" | "acosh" | "atan2" | "log2" | "log10" | "fmod" | "erfc"
+  | "pow" | "sinh" | "cosh" | "asinh" | "acosh" | "atan2" | "log2" | "log10" | "fmod" | "erfc"
   | "erfinv" | "lgamma" | "digamma" | "trigamma";
 
 /**

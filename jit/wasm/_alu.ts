@@ -69,6 +69,7 @@ export const wasmRoutines: { readonly [K in WasmRoutine]: Emit } = {
   "i32.eq": bin(simd.i32x4Eq),
   "i32.remainder": (_f, m, [a, b]) => intRemainder(m, a, b),
   // float64 JavaScript functions, once per lane
+  "call.pow": call("pow"),
   "call.sinh": call("sinh"),
   "call.cosh": call("cosh"),
   "call.asinh": call("asinh"),

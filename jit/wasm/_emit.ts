@@ -323,6 +323,7 @@ export const imported = {
   sin: 1,
   cos: 1,
   rem: 2,
+  pow: 2,
   sinh: 1,
   cosh: 1,
   asinh: 1,

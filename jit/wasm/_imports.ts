@@ -7,7 +7,7 @@
  * @module
  */
 import type { imported } from "./_emit.ts";
-import { remainder } from "../runtime_js.ts";
+import { pow, remainder } from "../../core/ops/_scalar.ts";
 import {
   digamma,
   erfc,
@@ -28,6 +28,7 @@ export const scalarImports: { readonly [K in keyof typeof imported]: (...x: numb
     sin: Math.sin,
     cos: Math.cos,
     rem: remainder,
+    pow,
     sinh: Math.sinh,
     cosh: Math.cosh,
     asinh: Math.asinh,
@@ -51,9 +52,10 @@ export const scalarImports: { readonly [K in keyof typeof imported]: (...x: numb
 export function scalarImportsSource(): string {
   return `${specialMathSource()}
 const rem = ${remainder.toString()};
+const pow = ${pow.toString()};
 const fmod = ${fmod.toString()};
 const scalarImports = {
-  sin: Math.sin, cos: Math.cos, rem, sinh: Math.sinh, cosh: Math.cosh, asinh: Math.asinh,
+  sin: Math.sin, cos: Math.cos, rem, pow, sinh: Math.sinh, cosh: Math.cosh, asinh: Math.asinh,
   acosh: Math.acosh, atan2: Math.atan2, log2: Math.log2, log10: Math.log10, fmod, erfc, erfinv,
   lgamma, digamma, trigamma,
 };`;
