@@ -6,7 +6,8 @@
  * - `erfc` is a primitive: 1 - erf(x) has no relative accuracy in the tail.
  * - `erfinv`, `lgamma` and `digamma` are primitives (no composition exists);
  *   their float64 forms and accuracy are in core/ops/_special_math.ts. digamma's
- *   gradient uses the internal primitive `trigamma`.
+ *   gradient uses the internal primitive `trigamma`, whose own gradient is
+ *   composed (core/ops/special.ts).
  * - `exp2(x) = pow(2, x)`: C's pow is exact at integers and within an ulp
  *   elsewhere; the gradient is pow's, 2^x · ln 2.
  * - `logAddExp(a, b) = max(a, b) + log1p(e^-|a-b|)`, as PyTorch computes it
@@ -192,8 +193,8 @@ export function lgamma(x: Tensor): Tensor {
 }
 
 /**
- * The digamma function ψ(x) = d/dx log Γ(x) (torch.digamma). Its gradient
- * (trigamma) exists; a second gradient throws.
+ * The digamma function ψ(x) = d/dx log Γ(x) (torch.digamma), differentiable
+ * twice (trigamma, then a composed ψ'').
  * @param x the tensor
  * @returns ψ(x)
  * @example

@@ -3,18 +3,28 @@
  * `norm` (torch.linalg.vector_norm, and torch.norm's "fro"), `normalize`
  * (torch.nn.functional.normalize) and `cosineSimilarity`
  * (torch.nn.functional.cosine_similarity, normalizing first as PyTorch 1.13
- * does). Gradients follow PyTorch at 0: a zero vector's p-norm (p >= 1)
+ * does), and `hypot`, the 2-norm of two numbers: scaled by the larger
+ * magnitude, so it neither overflows nor underflows, with PyTorch's gradient
+ * as a custom rule (the composition's differs where an input is NaN or
+ * infinite). Gradients follow PyTorch at 0: a zero vector's p-norm (p >= 1)
  * has gradient 0, ties of the ∞-norm share it.
  * @module
  */
 import type { Tensor } from "./tensor.ts";
-import { floatNode, nodeOf } from "./_convert.ts";
+import { floatNode, nodeOf, operands, type TensorLike } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
 import { fmtValue } from "./errors.ts";
 import { max, min, type ReduceOptions, sum } from "./reduce.ts";
 import { abs, pow, sqrt, where } from "./elementwise.ts";
 import { broadcastTo } from "./movement.ts";
+import { alu, constant } from "./ops/build.ts";
+import type { Node } from "./ir.ts";
+import { customVjp } from "./custom_vjp.ts";
 import { broadcastShapes, normalizeAxes, normalizeAxis } from "./shape.ts";
+
+function c(value: number, like: Node): Node {
+  return constant(value, like.dtype, like.shape);
+}
 
 /** Options of `norm`. */
 export interface NormOptions extends ReduceOptions {
@@ -142,3 +152,43 @@ export function cosineSimilarity(
   };
   return sum(unit(x).mul(unit(y)), { axis });
 }
+
+/**
+ * The hypotenuse √(a² + b²) without overflow or underflow (torch.hypot):
+ * m · √(1 + (n/m)²) with m, n the larger and smaller magnitude; +inf if
+ * either is infinite. Its gradient is PyTorch's a/hypot, b/hypot (NaN at
+ * the origin).
+ * @param a a tensor or number
+ * @param b a tensor or number (broadcast with `a`)
+ * @returns √(a² + b²)
+ * @example
+ * ```ts
+ * import { hypot, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(hypot(tensor([3, 5e30]), tensor([4, 12e30])).toArray(), [5, Math.fround(13e30)]);
+ * ```
+ */
+export function hypot(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = operands("hypot", [a, b], "float32").map(floatNode);
+  return hypotVjp(wrap(x), wrap(y));
+}
+
+const hypotVjp = customVjp(
+  (a: Tensor, b: Tensor) => {
+    const ax = alu("abs", a.node);
+    const ay = alu("abs", b.node);
+    const big = alu("maximum", ax, ay);
+    const small = alu("minimum", ax, ay);
+    const zero = alu("cmpeq", big, c(0, big));
+    const r = alu("div", small, alu("where", zero, c(1, big), big));
+    const scaled = alu("mul", big, alu("sqrt", alu("add", c(1, r), alu("mul", r, r))));
+    const inf = c(Infinity, big);
+    const infinite = alu("maximum", alu("cmpeq", ax, inf), alu("cmpeq", ay, inf));
+    const out = alu("where", infinite, inf, alu("where", zero, c(0, big), scaled));
+    return [wrap(out), [a.node, b.node, out]];
+  },
+  ([a, b, out]: Node[], ct: Tensor) => [
+    wrap(alu("div", alu("mul", ct.node, a), out)),
+    wrap(alu("div", alu("mul", ct.node, b), out)),
+  ],
+);

@@ -56,7 +56,7 @@ export interface MathMethods {
   frac(): Tensor;
   /** See {@link t.atan2}. */
   atan2(other: TensorLike): Tensor;
-  /** See {@link t.hypot}. */
+  /** See {@link n.hypot}. */
   hypot(other: TensorLike): Tensor;
   /** See {@link x.logAddExp}. */
   logAddExp(other: TensorLike): Tensor;
@@ -135,7 +135,7 @@ const methods: MathMethods = {
     return t.atan2(this, other);
   },
   hypot(this: Tensor, other: TensorLike): Tensor {
-    return t.hypot(this, other);
+    return n.hypot(this, other);
   },
   logAddExp(this: Tensor, other: TensorLike): Tensor {
     return x.logAddExp(this, other);

@@ -13,12 +13,10 @@
  * - `tan = sin / cos` and `atanh(x) = (log1p(x) - log1p(-x)) / 2` are
  *   compositions: no cancellation (the two log1p have opposite signs), a
  *   few ulp, gradients by the quotient rule without cancellation.
- * - `sinc`, `deg2rad` and `hypot` are compositions: sinc is sin(πx)/(πx)
+ * - `sinc` and `deg2rad` are compositions: sinc is sin(πx)/(πx)
  *   as PyTorch computes it for |πx| >= 1 and its Taylor series below (whose
  *   gradient does not cancel, unlike PyTorch's: πx cos πx - sin πx loses
- *   half the digits at x = 1e-3); hypot is scaled by the larger magnitude,
- *   so it neither overflows nor underflows, with PyTorch's gradient as a
- *   custom rule (the composition's differs where an input is NaN or infinite).
+ *   half the digits at x = 1e-3). `hypot` is in norm.ts.
  * @module
  */
 import type { Tensor } from "./tensor.ts";
@@ -119,46 +117,6 @@ export function deg2rad(x: Tensor): Tensor {
   const n = f("deg2rad", x);
   return wrap(alu("mul", n, c(Math.PI / 180, n)));
 }
-
-/**
- * The hypotenuse √(a² + b²) without overflow or underflow (torch.hypot):
- * m · √(1 + (n/m)²) with m, n the larger and smaller magnitude; +inf if
- * either is infinite. Its gradient is PyTorch's a/hypot, b/hypot (NaN at
- * the origin).
- * @param a a tensor or number
- * @param b a tensor or number (broadcast with `a`)
- * @returns √(a² + b²)
- * @example
- * ```ts
- * import { hypot, tensor } from "@lathe/lathe";
- * import { assertEquals } from "@std/assert";
- * assertEquals(hypot(tensor([3, 5e30]), tensor([4, 12e30])).toArray(), [5, Math.fround(13e30)]);
- * ```
- */
-export function hypot(a: TensorLike, b: TensorLike): Tensor {
-  const [x, y] = operands("hypot", [a, b], "float32").map(floatNode);
-  return hypotVjp(wrap(x), wrap(y));
-}
-
-const hypotVjp = customVjp(
-  (a: Tensor, b: Tensor) => {
-    const ax = alu("abs", a.node);
-    const ay = alu("abs", b.node);
-    const big = alu("maximum", ax, ay);
-    const small = alu("minimum", ax, ay);
-    const zero = alu("cmpeq", big, c(0, big));
-    const r = alu("div", small, alu("where", zero, c(1, big), big));
-    const scaled = alu("mul", big, alu("sqrt", alu("add", c(1, r), alu("mul", r, r))));
-    const inf = c(Infinity, big);
-    const infinite = alu("maximum", alu("cmpeq", ax, inf), alu("cmpeq", ay, inf));
-    const out = alu("where", infinite, inf, alu("where", zero, c(0, big), scaled));
-    return [wrap(out), [a.node, b.node, out]];
-  },
-  ([a, b, out]: Node[], ct: Tensor) => [
-    wrap(alu("div", alu("mul", ct.node, a), out)),
-    wrap(alu("div", alu("mul", ct.node, b), out)),
-  ],
-);
 
 /**
  * The four-quadrant inverse tangent of y / x, in (-π, π] (torch.atan2),

@@ -148,9 +148,21 @@ describe("issue-13 ops: edges PyTorch gets wrong, and bad arguments", () => {
     assertValuesClose(lt.erfinv(x).dataSync(), want, "erfinv", { rtol: 1e-15, atol: 0 });
   });
 
-  it("digamma() differentiates once; the second derivative says it is missing", () => {
+  it("digamma() differentiates twice (trigamma, then a composed tetragamma) like mpmath", () => {
+    const xs = [1, 0.5, -0.5, 3.7, 25, -2.3, 0.01];
     const d2 = lt.grad((t: lt.Tensor) => lt.grad((u: lt.Tensor) => lt.digamma(u).sum())(t).sum());
-    assertThrows(() => d2(lt.tensor([1.5])), Error, "trigamma() has no derivative in Lathe");
+    // mpmath.polygamma(2, x) at 30 digits
+    const want = [
+      -2.4041138063191885,
+      -16.82879664423432,
+      -0.82879664423432,
+      -0.09539530872855403,
+      -0.001665279318422468,
+      68.71379252927031,
+      -2000002.340398677,
+    ]; // deno-fmt-ignore
+    const got = d2(lt.tensor(xs, { dtype: "float64" })) as lt.Tensor;
+    assertValuesClose(got.dataSync(), want, "ψ''", { rtol: 1e-10, atol: 0 });
   });
 
   it("rejects bad arguments with a message that says what to do", () => {

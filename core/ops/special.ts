@@ -40,6 +40,39 @@ function rsqrt(x: Node): Node {
   return alu("recip", math("sqrt", x));
 }
 
+/**
+ * ψ''(x), trigamma's derivative, composed (no kernel of its own: it only
+ * appears in third derivatives of lgamma): -2 Σ_{k<10} (x+k)^-3 and the
+ * asymptotic series at z = x + 10 (truncation below 1e-11 relative), with
+ * the reflection ψ''(x) = ψ''(1-x) - 2π³ cot(πx) / sin²(πx) below 1/2.
+ */
+function tetragamma(x: Node): Node {
+  const low = alu("cmplt", x, c(0.5, x));
+  // each branch gets an input where it is finite, so unused branches keep gradients finite
+  const y = where(low, alu("add", c(1, x), neg(x)), x);
+  let sum = c(0, x);
+  let z = y;
+  for (let k = 0; k < 10; k++) {
+    sum = alu("add", sum, alu("recip", mul(mul(z, z), z)));
+    z = alu("add", z, c(1, x));
+  }
+  const w = alu("recip", mul(z, z));
+  // ψ''(z) ~ -1/z² - 1/z³ - 1/(2z⁴) + 1/(6z⁶) - 1/(6z⁸) + 3/(10z¹⁰) - 5/(6z¹²)
+  let series = c(-5 / 6, x);
+  for (const k of [3 / 10, -1 / 6, 1 / 6, -1 / 2]) series = alu("add", mul(series, w), c(k, x));
+  const tail = alu(
+    "add",
+    neg(mul(w, alu("add", c(1, x), alu("recip", z)))),
+    mul(mul(w, w), series),
+  );
+  const direct = alu("add", tail, mul(sum, c(-2, x)));
+  const r = where(low, x, c(0.25, x));
+  const s = math("sin", mul(r, c(Math.PI, x)));
+  const cot = alu("div", math("cos", mul(r, c(Math.PI, x))), s);
+  const reflection = mul(alu("div", cot, mul(s, s)), c(-2 * Math.PI ** 3, x));
+  return where(low, alu("add", direct, reflection), direct);
+}
+
 /** The special-function primitives (a name without its row, or a row without a rule, does not compile). */
 export const specialOps: { readonly [K in SpecialOp]: Elementwise<K> } = {
   // atan2(y, x): the inverse trigonometric family's primitive (atan, asin, acos compose it)
@@ -132,11 +165,7 @@ export const specialOps: { readonly [K in SpecialOp]: Elementwise<K> } = {
   // NOTE: internal (no frontend function): digamma's derivative, torch.polygamma(1, x)
   trigamma: unary("trigamma", {
     cost: "costly",
-    vjp: () => {
-      throw new Error(
-        "trigamma() has no derivative in Lathe: the third derivative of lgamma (the second of digamma) is not implemented: differentiate lgamma at most twice",
-      );
-    },
+    vjp: unaryVjp(tetragamma), // d ψ'(x) = ψ''(x) dx
     kernel: { js: rt("trigamma"), wasm: { f32: "call.trigamma" }, wgsl: helper("lt_trigamma") },
   }),
 };
