@@ -6,7 +6,7 @@
  */
 import type { Node } from "./ir.ts";
 import type { Tensor } from "./tensor.ts";
-import { realize } from "../jit/realize.ts";
+import { dtypeGap, realize } from "../jit/realize.ts";
 
 /** Pending chains deeper than this are realized as they are built. */
 export const MAX_PENDING_DEPTH = 400;
@@ -42,6 +42,11 @@ export function isStaging(): boolean {
 
 /** Wraps a node in a Tensor, realizing very deep pending chains first (except while jit stages). */
 export function wrap(node: Node): Tensor {
+  const gap = node.device === "cpu" ? undefined : dtypeGap(node.device, node.dtype);
+  if (gap !== undefined) {
+    const made = `${node.dtype} tensor on ${node.device} (in ${node.op}())`;
+    throw new TypeError(`Cannot make a ${made}: ${gap}`);
+  }
   if (node.depth >= MAX_PENDING_DEPTH && staging === 0) realize([node]);
   return construct!(node);
 }

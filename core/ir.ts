@@ -30,22 +30,6 @@ export interface Origin {
   readonly arg: unknown;
 }
 
-/** Per device, the dtypes its open backend cannot hold, and why. */
-const lacking = new Map<Device, Map<DType, string>>();
-
-/**
- * Records whether `device` can hold `dtype` (its backend says so when it opens).
- * @param device the device
- * @param dtype the dtype
- * @param reason why it cannot, or `undefined` when it can
- */
-export function setDTypeSupport(device: Device, dtype: DType, reason: string | undefined): void {
-  const map = lacking.get(device) ?? new Map<DType, string>();
-  if (reason === undefined) map.delete(dtype);
-  else map.set(dtype, reason);
-  lacking.set(device, map);
-}
-
 let traceDepth = 0;
 let realizedWhileTracing: Node[] = [];
 
@@ -122,10 +106,6 @@ export class Node {
         `Cannot make a float64 tensor on ${this.device} (in ${op}()): float64 is CPU-only: ` +
           `use float32 there, or keep float64 work on the cpu device`,
       );
-    }
-    const lacks = lacking.get(this.device)?.get(dtype);
-    if (lacks !== undefined) {
-      throw new TypeError(`Cannot make a ${dtype} tensor on ${this.device} (in ${op}()): ${lacks}`);
     }
     this.id = nextId++;
     this.op = op;

@@ -103,3 +103,30 @@ export function readsOf(e: VExpr, memo: Map<VExpr, Set<number>>): Set<number> {
   memo.set(e, known);
   return known;
 }
+
+/** A key equal for expressions that generate the same code (constants left out, sharing kept). */
+export function structureOf(e: VExpr): string {
+  const ids = new Map<VExpr, number>();
+  const index = (i: IExpr): string => {
+    if (typeof i === "number") return String(i);
+    if ("v" in i) return `${i.v}<${i.extent}`;
+    return i.op === "index" ? `[${value(i.x)}<${i.extent}]` : `(${index(i.a)}${i.op}${index(i.b)})`;
+  };
+  const value = (x: VExpr): string => {
+    const id = ids.get(x);
+    if (id !== undefined) return `#${id}`;
+    const head = `${x.k === "alu" || x.k === "reduce" ? x.op : x.k}:${x.dtype}`;
+    let key: string;
+    if (x.k === "load") key = `${head}${x.input}[${index(x.index)}]`;
+    else if (x.k === "alu") key = `${head}(${x.args.map(value).join()})`;
+    else if (x.k === "cast") key = `${head}(${value(x.x)})`;
+    else if (x.k === "pad") {
+      key = `${head}(${x.conds.map((c) => `${index(c.i)}:${c.lo}:${c.hi}`).join()};${value(x.x)})`;
+    } else if (x.k === "reduce") {
+      key = `${head}(${x.vars.map((v) => `${v.v}<${v.extent}`).join()};${value(x.body)})`;
+    } else key = head; // const, acc
+    ids.set(x, ids.size);
+    return key;
+  };
+  return value(e);
+}

@@ -11,6 +11,7 @@ import type { DType } from "../core/dtype.ts";
 import type { IExpr, LoopVar, VExpr } from "./kernel.ts";
 import { HelperSet, wgslCast, type WgslType } from "../core/ops/_wgsl_helpers.ts";
 import { elementwiseOps } from "../core/ops/elementwise.ts";
+import { reductionOf } from "../core/ops/reductions.ts";
 
 /** Threads of a cooperative workgroup (the default WebGPU limit). */
 export const WG = 256;
@@ -80,8 +81,6 @@ export interface Cooperation {
   /** The range's length (for the iteration count). */
   readonly span?: number;
 }
-
-const emptyReduce = { sum: ["0.0", "0"], prod: ["1.0", "1"], max: ["-lt_inf()", "0"] } as const;
 
 /** Renders value expressions of one pass. */
 export class Renderer {
@@ -233,11 +232,7 @@ export class Renderer {
   #reduce(e: ReduceExpr, scope: Scope): string {
     const t = wgslType(e.body.dtype);
     const total = e.vars.reduce((n, v) => n * v.extent, 1);
-    if (total === 0) {
-      if (e.op === "argmax") return "0";
-      if (e.op === "max" && t === "f32") this.helpers.use("lt_inf");
-      return emptyReduce[e.op][t === "f32" ? 0 : 1];
-    }
+    if (total === 0) return e.op === "argmax" ? "0" : this.#init(e.op, e.body.dtype, t);
     const coop = this.coop !== undefined && scope === this.coop.root ? this.coop : undefined;
     const a = `a${this.#tmp++}`;
     const f = `${a}f`;
@@ -252,7 +247,7 @@ export class Renderer {
     const v = this.value(e.body, inner);
     this.#weight = weight;
     const isArg = e.op === "argmax";
-    const head = [`var ${a}: ${t} = ${this.#init(e.op, t)};`];
+    const head = [`var ${a}: ${t} = ${this.#init(e.op, e.body.dtype, t)};`];
     if (isArg) head.push(`var ${a}i: i32 = ${coop === undefined ? 0 : total};`);
     const loop = coop === undefined
       ? `for (var ${f}: i32 = 0; ${f} < ${total}; ${f}++) {`
@@ -266,31 +261,28 @@ export class Renderer {
     return isArg ? `select(${result}i, 0, ${result}i == ${total})` : result;
   }
 
-  #init(op: ReduceExpr["op"], t: WgslType): string {
-    if (op === "sum") return t === "f32" ? "0.0" : "0";
-    if (op === "prod") return t === "f32" ? "1.0" : "1";
-    return t === "f32" ? `-${this.helpers.use("lt_inf")}()` : "(-2147483647 - 1)";
+  /** The reduction's identity for `dtype` values, as a WGSL literal of type `t`. */
+  #init(op: ReduceExpr["op"], dtype: DType, t: WgslType): string {
+    const x = reductionOf[op].identity(dtype);
+    if (!Number.isFinite(x)) return `${x < 0 ? "-" : ""}${this.helpers.use("lt_inf")}()`;
+    if (t === "i32") return x === -2147483648 ? "(-2147483647 - 1)" : String(x);
+    return Number.isInteger(x) ? x.toFixed(1) : String(x);
+  }
+
+  /** `combine(v, a)` of the reduction (ties keep `a`, as the JS kernels do). */
+  #combine(op: ReduceExpr["op"], t: WgslType, a: string, v: string): string {
+    return elementwiseOps[reductionOf[op].combine].kernel.wgsl([v, a], [t, t], this.helpers);
   }
 
   /** One element `v` (at flat position `f`) folded into accumulator `a`, as the JS kernels do. */
   #step(op: ReduceExpr["op"], t: WgslType, a: string, v: string, f: string): string {
+    if (reductionOf[op].nan !== "first") return `${a} = ${this.#combine(op, t, a, v)};`;
+    // argmax: the first best value's index, or the first NaN's
     const isnan = () => this.helpers.use("lt_isnan");
-    switch (op) {
-      case "sum":
-        return `${a} = ${a} + ${v};`;
-      case "prod":
-        return `${a} = ${a} * ${v};`;
-      case "max":
-        return t === "f32"
-          ? `if (${v} > ${a} || ${isnan()}(${v})) { ${a} = ${v}; }`
-          : `${a} = max(${a}, ${v});`;
-      case "argmax": {
-        const better = t === "f32"
-          ? `${v} > ${a} || (${isnan()}(${v}) && !${isnan()}(${a}))`
-          : `${v} > ${a}`;
-        return `if (${better}) { ${a} = ${v}; ${a}i = ${f}; }`;
-      }
-    }
+    const better = t === "f32"
+      ? `${v} > ${a} || (${isnan()}(${v}) && !${isnan()}(${a}))`
+      : `${v} > ${a}`;
+    return `if (${better}) { ${a} = ${v}; ${a}i = ${f}; }`;
   }
 
   /** Combines the threads' accumulators through shared memory; returns the variable with the result. */
@@ -317,13 +309,7 @@ export class Renderer {
       }
       merge = [`if (${better}) { ${x} = ${y}; ${i} = ${j}; }`];
     } else {
-      const max = () => (t === "f32" ? this.helpers.use("lt_max") : "max");
-      const fold = op === "sum"
-        ? `${x} + ${y}`
-        : op === "prod"
-        ? `${x} * ${y}`
-        : `${max()}(${x}, ${y})`;
-      merge = [`${x} = ${fold};`];
+      merge = [`${x} = ${this.#combine(op, t, y, x)};`]; // combine(x, y), as before the tree
     }
     const r = `t${this.#tmp++}`;
     scope.lines.push(

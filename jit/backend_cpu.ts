@@ -1,8 +1,8 @@
 /**
  * The CPU backend: runs each kernel as Wasm SIMD when codegen_wasm has a
  * form for it (the default), else as JavaScript from codegen_js, the
- * reference. Both are compiled once per kernel structure (cached by source,
- * so a loop re-running the same program compiles nothing new). Buffers stay
+ * reference. Both are compiled once per kernel structure (cached by
+ * `kernelKey`, so a loop re-running the same program compiles nothing new). Buffers stay
  * TypedArrays; Wasm kernels work on resident copies (wasm/_memory.ts).
  * `LATHE_CPU=js` (read once, only if env access is already granted) or
  * `setCpuBackend("js")` forces the reference.
@@ -10,9 +10,9 @@
  */
 import { allocate, type DataArray } from "../core/dtype.ts";
 import { sizeOf } from "../core/shape.ts";
-import type { Kernel } from "./kernel.ts";
+import { type Kernel, kernelKey } from "./kernel.ts";
 import type { Node } from "../core/ir.ts";
-import { renderJs } from "./codegen_js.ts";
+import { type JsKernelSource, renderJs } from "./codegen_js.ts";
 import { envVar } from "./_env.ts";
 import { runtimeJs } from "./runtime_js.ts";
 import { constantValues, renderWasm } from "./codegen_wasm.ts";
@@ -165,7 +165,8 @@ export function cpuThreads(): number {
 /** A kernel with its compiled forms and this instance's constants. */
 interface Step {
   readonly compiled: Compiled;
-  readonly constants: Float64Array;
+  /** The JS kernel's constants (rendered when the JS form first runs). */
+  readonly constants: () => Float64Array;
   readonly wasm: WasmLaunch | undefined;
   readonly kernel: Kernel;
   readonly size: number;
@@ -174,11 +175,12 @@ interface Step {
 }
 
 function prepare(kernel: Kernel): Step {
-  const { source, constants } = renderJs(kernel);
   const tier = cpuBackend() === "js" ? "js" : fma && wasmFeatures.relaxed ? "fma" : "wasm";
-  const key = `${tier}|${kernel.dtype}|${kernel.inputs.map((n) => n.dtype).join()}|${source}`;
+  const key = `${tier}|${kernelKey(kernel)}`;
   let compiled = cache.get(key);
+  let js: JsKernelSource | undefined;
   if (compiled === undefined) {
+    const source = (js = renderJs(kernel)).source;
     const params = ["rt", "c", "out", ...kernel.inputs.map((_, i) => `in${i}`)];
     const w = tier === "js"
       ? undefined
@@ -203,7 +205,9 @@ function prepare(kernel: Kernel): Step {
   const size = sizeOf(kernel.shape);
   const wasm = compiled.wasm && { ...compiled.wasm, constants: constantValues(kernel.body) };
   const native = cpuBackend() === "wasm" && blas ? blasStep(kernel) : undefined;
-  return { compiled, constants: Float64Array.from(constants), wasm, kernel, size, blas: native };
+  let values: Float64Array | undefined;
+  const constants = () => (values ??= Float64Array.from((js ??= renderJs(kernel)).constants));
+  return { compiled, constants, wasm, kernel, size, blas: native };
 }
 
 /**
@@ -256,7 +260,7 @@ function execute(
   const arrays = arraysOf(k, inputs);
   const kept = output === "keep" && reuse !== undefined;
   const out = kept ? (reuse.buffer ??= allocate(k.dtype, step.size)) : allocate(k.dtype, step.size);
-  step.compiled.js(runtimeJs, step.constants, out, ...arrays);
+  step.compiled.js(runtimeJs, step.constants(), out, ...arrays);
   return { array: out, mutable: kept };
 }
 

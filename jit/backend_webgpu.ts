@@ -10,7 +10,7 @@
  * @module
  */
 import type { DataArray, DType } from "../core/dtype.ts";
-import { type DeviceData, type Node, setDTypeSupport } from "../core/ir.ts";
+import type { DeviceData, Node } from "../core/ir.ts";
 import { sizeOf } from "../core/shape.ts";
 import type { Kernel } from "./kernel.ts";
 import { renderWgsl, type WgslRef } from "./codegen_wgsl.ts";
@@ -56,6 +56,12 @@ export function initWebGpu(options: WebGpuOptions = {}): Promise<string | undefi
 }
 
 let opening: Promise<string | undefined> | undefined;
+let halfGap: string | undefined;
+
+/** Why the open device cannot hold `dtype`, or `undefined` when it can. */
+export function dtypeGap(dtype: DType): string | undefined {
+  return dtype === "float16" ? halfGap : undefined;
+}
 const noHalf = "this WebGPU adapter lacks the shader-f16 feature: " +
   "use float32 on webgpu, or keep float16 work on the cpu device";
 
@@ -63,7 +69,7 @@ async function open(options: WebGpuOptions): Promise<string | undefined> {
   const opened = await openDevice(options);
   if (typeof opened === "string") return opened;
   device = opened;
-  setDTypeSupport("webgpu", "float16", device.features.has("shader-f16") ? undefined : noHalf);
+  halfGap = device.features.has("shader-f16") ? undefined : noHalf;
   lost = undefined;
   device.lost.then((info) => (lost = info.message || info.reason));
   pool.clear();

@@ -7,6 +7,7 @@
  */
 import type { DType } from "../core/dtype.ts";
 import { elementwiseOps } from "../core/ops/elementwise.ts";
+import { reductionOf } from "../core/ops/reductions.ts";
 import type { IExpr, Kernel, LoopVar, VExpr } from "./kernel.ts";
 
 /** A kernel's JavaScript source and the constants it reads. */
@@ -319,26 +320,16 @@ class Renderer {
     const inner = new Scope(scope);
     const v = this.value(e.body, inner);
     const lines = [...inner.lines];
-    const init = { sum: "0", prod: "1", max: "-Infinity", argmax: "-Infinity" }[e.op];
-    const head = [`let ${acc} = ${init};`];
-    switch (e.op) {
-      case "sum":
-        lines.push(`${acc} += ${v};`);
-        break;
-      case "prod":
-        lines.push(`${acc} *= ${v};`);
-        break;
-      case "max":
-        lines.push(`if (${v} > ${acc} || ${v} !== ${v}) ${acc} = ${v};`);
-        break;
-      case "argmax":
-        head.push(`let ${acc}i = 0;`);
-        lines.push(
-          `if (${v} > ${acc} || (${v} !== ${v} && ${acc} === ${acc})) { ${acc} = ${v}; ${acc}i = ${
-            e.vars[0].v
-          }; }`,
-        );
-        break;
+    const r = reductionOf[e.op];
+    const head = [`let ${acc} = ${r.identity(e.body.dtype)};`];
+    if (r.nan === "first") {
+      // argmax: the first best value's index, or the first NaN's
+      head.push(`let ${acc}i = 0;`);
+      const better = `${v} > ${acc} || (${v} !== ${v} && ${acc} === ${acc})`;
+      lines.push(`if (${better}) { ${acc} = ${v}; ${acc}i = ${e.vars[0].v}; }`);
+    } else {
+      // the accumulator is a JS number whatever the dtype: combine as float64, round at the end
+      lines.push(`${acc} = ${elementwiseOps[r.combine].kernel.js([v, acc], "float64")};`);
     }
     scope.lines.push(...head, ...openLoops(e.vars), ...lines, ...e.vars.map(() => "}"));
     return e.op === "argmax" ? `${acc}i` : fround(e.dtype, acc);

@@ -5,9 +5,11 @@
  * @module
  */
 import type { AluOp } from "../core/ops/elementwise.ts";
+import type { ReduceKind } from "../core/ops/reductions.ts";
 import type { DType } from "../core/dtype.ts";
 import type { Shape } from "../core/shape.ts";
 import type { Node } from "../core/ir.ts";
+import { structureOf } from "./_vexpr_map.ts";
 
 /** A loop variable running over `[0, extent)`. */
 export interface LoopVar {
@@ -42,7 +44,7 @@ export type VExpr =
   }
   | {
     readonly k: "reduce";
-    readonly op: "sum" | "max" | "prod" | "argmax";
+    readonly op: ReduceKind;
     readonly vars: readonly LoopVar[];
     readonly body: VExpr;
     readonly dtype: DType;
@@ -75,6 +77,16 @@ export interface Kernel {
   readonly matmul?: { readonly a: StridedOperand; readonly b: StridedOperand; readonly k: number };
   /** The primitives fused into this kernel (for `explain`). */
   readonly fused: readonly Node[];
+}
+
+/** A kernel's cache key for every code generator: its structure, not its rendered source. */
+export function kernelKey(k: Kernel): string {
+  const mm = k.matmul && [k.matmul.a, k.matmul.b].map((o) => `${o.input}@${o.offset}:${o.strides}`);
+  const loops = k.loops.map((l) => `${l.v}<${l.extent}`).join();
+  const inputs = k.inputs.map((n) => n.dtype).join();
+  return `${k.kind}|${k.dtype}[${k.shape}]|${inputs}|${loops}|${mm ?? ""}:${k.matmul?.k}|${
+    structureOf(k.body)
+  }`;
 }
 
 function isNum(e: IExpr): e is number {
@@ -140,12 +152,4 @@ export function imod(a: IExpr, c: number): IExpr {
   if (isNum(a)) return a % c;
   if (maxOf(a) < c) return a;
   return { op: "%", a, b: c };
-}
-
-/** Whether two index expressions are structurally equal. */
-export function iequal(a: IExpr, b: IExpr): boolean {
-  if (isNum(a) || isNum(b)) return a === b;
-  if ("v" in a || "v" in b) return "v" in a && "v" in b && a.v === b.v;
-  if (a.op === "index" || b.op === "index") return a === b;
-  return a.op === b.op && iequal(a.a, b.a) && iequal(a.b, b.b);
 }

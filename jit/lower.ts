@@ -8,6 +8,7 @@
 import type { Node } from "../core/ir.ts";
 import type { OpArgs } from "../core/ops/registry.ts";
 import { isElementwise } from "../core/ops/elementwise.ts";
+import { isReduction, reductions } from "../core/ops/reductions.ts";
 import { contiguousStrides, type Shape } from "../core/shape.ts";
 import { iadd, idiv, type IExpr, imod, imul, isub, type LoopVar, type VExpr } from "./kernel.ts";
 
@@ -211,29 +212,20 @@ function lowerUncached(
       ctx.fused.add(node);
       return lower(src, inIdx, "other");
     }
-    case "reduceSum":
-    case "reduceMax":
-    case "reduceProd":
-    case "argmax":
-      if (path !== "other" && ctx.mayInline(node)) return lowerReduce(ctx, memo, node, idx);
-      if (path === "other" && ctx.mayHoist(node, idx)) return lowerReduce(ctx, memo, node, idx);
-      break;
+  }
+  if (isReduction(op)) {
+    if (path !== "other" && ctx.mayInline(node)) return lowerReduce(ctx, memo, node, op, idx);
+    if (path === "other" && ctx.mayHoist(node, idx)) return lowerReduce(ctx, memo, node, op, idx);
   }
   ctx.materialize(node);
   return load(ctx, node, idx);
 }
 
-const reduceKinds = {
-  reduceSum: "sum",
-  reduceMax: "max",
-  reduceProd: "prod",
-  argmax: "argmax",
-} as const;
-
 function lowerReduce(
   ctx: LowerContext,
   memo: Map<string, VExpr>,
   node: Node,
+  reduction: keyof typeof reductions,
   idx: readonly IExpr[],
 ): VExpr {
   ctx.fused.add(node);
@@ -248,6 +240,5 @@ function lowerReduce(
     inIdx.push(r >= 0 ? vars[r] : idx[o++]);
   }
   const body = lowerNode(ctx, memo, src, inIdx, "bijective");
-  const op = reduceKinds[node.op as keyof typeof reduceKinds];
-  return { k: "reduce", op, vars, body, dtype: node.dtype };
+  return { k: "reduce", op: reductions[reduction].kind, vars, body, dtype: node.dtype };
 }

@@ -4,7 +4,7 @@
  * nodes' device. The WebGPU backend is loaded on demand (`initDevice`).
  * @module
  */
-import type { DataArray } from "../core/dtype.ts";
+import type { DataArray, DType } from "../core/dtype.ts";
 import { type Device, isRealized, type Node, pendingNodes } from "../core/ir.ts";
 import { schedule } from "./schedule.ts";
 import { runKernels } from "./backend_cpu.ts";
@@ -88,6 +88,11 @@ export async function initDevice(
   const failure = await backend.initWebGpu(options);
   if (failure === undefined) webgpu = backend;
   return failure;
+}
+
+/** Why `device` cannot hold `dtype` (its backend says so), or `undefined` when it can. */
+export function dtypeGap(device: Device, dtype: DType): string | undefined {
+  return device === "cpu" ? undefined : webgpu?.dtypeGap(dtype);
 }
 
 /** Whether a device is ready for tensors (`cpu` always; `webgpu` after `initDevice`). */

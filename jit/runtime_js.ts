@@ -1,7 +1,5 @@
 /**
- * The runtime object generated JavaScript kernels receive as `rt`: the
- * primitive table's scalar helpers (`core/ops/primitive.ts`, `jsHelpers`)
- * plus the index check gathers use.
+ * The `rt` object JS kernels receive: the primitive table's `jsHelpers` plus the gathers' index check.
  * @module
  */
 import { jsHelpers } from "../core/ops/primitive.ts";

@@ -9,7 +9,8 @@
  */
 import { type Node, pendingNodes } from "../core/ir.ts";
 import { isElementwise } from "../core/ops/elementwise.ts";
-import { type OpArgs, type OpName, reduceOps } from "../core/ops/registry.ts";
+import type { OpArgs, OpName } from "../core/ops/registry.ts";
+import { isReduction } from "../core/ops/reductions.ts";
 
 /** Views and markers that map each output element to one input element. */
 const oneToOne: ReadonlySet<OpName> = new Set<OpName>([
@@ -68,7 +69,7 @@ export function schedule(roots: readonly Node[]): Kernel[] {
     let known = expensiveMemo.get(n);
     if (known === undefined) {
       // shared nodes below are not counted: they become buffers of their own when reached
-      known = !isBuffer(n) && (n.op === "matmul" || reduceOps.has(n.op) ||
+      known = !isBuffer(n) && (n.op === "matmul" || isReduction(n.op) ||
         (oneToOne.has(n.op) || isElementwise(n.op)) &&
           n.src.some((s) => !shared(s) && expensive(s)));
       expensiveMemo.set(n, known);

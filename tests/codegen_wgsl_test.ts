@@ -206,7 +206,7 @@ describe("renderWgsl() on float16", () => {
     const x = lt.tensor(new Float16Array(1200), { shape: [4, 300] });
     const sum = only(x.sum({ axis: 1 })).passes[0].source;
     assertStringIncludes(sum, "var a0: f32 = 0.0;");
-    assertStringIncludes(sum, "lt_sh_f32[l] = lt_sh_f32[l] + lt_sh_f32[l + a0h];");
+    assertStringIncludes(sum, "lt_sh_f32[l] = (lt_sh_f32[l] + lt_sh_f32[l + a0h]);");
     assertStringIncludes(sum, "let t3 = lt_h(t2);");
     assertStringIncludes(sum, "if (l == 0) { lt_out[g] = f16(t3); }");
     const mm = only(x.matmul(x.T)).passes[0].source;

@@ -15,6 +15,7 @@ import {
   sameAsInput,
 } from "../core/ops/primitive.ts";
 import { runtimeJs } from "../jit/runtime_js.ts";
+import { reductionOf, reductions } from "../core/ops/reductions.ts";
 import { wasmRoutines } from "../jit/wasm/_alu.ts";
 import type { DType } from "../core/dtype.ts";
 
@@ -89,5 +90,30 @@ describe("the elementwise primitive table", () => {
     // @ts-expect-error: the batching rule (or `missing("why")`) is required
     const noBatch = definePrimitive("noBatch", { ...row, batch: undefined, kernel });
     assertEquals([noWasm.name, noBatch.name], ["noWasm", "noBatch"]);
+  });
+});
+
+describe("the reduction table", () => {
+  it("declares an identity that its combine leaves every value unchanged by, per dtype", () => {
+    const samples: Record<string, number[]> = {
+      float32: [-3.5, 0, 2, Infinity, -Infinity],
+      int32: [-2147483648, -7, 0, 9, 2147483647],
+      bool: [0, 1],
+    };
+    for (const [name, r] of Object.entries(reductions)) {
+      const js = elementwiseOps[r.combine].kernel.js(["v", "acc"], "float64");
+      const combine = new Function("rt", "v", "acc", `return ${js};`);
+      for (const [dtype, values] of Object.entries(samples)) {
+        const identity = r.identity(dtype as DType);
+        for (const v of values) {
+          assertEquals(combine(runtimeJs, v, identity), v, `${name} on ${dtype}: ${v}`);
+        }
+      }
+    }
+  });
+
+  it("keeps each kind's declaration under that kind", () => {
+    for (const r of Object.values(reductions)) assertEquals(reductionOf[r.kind], r);
+    assertEquals(Object.keys(reductionOf).sort(), ["argmax", "max", "prod", "sum"]);
   });
 });

@@ -1,8 +1,6 @@
 /**
- * Scalar helpers that the JavaScript forms of elementwise primitives call
- * (as `rt.<name>`): the few functions Math lacks or gets different from
- * PyTorch. The JS forms and this object live in the primitive table's layer,
- * so the helper names are resolved where they are written.
+ * Scalar helpers the primitives' JS forms call as `rt.<name>` (`jsHelpers`): what Math lacks or
+ * gets different from PyTorch.
  * @module
  */
 

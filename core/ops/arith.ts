@@ -1,25 +1,13 @@
 /**
- * Elementwise primitives, part 1: arithmetic, comparison, selection and
- * rounding. Their gradients are written with these ops only, so this file
- * stands alone; `math.ts` builds on it. Derivatives at kinks follow PyTorch
- * (|x|'(0) = 0, ties of maximum/minimum share the gradient).
+ * Elementwise primitives, part 1: arithmetic, comparison, selection, rounding. Their gradients use
+ * these ops only, so `math.ts` can build on this file. Kinks follow PyTorch (|x|'(0) = 0, ties of
+ * maximum/minimum share the gradient).
  * @module
  */
 import type { Node } from "../ir.ts";
-import {
-  apply,
-  binary,
-  constant,
-  definePrimitive,
-  type Elementwise,
-  elementwiseBatch,
-  type JsForm,
-  predicate,
-  rt,
-  sameAsBranches,
-  unary,
-  type VjpRule,
-} from "./primitive.ts";
+import type { Elementwise, JsForm, KernelForms, VjpRule } from "./primitive.ts";
+import { apply, binary, call, constant, definePrimitive, elementwiseBatch } from "./primitive.ts";
+import { predicate, rt, sameAsBranches, unary } from "./primitive.ts";
 import { isFloat, truthy, type WgslForm } from "./_wgsl_helpers.ts";
 
 /** `value` broadcast like `like`. */
@@ -30,7 +18,10 @@ export function c(value: number, like: Node): Node {
 export function unaryVjp(derivative: (x: Node, out: Node) => Node): VjpRule {
   return (ct, { src }, out) => [mul(ct, derivative(src[0], out))];
 }
-const noGrad: VjpRule = () => [undefined]; // a step function
+/** A piecewise-constant unary op: cheap, no gradient. */
+function piecewise<K extends string>(name: K, kernel: KernelForms): Elementwise<K> {
+  return unary(name, { cost: "cheap", vjp: () => [undefined], kernel });
+}
 
 /** The gradient share of each input of maximum/minimum: 1 where it wins, 1/2 on ties. */
 function share(ct: Node, wins: Node, ties: Node): Node {
@@ -38,9 +29,10 @@ function share(ct: Node, wins: Node, ties: Node): Node {
 }
 
 /** A float op that is the identity on int32 (WGSL form). */
-function floatOnly(name: string): WgslForm {
+function float(name: string): WgslForm {
   return ([x], [t]) => isFloat(t) ? `${name}(${x})` : x;
 }
+const negate = ([x]: readonly string[]) => `(-${x})`;
 /** An infix operator, the same text in JS and WGSL. */
 function infix(op: string): JsForm & WgslForm {
   return ([a, b]) => `(${a} ${op} ${b})`;
@@ -61,11 +53,7 @@ export const arithOps: { readonly [K in ArithOp]: Elementwise<K> } = {
   neg: unary("neg", {
     cost: "cheap",
     vjp: (ct) => [neg(ct)], // d(-x) = -dx
-    kernel: {
-      js: ([x]) => `(-${x})`,
-      wasm: { f32: "f32.neg", i32: "i32.neg" },
-      wgsl: ([x]) => `(-${x})`,
-    },
+    kernel: { js: negate, wasm: { f32: "f32.neg", i32: "i32.neg" }, wgsl: negate },
   }),
   // NOTE: recip is a primitive so 1/x needs no broadcast constant
   recip: unary("recip", {
@@ -80,42 +68,30 @@ export const arithOps: { readonly [K in ArithOp]: Elementwise<K> } = {
   abs: unary("abs", {
     cost: "cheap",
     vjp: unaryVjp((x) => alu("sign", x)),
-    kernel: {
-      js: ([x]) => `Math.abs(${x})`,
-      wasm: { f32: "f32.abs", i32: "i32.abs" },
-      wgsl: ([x]) => `abs(${x})`,
-    },
+    kernel: { js: call("Math.abs"), wasm: { f32: "f32.abs", i32: "i32.abs" }, wgsl: call("abs") },
   }),
   // like torch.sign: 0 for NaN and for -0 (Math.sign keeps both)
-  sign: unary("sign", {
-    cost: "cheap",
-    vjp: noGrad,
-    kernel: {
-      js: ([x]) => `((${x} > 0) - (${x} < 0))`,
-      wasm: { f32: "f32.sign" },
-      wgsl: ([x], [t]) =>
-        isFloat(t) ? `(f32(${x} > 0.0) - f32(${x} < 0.0))` : `(i32(${x} > 0) - i32(${x} < 0))`,
-    },
+  sign: piecewise("sign", {
+    js: ([x]) => `((${x} > 0) - (${x} < 0))`,
+    wasm: { f32: "f32.sign" },
+    wgsl: ([x], [t]) =>
+      isFloat(t) ? `(f32(${x} > 0.0) - f32(${x} < 0.0))` : `(i32(${x} > 0) - i32(${x} < 0))`,
   }),
-  floor: unary("floor", {
-    cost: "cheap",
-    vjp: noGrad,
-    kernel: {
-      js: ([x]) => `Math.floor(${x})`,
-      wasm: { f32: "f32.floor" },
-      wgsl: floatOnly("floor"),
-    },
+  floor: piecewise("floor", {
+    js: call("Math.floor"),
+    wasm: { f32: "f32.floor" },
+    wgsl: float("floor"),
   }),
-  ceil: unary("ceil", {
-    cost: "cheap",
-    vjp: noGrad,
-    kernel: { js: ([x]) => `Math.ceil(${x})`, wasm: { f32: "f32.ceil" }, wgsl: floatOnly("ceil") },
+  ceil: piecewise("ceil", {
+    js: call("Math.ceil"),
+    wasm: { f32: "f32.ceil" },
+    wgsl: float("ceil"),
   }),
   // half to even, like torch.round (and WGSL's round)
-  round: unary("round", {
-    cost: "cheap",
-    vjp: noGrad,
-    kernel: { js: rt("roundHalfEven"), wasm: { f32: "f32.nearest" }, wgsl: floatOnly("round") },
+  round: piecewise("round", {
+    js: rt("roundHalfEven"),
+    wasm: { f32: "f32.nearest" },
+    wgsl: float("round"),
   }),
   isnan: predicate("isnan", 1, {
     js: ([x]) => `(${x} !== ${x} ? 1 : 0)`,

@@ -12,14 +12,17 @@ import type { Node } from "../ir.ts";
 import { isFloat } from "../dtype.ts";
 import type { OpArgs, OpName } from "./registry.ts";
 import * as b from "./build.ts";
-import { c, mul, neg } from "./arith.ts";
 import { type AluOp, elementwiseOps } from "./elementwise.ts";
+import { reductions } from "./reductions.ts";
 import type { VjpRule } from "./primitive.ts";
 
 /** The elementwise primitives' rules, read from their rows. */
 const elementwiseVjps = Object.fromEntries(
   Object.values(elementwiseOps).map((p) => [p.name, p.vjp]),
 ) as { readonly [K in AluOp]: VjpRule };
+const reductionVjps = Object.fromEntries(
+  Object.entries(reductions).map(([name, r]) => [name, r.vjp]),
+) as { readonly [K in keyof typeof reductions]: VjpRule };
 
 function zero(): undefined {
   return undefined;
@@ -32,11 +35,6 @@ function none(): readonly undefined[] {
 function unbroadcast(ct: Node, shape: readonly number[]): Node {
   const axes = shape.flatMap((d, i) => (d === 1 && ct.shape[i] !== 1 ? [i] : []));
   return b.reshape(b.reduce("reduceSum", ct, axes), shape);
-}
-
-/** `shape` with the reduced axes kept as size 1. */
-function kept(shape: readonly number[], axes: readonly number[]): number[] {
-  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
 }
 
 /** Scatters a slice's cotangent back into a zero tensor of the source's shape. */
@@ -147,40 +145,7 @@ export const vjpRules: { readonly [K in OpName]: VjpRule } = {
     return [unslice(ct, x, start, step)];
   },
   flip: (ct, { arg }) => [b.flip(ct, arg as OpArgs["flip"])],
-  reduceSum: (
-    ct,
-    { src: [x], arg },
-  ) => [b.expand(b.reshape(ct, kept(x.shape, arg as number[])), x.shape)],
-  // ties share the gradient equally (like torch.amax)
-  reduceMax: (ct, { src: [x], arg }, out) => {
-    const axes = arg as number[];
-    const spread = (n: Node) => b.expand(b.reshape(n, kept(x.shape, axes)), x.shape);
-    const hit = b.alu("cmpeq", x, spread(out));
-    const count = b.reduce("reduceSum", b.cast(hit, x.dtype), axes);
-    return [b.alu("where", hit, spread(b.alu("div", ct, count)), c(0, x))];
-  },
-  // d prod / dx_i = ∏_{j≠i} x_j, zero-aware like PyTorch. With P the product of the
-  // non-zero entries, Z the number of zeros and S the sum of the zero entries (0, but
-  // with derivative 1 at each zero, so second derivatives stay right):
-  // Z = 0: P/x_i; Z = 1: P at the zero, P/x_i·S elsewhere; Z = 2: P·(S - x_i) at the
-  // zeros, 0 elsewhere; Z > 2: 0
-  reduceProd: (ct, { src: [x], arg }) => {
-    const axes = arg as number[];
-    const spread = (n: Node) => b.expand(b.reshape(n, kept(x.shape, axes)), x.shape);
-    const isZero = b.alu("cmpeq", x, c(0, x));
-    const nonZero = b.alu("where", isZero, c(1, x), x);
-    const p = spread(b.reduce("reduceProd", nonZero, axes));
-    const zeros = spread(b.reduce("reduceSum", b.cast(isZero, x.dtype), axes));
-    const s = spread(b.reduce("reduceSum", b.alu("where", isZero, x, c(0, x)), axes));
-    const count = (k: number) => b.alu("cmpeq", zeros, c(k, x));
-    const others = b.alu("div", p, nonZero);
-    const twoZeros = b.alu("where", count(2), mul(p, b.alu("add", s, neg(x))), c(0, x));
-    const atZero = b.alu("where", count(1), p, twoZeros);
-    const oneZero = b.alu("where", count(1), mul(others, s), c(0, x));
-    const offZero = b.alu("where", count(0), others, oneZero);
-    return [mul(spread(ct), b.alu("where", isZero, atZero, offZero))];
-  },
-  argmax: () => [zero()],
+  ...reductionVjps,
   // d(A·B) = dC·Bᵀ, Aᵀ·dC
   matmul: (ct, { src: [x, y] }) => [b.matmul(ct, swapLast(y)), b.matmul(swapLast(x), ct)],
   gather: (ct, { src: [x, index], arg }) => [ungather(ct, x, index, arg as number), zero()],

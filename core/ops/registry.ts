@@ -1,18 +1,18 @@
 /**
- * The primitive set: the op names and each op's typed parameters. Elementwise
- * primitives are in `alu.ts`; the structural ones (movement, reductions,
- * matmul, gather) are lowered by the scheduler from these parameters.
+ * The primitive set: the op names and each op's typed parameters. Elementwise primitives are in
+ * `elementwise.ts`, reductions in `reductions.ts`; the structural ones (movement, matmul, gather)
+ * are lowered by the scheduler from these parameters.
  * @module
  */
 import type { AluOp } from "./elementwise.ts";
+import type { ReduceOp } from "./reductions.ts";
 import type { DType } from "../dtype.ts";
 import type { Node } from "../ir.ts";
 
-/** The reductions (each drops the reduced axes). */
-export type ReduceOp = "reduceSum" | "reduceMax" | "reduceProd";
+export type { ReduceOp };
 
-/** Parameters of each primitive. */
-export interface OpArgs extends Record<AluOp, undefined> {
+/** Parameters of each primitive (a reduction's: the axes it sums over and drops). */
+export interface OpArgs extends Record<AluOp, undefined>, Record<ReduceOp, readonly number[]> {
   /** A realized node: its data is `node.buffer`. */
   buffer: undefined;
   /** A scalar broadcast to the node's shape (never materialised). */
@@ -44,12 +44,6 @@ export interface OpArgs extends Record<AluOp, undefined> {
   slice: { readonly start: readonly number[]; readonly step: readonly number[] };
   /** Reverses the listed axes. */
   flip: readonly number[];
-  /** Sum over the listed axes (dropped from the shape). */
-  reduceSum: readonly number[];
-  /** Maximum over the listed axes, NaN-propagating. */
-  reduceMax: readonly number[];
-  /** Product over the listed axes. */
-  reduceProd: readonly number[];
   /** Index of the first maximum along one axis (dropped), as int32. */
   argmax: number;
   /** Batched matrix product `[...b, m, k] @ [...b, k, n]` (equal batch dims). */
@@ -60,21 +54,3 @@ export interface OpArgs extends Record<AluOp, undefined> {
 
 /** The name of any primitive. */
 export type OpName = keyof OpArgs;
-
-/** The movement primitives (views: index arithmetic, never copies). */
-export const movementOps: ReadonlySet<OpName> = new Set<OpName>([
-  "reshape",
-  "permute",
-  "expand",
-  "pad",
-  "slice",
-  "flip",
-]);
-
-/** The reduction primitives. */
-export const reduceOps: ReadonlySet<OpName> = new Set<OpName>([
-  "reduceSum",
-  "reduceMax",
-  "reduceProd",
-  "argmax",
-]);

@@ -11,6 +11,7 @@ import { simd, V128 } from "./_emit.ts";
 import type { LoopEmitter } from "./_loops.ts";
 import { lanesAlong } from "./_plan.ts";
 import { within } from "./_reduce.ts";
+import { reductionOf } from "../../core/ops/reductions.ts";
 
 type Reduce = Extract<VExpr, { k: "reduce" }>;
 
@@ -28,7 +29,7 @@ export function emitArgmax(em: LoopEmitter, e: Reduce): number {
   const lanes = em.vec === undefined && lanesAlong(em.plan, v, (l) => within(l, e.body));
   const best = f.local(V128);
   const idx = f.local(V128);
-  f.f32x4(-Infinity).set(best).i32x4(0).set(idx);
+  f.f32x4(reductionOf.argmax.identity("float32")).set(best).i32x4(0).set(idx);
   em.hoist(e.body);
   if (lanes) em.vec = v;
   const i = em.open1(v);

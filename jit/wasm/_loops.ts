@@ -13,6 +13,7 @@ import { emitReduce } from "./_reduce.ts";
 import { emitArgmax } from "./_argmax.ts";
 import { laneOf, wasmRoutines } from "./_alu.ts";
 import { elementwiseOps } from "../../core/ops/elementwise.ts";
+import { reductionOf } from "../../core/ops/reductions.ts";
 import { isMissing } from "../../core/ops/primitive.ts";
 
 /** Locals (parameters) holding a share's bounds along the outermost output loop: [lo, hi). */
@@ -294,7 +295,10 @@ export class LoopEmitter {
         this.#alu(e, e.args.map((a) => this.value(a)));
         break;
       case "reduce":
-        return this.remember(e, e.op === "argmax" ? emitArgmax(this, e) : emitReduce(this, e));
+        return this.remember(
+          e,
+          reductionOf[e.op].wasm === "f32argmax" ? emitArgmax(this, e) : emitReduce(this, e),
+        );
       case "pad":
         this.#pad(e);
         break;

@@ -13,13 +13,15 @@
  */
 import type { VExpr } from "../kernel.ts";
 import { elementwiseOps } from "../../core/ops/elementwise.ts";
+import { reductionOf } from "../../core/ops/reductions.ts";
 import { simd, V128 } from "./_emit.ts";
 import type { LoopEmitter } from "./_loops.ts";
 import { lanesAlong, type Var } from "./_plan.ts";
 import { exactProducts } from "./_matmul_loop.ts";
 
 type Reduce = Extract<VExpr, { k: "reduce" }>;
-type Kind = "sum" | "max";
+/** The Wasm accumulators of this file (argmax has its own, `_argmax.ts`). */
+type Kind = "f64sum" | "f32max";
 
 /** Whether a value costs enough per element that unrolling gains nothing. */
 function heavy(e: VExpr): boolean {
@@ -47,9 +49,15 @@ export function emitReduce(em: LoopEmitter, e: Reduce): number {
 
 class Reducer {
   readonly kind: Kind;
+  /** The accumulator's start (and masked lanes' value). */
+  readonly identity: number;
 
   constructor(readonly em: LoopEmitter, readonly e: Reduce) {
-    this.kind = e.op as Kind;
+    const { wasm, identity } = reductionOf[e.op];
+    if (wasm !== "f64sum" && wasm !== "f32max") {
+      throw new Error(`wasm codegen: no ${e.op} (internal)`);
+    }
+    [this.kind, this.identity] = [wasm, identity("float32")];
   }
 
   run(): number {
@@ -60,7 +68,7 @@ class Reducer {
       // one term: the sum is 0 + term (an exact product rounds once, like x·y; -0 becomes +0)
       const b = e.body;
       const v = em.value(b.k === "alu" && exactProducts.has(b) ? { ...b } : b);
-      if (this.kind === "max") return v;
+      if (this.kind === "f32max") return v;
       em.f.get(v).f32x4(0).v(simd.f32x4Add);
       return em.m.keep();
     }
@@ -123,7 +131,7 @@ class Reducer {
     if (rest > 0) {
       const x = this.body(4 * k, rest);
       const masked = (v: number) => {
-        m.select(v, () => f.f32x4(this.kind === "sum" ? 0 : -Infinity), () => f.mask(rest));
+        m.select(v, () => f.f32x4(this.identity), () => f.mask(rest));
         return m.keep();
       };
       this.combine(tot, typeof x === "number" ? masked(x) : [masked(x[0]), masked(x[1])]);
@@ -133,15 +141,15 @@ class Reducer {
   /** A fresh accumulator: two f64x2 (lanes 0-1, 2-3) for a sum, one f32x4 for max. */
   acc(): number[] {
     const { f } = this.em;
-    const locals = this.kind === "sum" ? [f.local(V128), f.local(V128)] : [f.local(V128)];
-    for (const l of locals) f.f32x4(this.kind === "sum" ? 0 : -Infinity).set(l);
+    const locals = this.kind === "f64sum" ? [f.local(V128), f.local(V128)] : [f.local(V128)];
+    for (const l of locals) f.f32x4(this.identity).set(l);
     return locals;
   }
 
   /** acc = acc ∘ v for a float32 vector v (or the float64 product of two). */
   combine(acc: number[], v: number | [number, number]): void {
     const { f, m } = this.em;
-    if (this.kind === "sum") {
+    if (this.kind === "f64sum") {
       const factors = typeof v === "number" ? [v] : v;
       for (const [half, lanes] of [[0, [0, 1, 2, 3]], [1, [2, 3, 0, 1]]] as const) {
         f.get(acc[half]);
@@ -164,14 +172,14 @@ class Reducer {
 
   /** acc = acc ∘ other (two accumulators of the same lanes). */
   merge(acc: number[], other: number[]): void {
-    if (this.kind === "max") return this.combine(acc, other[0]);
+    if (this.kind === "f32max") return this.combine(acc, other[0]);
     acc.forEach((l, k) => this.em.f.get(l).get(other[k]).v(simd.f64x2Add).set(l));
   }
 
   /** The float32 result: per lane, or (when lanes ran along the reduction) folded into every lane. */
   result(acc: number[], folded: boolean): number {
     const { f, m } = this.em;
-    if (this.kind === "max") {
+    if (this.kind === "f32max") {
       // (l0 ∘ l2, l1 ∘ l3, …), then (l0 ∘ l2) ∘ (l1 ∘ l3) in every lane
       for (const perm of folded ? [[2, 3, 0, 1], [1, 0, 3, 2]] : []) {
         f.get(acc[0]).get(acc[0]).shuffle(perm);
