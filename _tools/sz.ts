@@ -22,8 +22,8 @@ export const MAX_FILE_LINES = 500;
 /** Per-file warning threshold (lines). */
 export const WARN_FILE_LINES = 300;
 /**
- * Budget for the total line count of core/ + jit/: 14,000 for the library
- * before issue 13, plus 2,200 for its 38 ops (26 elementwise functions with
+ * Budget for the total line count of core/ + jit/: 14,050 for the library
+ * before issue 13, plus 2,150 for its 38 ops (26 elementwise functions with
  * 13 primitive rows and their float64/float32 special functions, 15
  * activations and norms, their Tensor methods).
  */
