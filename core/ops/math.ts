@@ -4,7 +4,7 @@
  * @module
  */
 import type { Node } from "../ir.ts";
-import { apply, binary, call, type Elementwise, rt, unary } from "./primitive.ts";
+import { apply, binary, call, type Elementwise, missing, rt, unary } from "./primitive.ts";
 import { builtin, helper, isFloat } from "./_wgsl_helpers.ts";
 import { alu, c, mul, neg, unaryVjp, where } from "./arith.ts";
 
@@ -80,7 +80,7 @@ export const mathOps: { readonly [K in MathOp]: Elementwise<K> } = {
     },
     kernel: {
       js: rt("pow"),
-      wasm: { f32: "call.pow" },
+      wasm: missing("no vector pow yet: kernels with pow run on the JavaScript tier"),
       wgsl: ([a, b], [t], h) => `${h.use(isFloat(t) ? "lt_pow" : "lt_ipow")}(${a}, ${b})`,
     },
   }),

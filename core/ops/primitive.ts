@@ -85,17 +85,17 @@ export type WasmRoutine =
   | "f32.sign" | "f32.add" | "f32.mul" | "f32.div" | "f32.max" | "f32.min" | "f32.lt" | "f32.eq"
   | "f32.isnan" | "f32.remainder" | "exp" | "expm1" | "log" | "log1p" | "tanh" | "erf" | "sin"
   | "cos" | "i32.neg" | "i32.abs" | "i32.add" | "i32.mul" | "i32.max" | "i32.min" | "i32.lt"
-  | "i32.eq" | "i32.remainder" | "or" | "and" | "select" | `call.${LaneFunction}`;
+  | "i32.eq" | "i32.remainder" | "or" | "and" | "select" | "sinh" | "cosh" | "asinh" | "acosh"
+  | "log2" | "log10" | "erfc" | "erfinv" | "f32.fmod" | `call.${LaneFunction}`;
 
 // deno-fmt-ignore
 /**
  * A float64 JavaScript function the Wasm code generator calls once per lane
- * (`call.<name>`, for ops without a vector polynomial): the Wasm runtime
+ * (`call.<name>`, for ops without a vector polynomial; `fmod` is also the
+ * fallback of `f32.fmod` for lanes out of its exact range): the Wasm runtime
  * imports each (jit/wasm/_imports.ts).
  */
-export type LaneFunction =
-  | "pow" | "sinh" | "cosh" | "asinh" | "acosh" | "atan2" | "log2" | "log10" | "fmod" | "erfc"
-  | "erfinv" | "lgamma" | "digamma" | "trigamma";
+export type LaneFunction = "atan2" | "fmod" | "lgamma" | "digamma" | "trigamma";
 
 /**
  * A Wasm form: the routine per lane type of the value operands, `f32` (float32), `i32` (int32,

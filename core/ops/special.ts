@@ -6,9 +6,11 @@
  * atan, atanh, exp2, trunc, frac, sinc, hypot and the rest are compositions.
  *
  * JS forms are `Math.*` or the float64 functions of `_special_math.ts`;
- * WGSL forms are the float32 helpers of `_wgsl_special.ts`; the Wasm form
- * of each calls the JS function once per lane (`call.<name>`): correct and
- * identical to the JS tier, but not vectorised. Gradients follow PyTorch's
+ * WGSL forms are the float32 helpers of `_wgsl_special.ts`; Wasm forms are
+ * vector polynomials (jit/wasm/_special.ts, fmod in float64 lanes like
+ * remainder), except atan2, lgamma, digamma and trigamma, which call their
+ * float64 JS function once per lane (`call.<name>`): identical to the JS
+ * tier but slower than it (see jit/wasm/_lanes.ts). Gradients follow PyTorch's
  * formulas (derivatives.yaml), so they agree where its inputs are extreme
  * (except acosh's, which avoids the cancellation of x² - 1 near 1).
  * @module
@@ -92,18 +94,18 @@ export const specialOps: { readonly [K in SpecialOp]: Elementwise<K> } = {
   sinh: unary("sinh", {
     cost: "costly",
     vjp: unaryVjp((x) => special("cosh", x)),
-    kernel: { js: js("sinh"), wasm: { f32: "call.sinh" }, wgsl: helper("lt_sinh") },
+    kernel: { js: js("sinh"), wasm: { f32: "sinh" }, wgsl: helper("lt_sinh") },
   }),
   cosh: unary("cosh", {
     cost: "costly",
     vjp: unaryVjp((x) => special("sinh", x)),
-    kernel: { js: js("cosh"), wasm: { f32: "call.cosh" }, wgsl: helper("lt_cosh") },
+    kernel: { js: js("cosh"), wasm: { f32: "cosh" }, wgsl: helper("lt_cosh") },
   }),
   asinh: unary("asinh", {
     cost: "costly",
     // d asinh(x) = dx / √(x² + 1)
     vjp: unaryVjp((x) => rsqrt(alu("add", mul(x, x), c(1, x)))),
-    kernel: { js: js("asinh"), wasm: { f32: "call.asinh" }, wgsl: helper("lt_asinh") },
+    kernel: { js: js("asinh"), wasm: { f32: "asinh" }, wgsl: helper("lt_asinh") },
   }),
   acosh: unary("acosh", {
     cost: "costly",
@@ -113,18 +115,18 @@ export const specialOps: { readonly [K in SpecialOp]: Elementwise<K> } = {
       const product = mul(alu("add", x, c(-1, x)), alu("add", x, c(1, x)));
       return rsqrt(where(alu("cmplt", x, c(1, x)), alu("add", mul(x, x), c(-1, x)), product));
     }),
-    kernel: { js: js("acosh"), wasm: { f32: "call.acosh" }, wgsl: helper("lt_acosh") },
+    kernel: { js: js("acosh"), wasm: { f32: "acosh" }, wgsl: helper("lt_acosh") },
   }),
   // NOTE: log2 and log10 are primitives so powers of 2 and 10 give exact integers
   log2: unary("log2", {
     cost: "costly",
     vjp: (ct, { src: [x] }) => [alu("div", ct, mul(x, c(Math.LN2, x)))], // dx / (x ln 2)
-    kernel: { js: js("log2"), wasm: { f32: "call.log2" }, wgsl: helper("lt_log2") },
+    kernel: { js: js("log2"), wasm: { f32: "log2" }, wgsl: helper("lt_log2") },
   }),
   log10: unary("log10", {
     cost: "costly",
     vjp: (ct, { src: [x] }) => [alu("div", ct, mul(x, c(Math.LN10, x)))], // dx / (x ln 10)
-    kernel: { js: js("log10"), wasm: { f32: "call.log10" }, wgsl: helper("lt_log10") },
+    kernel: { js: js("log10"), wasm: { f32: "log10" }, wgsl: helper("lt_log10") },
   }),
   // C's fmod (torch.fmod): the dividend's sign; exact (mod's sign fix-up would round)
   fmod: binary("fmod", {
@@ -135,7 +137,7 @@ export const specialOps: { readonly [K in SpecialOp]: Elementwise<K> } = {
     kernel: {
       // integer division by zero gives 0, as in the WGSL form
       js: ([a, b], dtype) => dtype === "int32" ? `((${a} % ${b}) | 0)` : `(${a} % ${b})`,
-      wasm: { f32: "call.fmod" },
+      wasm: { f32: "f32.fmod" },
       wgsl: ([a, b], [t], h) => `${h.use(isFloat(t) ? "lt_tfmod" : "lt_itfmod")}(${a}, ${b})`,
     },
   }),
@@ -144,13 +146,13 @@ export const specialOps: { readonly [K in SpecialOp]: Elementwise<K> } = {
     cost: "costly",
     // d erfc(x) = -2/√π · e^(-x²) dx
     vjp: unaryVjp((x) => mul(math("exp", neg(mul(x, x))), c(-2 / Math.sqrt(Math.PI), x))),
-    kernel: { js: rt("erfc"), wasm: { f32: "call.erfc" }, wgsl: helper("lt_erfc") },
+    kernel: { js: rt("erfc"), wasm: { f32: "erfc" }, wgsl: helper("lt_erfc") },
   }),
   erfinv: unary("erfinv", {
     cost: "costly",
     // d erfinv(x) = √π/2 · e^(erfinv(x)²) dx
     vjp: unaryVjp((_x, out) => mul(math("exp", mul(out, out)), c(Math.sqrt(Math.PI) / 2, out))),
-    kernel: { js: rt("erfinv"), wasm: { f32: "call.erfinv" }, wgsl: helper("lt_erfinv") },
+    kernel: { js: rt("erfinv"), wasm: { f32: "erfinv" }, wgsl: helper("lt_erfinv") },
   }),
   lgamma: unary("lgamma", {
     cost: "costly",

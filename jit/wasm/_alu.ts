@@ -5,6 +5,7 @@
  */
 import type { LaneFunction, WasmForm, WasmRoutine } from "../../core/ops/primitive.ts";
 import { laneCall } from "./_lanes.ts";
+import * as sp from "./_special.ts";
 import type { DType } from "../../core/dtype.ts";
 import { type Fn, simd } from "./_emit.ts";
 import type { VMath } from "./_math.ts";
@@ -64,18 +65,18 @@ export const wasmRoutines: { readonly [K in WasmRoutine]: Emit } = {
   "i32.lt": inst(simd.i32x4LtS),
   "i32.eq": inst(simd.i32x4Eq),
   "i32.remainder": (_f, m, [a, b]) => intRemainder(m, a, b),
-  // float64 JavaScript functions, once per lane
-  "call.pow": call("pow"),
-  "call.sinh": call("sinh"),
-  "call.cosh": call("cosh"),
-  "call.asinh": call("asinh"),
-  "call.acosh": call("acosh"),
+  // special functions (_special.ts), and float64 JavaScript functions once per lane
+  sinh: (_f, m, [a]) => sp.sinh(m, a),
+  cosh: (_f, m, [a]) => sp.cosh(m, a),
+  asinh: (_f, m, [a]) => sp.asinh(m, a),
+  acosh: (_f, m, [a]) => sp.acosh(m, a),
+  log2: (_f, m, [a]) => sp.scaledLog(m, a, Math.LOG2E),
+  log10: (_f, m, [a]) => sp.scaledLog(m, a, Math.LOG10E),
+  erfc: (_f, m, [a]) => sp.erfc(m, a),
+  erfinv: (_f, m, [a]) => sp.erfinv(m, a),
+  "f32.fmod": (_f, m, [a, b]) => remainder(m, a, b, true),
   "call.atan2": call("atan2"),
-  "call.log2": call("log2"),
-  "call.log10": call("log10"),
   "call.fmod": call("fmod"),
-  "call.erfc": call("erfc"),
-  "call.erfinv": call("erfinv"),
   "call.lgamma": call("lgamma"),
   "call.digamma": call("digamma"),
   "call.trigamma": call("trigamma"),

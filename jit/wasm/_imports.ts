@@ -7,15 +7,8 @@
  * @module
  */
 import type { imported } from "./_emit.ts";
-import { pow, remainder } from "../../core/ops/_scalar.ts";
-import {
-  digamma,
-  erfc,
-  erfinv,
-  lgamma,
-  specialMathSource,
-  trigamma,
-} from "../../core/ops/_special_math.ts";
+import { remainder } from "../../core/ops/_scalar.ts";
+import { digamma, lgamma, specialMathSource, trigamma } from "../../core/ops/_special_math.ts";
 
 /** C's fmod: the remainder of truncated division, with the dividend's sign. */
 function fmod(a: number, b: number): number {
@@ -28,17 +21,8 @@ export const scalarImports: { readonly [K in keyof typeof imported]: (...x: numb
     sin: Math.sin,
     cos: Math.cos,
     rem: remainder,
-    pow,
-    sinh: Math.sinh,
-    cosh: Math.cosh,
-    asinh: Math.asinh,
-    acosh: Math.acosh,
     atan2: Math.atan2,
-    log2: Math.log2,
-    log10: Math.log10,
     fmod,
-    erfc,
-    erfinv,
     lgamma,
     digamma,
     trigamma,
@@ -52,11 +36,8 @@ export const scalarImports: { readonly [K in keyof typeof imported]: (...x: numb
 export function scalarImportsSource(): string {
   return `${specialMathSource()}
 const rem = ${remainder.toString()};
-const pow = ${pow.toString()};
 const fmod = ${fmod.toString()};
 const scalarImports = {
-  sin: Math.sin, cos: Math.cos, rem, pow, sinh: Math.sinh, cosh: Math.cosh, asinh: Math.asinh,
-  acosh: Math.acosh, atan2: Math.atan2, log2: Math.log2, log10: Math.log10, fmod, erfc, erfinv,
-  lgamma, digamma, trigamma,
+  sin: Math.sin, cos: Math.cos, rem, atan2: Math.atan2, fmod, lgamma, digamma, trigamma,
 };`;
 }

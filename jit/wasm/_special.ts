@@ -1,0 +1,211 @@
+/**
+ * Vector float32 forms of special-function primitives for the Wasm kernels,
+ * built on `VMath`'s polynomials (exp, log, log1p, erf: each within 2 ulp)
+ * with the same formulas as the WGSL helpers (core/ops/_wgsl_special.ts):
+ * sinh and cosh (a Taylor polynomial below 1, (h/2)·h with h = e^(|x|/2)
+ * above 20), asinh and acosh (log1p of arguments without cancellation,
+ * log(x) + ln 2 beyond 1e18), log2 and log10 (log times a constant), erfc
+ * (Numerical Recipes' erfcc with an exact split of x²) and erfinv (Giles'
+ * single-precision polynomials). tests/new_ops_test.ts holds them to the
+ * PyTorch fixture; the ops without a vector form here call their float64
+ * JS function per lane (`_lanes.ts`).
+ * @module
+ */
+import { simd } from "./_emit.ts";
+import type { VMath } from "./_math.ts";
+
+const LN2 = 0.6931471805599453;
+
+/** Stores `emit`'s stack top in a fresh local. */
+function local(m: VMath, emit: () => void): number {
+  emit();
+  return m.keep();
+}
+
+/** |v| with the sign of s (v a local, s a local). */
+function copysign(m: VMath, v: number, s: number): void {
+  const f = m.f;
+  m.select(() => f.get(s), () => f.get(v).v(simd.f32x4Abs), () => f.i32x4(-0x80000000));
+}
+
+/** x + x·z·(1/6 + z(1/120 + z(1/5040 + z/362880))), z = x²: sinh below 1. */
+function sinhSmall(m: VMath, x: number): number {
+  const f = m.f;
+  const z = local(m, () => f.get(x).get(x).v(simd.f32x4Mul));
+  m.poly(z, [2.7557319e-6, 1.984127e-4, 8.3333333e-3, 0.16666667]);
+  return local(m, () => f.get(z).v(simd.f32x4Mul).get(x).v(simd.f32x4Mul).get(x).v(simd.f32x4Add));
+}
+
+/** e^|x| ± e^-|x|, halved (sign -1: sinh, +1: cosh), for |x| in a local; (h/2)·h above 20. */
+function hyperbolic(m: VMath, a: number, sign: 1 | -1): number {
+  const f = m.f;
+  m.exp(a);
+  const e = m.keep();
+  f.get(e).f32x4(1).get(e).v(simd.f32x4Div).v(sign > 0 ? simd.f32x4Add : simd.f32x4Sub);
+  const mid = local(m, () => f.f32x4(0.5).v(simd.f32x4Mul));
+  const half = local(m, () => f.get(a).f32x4(0.5).v(simd.f32x4Mul));
+  m.exp(half);
+  const h = m.keep();
+  const big = local(m, () => f.get(h).f32x4(0.5).v(simd.f32x4Mul).get(h).v(simd.f32x4Mul));
+  m.select(big, mid, () => f.get(a).f32x4(20).v(simd.f32x4Ge));
+  return m.keep();
+}
+
+/** Emits sinh of the local `x`; the result is left on the stack. */
+export function sinh(m: VMath, x: number): void {
+  const f = m.f;
+  const small = sinhSmall(m, x);
+  const a = local(m, () => f.get(x).v(simd.f32x4Abs));
+  const r = hyperbolic(m, a, -1);
+  const signed = local(m, () => copysign(m, r, x));
+  m.select(small, signed, () => f.get(a).f32x4(1).v(simd.f32x4Lt));
+}
+
+/** Emits cosh of the local `x`. */
+export function cosh(m: VMath, x: number): void {
+  const a = local(m, () => m.f.get(x).v(simd.f32x4Abs));
+  m.f.get(hyperbolic(m, a, 1));
+}
+
+/** log(a) + ln 2 (asinh and acosh beyond 1e18, where a² overflows). */
+function logTwice(m: VMath, a: number): number {
+  m.log(a);
+  return local(m, () => m.f.f32x4(LN2).v(simd.f32x4Add));
+}
+
+/** Emits asinh of the local `x`: sign(x)·log1p(a + a²/(1 + √(1 + a²))). */
+export function asinh(m: VMath, x: number): void {
+  const f = m.f;
+  const a = local(m, () => f.get(x).v(simd.f32x4Abs));
+  const a2 = local(m, () => f.get(a).get(a).v(simd.f32x4Mul));
+  f.get(a).get(a2).f32x4(1).get(a2).f32x4(1).v(simd.f32x4Add).v(simd.f32x4Sqrt).v(simd.f32x4Add);
+  const arg = local(m, () => f.v(simd.f32x4Div).v(simd.f32x4Add));
+  m.log1p(arg);
+  const main = m.keep();
+  const big = logTwice(m, a);
+  const r = local(m, () => m.select(big, main, () => f.get(a).f32x4(1e18).v(simd.f32x4Gt)));
+  const signed = local(m, () => copysign(m, r, x));
+  // below 2^-12 asinh(x) = x in float32 (and ±0 keep their sign)
+  m.select(x, signed, () => f.get(a).f32x4(2 ** -12).v(simd.f32x4Lt));
+}
+
+/** Emits acosh of the local `x`: log1p(t + √(t(t + 2))), t = x - 1 (NaN below 1). */
+export function acosh(m: VMath, x: number): void {
+  const f = m.f;
+  const t = local(m, () => f.get(x).f32x4(1).v(simd.f32x4Sub));
+  f.get(t).get(t).get(t).f32x4(2).v(simd.f32x4Add).v(simd.f32x4Mul).v(simd.f32x4Sqrt);
+  const arg = local(m, () => f.v(simd.f32x4Add));
+  m.log1p(arg);
+  const main = m.keep();
+  const big = logTwice(m, x);
+  m.select(big, main, () => f.get(x).f32x4(1e18).v(simd.f32x4Gt));
+}
+
+/** Emits log(x)·k of the local `x` (log2: k = log2(e), log10: k = log10(e)). */
+export function scaledLog(m: VMath, x: number, k: number): void {
+  m.log(x);
+  m.f.f32x4(k).v(simd.f32x4Mul);
+}
+
+/** erfcc's exponent polynomial in t = 1/(1 + z/2) (Numerical Recipes, relative error 1.2e-7). */
+const ERFCC = [
+  0.17087277,
+  -0.82215223,
+  1.48851587,
+  -1.13520398,
+  0.27886807,
+  -0.18628806,
+  0.09678418,
+  0.37409196,
+  1.00002368,
+  -1.26551223,
+];
+
+/** Emits erfc of the local `x`. */
+export function erfc(m: VMath, x: number): void {
+  const f = m.f;
+  const z = local(m, () => f.get(x).v(simd.f32x4Abs));
+  const t = local(
+    m,
+    () => f.f32x4(1).f32x4(1).get(z).f32x4(0.5).v(simd.f32x4Mul).v(simd.f32x4Add).v(simd.f32x4Div),
+  );
+  m.poly(t, ERFCC);
+  const p = m.keep();
+  // z = h + l with h's low 12 bits cleared: h² is exact, so e^(-z²) keeps z²'s rounding error out
+  const h = local(m, () => f.get(z).i32x4(-4096).v(simd.and));
+  const hh = local(m, () => f.get(h).get(h).v(simd.f32x4Mul).v(simd.f32x4Neg));
+  m.exp(hh);
+  const e1 = m.keep();
+  f.get(p).get(z).get(h).v(simd.f32x4Sub).get(z).get(h).v(simd.f32x4Add).v(simd.f32x4Mul);
+  const rest = local(m, () => f.v(simd.f32x4Sub));
+  m.exp(rest);
+  const tail = local(m, () => f.get(e1).v(simd.f32x4Mul).get(t).v(simd.f32x4Mul));
+  // past 10.5 the tail is 0 (the products above would give NaN at z = inf)
+  const r = local(
+    m,
+    () => m.select(() => f.f32x4(0), tail, () => f.get(z).f32x4(10.5).v(simd.f32x4Gt)),
+  );
+  const signed = local(
+    m,
+    () =>
+      m.select(
+        () => f.f32x4(2).get(r).v(simd.f32x4Sub),
+        r,
+        () => f.get(x).f32x4(0).v(simd.f32x4Lt),
+      ),
+  );
+  m.erf(x);
+  const e = m.keep();
+  m.select(
+    () => f.f32x4(1).get(e).v(simd.f32x4Sub),
+    signed,
+    () => f.get(z).f32x4(0.5).v(simd.f32x4Lt),
+  );
+}
+
+/** Giles' erfinv polynomials: w < 5 (in w - 2.5) and w >= 5 (in √w - 3). */
+const GILES_LOW = [
+  2.81022636e-08,
+  3.43273939e-07,
+  -3.5233877e-06,
+  -4.39150654e-06,
+  0.00021858087,
+  -0.00125372503,
+  -0.00417768164,
+  0.246640727,
+  1.50140941,
+];
+const GILES_HIGH = [
+  -0.000200214257,
+  0.000100950558,
+  0.00134934322,
+  -0.00367342844,
+  0.00573950773,
+  -0.0076224613,
+  0.00943887047,
+  1.00167406,
+  2.83297682,
+];
+
+/** Emits erfinv of the local `x` (±inf at ±1, NaN beyond). */
+export function erfinv(m: VMath, x: number): void {
+  const f = m.f;
+  f.f32x4(1).get(x).v(simd.f32x4Sub).f32x4(1).get(x).v(simd.f32x4Add).v(simd.f32x4Mul);
+  const q = m.keep();
+  m.log(q);
+  const w = local(m, () => f.v(simd.f32x4Neg));
+  const lo = local(m, () => f.get(w).f32x4(2.5).v(simd.f32x4Sub));
+  m.poly(lo, GILES_LOW);
+  const low = m.keep();
+  const hi = local(m, () => f.get(w).v(simd.f32x4Sqrt).f32x4(3).v(simd.f32x4Sub));
+  m.poly(hi, GILES_HIGH);
+  const high = m.keep();
+  f.get(x);
+  m.select(high, low, () => f.get(w).f32x4(5).v(simd.f32x4Ge));
+  const r = local(m, () => f.v(simd.f32x4Mul));
+  m.select(
+    () => f.get(x).f32x4(Infinity).v(simd.f32x4Mul),
+    r,
+    () => f.get(x).v(simd.f32x4Abs).f32x4(1).v(simd.f32x4Eq),
+  );
+}

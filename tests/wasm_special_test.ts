@@ -1,0 +1,82 @@
+// The Wasm tier's vector forms of the special-function primitives
+// (jit/wasm/_special.ts, fmod in jit/wasm/_remainder.ts) over dense float32
+// sweeps, against the float64 functions rounded to float32: the error bounds
+// their module doc implies, and the kernels really run in Wasm.
+import { describe, it } from "@std/testing/bdd";
+import { assertEquals } from "@std/assert";
+import * as lt from "../mod.ts";
+import { erfc, erfinv } from "../core/ops/_special_math.ts";
+
+/** ±2^k·(1 + j/8 + 0.0123) for k in [lo, hi), plus extra values. */
+function sweep(lo: number, hi: number, extra: number[] = [], negative = true): number[] {
+  const v: number[] = extra.map(Math.fround);
+  for (let k = lo; k < hi; k++) {
+    for (let j = 0; j < 8; j++) {
+      const x = Math.fround(2 ** k * (1 + j / 8 + 0.0123));
+      v.push(x);
+      if (negative) v.push(-x);
+    }
+  }
+  return v;
+}
+
+/** The worst error in float32 epsilons relative to max(|want|, floor), or why it is not finite. */
+function worst(got: ArrayLike<number>, want: number[], floor: number): [number, number] {
+  let err = 0;
+  let at = -1;
+  for (let i = 0; i < want.length; i++) {
+    const w = Math.fround(want[i]);
+    const g = got[i];
+    let e: number;
+    if (g === w || (Number.isNaN(g) && Number.isNaN(w))) e = 0;
+    else if (!Number.isFinite(w)) e = Infinity;
+    else e = Math.abs(g - w) / Math.max(Math.abs(w), floor) / 2 ** -23;
+    if (Number.isNaN(e)) e = Infinity;
+    if (!(e <= err)) [err, at] = [e, i];
+  }
+  return [err, at];
+}
+
+const specials = [0, -0, Infinity, -Infinity, NaN];
+const cases: [
+  string,
+  (x: lt.Tensor) => lt.Tensor,
+  (x: number) => number,
+  number[],
+  number,
+  number?,
+][] = [
+  ["sinh", lt.sinh, Math.sinh, sweep(-20, 7, [...specials, 89, -89, 90]), 8],
+  ["cosh", lt.cosh, Math.cosh, sweep(-20, 7, [...specials, 89, -89, 90]), 8],
+  ["asinh", lt.asinh, Math.asinh, sweep(-20, 60, specials), 4],
+  ["acosh", lt.acosh, Math.acosh, sweep(0, 60, [1, 1 + 2 ** -20, 0.5, ...specials], false), 4],
+  ["log2", lt.log2, Math.log2, sweep(-30, 60, [1, 8, 1024, ...specials], false), 4, 1e-6],
+  ["log10", lt.log10, Math.log10, sweep(-30, 60, [1, 10, 1000, ...specials], false), 4, 1e-6],
+  // relative to the smallest normal float32 (the tail's subnormals flush)
+  ["erfc", lt.erfc, erfc, sweep(-12, 4, [9, 10, 10.2, 11, ...specials]), 64, 1.2e-38],
+  ["erfinv", lt.erfinv, erfinv, sweep(-24, 0, [0.999999, 1, -1, 1.5, ...specials]), 4],
+];
+
+describe("Wasm vector forms of the special functions", () => {
+  for (const [name, op, ref, xs, bound, floor] of cases) {
+    it(`${name}() stays within ${bound} float32 eps of the float64 function`, () => {
+      lt.setCpuBackend("wasm");
+      const x = lt.tensor(xs);
+      const y = op(x);
+      assertEquals(lt.explain(y).kernels.map((k) => k.backend), ["wasm"]);
+      const [err, at] = worst(y.dataSync(), xs.map(ref), floor ?? 0);
+      const where = `x = ${xs[at]}: got ${y.dataSync()[at]}, want ${Math.fround(ref(xs[at]))}`;
+      assertEquals(err <= bound, true, `${name}: ${err.toFixed(1)} eps (${where})`);
+    });
+  }
+
+  it("fmod() is exact, like the reference's a % b", () => {
+    const vs = [...specials, 1, -1, 0.7, -2.5, 3, 1e-30, 1e30, -3e38, 5.5, 16777217, 0.1];
+    const a = vs.flatMap((x) => vs.map(() => x));
+    const b = vs.flatMap(() => vs);
+    const y = lt.fmod(lt.tensor(a), lt.tensor(b));
+    assertEquals(lt.explain(y).kernels.map((k) => k.backend), ["wasm"]);
+    const want = a.map((x, i) => Math.fround(Math.fround(x) % Math.fround(b[i])));
+    assertEquals(Array.from(y.dataSync()), want);
+  });
+});
