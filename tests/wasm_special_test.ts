@@ -70,6 +70,24 @@ describe("Wasm vector forms of the special functions", () => {
     });
   }
 
+  it("atan2() stays within 4 float32 eps of Math.atan2, signed zeros and infinities included", () => {
+    const vs = [...specials, 1, -1, 0.5, -2.5, 3, 1e-20, -7e-3, 1e20, 123.456, -9.75, 0.41421356];
+    const y = vs.flatMap((v) => vs.map(() => Math.fround(v)));
+    const x = vs.flatMap(() => vs.map(Math.fround));
+    const got = lt.atan2(lt.tensor(y), lt.tensor(x));
+    assertEquals(lt.explain(got).kernels.map((k) => k.backend), ["wasm"]);
+    const want = y.map((v, i) => Math.atan2(v, x[i]));
+    const [err, at] = worst(got.dataSync(), want, 0);
+    assertEquals(
+      err <= 4,
+      true,
+      `atan2(${y[at]}, ${x[at]}): ${got.dataSync()[at]}, want ${want[at]}`,
+    );
+    // the signs of zero results (worst() takes -0 = 0)
+    const signs = (a: ArrayLike<number>) => Array.from(a, (v) => Object.is(v, -0));
+    assertEquals(signs(got.dataSync()), signs(want.map(Math.fround)));
+  });
+
   it("fmod() is exact, like the reference's a % b", () => {
     const vs = [...specials, 1, -1, 0.7, -2.5, 3, 1e-30, 1e30, -3e38, 5.5, 16777217, 0.1];
     const a = vs.flatMap((x) => vs.map(() => x));

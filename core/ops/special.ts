@@ -8,7 +8,7 @@
  * JS forms are `Math.*` or the float64 functions of `_special_math.ts`;
  * WGSL forms are the float32 helpers of `_wgsl_special.ts`; Wasm forms are
  * vector polynomials (jit/wasm/_special.ts, fmod in float64 lanes like
- * remainder), except atan2, lgamma, digamma and trigamma, which call their
+ * remainder), except lgamma, digamma and trigamma, which call their
  * float64 JS function once per lane (`call.<name>`): identical to the JS
  * tier but slower than it (see jit/wasm/_lanes.ts). Gradients follow PyTorch's
  * formulas (derivatives.yaml), so they agree where its inputs are extreme
@@ -87,7 +87,7 @@ export const specialOps: { readonly [K in SpecialOp]: Elementwise<K> } = {
     },
     kernel: {
       js: ([y, x]) => `Math.atan2(${y}, ${x})`,
-      wasm: { f32: "call.atan2" },
+      wasm: { f32: "atan2" },
       wgsl: ([y, x], _t, h) => `${h.use("lt_atan2")}(${y}, ${x})`,
     },
   }),

@@ -75,7 +75,7 @@ export const wasmRoutines: { readonly [K in WasmRoutine]: Emit } = {
   erfc: (_f, m, [a]) => sp.erfc(m, a),
   erfinv: (_f, m, [a]) => sp.erfinv(m, a),
   "f32.fmod": (_f, m, [a, b]) => remainder(m, a, b, true),
-  "call.atan2": call("atan2"),
+  atan2: (_f, m, [y, x]) => sp.atan2(m, y, x),
   "call.fmod": call("fmod"),
   "call.lgamma": call("lgamma"),
   "call.digamma": call("digamma"),

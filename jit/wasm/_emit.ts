@@ -323,7 +323,6 @@ export const imported = {
   sin: 1,
   cos: 1,
   rem: 2,
-  atan2: 2,
   fmod: 2,
   lgamma: 1,
   digamma: 1,

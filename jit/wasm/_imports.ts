@@ -21,7 +21,6 @@ export const scalarImports: { readonly [K in keyof typeof imported]: (...x: numb
     sin: Math.sin,
     cos: Math.cos,
     rem: remainder,
-    atan2: Math.atan2,
     fmod,
     lgamma,
     digamma,
@@ -38,6 +37,6 @@ export function scalarImportsSource(): string {
 const rem = ${remainder.toString()};
 const fmod = ${fmod.toString()};
 const scalarImports = {
-  sin: Math.sin, cos: Math.cos, rem, atan2: Math.atan2, fmod, lgamma, digamma, trigamma,
+  sin: Math.sin, cos: Math.cos, rem, fmod, lgamma, digamma, trigamma,
 };`;
 }

@@ -4,7 +4,7 @@
  * (the reference's own, so results equal the JS tier's), and narrowed back.
  * Correct, not fast: a call per lane costs about as much as the JS tier's
  * whole element (lgamma over 1M float32: 231 ms here, 136 ms on the JS
- * tier), so each op that uses it (atan2, lgamma, digamma, trigamma) wants a
+ * tier), so each op that uses it (lgamma, digamma, trigamma) wants a
  * vector polynomial like those of `_special.ts`.
  * @module
  */

@@ -5,8 +5,9 @@
  * sinh and cosh (a Taylor polynomial below 1, (h/2)·h with h = e^(|x|/2)
  * above 20), asinh and acosh (log1p of arguments without cancellation,
  * log(x) + ln 2 beyond 1e18), log2 and log10 (log times a constant), erfc
- * (Numerical Recipes' erfcc with an exact split of x²) and erfinv (Giles'
- * single-precision polynomials). tests/new_ops_test.ts holds them to the
+ * (Numerical Recipes' erfcc with an exact split of x²), erfinv (Giles'
+ * single-precision polynomials) and atan2 (C's special cases, then Cephes'
+ * atanf of the smaller over the larger magnitude). tests/new_ops_test.ts holds them to the
  * PyTorch fixture; the ops without a vector form here call their float64
  * JS function per lane (`_lanes.ts`).
  * @module
@@ -208,4 +209,81 @@ export function erfinv(m: VMath, x: number): void {
     r,
     () => f.get(x).v(simd.f32x4Abs).f32x4(1).v(simd.f32x4Eq),
   );
+}
+
+/** atanf on [0, 1] (Cephes: reduced by π/4 above tan(π/8), then a polynomial in u²). */
+function atan01(m: VMath, t: number): number {
+  const f = m.f;
+  const big = local(m, () => f.get(t).f32x4(0.41421356).v(simd.f32x4Gt));
+  f.get(t).f32x4(1).v(simd.f32x4Sub).get(t).f32x4(1).v(simd.f32x4Add).v(simd.f32x4Div);
+  const reduced = m.keep();
+  const u = local(m, () => m.select(reduced, t, big));
+  const z = local(m, () => f.get(u).get(u).v(simd.f32x4Mul));
+  m.poly(z, [8.05374449538e-2, -1.38776856032e-1, 1.99777106478e-1, -3.33329491539e-1]);
+  const p = local(
+    m,
+    () => f.get(z).v(simd.f32x4Mul).get(u).v(simd.f32x4Mul).get(u).v(simd.f32x4Add),
+  );
+  m.select(() => f.get(p).f32x4(Math.PI / 4).v(simd.f32x4Add), p, big);
+  return m.keep();
+}
+
+/**
+ * Emits atan2(y, x) of the locals `y` and `x` with C's special cases
+ * (signed zeros, infinities), Cephes' atanf of the smaller over the larger
+ * magnitude elsewhere.
+ */
+export function atan2(m: VMath, y: number, x: number): void {
+  const f = m.f;
+  const ax = local(m, () => f.get(x).v(simd.f32x4Abs));
+  const ay = local(m, () => f.get(y).v(simd.f32x4Abs));
+  const xNegative = local(m, () => f.get(x).i32x4(0).v(simd.i32x4LtS));
+  const t = local(
+    m,
+    () => f.get(ax).get(ay).v(simd.f32x4Pmin).get(ax).get(ay).v(simd.f32x4Pmax).v(simd.f32x4Div),
+  );
+  const a0 = atan01(m, t);
+  const a1 = local(
+    m,
+    () =>
+      m.select(
+        () => f.f32x4(Math.PI / 2).get(a0).v(simd.f32x4Sub),
+        a0,
+        () => f.get(ay).get(ax).v(simd.f32x4Gt),
+      ),
+  );
+  const a2 = local(
+    m,
+    () => m.select(() => f.f32x4(Math.PI).get(a1).v(simd.f32x4Sub), a1, xNegative),
+  );
+  const a = local(m, () => copysign(m, a2, y));
+  const constant = (v: number) => local(m, () => f.f32x4(v));
+  const signed = (v: number) => local(m, () => copysign(m, v, y));
+  // lowest precedence first: x = 0 or |y| = inf; then |x| = inf; then y = 0; NaN stays NaN
+  const inf = (v: number) => () => f.get(v).f32x4(Infinity).v(simd.f32x4Eq);
+  let r = local(m, () =>
+    m.select(signed(constant(Math.PI / 2)), a, () => {
+      f.get(x).f32x4(0).v(simd.f32x4Eq);
+      inf(ay)();
+      f.v(simd.or);
+    }));
+  const corner = local(
+    m,
+    () => m.select(constant(3 * Math.PI / 4), constant(Math.PI / 4), xNegative),
+  );
+  const xInf = local(
+    m,
+    () =>
+      m.select(
+        signed(corner),
+        () => m.select(signed(constant(Math.PI)), signed(constant(0)), xNegative),
+        inf(ay),
+      ),
+  );
+  r = local(m, () => m.select(xInf, r, inf(ax)));
+  const onAxis = local(m, () => m.select(signed(constant(Math.PI)), y, xNegative));
+  r = local(m, () => m.select(onAxis, r, () => f.get(y).f32x4(0).v(simd.f32x4Eq)));
+  m.select(() => f.get(x).get(y).v(simd.f32x4Add), r, () => {
+    f.get(x).get(x).v(simd.f32x4Ne).get(y).get(y).v(simd.f32x4Ne).v(simd.or);
+  });
 }
