@@ -23,11 +23,11 @@ export const MAX_FILE_LINES = 500;
 export const WARN_FILE_LINES = 300;
 /**
  * Budget for the total line count of core/ + jit/: 14,050 for the library
- * before issue 13, plus 2,450 for its 38 ops (26 elementwise functions with
+ * before issue 13, plus 2,500 for its 38 ops (26 elementwise functions with
  * 13 primitive rows, their float64, WGSL and Wasm special functions, 15
  * activations and norms, their Tensor methods).
  */
-export const CORE_JIT_BUDGET = 16500;
+export const CORE_JIT_BUDGET = 16550;
 /** Folders whose `.ts` files are size-checked. */
 export const CHECKED_DIRS = ["core", "jit", "nn", "testing"] as const;
 /** Folders counted against {@linkcode CORE_JIT_BUDGET}. */

@@ -2,8 +2,7 @@
  * Wasm code generation: a kernel description as a WebAssembly SIMD module, emitted directly
  * (wasm/_emit.ts). Loop kernels run four lanes along the innermost contiguous output axis or along
  * a reduction (wasm/_loops.ts, _reduce.ts, _argmax.ts); each op's vector routine is named by its
- * primitive row (wasm/_alu.ts emits them; ops without a polynomial call their float64 JS function
- * per lane, wasm/_lanes.ts). Matmuls use a packed, register-blocked kernel
+ * primitive row (wasm/_alu.ts emits them; the special functions' are in wasm/_special.ts). Matmuls use a packed, register-blocked kernel
  * (wasm/_matmul.ts), or a loop over k when too small for packing (wasm/_matmul_loop.ts). float32
  * and int32 run as f32x4 and i32x4 lanes, bools as lane masks (bytes in memory). Kernels without a
  * Wasm form (gathers, non-affine indices, float64, rows with `missing` forms, bool pads) return

@@ -3,14 +3,7 @@
 // accuracy its module doc states, and their values at poles and infinities.
 import { describe, it } from "@std/testing/bdd";
 import { assert, assertEquals } from "@std/assert";
-import {
-  digamma,
-  erfc,
-  erfinv,
-  lgamma,
-  specialMathSource,
-  trigamma,
-} from "../core/ops/_special_math.ts";
+import { digamma, erfc, erfinv, lgamma, trigamma } from "../core/ops/_special_math.ts";
 import data from "./fixtures/special_math.json" with { type: "json" };
 
 type Fn = (x: number) => number;
@@ -83,23 +76,5 @@ describe("special functions match mpmath", () => {
     within("trigamma", trigamma, data.trigamma, 1e-15, [0, Infinity]);
     within("trigamma", trigamma, data.trigamma, 1e-12, [-Infinity, 0]);
     assertEquals([trigamma(1), trigamma(Infinity)], [Math.PI ** 2 / 6, 0]);
-  });
-});
-
-describe("specialMathSource()", () => {
-  it("defines the same functions without imports (for worker threads)", () => {
-    const names = ["erfc", "erfinv", "lgamma", "digamma", "trigamma"] as const;
-    const made = new Function(
-      `${specialMathSource()}\nreturn { ${names.join(", ")} };`,
-    )() as Record<
-      string,
-      (x: number) => number
-    >;
-    const fns = { erfc, erfinv, lgamma, digamma, trigamma };
-    for (const name of names) {
-      for (const x of [-3.7, -0.5, 1e-9, 0.3, 0.999, 1.5, 7.25, 40]) {
-        assert(Object.is(made[name](x), fns[name](x)), `${name}(${x})`);
-      }
-    }
   });
 });

@@ -5,7 +5,7 @@
 import { describe, it } from "@std/testing/bdd";
 import { assertEquals } from "@std/assert";
 import * as lt from "../mod.ts";
-import { erfc, erfinv } from "../core/ops/_special_math.ts";
+import { digamma, erfc, erfinv, lgamma, trigamma } from "../core/ops/_special_math.ts";
 
 /** ±2^k·(1 + j/8 + 0.0123) for k in [lo, hi), plus extra values. */
 function sweep(lo: number, hi: number, extra: number[] = [], negative = true): number[] {
@@ -55,6 +55,18 @@ const cases: [
   // relative to the smallest normal float32 (the tail's subnormals flush)
   ["erfc", lt.erfc, erfc, sweep(-12, 4, [9, 10, 10.2, 11, ...specials]), 64, 1.2e-38],
   ["erfinv", lt.erfinv, erfinv, sweep(-24, 0, [0.999999, 1, -1, 1.5, ...specials]), 4],
+  // relative to max(|f|, 1): the reflection formulas cancel near the zeros below 0
+  ["lgamma", lt.lgamma, lgamma, sweep(-10, 20, [1, 2, -0.5, -2.5, -3, ...specials]), 32, 1],
+  ["digamma", lt.digamma, digamma, sweep(-10, 20, [1, 2, -0.5, -2.5, -3, ...specials]), 16, 1],
+  // trigamma (internal) is digamma's gradient: its kernel is ct · trigamma(x)
+  [
+    "trigamma",
+    (x) => lt.grad((t: lt.Tensor) => lt.digamma(t).sum())(x) as lt.Tensor,
+    trigamma,
+    sweep(-10, 20, [1, 2, -0.5, -2.5, Infinity]),
+    16,
+    1,
+  ],
 ];
 
 describe("Wasm vector forms of the special functions", () => {

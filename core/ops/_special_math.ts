@@ -352,33 +352,3 @@ export function trigamma(x: number): number {
     z * (1 / 6 - z * (1 / 30 - z * (1 / 42 - z * (1 / 30 - z * (5 / 66 - z * (691 / 2730))))));
   return sign * (result + shift + series / x);
 }
-
-/**
- * Self-contained JavaScript defining `erfc`, `erfinv`, `lgamma`, `digamma`
- * and `trigamma` (with everything they use), for worker threads that cannot
- * import modules (jit/wasm/_pool.ts).
- * @returns the source text
- */
-export function specialMathSource(): string {
-  const constants = {
-    ERF_T,
-    ERF_U,
-    ERFC_P,
-    ERFC_Q,
-    ERFC_R,
-    ERFC_S,
-    SQRT_PI_OVER_2,
-    LGAMMA2,
-    HALF_LOG_2PI,
-    PSI_A,
-    PSI_10,
-  }; // deno-fmt-ignore
-  const functions = [
-    polevl, p1evl, expMinusSquare, erfc, erf, erfinvGiles, erfinv, lgammaNear2, stirling, sinPi,
-    lgamma, digamma, trigamma,
-  ]; // deno-fmt-ignore
-  return [
-    ...Object.entries(constants).map(([name, v]) => `const ${name} = ${JSON.stringify(v)};`),
-    ...functions.map((f) => f.toString()),
-  ].join("\n");
-}

@@ -7,10 +7,8 @@
  *
  * JS forms are `Math.*` or the float64 functions of `_special_math.ts`;
  * WGSL forms are the float32 helpers of `_wgsl_special.ts`; Wasm forms are
- * vector polynomials (jit/wasm/_special.ts, fmod in float64 lanes like
- * remainder), except lgamma, digamma and trigamma, which call their
- * float64 JS function once per lane (`call.<name>`): identical to the JS
- * tier but slower than it (see jit/wasm/_lanes.ts). Gradients follow PyTorch's
+ * the same float32 formulas as vector code (jit/wasm/_special.ts; fmod in
+ * float64 lanes like remainder). Gradients follow PyTorch's
  * formulas (derivatives.yaml), so they agree where its inputs are extreme
  * (except acosh's, which avoids the cancellation of x² - 1 near 1).
  * @module
@@ -157,18 +155,18 @@ export const specialOps: { readonly [K in SpecialOp]: Elementwise<K> } = {
   lgamma: unary("lgamma", {
     cost: "costly",
     vjp: unaryVjp((x) => special("digamma", x)), // d lgamma(x) = ψ(x) dx
-    kernel: { js: rt("lgamma"), wasm: { f32: "call.lgamma" }, wgsl: helper("lt_lgamma") },
+    kernel: { js: rt("lgamma"), wasm: { f32: "lgamma" }, wgsl: helper("lt_lgamma") },
   }),
   digamma: unary("digamma", {
     cost: "costly",
     vjp: unaryVjp((x) => special("trigamma", x)), // d ψ(x) = ψ'(x) dx
-    kernel: { js: rt("digamma"), wasm: { f32: "call.digamma" }, wgsl: helper("lt_digamma") },
+    kernel: { js: rt("digamma"), wasm: { f32: "digamma" }, wgsl: helper("lt_digamma") },
   }),
   // NOTE: internal (no frontend function): digamma's derivative, torch.polygamma(1, x)
   trigamma: unary("trigamma", {
     cost: "costly",
     vjp: unaryVjp(tetragamma), // d ψ'(x) = ψ''(x) dx
-    kernel: { js: rt("trigamma"), wasm: { f32: "call.trigamma" }, wgsl: helper("lt_trigamma") },
+    kernel: { js: rt("trigamma"), wasm: { f32: "trigamma" }, wgsl: helper("lt_trigamma") },
   }),
 };
 

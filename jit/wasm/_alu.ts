@@ -3,8 +3,7 @@
  * so a routine without one does not compile): each leaves one v128 from the operands' locals.
  * @module
  */
-import type { LaneFunction, WasmForm, WasmRoutine } from "../../core/ops/primitive.ts";
-import { laneCall } from "./_lanes.ts";
+import type { WasmForm, WasmRoutine } from "../../core/ops/primitive.ts";
 import * as sp from "./_special.ts";
 import type { DType } from "../../core/dtype.ts";
 import { type Fn, simd } from "./_emit.ts";
@@ -18,10 +17,6 @@ type Emit = (f: Fn, m: VMath, args: readonly number[], first: DType) => void;
 /** One SIMD instruction over the operands in order. */
 function inst(code: number): Emit {
   return (f, _m, args) => void args.reduce((f, a) => f.get(a), f).v(code);
-}
-
-function call(name: LaneFunction): Emit {
-  return (_f, m, args) => laneCall(m, name, args);
 }
 
 /** Every vector routine. */
@@ -65,7 +60,7 @@ export const wasmRoutines: { readonly [K in WasmRoutine]: Emit } = {
   "i32.lt": inst(simd.i32x4LtS),
   "i32.eq": inst(simd.i32x4Eq),
   "i32.remainder": (_f, m, [a, b]) => intRemainder(m, a, b),
-  // special functions (_special.ts), and float64 JavaScript functions once per lane
+  // special functions (_special.ts)
   sinh: (_f, m, [a]) => sp.sinh(m, a),
   cosh: (_f, m, [a]) => sp.cosh(m, a),
   asinh: (_f, m, [a]) => sp.asinh(m, a),
@@ -76,10 +71,9 @@ export const wasmRoutines: { readonly [K in WasmRoutine]: Emit } = {
   erfinv: (_f, m, [a]) => sp.erfinv(m, a),
   "f32.fmod": (_f, m, [a, b]) => remainder(m, a, b, true),
   atan2: (_f, m, [y, x]) => sp.atan2(m, y, x),
-  "call.fmod": call("fmod"),
-  "call.lgamma": call("lgamma"),
-  "call.digamma": call("digamma"),
-  "call.trigamma": call("trigamma"),
+  lgamma: (_f, m, [a]) => sp.lgamma(m, a),
+  digamma: (_f, m, [a]) => sp.digamma(m, a),
+  trigamma: (_f, m, [a]) => sp.trigamma(m, a),
   or: inst(simd.or),
   and: inst(simd.and),
   select: (f, _m, [cond, a, b], first) => {

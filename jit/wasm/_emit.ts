@@ -4,7 +4,6 @@
  * (one imported memory, exported functions taking i32 pointers).
  * @module
  */
-import type { LaneFunction } from "../../core/ops/primitive.ts";
 
 /** Value types. */
 export const I32 = 0x7f;
@@ -63,6 +62,7 @@ export const simd = {
   f32x4Ne: 0x42,
   f32x4Lt: 0x43,
   f32x4Gt: 0x44,
+  f32x4Le: 0x45,
   f32x4Ge: 0x46,
   not: 0x4d,
   and: 0x4e,
@@ -324,10 +324,7 @@ export const imported = {
   cos: 1,
   rem: 2,
   fmod: 2,
-  lgamma: 1,
-  digamma: 1,
-  trigamma: 1,
-} as const satisfies Record<LaneFunction | "sin" | "cos" | "rem", 1 | 2>;
+} as const;
 const importNames = Object.keys(imported) as (keyof typeof imported)[];
 
 /**

@@ -1,14 +1,13 @@
 /**
  * The scalar functions Wasm kernels import (`e.<name>`, float64 in and out):
- * the range fallbacks of sin, cos and remainder, and the per-lane calls of
- * primitives without a vector polynomial (`_lanes.ts`). The calling thread
- * passes `scalarImports`; worker threads, which cannot import modules,
- * build the same object from `scalarImportsSource()`.
+ * the fallbacks of sin, cos, remainder and fmod for lanes outside their
+ * vector forms' range. The calling
+ * thread passes `scalarImports`; worker threads, which cannot import
+ * modules, build the same object from `scalarImportsSource()`.
  * @module
  */
 import type { imported } from "./_emit.ts";
 import { remainder } from "../../core/ops/_scalar.ts";
-import { digamma, lgamma, specialMathSource, trigamma } from "../../core/ops/_special_math.ts";
 
 /** C's fmod: the remainder of truncated division, with the dividend's sign. */
 function fmod(a: number, b: number): number {
@@ -17,15 +16,7 @@ function fmod(a: number, b: number): number {
 
 /** Every importable function, by its import name (a name without a function does not compile). */
 export const scalarImports: { readonly [K in keyof typeof imported]: (...x: number[]) => number } =
-  {
-    sin: Math.sin,
-    cos: Math.cos,
-    rem: remainder,
-    fmod,
-    lgamma,
-    digamma,
-    trigamma,
-  };
+  { sin: Math.sin, cos: Math.cos, rem: remainder, fmod };
 
 /**
  * JavaScript that declares `scalarImports` with the same functions, for a
@@ -33,10 +24,7 @@ export const scalarImports: { readonly [K in keyof typeof imported]: (...x: numb
  * @returns the source text
  */
 export function scalarImportsSource(): string {
-  return `${specialMathSource()}
-const rem = ${remainder.toString()};
+  return `const rem = ${remainder.toString()};
 const fmod = ${fmod.toString()};
-const scalarImports = {
-  sin: Math.sin, cos: Math.cos, rem, fmod, lgamma, digamma, trigamma,
-};`;
+const scalarImports = { sin: Math.sin, cos: Math.cos, rem, fmod };`;
 }

@@ -6,14 +6,17 @@
  * above 20), asinh and acosh (log1p of arguments without cancellation,
  * log(x) + ln 2 beyond 1e18), log2 and log10 (log times a constant), erfc
  * (Numerical Recipes' erfcc with an exact split of x²), erfinv (Giles'
- * single-precision polynomials) and atan2 (C's special cases, then Cephes'
- * atanf of the smaller over the larger magnitude). tests/new_ops_test.ts holds them to the
- * PyTorch fixture; the ops without a vector form here call their float64
- * JS function per lane (`_lanes.ts`).
+ * single-precision polynomials), atan2 (C's special cases, then Cephes'
+ * atanf of the smaller over the larger magnitude), and lgamma, digamma and
+ * trigamma (series near 1 and 2, unrolled shifts to the asymptotic series,
+ * reflection with an exactly reduced sin(πx) from `_trig.ts`; no loops).
+ * tests/wasm_special_test.ts sweeps them against the float64 functions and
+ * tests/new_ops_test.ts holds them to the PyTorch fixture.
  * @module
  */
 import { simd } from "./_emit.ts";
 import type { VMath } from "./_math.ts";
+import { trig } from "./_trig.ts";
 
 const LN2 = 0.6931471805599453;
 
@@ -286,4 +289,188 @@ export function atan2(m: VMath, y: number, x: number): void {
   m.select(() => f.get(x).get(y).v(simd.f32x4Add), r, () => {
     f.get(x).get(x).v(simd.f32x4Ne).get(y).get(y).v(simd.f32x4Ne).v(simd.or);
   });
+}
+
+/** sin(π(x - round(x))) of the local `x` (exact reduction; sin² of it is sin²(πx)). */
+function sinPiReduced(m: VMath, x: number, cos = false): number {
+  const f = m.f;
+  const r = local(
+    m,
+    () => f.get(x).get(x).v(simd.f32x4Nearest).v(simd.f32x4Sub).f32x4(Math.PI).v(simd.f32x4Mul),
+  );
+  trig(m, r, cos);
+  return m.keep();
+}
+
+/** Six unrolled steps: where z < 6, fold `term(z)` into acc and step z by 1. */
+function shiftUp(
+  m: VMath,
+  z: number,
+  acc: number,
+  term: (z: number) => void,
+  limit: number,
+  steps: number,
+): void {
+  const f = m.f;
+  for (let i = 0; i < steps; i++) {
+    const low = local(m, () => f.get(z).f32x4(limit).v(simd.f32x4Lt));
+    m.select(() => term(z), acc, low);
+    f.set(acc);
+    m.select(() => f.get(z).f32x4(1).v(simd.f32x4Add), z, low);
+    f.set(z);
+  }
+}
+
+/** ψ(x) for x > 0: shifted to >= 6, then log(z) - 1/(2z) - Σ B2k/(2k z^2k). */
+function digammaPositive(m: VMath, x: number): number {
+  const f = m.f;
+  const z = local(m, () => f.get(x));
+  const acc = local(m, () => f.f32x4(0));
+  shiftUp(
+    m,
+    z,
+    acc,
+    (v) => void f.get(acc).f32x4(1).get(v).v(simd.f32x4Div).v(simd.f32x4Sub),
+    6,
+    6,
+  );
+  const w = local(m, () => f.f32x4(1).get(z).get(z).v(simd.f32x4Mul).v(simd.f32x4Div));
+  m.poly(w, [-1 / 252, 1 / 120, -1 / 12]);
+  const s = local(m, () => f.get(w).v(simd.f32x4Mul));
+  m.log(z);
+  f.get(acc).v(simd.f32x4Add).f32x4(0.5).get(z).v(simd.f32x4Div).v(simd.f32x4Sub).get(s).v(
+    simd.f32x4Add,
+  );
+  return m.keep();
+}
+
+/** Emits digamma of the local `x` (PyTorch's poles: ∓inf at ±0, NaN at negative integers). */
+export function digamma(m: VMath, x: number): void {
+  const f = m.f;
+  const negative = local(m, () => f.get(x).f32x4(0).v(simd.f32x4Lt));
+  const y = local(m, () => m.select(() => f.f32x4(1).get(x).v(simd.f32x4Sub), x, negative));
+  const d = digammaPositive(m, y);
+  // ψ(x) = ψ(1 - x) - π cot(πx) below 0
+  const s = sinPiReduced(m, x);
+  const c = sinPiReduced(m, x, true);
+  f.get(d).f32x4(Math.PI).get(c).v(simd.f32x4Mul).get(s).v(simd.f32x4Div).v(simd.f32x4Sub);
+  const reflected = m.keep();
+  let r = local(m, () => m.select(reflected, d, negative));
+  const pole = () => f.get(x).v(simd.f32x4Floor).get(x).v(simd.f32x4Eq).get(negative).v(simd.and);
+  r = local(m, () => m.select(() => f.f32x4(NaN), r, pole));
+  const zero = local(m, () => f.f32x4(Infinity));
+  const minusX = local(m, () => f.get(x).v(simd.f32x4Neg));
+  m.select(() => copysign(m, zero, minusX), r, () => f.get(x).f32x4(0).v(simd.f32x4Eq));
+}
+
+/** Emits trigamma of the local `x` (reflection below 1/2 with π²/sin²(πx), as PyTorch). */
+export function trigamma(m: VMath, x: number): void {
+  const f = m.f;
+  const low = local(m, () => f.get(x).f32x4(0.5).v(simd.f32x4Lt));
+  const s = sinPiReduced(m, x);
+  const acc = local(
+    m,
+    () =>
+      m.select(
+        () => f.f32x4(-(Math.PI ** 2)).get(s).get(s).v(simd.f32x4Mul).v(simd.f32x4Div),
+        () => f.f32x4(0),
+        low,
+      ),
+  );
+  const z = local(m, () => m.select(() => f.f32x4(1).get(x).v(simd.f32x4Sub), x, low));
+  shiftUp(
+    m,
+    z,
+    acc,
+    (v) =>
+      void f.get(acc).f32x4(1).get(v).get(v).v(simd.f32x4Mul).v(simd.f32x4Div).v(simd.f32x4Add),
+    6,
+    6,
+  );
+  const w = local(m, () => f.f32x4(1).get(z).get(z).v(simd.f32x4Mul).v(simd.f32x4Div));
+  m.poly(w, [1 / 42, -1 / 30, 1 / 6]);
+  f.get(w).v(simd.f32x4Mul).f32x4(1).v(simd.f32x4Add).f32x4(0.5).get(z).v(simd.f32x4Div).v(
+    simd.f32x4Add,
+  );
+  f.get(z).v(simd.f32x4Div).get(acc).v(simd.f32x4Add);
+  const r = m.keep();
+  m.select(() => f.get(r).v(simd.f32x4Neg), r, low);
+}
+
+/** lgamma(2 + t) = t·Σ c_k t^(k-1) (|t| <= 1/2; the same series as the WGSL helper). */
+const LGAMMA2 = [
+  4.374866789907488e-06,
+  -9.439488275268397e-06,
+  2.050721277567069e-05,
+  -4.492623673813314e-05,
+  9.945751278180853e-05,
+  -0.00022315475845357939,
+  0.0005096695247430425,
+  -0.001192753911703261,
+  0.0028905103307415234,
+  -0.007385551028673986,
+  0.020580808427784546,
+  -0.0673523010531981,
+  0.3224670334241132,
+  0.42278433509846713,
+];
+
+function lgammaNear2(m: VMath, t: number): number {
+  m.poly(t, LGAMMA2);
+  return local(m, () => m.f.get(t).v(simd.f32x4Mul));
+}
+
+/** lgamma for x > 0: the series near 1 and 2, Stirling's series after shifting to >= 7. */
+function lgammaPositive(m: VMath, x: number): number {
+  const f = m.f;
+  const t1 = local(m, () => f.get(x).f32x4(1).v(simd.f32x4Sub));
+  const t2 = local(m, () => f.get(x).f32x4(2).v(simd.f32x4Sub));
+  m.log1p(x);
+  const l0 = m.keep();
+  m.log(x);
+  const lx = m.keep();
+  const s0 = lgammaNear2(m, x);
+  const below = local(m, () => f.get(s0).get(l0).v(simd.f32x4Sub).get(lx).v(simd.f32x4Sub));
+  m.log1p(t1);
+  const l1 = m.keep();
+  const s1 = lgammaNear2(m, t1);
+  const near1 = local(m, () => f.get(s1).get(l1).v(simd.f32x4Sub));
+  const near2 = lgammaNear2(m, t2);
+  // Stirling: z = x + k >= 7, p = x(x+1)…(x+k-1)
+  const z = local(m, () => f.get(x));
+  const p = local(m, () => f.f32x4(1));
+  shiftUp(m, z, p, (v) => void f.get(p).get(v).v(simd.f32x4Mul), 7, 5);
+  const w = local(m, () => f.f32x4(1).get(z).get(z).v(simd.f32x4Mul).v(simd.f32x4Div));
+  m.poly(w, [1 / 1260, -1 / 360, 1 / 12]);
+  const series = local(m, () => f.get(z).v(simd.f32x4Div));
+  m.log(z);
+  const lz = m.keep();
+  m.log(p);
+  const lp = m.keep();
+  f.get(z).f32x4(0.5).v(simd.f32x4Sub).get(lz).v(simd.f32x4Mul).get(z).v(simd.f32x4Sub);
+  f.f32x4(0.91893853320467).v(simd.f32x4Add).get(series).v(simd.f32x4Add).get(lp).v(simd.f32x4Sub);
+  const stirling = m.keep();
+  const lt = (v: number) => () => f.get(x).f32x4(v).v(simd.f32x4Lt);
+  let r = local(m, () => m.select(near2, stirling, () => f.get(x).f32x4(2.5).v(simd.f32x4Le)));
+  r = local(m, () => m.select(near1, r, lt(1.5)));
+  r = local(m, () => m.select(below, r, lt(0.5)));
+  // +inf: Stirling gives inf - inf
+  return local(m, () => m.select(x, r, () => f.get(x).f32x4(Infinity).v(simd.f32x4Eq)));
+}
+
+/** Emits lgamma of the local `x` (+inf at 0 and the negative integers). */
+export function lgamma(m: VMath, x: number): void {
+  const f = m.f;
+  const nonPositive = local(m, () => f.get(x).f32x4(0).v(simd.f32x4Le));
+  const y = local(m, () => m.select(() => f.f32x4(1).get(x).v(simd.f32x4Sub), x, nonPositive));
+  const g = lgammaPositive(m, y);
+  // log |Γ(x)| = log(π / |sin πx|) - lgamma(1 - x) below 0
+  const s = sinPiReduced(m, x);
+  const q = local(m, () => f.f32x4(Math.PI).get(s).v(simd.f32x4Abs).v(simd.f32x4Div));
+  m.log(q);
+  const reflected = local(m, () => f.get(g).v(simd.f32x4Sub));
+  const r = local(m, () => m.select(reflected, g, nonPositive));
+  const pole = () =>
+    f.get(x).v(simd.f32x4Floor).get(x).v(simd.f32x4Eq).get(nonPositive).v(simd.and);
+  m.select(() => f.f32x4(Infinity), r, pole);
 }
