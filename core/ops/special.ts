@@ -14,7 +14,7 @@
  * @module
  */
 import type { Node } from "../ir.ts";
-import { apply, binary, type Elementwise, rt, unary } from "./primitive.ts";
+import { apply, binary, call, type Elementwise, rt, unary } from "./primitive.ts";
 import { helper, isFloat } from "./_wgsl_helpers.ts";
 import { alu, c, mul, neg, unaryVjp, where } from "./arith.ts";
 import { math } from "./math.ts";
@@ -24,11 +24,6 @@ import { math } from "./math.ts";
 export type SpecialOp =
   | "atan2" | "sinh" | "cosh" | "asinh" | "acosh" | "log2" | "log10" | "fmod" | "erfc"
   | "erfinv" | "lgamma" | "digamma" | "trigamma";
-
-/** A unary float64 JS function as its form: `Math.name(x)`. */
-function js(name: string) {
-  return ([x]: readonly string[]) => `Math.${name}(${x})`;
-}
 
 /** x rounded toward zero (for fmod's gradient). */
 function trunc(x: Node): Node {
@@ -84,7 +79,7 @@ export const specialOps: { readonly [K in SpecialOp]: Elementwise<K> } = {
       return [alu("div", mul(ct, x), r2), alu("div", mul(ct, neg(y)), r2)];
     },
     kernel: {
-      js: ([y, x]) => `Math.atan2(${y}, ${x})`,
+      js: call("Math.atan2"),
       wasm: { f32: "atan2" },
       wgsl: ([y, x], _t, h) => `${h.use("lt_atan2")}(${y}, ${x})`,
     },
@@ -92,18 +87,18 @@ export const specialOps: { readonly [K in SpecialOp]: Elementwise<K> } = {
   sinh: unary("sinh", {
     cost: "costly",
     vjp: unaryVjp((x) => special("cosh", x)),
-    kernel: { js: js("sinh"), wasm: { f32: "sinh" }, wgsl: helper("lt_sinh") },
+    kernel: { js: call("Math.sinh"), wasm: { f32: "sinh" }, wgsl: helper("lt_sinh") },
   }),
   cosh: unary("cosh", {
     cost: "costly",
     vjp: unaryVjp((x) => special("sinh", x)),
-    kernel: { js: js("cosh"), wasm: { f32: "cosh" }, wgsl: helper("lt_cosh") },
+    kernel: { js: call("Math.cosh"), wasm: { f32: "cosh" }, wgsl: helper("lt_cosh") },
   }),
   asinh: unary("asinh", {
     cost: "costly",
     // d asinh(x) = dx / √(x² + 1)
     vjp: unaryVjp((x) => rsqrt(alu("add", mul(x, x), c(1, x)))),
-    kernel: { js: js("asinh"), wasm: { f32: "asinh" }, wgsl: helper("lt_asinh") },
+    kernel: { js: call("Math.asinh"), wasm: { f32: "asinh" }, wgsl: helper("lt_asinh") },
   }),
   acosh: unary("acosh", {
     cost: "costly",
@@ -113,18 +108,18 @@ export const specialOps: { readonly [K in SpecialOp]: Elementwise<K> } = {
       const product = mul(alu("add", x, c(-1, x)), alu("add", x, c(1, x)));
       return rsqrt(where(alu("cmplt", x, c(1, x)), alu("add", mul(x, x), c(-1, x)), product));
     }),
-    kernel: { js: js("acosh"), wasm: { f32: "acosh" }, wgsl: helper("lt_acosh") },
+    kernel: { js: call("Math.acosh"), wasm: { f32: "acosh" }, wgsl: helper("lt_acosh") },
   }),
   // NOTE: log2 and log10 are primitives so powers of 2 and 10 give exact integers
   log2: unary("log2", {
     cost: "costly",
     vjp: (ct, { src: [x] }) => [alu("div", ct, mul(x, c(Math.LN2, x)))], // dx / (x ln 2)
-    kernel: { js: js("log2"), wasm: { f32: "log2" }, wgsl: helper("lt_log2") },
+    kernel: { js: call("Math.log2"), wasm: { f32: "log2" }, wgsl: helper("lt_log2") },
   }),
   log10: unary("log10", {
     cost: "costly",
     vjp: (ct, { src: [x] }) => [alu("div", ct, mul(x, c(Math.LN10, x)))], // dx / (x ln 10)
-    kernel: { js: js("log10"), wasm: { f32: "log10" }, wgsl: helper("lt_log10") },
+    kernel: { js: call("Math.log10"), wasm: { f32: "log10" }, wgsl: helper("lt_log10") },
   }),
   // C's fmod (torch.fmod): the dividend's sign; exact (mod's sign fix-up would round)
   fmod: binary("fmod", {
