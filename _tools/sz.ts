@@ -22,12 +22,12 @@ export const MAX_FILE_LINES = 500;
 /** Per-file warning threshold (lines). */
 export const WARN_FILE_LINES = 300;
 /**
- * Budget for the total line count of core/ + jit/: 14,050 for the library
- * before issue 13, plus 2,500 for its 38 ops (26 elementwise functions with
+ * Budget for the total line count of core/ + jit/: 14,125 for the library
+ * before issue 13's ops, plus 2,525 for its 38 ops (26 elementwise functions with
  * 13 primitive rows, their float64, WGSL and Wasm special functions, 15
  * activations and norms, their Tensor methods).
  */
-export const CORE_JIT_BUDGET = 16550;
+export const CORE_JIT_BUDGET = 16650;
 /** Folders whose `.ts` files are size-checked. */
 export const CHECKED_DIRS = ["core", "jit", "nn", "testing"] as const;
 /** Folders counted against {@linkcode CORE_JIT_BUDGET}. */

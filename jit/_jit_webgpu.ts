@@ -1,26 +1,61 @@
 /**
- * jit's replay on webgpu. A traced program splits in two: host work (the
- * outputs that are constant-like, e.g. an optimizer's step count, and the
- * float64 scalars device kernels read) compiles to a CPU program, and the
- * rest to a GPU program (jit/backend_webgpu.ts) that reads the host results
- * as extra arguments. Each call runs both with no scheduling or codegen.
+ * The WebGPU backend behind the backend interface, over the loaded
+ * `backend_webgpu.ts`. The float64 scalars device kernels read are computed
+ * on the host. jit's replay splits a traced program in two: host work (the
+ * outputs that are constant-like, e.g. an optimizer's step count, and those
+ * float64 scalars) compiles to a CPU program, and the rest to a GPU program
+ * that reads the host results as extra arguments. Each call runs both with
+ * no scheduling or codegen.
  * @module
  */
 import { allocate } from "../core/dtype.ts";
-import { isRealized, Node } from "../core/ir.ts";
+import { isRealized, Node, pendingNodes } from "../core/ir.ts";
 import { compileProgram, runKernels } from "./backend_cpu.ts";
-import type { Kernel } from "./kernel.ts";
-import { float64Constants, gpuBackend, realize } from "./realize.ts";
+import type * as WebGpu from "./backend_webgpu.ts";
+import type { Backend, Replay } from "./backend.ts";
 import { schedule } from "./schedule.ts";
 
-/** A traced program compiled for webgpu. */
-export interface GpuReplay {
-  /** The kernels, host ones first (for `explain`). */
-  readonly kernels: readonly Kernel[];
-  /** Whether the device it was compiled on is still the open one. */
-  readonly valid: boolean;
-  /** One call: the arguments' nodes in, a new node per output (GPU data, or host data for neutral outputs). */
-  run(args: readonly Node[]): Node[];
+/**
+ * The WebGPU backend.
+ * @param gpu the loaded WebGPU module (its device open)
+ * @param realizeAll realizes nodes on any device (the host ones a replay's arguments need)
+ * @returns the backend
+ */
+export function webgpuBackend(gpu: typeof WebGpu, realizeAll: (nodes: Node[]) => void): Backend {
+  return {
+    realize(nodes) {
+      const host = float64Constants(nodes);
+      if (host.length > 0) runKernels(schedule(host));
+      gpu.runKernels(schedule(nodes));
+    },
+    read: (node) => gpu.readNode(node),
+    compile: (placeholders, outputs) => compileGpuReplay(gpu, realizeAll, placeholders, outputs),
+    place: () => ({ tier: "webgpu", threads: 1 }),
+    dtypeGap: (dtype) => gpu.dtypeGap(dtype),
+  };
+}
+
+/**
+ * The constant expressions (e.g. an optimizer's float64 step-size scalars)
+ * read by device nodes that need float64 on the way: the CPU computes them,
+ * and the device reads the results.
+ */
+function float64Constants(roots: readonly Node[]): Node[] {
+  const memo = new Map<Node, boolean>();
+  const needsF64 = (n: Node): boolean => {
+    let known = memo.get(n);
+    if (known === undefined) {
+      known = n.dtype === "float64" || n.src.some(needsF64);
+      memo.set(n, known);
+    }
+    return known;
+  };
+  const found = new Set<Node>();
+  for (const n of pendingNodes(roots)) {
+    if (n.neutral) continue;
+    for (const s of n.src) if (s.neutral && s.op !== "const" && needsF64(s)) found.add(s);
+  }
+  return [...found];
 }
 
 const NONE = new Float32Array(0);
@@ -34,16 +69,13 @@ function readsArgs(n: Node, args: ReadonlySet<Node>, memo: Map<Node, boolean>): 
   return found;
 }
 
-/**
- * Compiles a traced program for replay on webgpu.
- * @param placeholders the traced arguments: on webgpu, or neutral (constant-like) ones on the cpu
- * @param outputs the computed outputs (neutral ones are computed on the host)
- * @returns the replay
- */
-export function compileGpuReplay(
+/** Compiles a traced program (arguments on webgpu, or neutral ones on the cpu) for replay. */
+function compileGpuReplay(
+  gpu: typeof WebGpu,
+  realizeAll: (nodes: Node[]) => void,
   placeholders: readonly Node[],
   outputs: readonly Node[],
-): GpuReplay {
+): Replay {
   const onGpu = outputs.filter((n) => !n.neutral);
   const host = [...new Set([...outputs.filter((n) => n.neutral), ...float64Constants(onGpu)])];
   // host values reading no argument (possibly captured tensors) are computed once, now
@@ -55,23 +87,23 @@ export function compileGpuReplay(
   // the GPU program reads host results as arguments: the traced ones stand computed in its schedule
   for (const n of host) if (!isRealized(n)) n.setBuffer(allocate(n.dtype, 0));
   const gpuKernels = schedule(onGpu);
-  const gpu = gpuBackend().compileGpuProgram(gpuKernels, [...placeholders, ...host], onGpu);
+  const program = gpu.compileGpuProgram(gpuKernels, [...placeholders, ...host], onGpu);
   const hostIndex = new Map(host.map((n, i) => [n, i]));
   const gpuIndex = new Map(onGpu.map((n, i) => [n, i]));
   return {
     kernels: [...hostKernels, ...gpuKernels],
     get valid() {
-      return gpu.valid;
+      return program.valid;
     },
     run(args) {
-      realize(args);
+      realizeAll([...args]);
       const buffers = host.length === 0 ? [] : hostProgram(args.map((n) => n.buffer ?? NONE));
       const hostNodes = host.map((n, i) => {
         const node = Node.fromBuffer(buffers[i], n.dtype, n.shape, n.device);
         node.neutral = true; // like a realized constant: usable on any device
         return node;
       });
-      const data = gpu.run([...args, ...hostNodes]);
+      const data = program.run([...args, ...hostNodes]);
       return outputs.map((n) => {
         const h = hostIndex.get(n);
         if (h !== undefined) return hostNodes[h];

@@ -1,12 +1,21 @@
 /**
- * Wasm code generation: a kernel description as a WebAssembly SIMD module, emitted directly
- * (wasm/_emit.ts). Loop kernels run four lanes along the innermost contiguous output axis or along
- * a reduction (wasm/_loops.ts, _reduce.ts, _argmax.ts); each op's vector routine is named by its
- * primitive row (wasm/_alu.ts emits them; the special functions' are in wasm/_special.ts). Matmuls use a packed, register-blocked kernel
- * (wasm/_matmul.ts), or a loop over k when too small for packing (wasm/_matmul_loop.ts). float32
- * and int32 run as f32x4 and i32x4 lanes, bools as lane masks (bytes in memory). Kernels without a
- * Wasm form (gathers, non-affine indices, float64, rows with `missing` forms, bool pads) return
- * `undefined` and run on the JavaScript reference. Pure bytes: running them is the CPU backend's.
+ * Wasm code generation: renders a kernel description as a WebAssembly SIMD
+ * module, binary emitted directly (wasm/_emit.ts). Loop kernels run four
+ * lanes along the innermost contiguous output axis or along a reduction
+ * (wasm/_loops.ts, wasm/_reduce.ts, wasm/_argmax.ts), with vector
+ * polynomials for exp, log, tanh, expm1, log1p and erf (wasm/_math.ts), sin and
+ * cos (wasm/_trig.ts), remainder and fmod (wasm/_remainder.ts; these in loop
+ * kernels only) and the special functions (wasm/_special.ts); pads compute
+ * their value only in range. Matmuls use a
+ * packed, register-blocked kernel (wasm/_matmul.ts), or a loop over k when
+ * they are too small for packing to pay (wasm/_matmul_loop.ts). float32 and
+ * int32 data run as f32x4 and i32x4 lanes, bools as lane masks (bytes in
+ * memory); loop kernels may output any of them. A row reduction and its
+ * consumer share a value the reduction's pass stored (wasm/_row.ts).
+ * Kernels without a Wasm form (gathers, non-affine indices, float64 data,
+ * ops without a vector form such as pow, prod, bool pads) return
+ * `undefined` and run on the JavaScript reference. Pure bytes: compiling
+ * and running them is the CPU backend's job.
  *
  * Kernel functions take byte addresses in one memory (imported as `e.m`):
  * `f0(out, in0, …, inN-1, constants[, scratch])`.
@@ -73,7 +82,11 @@ export interface WasmOptions {
   readonly shared?: boolean;
 }
 
-/** Whether an op's row names a Wasm routine for its value operands' lanes (a `select` condition: mask or f32). */
+/**
+ * Whether an elementwise op has a vector form on its operands' lanes (its
+ * row's Wasm form names a routine for the value operands' lane type; a
+ * selection's condition is a mask or float32).
+ */
 function vectorOp(e: Extract<VExpr, { k: "alu" }>): boolean {
   const form = elementwiseOps[e.op].kernel.wasm;
   const value = e.args[e.args.length - 1].dtype;

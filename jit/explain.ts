@@ -8,7 +8,7 @@ import { type Node, pendingNodes } from "../core/ir.ts";
 import { schedule } from "./schedule.ts";
 import { renderJs } from "./codegen_js.ts";
 import { stagedKernels } from "./jit.ts";
-import { kernelBackend, kernelThreads } from "./backend_cpu.ts";
+import { backendOf } from "./realize.ts";
 import type { Kernel } from "./kernel.ts";
 
 /** One kernel as `explain` reports it. */
@@ -90,16 +90,21 @@ export function explain(first: unknown, ...rest: unknown[]): Explanation {
 }
 
 function explainKernels(graph: readonly string[], scheduled: readonly Kernel[]): Explanation {
-  const kernels = scheduled.map((k): KernelReport => ({
-    kind: k.kind,
-    ops: k.fused.map((n) => n.op),
-    shape: [...k.shape],
-    dtype: k.dtype,
-    inputs: k.inputs.length,
-    backend: k.output.device === "cpu" ? kernelBackend(k) : k.output.device,
-    threads: k.output.device === "cpu" ? kernelThreads(k) : 1,
-    source: renderJs(k).source,
-  }));
+  const kernels = scheduled.map((k): KernelReport => {
+    const { tier, threads } = backendOf(k.output.device).place(k);
+    const [ops, shape] = [k.fused.map((n) => n.op), [...k.shape]];
+    const source = renderJs(k).source;
+    return {
+      kind: k.kind,
+      ops,
+      shape,
+      dtype: k.dtype,
+      inputs: k.inputs.length,
+      backend: tier,
+      threads,
+      source,
+    };
+  });
   const text = [
     ...(graph.length > 0 ? [`graph (${graph.length} nodes):`] : []),
     ...graph.map((g) => `  ${g}`),

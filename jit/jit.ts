@@ -11,10 +11,8 @@ import { type Device, isTracing, Node } from "../core/ir.ts";
 import { isStaging, whileStaging, wrap } from "../core/_wrap.ts";
 import { flatten, structureKey, type Tree, type TreeDef, unflatten } from "../core/tree.ts";
 import { fmtValue } from "../core/errors.ts";
-import { schedule } from "./schedule.ts";
-import { compileProgram } from "./backend_cpu.ts";
-import { compileGpuReplay } from "./_jit_webgpu.ts";
 import type { Kernel } from "./kernel.ts";
+import { backendOf } from "./realize.ts";
 
 /** Options of `jit`. */
 export interface JitOptions {
@@ -110,22 +108,10 @@ function stage(
   const { leaves, def } = flatten(result as Tree);
   const nodes = leaves.map((t) => t.node);
   const computed = nodes.filter((n) => n.op !== "buffer" && n.buffer === undefined);
-  let kernels: readonly Kernel[];
-  let run: Compiled["run"];
-  let valid = () => true;
-  if (device === "cpu") {
-    kernels = schedule(computed);
-    const program = compileProgram(kernels, placeholders, computed);
-    run = (args) => {
-      const buffers = program(args.map((t) => t.dataSync()));
-      return computed.map((n, i) => Node.fromBuffer(buffers[i], n.dtype, n.shape));
-    };
-  } else {
-    const replay = compileGpuReplay(placeholders, computed);
-    ({ kernels } = replay);
-    run = (args) => replay.run(args.map((t) => t.node));
-    valid = () => replay.valid;
-  }
+  const replay = backendOf(device).compile(placeholders, computed);
+  const { kernels } = replay;
+  const run: Compiled["run"] = (args) => replay.run(args.map((t) => t.node));
+  const valid = () => replay.valid;
   const outputs = leaves.map((t) => {
     const run = computed.indexOf(t.node);
     if (run >= 0) return { kind: "run" as const, index: run, node: t.node };

@@ -84,9 +84,8 @@ export function kernelKey(k: Kernel): string {
   const mm = k.matmul && [k.matmul.a, k.matmul.b].map((o) => `${o.input}@${o.offset}:${o.strides}`);
   const loops = k.loops.map((l) => `${l.v}<${l.extent}`).join();
   const inputs = k.inputs.map((n) => n.dtype).join();
-  return `${k.kind}|${k.dtype}[${k.shape}]|${inputs}|${loops}|${mm ?? ""}:${k.matmul?.k}|${
-    structureOf(k.body)
-  }`;
+  const body = structureOf(k.body);
+  return `${k.kind}|${k.dtype}[${k.shape}]|${inputs}|${loops}|${mm ?? ""}:${k.matmul?.k}|${body}`;
 }
 
 function isNum(e: IExpr): e is number {

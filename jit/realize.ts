@@ -1,17 +1,18 @@
 /**
- * Realization, the one call from the frontend into the kernels layer:
- * schedule the pending graph below the nodes, then run the kernels on the
- * nodes' device. The WebGPU backend is loaded on demand (`initDevice`).
+ * Realization, the one call from the frontend into the kernels layer: the
+ * pending graph below the nodes goes to the backend of their device (the
+ * backend interface, `backend.ts`). The WebGPU backend is loaded on demand
+ * (`initDevice`).
  * @module
  */
 import type { DataArray, DType } from "../core/dtype.ts";
-import { type Device, isRealized, type Node, pendingNodes } from "../core/ir.ts";
-import { schedule } from "./schedule.ts";
-import { runKernels } from "./backend_cpu.ts";
-import { realizeOnCpu } from "./eager_programs.ts";
+import { type Device, isRealized, type Node } from "../core/ir.ts";
+import type { Backend } from "./backend.ts";
+import { cpu } from "./cpu.ts";
+import { webgpuBackend } from "./_jit_webgpu.ts";
 import type * as WebGpu from "./backend_webgpu.ts";
 
-let webgpu: typeof WebGpu | undefined;
+let webgpu: Backend | undefined;
 
 /**
  * Computes the buffers of `nodes` (and of what they need). On the GPU this
@@ -22,40 +23,19 @@ export function realize(nodes: readonly Node[]): void {
   const pending = nodes.filter((n) => !isRealized(n));
   if (pending.length === 0) return;
   const onCpu = pending.filter((n) => n.device === "cpu");
-  if (onCpu.length > 0) realizeOnCpu(onCpu);
+  if (onCpu.length > 0) cpu.realize(onCpu);
   if (onCpu.length < pending.length) {
-    const onGpu = pending.filter((n) => n.device !== "cpu");
-    const host = float64Constants(onGpu);
-    if (host.length > 0) runKernels(schedule(host));
-    gpuBackend().runKernels(schedule(onGpu));
+    backendOf("webgpu").realize(pending.filter((n) => n.device !== "cpu"));
   }
 }
 
 /**
- * The constant expressions (e.g. an optimizer's float64 step-size scalars)
- * read by device nodes that need float64 on the way: the CPU computes them,
- * and the device reads the results.
+ * The backend of a device (throws before `initDevice("webgpu")`).
+ * @param device the device
+ * @returns its backend
  */
-export function float64Constants(roots: readonly Node[]): Node[] {
-  const memo = new Map<Node, boolean>();
-  const needsF64 = (n: Node): boolean => {
-    let known = memo.get(n);
-    if (known === undefined) {
-      known = n.dtype === "float64" || n.src.some(needsF64);
-      memo.set(n, known);
-    }
-    return known;
-  };
-  const found = new Set<Node>();
-  for (const n of pendingNodes(roots)) {
-    if (n.neutral) continue;
-    for (const s of n.src) if (s.neutral && s.op !== "const" && needsF64(s)) found.add(s);
-  }
-  return [...found];
-}
-
-/** The loaded WebGPU backend (throws before `initDevice("webgpu")`). */
-export function gpuBackend(): typeof WebGpu {
+export function backendOf(device: Device): Backend {
+  if (device === "cpu") return cpu;
   if (webgpu === undefined) {
     throw new Error('WebGPU is not initialized: call await device("webgpu") first');
   }
@@ -70,7 +50,7 @@ export function gpuBackend(): typeof WebGpu {
 export async function readAsync(node: Node): Promise<DataArray> {
   realize([node]);
   if (node.device === "cpu" || node.buffer !== undefined) return node.buffer!;
-  return await gpuBackend().readNode(node);
+  return await backendOf(node.device).read(node);
 }
 
 /**
@@ -86,13 +66,13 @@ export async function initDevice(
   if (device === "cpu") return undefined;
   const backend = await import("./backend_webgpu.ts");
   const failure = await backend.initWebGpu(options);
-  if (failure === undefined) webgpu = backend;
+  if (failure === undefined) webgpu = webgpuBackend(backend, realize);
   return failure;
 }
 
 /** Why `device` cannot hold `dtype` (its backend says so), or `undefined` when it can. */
 export function dtypeGap(device: Device, dtype: DType): string | undefined {
-  return device === "cpu" ? undefined : webgpu?.dtypeGap(dtype);
+  return (device === "cpu" ? cpu : webgpu)?.dtypeGap(dtype);
 }
 
 /** Whether a device is ready for tensors (`cpu` always; `webgpu` after `initDevice`). */

@@ -1,7 +1,9 @@
 /**
- * The WGSL helpers that the primitive rows' WGSL forms call, and the factories of those forms.
- * Semantics follow the JS forms and `_scalar.ts`: NaN-propagating maximum/minimum, Python-style
- * remainder, C's pow, JavaScript's float-to-int conversion, integer division by zero giving 0. NaN is tested on the bits, since GPU compilers may treat `x != x`
+ * The WGSL helper functions that elementwise primitives' WGSL forms call, and
+ * the factories those forms are written with (the forms themselves are in the
+ * primitive rows). Semantics follow the JS forms and `_scalar.ts`: NaN-propagating maximum/minimum, Python-style remainder,
+ * C's pow, JavaScript's float-to-int conversion, integer division by zero
+ * giving 0. NaN is tested on the bits, since GPU compilers may treat `x != x`
  * as false. NOTE: no helper loops: lavapipe stops an invocation after 65,535
  * loop iterations in all, and helpers run inside reduction loops.
  * @module

@@ -16,13 +16,10 @@ import { type AluOp, elementwiseOps } from "./elementwise.ts";
 import { reductions } from "./reductions.ts";
 import type { VjpRule } from "./primitive.ts";
 
-/** The elementwise primitives' rules, read from their rows. */
-const elementwiseVjps = Object.fromEntries(
-  Object.values(elementwiseOps).map((p) => [p.name, p.vjp]),
-) as { readonly [K in AluOp]: VjpRule };
-const reductionVjps = Object.fromEntries(
-  Object.entries(reductions).map(([name, r]) => [name, r.vjp]),
-) as { readonly [K in keyof typeof reductions]: VjpRule };
+/** The elementwise and reduction primitives' rules, read from their rows. */
+const rowVjps = Object.fromEntries(
+  Object.entries({ ...elementwiseOps, ...reductions }).map(([name, row]) => [name, row.vjp]),
+) as { readonly [K in AluOp | keyof typeof reductions]: VjpRule };
 
 function zero(): undefined {
   return undefined;
@@ -128,7 +125,7 @@ export const vjpRules: { readonly [K in OpName]: VjpRule } = {
   ) => [
     isFloat(src[0].dtype) ? b.cast(ct, src[0].dtype) : zero(),
   ],
-  ...elementwiseVjps,
+  ...rowVjps,
   reshape: (ct, { src: [x] }) => [b.reshape(ct, x.shape)],
   permute: (ct, { arg }) => {
     const perm = arg as OpArgs["permute"];
@@ -145,7 +142,6 @@ export const vjpRules: { readonly [K in OpName]: VjpRule } = {
     return [unslice(ct, x, start, step)];
   },
   flip: (ct, { arg }) => [b.flip(ct, arg as OpArgs["flip"])],
-  ...reductionVjps,
   // d(A·B) = dC·Bᵀ, Aᵀ·dC
   matmul: (ct, { src: [x, y] }) => [b.matmul(ct, swapLast(y)), b.matmul(swapLast(x), ct)],
   gather: (ct, { src: [x, index], arg }) => [ungather(ct, x, index, arg as number), zero()],

@@ -1,6 +1,8 @@
 /**
- * The elementwise primitive table: every row (see `primitive.ts`) by name, from the family files
- * `arith.ts`, `math.ts` and `special.ts`. Composites (sub, sigmoid, gelu, …) are written over these in core/.
+ * The elementwise primitive table: every elementwise primitive, keyed by its
+ * name, each row carrying all its rules (see `primitive.ts`). The rows live in
+ * family files (`arith.ts`, `math.ts`, `special.ts`); composite elementwise ops
+ * (sub, sigmoid, gelu, …) are written over these in the frontend.
  * @module
  */
 import type { Node } from "../ir.ts";
@@ -8,8 +10,6 @@ import { apply, type Elementwise } from "./primitive.ts";
 import { type ArithOp, arithOps } from "./arith.ts";
 import { type MathOp, mathOps } from "./math.ts";
 import { type SpecialOp, specialOps } from "./special.ts";
-
-export type { ArithOp, MathOp, SpecialOp };
 
 /** The name of an elementwise primitive. */
 export type AluOp = ArithOp | MathOp | SpecialOp;

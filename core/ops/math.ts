@@ -1,10 +1,11 @@
 /**
- * Elementwise primitives, part 2: exponentials, logarithms, roots, trigonometric and special
- * functions, pow; each needs its own kernel (a composition would lose accuracy or speed).
+ * Elementwise primitives, part 2: exponentials, logarithms, roots,
+ * trigonometric and special functions, and pow. Each is a primitive because
+ * it needs its own kernel (a composition would lose accuracy or speed).
  * @module
  */
 import type { Node } from "../ir.ts";
-import { apply, binary, call, type Elementwise, missing, rt, unary } from "./primitive.ts";
+import { apply, binary, type Elementwise, missing, rt, unary } from "./primitive.ts";
 import { builtin, helper, isFloat } from "./_wgsl_helpers.ts";
 import { alu, c, mul, neg, unaryVjp, where } from "./arith.ts";
 
@@ -18,45 +19,45 @@ export const mathOps: { readonly [K in MathOp]: Elementwise<K> } = {
   exp: unary("exp", {
     cost: "costly",
     vjp: unaryVjp((_x, out) => out), // d exp(x) = exp(x) dx
-    kernel: { js: call("Math.exp"), wasm: { f32: "exp" }, wgsl: builtin("exp") },
+    kernel: { js: ([x]) => `Math.exp(${x})`, wasm: { f32: "exp" }, wgsl: builtin("exp") },
   }),
   // NOTE: expm1/log1p are primitives for accuracy near 0
   expm1: unary("expm1", {
     cost: "costly",
     // d expm1(x) = e^x dx (not expm1(x) + 1, which is 0 below x = -37)
     vjp: unaryVjp((x) => math("exp", x)),
-    kernel: { js: call("Math.expm1"), wasm: { f32: "expm1" }, wgsl: helper("lt_expm1") },
+    kernel: { js: ([x]) => `Math.expm1(${x})`, wasm: { f32: "expm1" }, wgsl: helper("lt_expm1") },
   }),
   log: unary("log", {
     cost: "costly",
     vjp: unaryVjp((x) => alu("recip", x)),
-    kernel: { js: call("Math.log"), wasm: { f32: "log" }, wgsl: helper("lt_log") },
+    kernel: { js: ([x]) => `Math.log(${x})`, wasm: { f32: "log" }, wgsl: helper("lt_log") },
   }),
   log1p: unary("log1p", {
     cost: "costly",
     vjp: unaryVjp((x) => alu("recip", alu("add", x, c(1, x)))),
-    kernel: { js: call("Math.log1p"), wasm: { f32: "log1p" }, wgsl: helper("lt_log1p") },
+    kernel: { js: ([x]) => `Math.log1p(${x})`, wasm: { f32: "log1p" }, wgsl: helper("lt_log1p") },
   }),
   sqrt: unary("sqrt", {
     cost: "costly",
     vjp: unaryVjp((_x, out) => alu("recip", mul(out, c(2, out)))), // dx / (2 sqrt(x))
-    kernel: { js: call("Math.sqrt"), wasm: { f32: "f32.sqrt" }, wgsl: builtin("sqrt") },
+    kernel: { js: ([x]) => `Math.sqrt(${x})`, wasm: { f32: "f32.sqrt" }, wgsl: builtin("sqrt") },
   }),
   sin: unary("sin", {
     cost: "cheap",
     vjp: unaryVjp((x) => math("cos", x)),
-    kernel: { js: call("Math.sin"), wasm: { f32: "sin" }, wgsl: helper("lt_trig", ", 0") },
+    kernel: { js: ([x]) => `Math.sin(${x})`, wasm: { f32: "sin" }, wgsl: helper("lt_trig", ", 0") },
   }),
   cos: unary("cos", {
     cost: "cheap",
     vjp: unaryVjp((x) => neg(math("sin", x))),
-    kernel: { js: call("Math.cos"), wasm: { f32: "cos" }, wgsl: helper("lt_trig", ", 1") },
+    kernel: { js: ([x]) => `Math.cos(${x})`, wasm: { f32: "cos" }, wgsl: helper("lt_trig", ", 1") },
   }),
   tanh: unary("tanh", {
     cost: "costly",
     // d tanh(x) = (1 - tanh²(x)) dx
     vjp: unaryVjp((_x, out) => alu("add", c(1, out), neg(mul(out, out)))),
-    kernel: { js: call("Math.tanh"), wasm: { f32: "tanh" }, wgsl: helper("lt_tanh") },
+    kernel: { js: ([x]) => `Math.tanh(${x})`, wasm: { f32: "tanh" }, wgsl: helper("lt_tanh") },
   }),
   erf: unary("erf", {
     cost: "cheap",

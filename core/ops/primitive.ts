@@ -1,9 +1,14 @@
 /**
- * A primitive is one typed row holding every rule every layer needs: result rule, reverse-mode
- * and batching rules, cost class and a form per code generator (no field optional: a row without
- * one does not compile; a deliberate gap is `missing("why")`). The Wasm form names a routine the
- * Wasm generator implements in an exhaustive table; JS and WGSL forms are text whose helpers
- * (`rt.*` here, `lt_*` in `_wgsl_helpers.ts`) live in this layer, resolved where they are written.
+ * What a primitive is: one typed row holding every rule every layer needs —
+ * its result rule, reverse-mode rule, batching rule, cost class and its form
+ * for each code generator (JavaScript, Wasm SIMD, WGSL). No field is
+ * optional: a row without a rule for some backend does not compile, and a
+ * deliberate gap is written down with its reason (`missing("why")`).
+ *
+ * The Wasm form names a vector routine (`WasmRoutine`) that the Wasm code
+ * generator implements in an exhaustive table; the JS and WGSL forms are text
+ * templates whose helpers (`rt.*` below, `lt_*` in `_wgsl_helpers.ts`) live
+ * beside them in this layer, so no name is resolved by string in another one.
  * @module
  */
 import { coerceScalar, type DType } from "../dtype.ts";
@@ -14,7 +19,11 @@ import { erf, maximum, minimum, pow, remainder, roundHalfEven } from "./_scalar.
 import { digamma, erfc, erfinv, lgamma, trigamma } from "./_special_math.ts";
 import type { AluOp } from "./elementwise.ts";
 
-/** A reverse-mode rule: from the output's cotangent, the node's origin and value, one cotangent per source (`undefined`: none). */
+/**
+ * A reverse-mode rule: `ct` is the output's cotangent, `x` the node's
+ * op/sources/params, `out` the node itself (its value); returns one
+ * cotangent per source (`undefined`: no gradient flows there).
+ */
 export type VjpRule = (ct: Node, x: Origin, out: Node) => readonly (Node | undefined)[];
 
 /** A rule left out on purpose: why it is absent, and what runs instead. */
@@ -31,8 +40,10 @@ export function isMissing<T>(rule: T | Missing): rule is Missing {
 }
 
 /** A vmap rule: from the sources and their batch axes (`undefined`: unbatched), the result and its axis. */
-export type BatchRule = (src: readonly Node[], dims: readonly Axis[]) => [Node, number];
-type Axis = number | undefined;
+export type BatchRule = (
+  src: readonly Node[],
+  dims: readonly (number | undefined)[],
+) => [Node, number];
 
 /** Per-element cost: `costly` values are stored rather than recomputed (Wasm row reuse), not unrolled. */
 export type Cost = "cheap" | "costly";
@@ -68,18 +79,22 @@ export type JsHelper = keyof typeof jsHelpers;
 /** A JavaScript form: the expression from the operands' and the result dtype (rounded to it after). */
 export type JsForm = (args: readonly string[], dtype: DType) => string;
 
-/** A form calling function `name` on the operands (JS or WGSL). */
-export function call(name: string): JsForm & WgslForm {
-  return (args) => `${name}(${args.join(", ")})`;
-}
-
 /** A JS form calling one of `jsHelpers`. */
 export function rt(name: JsHelper): JsForm {
   return (args) => `rt.${name}(${args.join(", ")})`;
 }
 
+/** A form calling function `name` on the operands (JS or WGSL). */
+export function call(name: string): JsForm & WgslForm {
+  return (args) => `${name}(${args.join(", ")})`;
+}
+
 // deno-fmt-ignore
-/** A vector routine of the Wasm generator (`jit/wasm/_alu.ts`): an instruction (`f32.add`) or a polynomial (`exp`). */
+/**
+ * A vector routine of the Wasm code generator (`jit/wasm/_alu.ts` implements
+ * each): an instruction such as `f32.add` (f32x4.add) or a polynomial such as
+ * `exp`. `select` picks by a mask or a nonzero float condition.
+ */
 export type WasmRoutine =
   | "f32.neg" | "f32.recip" | "f32.sqrt" | "f32.abs" | "f32.floor" | "f32.ceil" | "f32.nearest"
   | "f32.sign" | "f32.add" | "f32.mul" | "f32.div" | "f32.max" | "f32.min" | "f32.lt" | "f32.eq"
@@ -128,15 +143,15 @@ export interface Elementwise<K extends string = string> extends ElementwiseRules
 }
 
 /** Declares the elementwise primitive `name` with every rule of it. */
-export function definePrimitive<K extends string>(name: K, rules: Rules): Elementwise<K> {
+export function definePrimitive<K extends string>(
+  name: K,
+  rules: ElementwiseRules,
+): Elementwise<K> {
   return { name, ...rules };
 }
 
 /** The batching rule all elementwise primitives share (align the batch axes, apply the op). */
 export const elementwiseBatch: Missing = missing("vmap is not built yet: it brings this rule");
-
-type Rules = ElementwiseRules;
-type Forms = KernelForms;
 
 /** The rules a family factory leaves to the row. */
 export type OwnRules = Pick<ElementwiseRules, "vjp" | "cost" | "kernel">;
@@ -150,7 +165,11 @@ export function binary<K extends string>(name: K, rules: OwnRules): Elementwise<
   return definePrimitive(name, { arity: 2, shape: sameAsInput, batch: elementwiseBatch, ...rules });
 }
 /** A cheap predicate (bool result, no gradient) of `n` operands. */
-export function predicate<K extends string>(name: K, n: 1 | 2, kernel: Forms): Elementwise<K> {
+export function predicate<K extends string>(
+  name: K,
+  n: 1 | 2,
+  kernel: KernelForms,
+): Elementwise<K> {
   const vjp = () => Array<undefined>(n).fill(undefined);
   const batch = elementwiseBatch;
   return definePrimitive(name, { arity: n, shape: boolResult, vjp, batch, cost: "cheap", kernel });

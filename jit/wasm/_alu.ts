@@ -1,6 +1,8 @@
 /**
- * The emitter of every vector routine a primitive's Wasm form may name (`WasmRoutine`; exhaustive,
- * so a routine without one does not compile): each leaves one v128 from the operands' locals.
+ * The Wasm forms of the elementwise primitives: one emitter per vector
+ * routine a primitive's row may name (`WasmRoutine` in core/ops/primitive.ts;
+ * the table is exhaustive, so a routine without an emitter does not compile).
+ * Each leaves one v128 on the stack from the operands' locals.
  * @module
  */
 import type { WasmForm, WasmRoutine } from "../../core/ops/primitive.ts";
@@ -14,32 +16,34 @@ import { intRemainder, remainder } from "./_remainder.ts";
 /** The operands' locals, and the dtype of the first (a selection's condition: bool or float32). */
 type Emit = (f: Fn, m: VMath, args: readonly number[], first: DType) => void;
 
-/** One SIMD instruction over the operands in order. */
-function inst(code: number): Emit {
-  return (f, _m, args) => void args.reduce((f, a) => f.get(a), f).v(code);
+function un(code: number): Emit {
+  return (f, _m, [a]) => void f.get(a).v(code);
+}
+function bin(code: number): Emit {
+  return (f, _m, [a, b]) => void f.get(a).get(b).v(code);
 }
 
 /** Every vector routine. */
 export const wasmRoutines: { readonly [K in WasmRoutine]: Emit } = {
-  "f32.neg": inst(simd.f32x4Neg),
+  "f32.neg": un(simd.f32x4Neg),
   "f32.recip": (f, _m, [a]) => void f.f32x4(1).get(a).v(simd.f32x4Div),
-  "f32.sqrt": inst(simd.f32x4Sqrt),
-  "f32.abs": inst(simd.f32x4Abs),
-  "f32.floor": inst(simd.f32x4Floor),
-  "f32.ceil": inst(simd.f32x4Ceil),
-  "f32.nearest": inst(simd.f32x4Nearest), // ties to even, like torch.round
+  "f32.sqrt": un(simd.f32x4Sqrt),
+  "f32.abs": un(simd.f32x4Abs),
+  "f32.floor": un(simd.f32x4Floor),
+  "f32.ceil": un(simd.f32x4Ceil),
+  "f32.nearest": un(simd.f32x4Nearest), // ties to even, like torch.round
   // (x > 0) - (x < 0): 0 for ±0 and NaN
   "f32.sign": (f, _m, [a]) => {
     f.get(a).f32x4(0).v(simd.f32x4Gt).f32x4(1).v(simd.and);
     f.get(a).f32x4(0).v(simd.f32x4Lt).f32x4(1).v(simd.and).v(simd.f32x4Sub);
   },
-  "f32.add": inst(simd.f32x4Add),
-  "f32.mul": inst(simd.f32x4Mul),
-  "f32.div": inst(simd.f32x4Div),
+  "f32.add": bin(simd.f32x4Add),
+  "f32.mul": bin(simd.f32x4Mul),
+  "f32.div": bin(simd.f32x4Div),
   "f32.max": (_f, m, [a, b]) => m.maxMin(a, b, true),
   "f32.min": (_f, m, [a, b]) => m.maxMin(a, b, false),
-  "f32.lt": inst(simd.f32x4Lt),
-  "f32.eq": inst(simd.f32x4Eq),
+  "f32.lt": bin(simd.f32x4Lt),
+  "f32.eq": bin(simd.f32x4Eq),
   "f32.isnan": (f, _m, [a]) => void f.get(a).get(a).v(simd.f32x4Ne),
   "f32.remainder": (_f, m, [a, b]) => remainder(m, a, b),
   exp: (_f, m, [a]) => m.exp(a),
@@ -51,14 +55,14 @@ export const wasmRoutines: { readonly [K in WasmRoutine]: Emit } = {
   sin: (_f, m, [a]) => trig(m, a, false),
   cos: (_f, m, [a]) => trig(m, a, true),
   // int32 lanes wrap like the reference's `| 0` and `Math.imul`
-  "i32.neg": inst(simd.i32x4Neg),
-  "i32.abs": inst(simd.i32x4Abs),
-  "i32.add": inst(simd.i32x4Add),
-  "i32.mul": inst(simd.i32x4Mul),
-  "i32.max": inst(simd.i32x4MaxS),
-  "i32.min": inst(simd.i32x4MinS),
-  "i32.lt": inst(simd.i32x4LtS),
-  "i32.eq": inst(simd.i32x4Eq),
+  "i32.neg": un(simd.i32x4Neg),
+  "i32.abs": un(simd.i32x4Abs),
+  "i32.add": bin(simd.i32x4Add),
+  "i32.mul": bin(simd.i32x4Mul),
+  "i32.max": bin(simd.i32x4MaxS),
+  "i32.min": bin(simd.i32x4MinS),
+  "i32.lt": bin(simd.i32x4LtS),
+  "i32.eq": bin(simd.i32x4Eq),
   "i32.remainder": (_f, m, [a, b]) => intRemainder(m, a, b),
   // special functions (_special.ts)
   sinh: (_f, m, [a]) => sp.sinh(m, a),
@@ -74,8 +78,8 @@ export const wasmRoutines: { readonly [K in WasmRoutine]: Emit } = {
   lgamma: (_f, m, [a]) => sp.lgamma(m, a),
   digamma: (_f, m, [a]) => sp.digamma(m, a),
   trigamma: (_f, m, [a]) => sp.trigamma(m, a),
-  or: inst(simd.or),
-  and: inst(simd.and),
+  or: bin(simd.or),
+  and: bin(simd.and),
   select: (f, _m, [cond, a, b], first) => {
     f.get(a).get(b).get(cond);
     if (first !== "bool") f.f32x4(0).v(simd.f32x4Ne);
