@@ -17,6 +17,7 @@
  * @module
  */
 export { type NestedValues, Tensor } from "./core/tensor.ts";
+export type { MathMethods } from "./core/tensor_math.ts";
 export type { TensorLike } from "./core/_convert.ts";
 export type { DataArray, DType } from "./core/dtype.ts";
 export * from "./core/creation.ts";
@@ -30,6 +31,11 @@ export {
 } from "./core/device.ts";
 export * from "./core/elementwise.ts";
 export * from "./core/activation.ts";
+export * from "./core/activation_smooth.ts";
+export * from "./core/trig.ts";
+export * from "./core/exp_log.ts";
+export * from "./core/rounding.ts";
+export * from "./core/norm.ts";
 export * from "./core/reduce.ts";
 export * from "./core/movement.ts";
 export * from "./core/linalg.ts";
@@ -41,6 +47,7 @@ export type { OpArgs, OpName, ReduceOp } from "./core/ops/registry.ts";
 export type { AluOp } from "./core/ops/elementwise.ts";
 export type { ArithOp } from "./core/ops/arith.ts";
 export type { MathOp } from "./core/ops/math.ts";
+export type { SpecialOp } from "./core/ops/special.ts";
 export type { Shape } from "./core/shape.ts";
 export { explain, type Explanation, type KernelReport } from "./jit/explain.ts";
 export {

@@ -6,6 +6,16 @@
  * gives the same bits (`Math.log`/`Math.exp` are implementation-defined).
  * @module
  */
+import {
+  ERF_T,
+  ERF_U,
+  ERFC_P,
+  ERFC_Q,
+  ERFC_R,
+  ERFC_S,
+  p1evl,
+  polevl,
+} from "./ops/_special_math.ts";
 
 const f64 = new Float64Array(1);
 const w32 = new Int32Array(f64.buffer);
@@ -112,72 +122,6 @@ export function exp(x: number): number {
   if (k >= -1021) return withHighWord(y, highWord(y) + (k << 20));
   return withHighWord(y, highWord(y) + ((k + 1000) << 20)) * 9.33263618503218878990e-302;
 }
-
-function polevl(x: number, coef: readonly number[]): number {
-  let y = coef[0];
-  for (let i = 1; i < coef.length; i++) y = y * x + coef[i];
-  return y;
-}
-
-/** Like `polevl` with an implicit leading coefficient 1. */
-function p1evl(x: number, coef: readonly number[]): number {
-  let y = x + coef[0];
-  for (let i = 1; i < coef.length; i++) y = y * x + coef[i];
-  return y;
-}
-
-// Cephes ndtr.c: erfc on [1, 8) and [8, inf), erf on [0, 1)
-const ERFC_P = [
-  2.46196981473530512524e-10,
-  5.64189564831068821977e-1,
-  7.46321056442269912687e0,
-  4.86371970985681366614e1,
-  1.96520832956077098242e2,
-  5.26445194995477358631e2,
-  9.34528527171957607540e2,
-  1.02755188689515710272e3,
-  5.57535335369399327526e2,
-];
-const ERFC_Q = [
-  1.32281951154744992508e1,
-  8.67072140885989742329e1,
-  3.54937778887819891062e2,
-  9.75708501743205489753e2,
-  1.82390916687909736289e3,
-  2.24633760818710981792e3,
-  1.65666309194161350182e3,
-  5.57535340817727675546e2,
-];
-const ERFC_R = [
-  5.64189583547755073984e-1,
-  1.27536670759978104416e0,
-  5.01905042251180477414e0,
-  6.16021097993053585195e0,
-  7.40974269950448939160e0,
-  2.97886665372100240670e0,
-];
-const ERFC_S = [
-  2.26052863220117276590e0,
-  9.39603524938001434673e0,
-  1.20489539808096656605e1,
-  1.70814450747565897222e1,
-  9.60896809063285878198e0,
-  3.36907645100081516050e0,
-];
-const ERF_T = [
-  9.60497373987051638749e0,
-  9.00260197203842689217e1,
-  2.23200534594684319226e3,
-  7.00332514112805075473e3,
-  5.55923013010394962768e4,
-];
-const ERF_U = [
-  3.35617141647503099647e1,
-  5.21357949780152679795e2,
-  4.59432382970980127987e3,
-  2.26290000613890934246e4,
-  4.92673942608635921086e4,
-];
 
 function erf(x: number): number {
   if (Math.abs(x) > 1) return 1 - erfc(x);

@@ -123,3 +123,116 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
 
 /** Alias of `clamp` (NumPy's name). */
 export const clip: typeof clamp = clamp;
+
+function checkBound(name: string, label: string, value: unknown): number {
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new TypeError(`${name}() expected a number for ${label}: found ${fmtValue(value)}`);
+  }
+  return value;
+}
+
+/**
+ * min(max(x, lo), hi) with the gradient 1 strictly inside (lo, hi) and 0
+ * elsewhere, NaN included (its value stays NaN), as PyTorch.
+ */
+function hardClamp(n: Node, lo: number, hi: number): Node {
+  const inside = b.alu("minimum", b.alu("cmplt", c(lo, n), n), b.alu("cmplt", n, c(hi, n)));
+  const high = b.alu("maximum", b.alu("cmplt", c(hi, n), n), b.alu("cmpeq", n, c(hi, n)));
+  const outside = b.alu(
+    "where",
+    b.alu("cmplt", n, c(lo, n)),
+    c(lo, n),
+    b.alu("where", high, c(hi, n), b.stopGradient(n)),
+  );
+  return b.alu("where", inside, n, outside);
+}
+
+/** Options of `hardtanh`. */
+export interface HardtanhOptions {
+  /** The lower bound (default -1, torch's min_val). */
+  min?: number;
+  /** The upper bound (default 1, torch's max_val). */
+  max?: number;
+}
+
+/**
+ * Clamps into [min, max] (torch.nn.functional.hardtanh; defaults -1 and 1),
+ * with gradient 1 strictly inside and 0 at and beyond the bounds; NaN stays NaN.
+ * @param x the tensor
+ * @param options the bounds
+ * @returns the clamped values (float)
+ * @example
+ * ```ts
+ * import { hardtanh, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(hardtanh(tensor([-3, 0.5, 2])).toArray(), [-1, 0.5, 1]);
+ * assertEquals(hardtanh(tensor([-3, 2]), { min: -2, max: 0 }).toArray(), [-2, 0]);
+ * ```
+ */
+export function hardtanh(x: Tensor, options: HardtanhOptions = {}): Tensor {
+  const n = floatNode(nodeOf("hardtanh", x));
+  const lo = checkBound("hardtanh", "min", options.min ?? -1);
+  const hi = checkBound("hardtanh", "max", options.max ?? 1);
+  if (lo > hi) {
+    throw new RangeError(
+      `hardtanh() expected min <= max: found min ${lo} and max ${hi}: swap them`,
+    );
+  }
+  return wrap(hardClamp(n, lo, hi));
+}
+
+/**
+ * min(max(x, 0), 6) (torch.nn.functional.relu6), gradient 0 at the kinks.
+ * @param x the tensor
+ * @returns relu6(x) (float)
+ * @example
+ * ```ts
+ * import { relu6, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(relu6(tensor([-1, 3, 8])).toArray(), [0, 3, 6]);
+ * ```
+ */
+export function relu6(x: Tensor): Tensor {
+  return wrap(hardClamp(floatNode(nodeOf("relu6", x)), 0, 6));
+}
+
+/**
+ * relu6(x + 3) / 6 (torch.nn.functional.hardsigmoid): 0 below -3, 1 above 3.
+ * @param x the tensor
+ * @returns hardsigmoid(x) (float)
+ * @example
+ * ```ts
+ * import { hardsigmoid, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(hardsigmoid(tensor([-4, 0, 4])).toArray(), [0, 0.5, 1]);
+ * ```
+ */
+export function hardsigmoid(x: Tensor): Tensor {
+  const n = floatNode(nodeOf("hardsigmoid", x));
+  return wrap(b.alu("div", hardClamp(b.alu("add", n, c(3, n)), 0, 6), c(6, n)));
+}
+
+/**
+ * x · relu6(x + 3) / 6 (torch.nn.functional.hardswish), with PyTorch's
+ * one-sided derivatives at ±3 (-0.5 at -3, 1 at 3).
+ * @param x the tensor
+ * @returns hardswish(x) (float)
+ * @example
+ * ```ts
+ * import { hardswish, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(hardswish(tensor([-4, 0, 1, 4])).toArray(), [0, 0, Math.fround(2 / 3), 4]);
+ * ```
+ */
+export function hardswish(x: Tensor): Tensor {
+  const n = floatNode(nodeOf("hardswish", x));
+  const below = b.alu("cmplt", n, c(-3, n));
+  // PyTorch's branches: x < -3, -3 <= x < 3 (NaN too), x >= 3; the middle one gets a
+  // finite input where unused, so its gradient stays finite at ±inf
+  const atLeast3 = b.alu("maximum", b.alu("cmplt", c(3, n), n), b.alu("cmpeq", n, c(3, n)));
+  const m = b.alu("where", b.alu("maximum", below, atLeast3), c(0, n), n);
+  const middle = b.alu("div", b.alu("mul", m, b.alu("add", m, c(3, n))), c(6, n));
+  const above = b.alu("where", atLeast3, n, middle);
+  // x·0 below -3: -0 like PyTorch, and NaN at -inf
+  return wrap(b.alu("where", below, b.alu("mul", n, c(0, n)), above));
+}

@@ -19,6 +19,7 @@ import * as r from "./reduce.ts";
 import * as m from "./movement.ts";
 import * as l from "./linalg.ts";
 import * as ix from "./indexing.ts";
+import { installMathMethods, type MathMethods } from "./tensor_math.ts";
 
 /** Nested JS arrays of a tensor's values (booleans for bool tensors). */
 export type NestedValues = number | boolean | NestedValues[];
@@ -125,7 +126,6 @@ export class Tensor {
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
-
   /** Converts to another dtype. */
   astype(dtype: DType): Tensor {
     return wrap(cast(this.node, checkDType(dtype, "astype")));
@@ -494,3 +494,6 @@ export class Tensor {
 }
 
 registerTensorClass(Tensor, (node) => new Tensor(node));
+installMathMethods(Tensor.prototype);
+/** The math methods (tensor_math.ts) are `Tensor`'s too. */
+export interface Tensor extends MathMethods {}

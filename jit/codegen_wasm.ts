@@ -4,8 +4,9 @@
  * lanes along the innermost contiguous output axis or along a reduction
  * (wasm/_loops.ts, wasm/_reduce.ts, wasm/_argmax.ts), with vector
  * polynomials for exp, log, tanh, expm1, log1p and erf (wasm/_math.ts), sin and
- * cos (wasm/_trig.ts) and remainder (wasm/_remainder.ts; these two in loop
- * kernels only); pads compute their value only in range. Matmuls use a
+ * cos (wasm/_trig.ts), remainder and fmod (wasm/_remainder.ts; these in loop
+ * kernels only) and the special functions (wasm/_special.ts); pads compute
+ * their value only in range. Matmuls use a
  * packed, register-blocked kernel (wasm/_matmul.ts), or a loop over k when
  * they are too small for packing to pay (wasm/_matmul_loop.ts). float32 and
  * int32 data run as f32x4 and i32x4 lanes, bools as lane masks (bytes in

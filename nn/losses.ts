@@ -260,6 +260,48 @@ function checkLabels(name: string, labels: Tensor, classes: number): void {
   }
 }
 
+/** Options of `klDiv`. */
+export interface KlDivOptions {
+  /**
+   * `"mean"` (default, over every element, as PyTorch), `"batchmean"` (the
+   * sum divided by the batch size: the true KL divergence), `"sum"` or `"none"`.
+   */
+  reduction?: Reduction | "batchmean";
+  /** Whether `target` holds log-probabilities (default false: probabilities). */
+  logTarget?: boolean;
+}
+
+/**
+ * The Kullback-Leibler divergence KL(target ‖ input) with `input` holding
+ * log-probabilities (torch.nn.functional.kl_div): pointwise
+ * target · (log target - input), 0 where target is 0.
+ * @param input log-probabilities
+ * @param target probabilities (or log-probabilities with `logTarget`), the same shape
+ * @param options `reduction` and `logTarget`
+ * @returns the divergence
+ * @example Use "batchmean" for the mathematical KL divergence
+ * ```ts
+ * import { tensor } from "@lathe/lathe";
+ * import { klDiv } from "@lathe/lathe/nn";
+ * import { assertAlmostEquals } from "@std/assert";
+ * const logQ = tensor([[0.5, 0.5]]).log();
+ * const p = tensor([[0.25, 0.75]]);
+ * const want = 0.25 * Math.log(0.5) + 0.75 * Math.log(1.5);
+ * assertAlmostEquals(klDiv(logQ, p, { reduction: "batchmean" }).item(), want, 1e-6);
+ * ```
+ */
+export function klDiv(input: Tensor, target: Tensor, options: KlDivOptions = {}): Tensor {
+  sameShape("klDiv", input, target);
+  const pointwise = options.logTarget
+    ? target.exp().mul(target.sub(input))
+    : lt.xlogy(target, target).sub(target.mul(input));
+  if (options.reduction === "batchmean") {
+    const batch = input.ndim === 0 ? 1 : input.shape[0];
+    return pointwise.sum().div(batch);
+  }
+  return reduce("klDiv", pointwise, options.reduction);
+}
+
 /** The fraction of rows whose arg-max matches the int32 label (or one-hot target). */
 export function accuracy(logits: Tensor, target: Tensor): Tensor {
   const labels = target.dtype === "int32" ? target : target.argmax({ axis: -1 });

@@ -97,6 +97,15 @@ describe("threaded kernels", { ignore }, () => {
       const x = rand([1_048_576], 26).mul(1e6);
       return lt.sin(x).add(lt.cos(x.mul(0.5))).add(lt.mod(x, 3));
     }],
+    [
+      "the special functions (vector forms, and per-lane calls of JS functions rebuilt in workers)",
+      () => {
+        const x = rand([1_048_576], 27).mul(4);
+        const unit = x.mul(0.2);
+        return lt.lgamma(x).add(lt.digamma(x)).add(lt.erfc(x)).add(lt.erfinv(unit))
+          .add(lt.sinh(x)).add(lt.atan2(x, 2)).add(lt.fmod(x, 0.7)).add(lt.log2(x.abs()));
+      },
+    ],
   ];
   for (const [name, f] of loops) {
     it(`${name} gives the same values on 1 and 2 threads`, async () => {

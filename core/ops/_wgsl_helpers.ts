@@ -8,6 +8,7 @@
  * loop iterations in all, and helpers run inside reduction loops.
  * @module
  */
+import { specialHelpers } from "./_wgsl_special.ts";
 
 /** A value's WGSL type: f32 for float32, i32 for int32 and for bool (0 or 1). */
 export type WgslType = "f32" | "i32";
@@ -22,7 +23,7 @@ const ipowSteps = Array.from(
 ).join("\n");
 
 /** Helper functions, dependencies first (emission follows this order). */
-const helpers = {
+const baseHelpers = {
   lt_nan: "fn lt_nan() -> f32 { return bitcast<f32>(0x7fc00000u); }",
   lt_inf: "fn lt_inf() -> f32 { return bitcast<f32>(0x7f800000u); }",
   // rounds to the nearest half (65520 and above overflow to inf, as PyTorch does)
@@ -242,6 +243,9 @@ ${ipowSteps}
   return r;
 }`,
 } as const;
+
+/** Every helper: the special functions' (`_wgsl_special.ts`) call the base ones, so come after. */
+const helpers = { ...baseHelpers, ...specialHelpers } as const;
 
 /** The name of a helper function. */
 export type Helper = keyof typeof helpers;

@@ -24,7 +24,8 @@ export const mathOps: { readonly [K in MathOp]: Elementwise<K> } = {
   // NOTE: expm1/log1p are primitives for accuracy near 0
   expm1: unary("expm1", {
     cost: "costly",
-    vjp: unaryVjp((_x, out) => alu("add", out, c(1, out))),
+    // d expm1(x) = e^x dx (not expm1(x) + 1, which is 0 below x = -37)
+    vjp: unaryVjp((x) => math("exp", x)),
     kernel: { js: ([x]) => `Math.expm1(${x})`, wasm: { f32: "expm1" }, wgsl: helper("lt_expm1") },
   }),
   log: unary("log", {

@@ -16,6 +16,7 @@ import { Node, type Origin } from "../ir.ts";
 import type { Shape } from "../shape.ts";
 import type { WgslForm } from "./_wgsl_helpers.ts";
 import { erf, maximum, minimum, pow, remainder, roundHalfEven } from "./_scalar.ts";
+import { digamma, erfc, erfinv, lgamma, trigamma } from "./_special_math.ts";
 import type { AluOp } from "./elementwise.ts";
 import { type BatchRule, elementwiseBatch } from "./_batch_axes.ts";
 
@@ -57,7 +58,19 @@ export const boolResult: ResultRule = (src) => ({ dtype: "bool", shape: src[0].s
 export const sameAsBranches: ResultRule = (src) => src[1];
 
 /** The scalar helpers JS forms call as `rt.<name>` (the runtime passes this object). */
-export const jsHelpers = Object.freeze({ erf, roundHalfEven, maximum, minimum, pow, remainder });
+export const jsHelpers = Object.freeze({
+  erf,
+  roundHalfEven,
+  maximum,
+  minimum,
+  pow,
+  remainder,
+  erfc,
+  erfinv,
+  lgamma,
+  digamma,
+  trigamma,
+});
 
 /** The name of a JS scalar helper. */
 export type JsHelper = keyof typeof jsHelpers;
@@ -86,7 +99,8 @@ export type WasmRoutine =
   | "f32.sign" | "f32.add" | "f32.mul" | "f32.div" | "f32.max" | "f32.min" | "f32.lt" | "f32.eq"
   | "f32.isnan" | "f32.remainder" | "exp" | "expm1" | "log" | "log1p" | "tanh" | "erf" | "sin"
   | "cos" | "i32.neg" | "i32.abs" | "i32.add" | "i32.mul" | "i32.max" | "i32.min" | "i32.lt"
-  | "i32.eq" | "i32.remainder" | "or" | "and" | "select";
+  | "i32.eq" | "i32.remainder" | "or" | "and" | "select" | "sinh" | "cosh" | "asinh" | "acosh"
+  | "log2" | "log10" | "erfc" | "erfinv" | "atan2" | "lgamma" | "digamma" | "trigamma" | "f32.fmod";
 
 /**
  * A Wasm form: the routine per lane type of the value operands, `f32` (float32), `i32` (int32,

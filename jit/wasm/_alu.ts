@@ -6,6 +6,7 @@
  * @module
  */
 import type { WasmForm, WasmRoutine } from "../../core/ops/primitive.ts";
+import * as sp from "./_special.ts";
 import type { DType } from "../../core/dtype.ts";
 import { type Fn, simd } from "./_emit.ts";
 import type { VMath } from "./_math.ts";
@@ -63,6 +64,20 @@ export const wasmRoutines: { readonly [K in WasmRoutine]: Emit } = {
   "i32.lt": bin(simd.i32x4LtS),
   "i32.eq": bin(simd.i32x4Eq),
   "i32.remainder": (_f, m, [a, b]) => intRemainder(m, a, b),
+  // special functions (_special.ts)
+  sinh: (_f, m, [a]) => sp.sinh(m, a),
+  cosh: (_f, m, [a]) => sp.cosh(m, a),
+  asinh: (_f, m, [a]) => sp.asinh(m, a),
+  acosh: (_f, m, [a]) => sp.acosh(m, a),
+  log2: (_f, m, [a]) => sp.scaledLog(m, a, Math.LOG2E),
+  log10: (_f, m, [a]) => sp.scaledLog(m, a, Math.LOG10E),
+  erfc: (_f, m, [a]) => sp.erfc(m, a),
+  erfinv: (_f, m, [a]) => sp.erfinv(m, a),
+  "f32.fmod": (_f, m, [a, b]) => remainder(m, a, b, true),
+  atan2: (_f, m, [y, x]) => sp.atan2(m, y, x),
+  lgamma: (_f, m, [a]) => sp.lgamma(m, a),
+  digamma: (_f, m, [a]) => sp.digamma(m, a),
+  trigamma: (_f, m, [a]) => sp.trigamma(m, a),
   or: bin(simd.or),
   and: bin(simd.and),
   select: (f, _m, [cond, a, b], first) => {

@@ -62,6 +62,7 @@ export const simd = {
   f32x4Ne: 0x42,
   f32x4Lt: 0x43,
   f32x4Gt: 0x44,
+  f32x4Le: 0x45,
   f32x4Ge: 0x46,
   not: 0x4d,
   and: 0x4e,
@@ -317,7 +318,13 @@ function name(s: string): number[] {
 /** The most pages a memory may have (4 GiB): a shared memory must declare a maximum. */
 export const MAX_PAGES = 65536;
 /** Scalar functions a module may import as `e.<name>` (f64 arguments → f64), with their arities. */
-export const imported = { sin: 1, cos: 1, rem: 2 } as const;
+/** The scalar functions a kernel may import, with their arity (`_imports.ts` gives each). */
+export const imported = {
+  sin: 1,
+  cos: 1,
+  rem: 2,
+  fmod: 2,
+} as const;
 const importNames = Object.keys(imported) as (keyof typeof imported)[];
 
 /**

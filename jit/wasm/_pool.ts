@@ -20,7 +20,7 @@
  * @module
  */
 import { envVar } from "../_env.ts";
-import { remainder } from "../runtime_js.ts";
+import { scalarImportsSource } from "./_imports.ts";
 
 /**
  * Slots of the control array: the generation and next chunk of the current
@@ -74,7 +74,7 @@ let work: Work | undefined;
 
 // the scalar functions kernels may import (as _runtime.ts gives them on the calling thread)
 const WORKER_SOURCE = `${WORK_SOURCE}
-const rem = ${remainder.toString()};
+${scalarImportsSource()}
 let memory, ctrl;
 const fns = new Map();
 onmessage = ({ data }) => {
@@ -88,7 +88,7 @@ onmessage = ({ data }) => {
   if (data.module !== undefined) {
     try {
       fns.set(data.id, new WebAssembly.Instance(data.module, {
-        e: { m: memory, sin: Math.sin, cos: Math.cos, rem },
+        e: { m: memory, ...scalarImports },
       }).exports.f0);
     } catch {
       Atomics.store(ctrl, ${FAILED}, 1);

@@ -39,8 +39,9 @@ export function intRemainder(m: VMath, a: number, b: number): void {
  * @param m the function's vector math
  * @param a the dividend's local
  * @param b the divisor's local
+ * @param truncated C's fmod instead (`a % b`: the dividend's sign, no fix-up)
  */
-export function remainder(m: VMath, a: number, b: number): void {
+export function remainder(m: VMath, a: number, b: number, truncated = false): void {
   const f = m.f;
   m.inFloat64([a, b], simd.f64x2PromoteLowF32x4, simd.f32x4DemoteF64x2Zero, ([ad, bd]) => {
     const sign = (v: number) => void f.get(v).f64x2(0).v(simd.f64x2Lt);
@@ -51,6 +52,7 @@ export function remainder(m: VMath, a: number, b: number): void {
     // a zero remainder keeps a's sign (like %), then torch adds b where the signs differ
     m.select(() => f.get(ad).f64x2(-0).v(simd.and), r0, () => f.get(r0).f64x2(0).v(simd.f64x2Eq));
     const r = m.keep();
+    if (truncated) return void f.get(r);
     m.select(() => f.get(r).get(bd).v(simd.f64x2Add), r, () => {
       sign(r);
       sign(bd);
@@ -69,7 +71,7 @@ export function remainder(m: VMath, a: number, b: number): void {
     f.get(y);
     f.get(a).v(simd.f32x4ExtractLane, l).emit(op.f64PromoteF32);
     f.get(b).v(simd.f32x4ExtractLane, l).emit(op.f64PromoteF32);
-    f.callImport("rem").emit(op.f32DemoteF64);
+    f.callImport(truncated ? "fmod" : "rem").emit(op.f32DemoteF64);
     f.v(simd.f32x4ReplaceLane, l).set(y);
   }
   f.end();

@@ -19,8 +19,8 @@ import {
   threadCount,
   wantSharedMemory,
 } from "./_pool.ts";
-import { remainder } from "../runtime_js.ts";
 import { recordLaunch, splitPays } from "./_split_tuning.ts";
+import { scalarImports } from "./_imports.ts";
 
 /** A kernel's exported function: byte addresses in, nothing out. */
 export type WasmFn = (...addresses: number[]) => void;
@@ -105,7 +105,7 @@ let modules = 0;
 export function instantiate(bytes: Uint8Array<ArrayBuffer>): Instantiated | undefined {
   try {
     const module = new WebAssembly.Module(bytes);
-    const e = { m: heap().memory, sin: Math.sin, cos: Math.cos, rem: remainder };
+    const e = { m: heap().memory, ...scalarImports };
     const instance = new WebAssembly.Instance(module, { e });
     const { f0, f5 } = instance.exports as { f0: WasmFn; f5?: WasmFn };
     return { fn: f0, epilogue: f5, pool: { module, id: modules++ } };
