@@ -9,6 +9,7 @@
  * @module
  */
 import { allocate, type DataArray } from "../core/dtype.ts";
+import { runLinalg } from "../core/ops/linalg.ts";
 import { sizeOf } from "../core/shape.ts";
 import { type Kernel, kernelKey } from "./kernel.ts";
 import type { Node } from "../core/ir.ts";
@@ -201,7 +202,25 @@ interface Step {
   readonly blas?: BlasStep;
 }
 
+const noConstants = new Float64Array(0);
+
+/** A `linalg` routine's step: its host form, called like a JS kernel. */
+function hostStep(kernel: Kernel): Step {
+  const arg = kernel.host!;
+  const shapes = kernel.inputs.map((n) => n.shape);
+  const js = ((_rt, _c, out, ...ins) => runLinalg(arg, ins, shapes, out)) as JsKernel;
+  const compiled = { js, wasm: undefined, bytes: undefined };
+  return {
+    compiled,
+    constants: () => noConstants,
+    wasm: undefined,
+    kernel,
+    size: sizeOf(kernel.shape),
+  };
+}
+
 function prepare(kernel: Kernel): Step {
+  if (kernel.kind === "host") return hostStep(kernel);
   const tier = cpuBackend() === "js" ? "js" : fma && wasmFeatures.relaxed ? "fma" : "wasm";
   const key = `${tier}|${kernelKey(kernel)}`;
   let compiled = cache.get(key);
