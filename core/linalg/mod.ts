@@ -4,3 +4,4 @@
  * @module
  */
 export * from "./solve.ts";
+export * from "./decomp.ts";
