@@ -5,3 +5,4 @@
  */
 export * from "./solve.ts";
 export * from "./decomp.ts";
+export * from "./misc.ts";
