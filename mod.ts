@@ -39,6 +39,7 @@ export { type AxisOptions, checkOptions } from "./core/_options.ts";
 export { formatTensor, type PrintDType, type PrintOptions } from "./core/print.ts";
 export type { DeviceData, Node, Origin } from "./core/ir.ts";
 export type { OpArgs, OpName, ReduceOp } from "./core/ops/registry.ts";
+export type { LinalgArgs, LinalgRoutine } from "./core/ops/linalg.ts";
 export type { AluOp, ArithOp, MathOp } from "./core/ops/elementwise.ts";
 export type { Shape } from "./core/shape.ts";
 export { explain, type Explanation, type KernelReport } from "./jit/explain.ts";

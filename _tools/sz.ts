@@ -21,8 +21,11 @@ import { listTs, rootFromArgs } from "./common.ts";
 export const MAX_FILE_LINES = 500;
 /** Per-file warning threshold (lines). */
 export const WARN_FILE_LINES = 300;
-/** Budget for the total line count of core/ + jit/. */
-export const CORE_JIT_BUDGET = 15000;
+/**
+ * Budget for the total line count of core/ + jit/ (16,700: the linalg branch adds about 1,600
+ * lines, its float64 host routines and the lt.linalg namespace, to a base at 15,007).
+ */
+export const CORE_JIT_BUDGET = 16700;
 /** Folders whose `.ts` files are size-checked. */
 export const CHECKED_DIRS = ["core", "jit", "nn", "testing"] as const;
 /** Folders counted against {@linkcode CORE_JIT_BUDGET}. */

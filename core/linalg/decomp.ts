@@ -32,7 +32,7 @@ function unpack(packed: Tensor, shapes: readonly (readonly number[])[]): Tensor[
  * import { assertAlmostEquals } from "@std/assert";
  * const a = tensor([[3, 1], [4, 2]]);
  * const [q, r] = linalg.qr(a);
- * assertAlmostEquals(q.matmul(r).toArray()[1][1] as number, 2, 1e-6);
+ * assertAlmostEquals(q.matmul(r).dataSync()[3], 2, 1e-6);
  * ```
  */
 export function qr(a: Tensor): [Tensor, Tensor] {
@@ -83,8 +83,8 @@ function tallQrBackward(Q: Tensor, R: Tensor, gQ: Tensor, gR: Tensor): Tensor {
  * import { linalg, tensor } from "@lathe/lathe";
  * import { assertAlmostEquals } from "@std/assert";
  * const [values] = linalg.eigh(tensor([[2, 1], [1, 2]]));
- * assertAlmostEquals(values.toArray()[0] as number, 1, 1e-6);
- * assertAlmostEquals(values.toArray()[1] as number, 3, 1e-6);
+ * assertAlmostEquals(values.dataSync()[0], 1, 1e-6);
+ * assertAlmostEquals(values.dataSync()[1], 3, 1e-6);
  * ```
  */
 export function eigh(a: Tensor): [Tensor, Tensor] {
@@ -118,7 +118,7 @@ export function eigh(a: Tensor): [Tensor, Tensor] {
  * import { linalg, tensor } from "@lathe/lathe";
  * import { assertAlmostEquals } from "@std/assert";
  * const [, s] = linalg.svd(tensor([[3, 0], [0, -4]]));
- * assertAlmostEquals(s.toArray()[0] as number, 4, 1e-6);
+ * assertAlmostEquals(s.dataSync()[0], 4, 1e-6);
  * ```
  */
 export function svd(a: Tensor): [Tensor, Tensor, Tensor] {
@@ -180,7 +180,7 @@ function svdBackward(
  * ```ts
  * import { linalg, tensor } from "@lathe/lathe";
  * import { assertAlmostEquals } from "@std/assert";
- * assertAlmostEquals(linalg.svdvals(tensor([[0, 2], [1, 0]])).toArray()[0] as number, 2, 1e-6);
+ * assertAlmostEquals(linalg.svdvals(tensor([[0, 2], [1, 0]])).dataSync()[0], 2, 1e-6);
  * ```
  */
 export function svdvals(a: Tensor): Tensor {

@@ -248,7 +248,7 @@ export function matrixNorm(a: Tensor, options: MatrixNormOptions = {}): Tensor {
  * import { linalg, tensor } from "@lathe/lathe";
  * import { assertAlmostEquals } from "@std/assert";
  * const { solution } = linalg.lstsq(tensor([[1, 0], [0, 1], [1, 1]]), tensor([[1], [2], [3]]));
- * assertAlmostEquals(solution.toArray()[1][0] as number, 2, 1e-5);
+ * assertAlmostEquals(solution.dataSync()[1], 2, 1e-5);
  * ```
  */
 export function lstsq(a: Tensor, b: Tensor): { solution: Tensor } {
@@ -289,7 +289,7 @@ export interface PinvOptions {
  * import { linalg, tensor } from "@lathe/lathe";
  * import { assertAlmostEquals } from "@std/assert";
  * const p = linalg.pinv(tensor([[1, 2], [2, 4]])); // rank 1
- * assertAlmostEquals(p.toArray()[0][0] as number, 0.04, 1e-6);
+ * assertAlmostEquals(p.dataSync()[0], 0.04, 1e-6);
  * ```
  */
 export function pinv(a: Tensor, options: PinvOptions = {}): Tensor {

@@ -28,6 +28,7 @@ export type LinalgRoutine =
 
 /** The parameters of a `linalg` node. */
 export interface LinalgArgs {
+  /** Which routine runs. */
   readonly routine: LinalgRoutine;
   /** The user-facing function, for error messages (`linalg.inv`). */
   readonly caller: string;
