@@ -34,6 +34,7 @@ export * from "./core/reduce.ts";
 export * from "./core/movement.ts";
 export * from "./core/linalg.ts";
 export * as linalg from "./core/linalg/mod.ts";
+export * as fft from "./core/fft.ts";
 export * from "./core/indexing.ts";
 export { type AxisOptions, checkOptions } from "./core/_options.ts";
 export { formatTensor, type PrintDType, type PrintOptions } from "./core/print.ts";

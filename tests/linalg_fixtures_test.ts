@@ -1,4 +1,4 @@
-// lt.linalg against PyTorch 1.13 (fixtures/linalg.json, from fixtures/gen_linalg.py): values of
+// lt.linalg and lt.fft against PyTorch 1.13 (fixtures/linalg.json, from fixtures/gen_linalg.py): values of
 // every function in float64 (and float32 for the well-conditioned cases), and the gradients of
 // a weighted sum of the outputs. Eigen- and singular vectors are compared through sign-free
 // projectors, as in the generator.
@@ -61,6 +61,13 @@ const FNS: Record<string, Fn> = {
   diagonal: (a) => [L.diagonal(a), L.diagonal(a, { offset: 1 })],
   diag: (v) => [L.diag(v), L.diag(v, -1)],
   kron: (a, b) => [L.kron(a, b)],
+  fft: (x) => [lt.fft.fft(x)],
+  fft_ortho: (x) => [lt.fft.fft(x, { norm: "ortho" })],
+  ifft: (x) => [lt.fft.ifft(x)],
+  fft2: (x) => [lt.fft.fft2(x)],
+  rfft: (x) => [lt.fft.rfft(x)],
+  irfft: (x) => [lt.fft.irfft(x)],
+  irfft_n: (x) => [lt.fft.irfft(x, { n: 7 })],
 };
 
 const input = (e: Encoded, dtype: lt.DType) => lt.tensor(e.data, { dtype }).reshape(e.shape);

@@ -152,3 +152,38 @@ describe("linalg errors", () => {
     assertEquals(L.slogdet(S).map((t) => t.item()), [0, -Infinity]);
   });
 });
+
+describe("fft", () => {
+  const z = lt.tensor([[1, 2], [3, -1], [0, 5], [2, 2], [-1, 0.5]], f64);
+  it("gradients and second derivatives (checkGrads)", () => {
+    checkGrads((x) => lt.fft.fft(x).square().sum(), [z], { order: 2 });
+    checkGrads((x) => lt.fft.rfft(x), [lt.tensor([1, 2, -3, 4, 0.5, 2], f64)], { order: 2 });
+    checkGrads((x) => lt.fft.irfft(x, { n: 7 }), [z.slice([0, 4])], { order: 2 });
+    checkGrads((x) => lt.fft.fft2(x, { norm: "ortho" }), [z.reshape(1, 5, 2).expand(3, 5, 2)]);
+  });
+  it("round trips: ifft(fft(x)) = x, irfft(rfft(x), n) = x, Parseval with ortho", () => {
+    assertAllClose(lt.fft.ifft(lt.fft.fft(z)), z, { atol: 1e-12 });
+    const r = lt.tensor([1, 2, -3, 4, 0.5], f64);
+    assertAllClose(lt.fft.irfft(lt.fft.rfft(r), { n: 5 }), r, { atol: 1e-12 });
+    const energy = lt.fft.fft(z, { norm: "ortho" }).square().sum().item();
+    assertAllClose(lt.tensor(energy, f64), z.square().sum(), { rtol: 1e-12 });
+  });
+  it("runs under jit", () => {
+    const f = lt.jit((x: lt.Tensor) => lt.fft.rfft(x).square().sum());
+    const x = lt.tensor([1, 2, 3, 4]);
+    assertAllClose(f(x), lt.fft.rfft(x).square().sum());
+  });
+  it("errors", () => {
+    assertThrows(
+      () => lt.fft.fft(lt.ones([4])),
+      RangeError,
+      "expected a complex tensor [..., n, 2]",
+    );
+    assertThrows(() => lt.fft.irfft(lt.ones([1, 2])), RangeError, "pass options.n");
+    assertThrows(
+      () => lt.fft.fft(z, { norm: "half" as "ortho" }),
+      RangeError,
+      'expected norm "backward", "ortho" or "forward"',
+    );
+  });
+});
