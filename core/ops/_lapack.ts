@@ -188,7 +188,11 @@ export function symmetricEigen(a: Float64Array, n: number, d: Float64Array, v: F
   }
   const e = new Float64Array(n);
   tridiagonalize(v, n, d, e);
-  tridiagonalQl(v, n, d, e);
+  // the QL sweeps rotate pairs of eigenvectors: keep each one contiguous (a row) meanwhile
+  const rowsOf = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) rowsOf[i * n + k] = v[k * n + i];
+  tridiagonalQl(rowsOf, n, d, e);
+  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) v[k * n + i] = rowsOf[i * n + k];
 }
 
 function tridiagonalize(V: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
@@ -265,7 +269,8 @@ function tridiagonalize(V: Float64Array, n: number, d: Float64Array, e: Float64A
   e[0] = 0;
 }
 
-function tridiagonalQl(V: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
+/** The implicit QL iterations on the tridiagonal `(d, e)`; `W` holds the eigenvectors as rows. */
+function tridiagonalQl(W: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   e[n - 1] = 0;
   let f = 0;
@@ -302,11 +307,12 @@ function tridiagonalQl(V: Float64Array, n: number, d: Float64Array, e: Float64Ar
           c = p / r;
           p = c * d[i] - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]);
+          const r0 = i * n;
+          const r1 = r0 + n;
           for (let k = 0; k < n; k++) {
-            const o = k * n;
-            h = V[o + i + 1];
-            V[o + i + 1] = s * V[o + i] + c * h;
-            V[o + i] = c * V[o + i] - s * h;
+            h = W[r1 + k];
+            W[r1 + k] = s * W[r0 + k] + c * h;
+            W[r0 + k] = c * W[r0 + k] - s * h;
           }
         }
         p = -s * s2 * c3 * el1 * e[l] / dl1;
@@ -326,9 +332,9 @@ function tridiagonalQl(V: Float64Array, n: number, d: Float64Array, e: Float64Ar
       d[k] = d[i];
       d[i] = p;
       for (let j = 0; j < n; j++) {
-        const t = V[j * n + i];
-        V[j * n + i] = V[j * n + k];
-        V[j * n + k] = t;
+        const t = W[i * n + j];
+        W[i * n + j] = W[k * n + j];
+        W[k * n + j] = t;
       }
     }
   }
@@ -360,9 +366,10 @@ export function jacobiSvd(
   const w = new Float64Array(cols * cols); // right vectors, column j contiguous
   for (let j = 0; j < cols; j++) w[j * cols + j] = 1;
   const norms = new Float64Array(cols);
-  for (let j = 0; j < cols; j++) norms[j] = dotAt(g, j * rows, j * rows, rows);
   const eps = 2 ** -53;
   for (let sweep = 0; sweep < 60; sweep++) {
+    // the squared column norms, updated in closed form by each rotation, refreshed per sweep
+    for (let j = 0; j < cols; j++) norms[j] = dotAt(g, j * rows, j * rows, rows);
     let rotated = false;
     for (let p = 0; p < cols - 1; p++) {
       for (let q = p + 1; q < cols; q++) {
@@ -377,8 +384,8 @@ export function jacobiSvd(
         const sn = c * t;
         rotate(g, p * rows, q * rows, rows, c, sn);
         rotate(w, p * cols, q * cols, cols, c, sn);
-        norms[p] = dotAt(g, p * rows, p * rows, rows);
-        norms[q] = dotAt(g, q * rows, q * rows, rows);
+        norms[p] = alpha - t * gamma;
+        norms[q] = beta + t * gamma;
       }
     }
     if (!rotated) break;
