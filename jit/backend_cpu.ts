@@ -10,6 +10,7 @@
  */
 import { allocate, type DataArray } from "../core/dtype.ts";
 import { runLinalg } from "../core/ops/linalg.ts";
+import { lapackHost, runsInLapack } from "./backend_lapack.ts";
 import { sizeOf } from "../core/shape.ts";
 import { type Kernel, kernelKey } from "./kernel.ts";
 import type { Node } from "../core/ir.ts";
@@ -204,11 +205,14 @@ interface Step {
 
 const noConstants = new Float64Array(0);
 
-/** A `linalg` routine's step: its host form, called like a JS kernel. */
+/** A `linalg` routine's step: LAPACK where the BLAS tier is on and has it, else its JS form. */
 function hostStep(kernel: Kernel): Step {
   const arg = kernel.host!;
   const shapes = kernel.inputs.map((n) => n.shape);
-  const js = ((_rt, _c, out, ...ins) => runLinalg(arg, ins, shapes, out)) as JsKernel;
+  const native = cpuBackend() === "wasm" && blas;
+  const js = ((_rt, _c, out, ...ins) => {
+    if (!(native && lapackHost(arg, ins, shapes, out))) runLinalg(arg, ins, shapes, out);
+  }) as JsKernel;
   const compiled = { js, wasm: undefined, bytes: undefined };
   return {
     compiled,
@@ -263,6 +267,9 @@ function prepare(kernel: Kernel): Step {
  * @returns `blas` (the product; its epilogue runs as a loop kernel), `wasm` or `js`
  */
 export function kernelBackend(kernel: Kernel): CpuBackend | "blas" {
+  if (kernel.kind === "host") {
+    return cpuBackend() === "wasm" && blas && runsInLapack(kernel.host!) ? "blas" : "js";
+  }
   const step = prepare(kernel);
   return step.blas !== undefined ? "blas" : step.wasm === undefined ? "js" : "wasm";
 }

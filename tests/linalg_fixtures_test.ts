@@ -4,7 +4,7 @@
 // projectors, as in the generator.
 import * as lt from "../mod.ts";
 import { assertAllClose } from "../testing/mod.ts";
-import { describe, it } from "@std/testing/bdd";
+import { describe, it, it as itBdd } from "@std/testing/bdd";
 import { assertEquals } from "@std/assert";
 
 type Encoded = { shape: number[]; data: number[] };
@@ -81,10 +81,26 @@ const named = (() => {
   });
 })();
 
+// the decompositions run in LAPACK where the BLAS tier is on (--allow-ffi) and in JS otherwise
+const TIERS = [{ name: "native", blas: true }, { name: "js", blas: false }];
+
 describe("lt.linalg matches PyTorch (fixtures)", () => {
   it("covers every function of the generator", () => {
     assertEquals(new Set(fixture.cases.map((c) => c.fn)), new Set(Object.keys(FNS)));
   });
+  for (const tier of TIERS) describe(`${tier.name} tier`, () => cases(tier.blas));
+});
+
+function cases(blas: boolean): void {
+  const it = (name: string, f: () => void) =>
+    itBdd(name, () => {
+      lt.setCpuBackend("wasm", { blas });
+      try {
+        f();
+      } finally {
+        lt.setCpuBackend("wasm");
+      }
+    });
   fixture.cases.forEach((c, k) => {
     const name = named[k];
     // ill-conditioned inputs (Hilbert 6×6, cond ≈ 1e7) lose digits in any algorithm
@@ -136,4 +152,4 @@ describe("lt.linalg matches PyTorch (fixtures)", () => {
       });
     }
   });
-});
+}

@@ -67,7 +67,7 @@ const rows = (s: Shape) => s[s.length - 2];
 const cols = (s: Shape) => s[s.length - 1];
 
 /** Runs `f` on each matrix of the batch as float64 copies, writing its outputs into `out`. */
-function perMatrix(
+export function perMatrix(
   ins: readonly DataArray[],
   src: readonly Shape[],
   out: DataArray,
@@ -89,11 +89,27 @@ function where(b: number, src: Shape): string {
   return lead(src).length === 0 ? "" : ` (matrix ${b} of the batch ${JSON.stringify(lead(src))})`;
 }
 
-function singular(arg: LinalgArgs, b: number, src: Shape, pivot: number): RangeError {
+/** The error for a singular matrix `b` of the batch (zero pivot `pivot`). */
+export function singular(arg: LinalgArgs, b: number, src: Shape, pivot: number): RangeError {
   return new RangeError(
     `${arg.caller}() expected an invertible matrix: the input${where(b, src)} is singular ` +
       `(U[${pivot}, ${pivot}] = 0 in its LU factorization): check for repeated or zero ` +
       `rows, or use linalg.lstsq/linalg.pinv for a least-squares answer`,
+  );
+}
+
+/** The error for a matrix `b` of the batch that is not positive-definite (pivot `bad`). */
+export function notPositiveDefinite(
+  arg: LinalgArgs,
+  b: number,
+  src: Shape,
+  bad: number,
+): RangeError {
+  return new RangeError(
+    `${arg.caller}() expected a symmetric positive-definite matrix: the input${
+      where(b, src)
+    } is not positive-definite (the leading minor of order ${bad + 1} is not positive, ` +
+      `pivot ${bad}): add a small multiple of the identity (jitter) or check symmetry`,
   );
 }
 
@@ -131,14 +147,7 @@ export const linalgRoutines: { readonly [K in LinalgRoutine]: LinalgRow } = {
         const n = rows(src[0]);
         const l = new Float64Array(n * n);
         const bad = la.cholesky(a, n, l);
-        if (bad >= 0) {
-          throw new RangeError(
-            `${arg.caller}() expected a symmetric positive-definite matrix: the input${
-              where(b, src[0])
-            } is not positive-definite (the leading minor of order ${bad + 1} is not positive, ` +
-              `pivot ${bad}): add a small multiple of the identity (jitter) or check symmetry`,
-          );
-        }
+        if (bad >= 0) throw notPositiveDefinite(arg, b, src[0], bad);
         return l;
       }),
     wasm: noWasm,
