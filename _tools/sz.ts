@@ -22,10 +22,11 @@ export const MAX_FILE_LINES = 500;
 /** Per-file warning threshold (lines). */
 export const WARN_FILE_LINES = 300;
 /**
- * Budget for the total line count of core/ + jit/ (16,900: the linalg branch adds about 1,800
- * lines, its float64 host routines and the lt.linalg and lt.fft namespaces, to a base at 15,007).
+ * Budget for the total line count of core/ + jit/ (17,150: the linalg branch adds about 2,100
+ * lines, the lt.linalg and lt.fft namespaces, their float64 host routines and the LAPACK tier,
+ * to a base at 15,007).
  */
-export const CORE_JIT_BUDGET = 16900;
+export const CORE_JIT_BUDGET = 17150;
 /** Folders whose `.ts` files are size-checked. */
 export const CHECKED_DIRS = ["core", "jit", "nn", "testing"] as const;
 /** Folders counted against {@linkcode CORE_JIT_BUDGET}. */
