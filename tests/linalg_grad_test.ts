@@ -5,6 +5,9 @@ import * as lt from "../mod.ts";
 import { assertAllClose, checkGrads } from "../testing/mod.ts";
 import { describe, it } from "@std/testing/bdd";
 import { assertEquals, assertThrows } from "@std/assert";
+import { linalgRoutines } from "../core/ops/linalg.ts";
+import { isMissing } from "../core/ops/primitive.ts";
+import { wrap } from "../core/_wrap.ts";
 
 const L = lt.linalg;
 const f64 = { dtype: "float64" } as const;
@@ -185,5 +188,33 @@ describe("fft", () => {
       RangeError,
       'expected norm "backward", "ortho" or "forward"',
     );
+  });
+});
+
+describe("linalg rows' vmap rules (called directly: vmap is not built on this branch)", () => {
+  const Ab = lt.stack([A, A.add(I3), A.mul(2)], 1); // mapped along axis 1
+  it("solve: a mapped matrix and an unmapped right-hand side", () => {
+    const rule = linalgRoutines.solve.batch;
+    if (isMissing(rule)) throw new Error("solve has a vmap rule");
+    const [node, axis] = rule([Ab.node, B.node], [1, undefined]);
+    assertEquals(axis, 0);
+    const out = wrap(node);
+    for (let i = 0; i < 3; i++) assertAllClose(out.select(0, i), L.solve(Ab.select(1, i), B));
+  });
+  it("eigh and det: the mapped axis moves to the front", () => {
+    const sym = Ab.add(Ab.transpose(0, 2));
+    for (const routine of ["eigh", "det"] as const) {
+      const rule = linalgRoutines[routine].batch;
+      if (isMissing(rule)) throw new Error(`${routine} has a vmap rule`);
+      const out = wrap(rule([sym.node], [1])[0]);
+      for (let i = 0; i < 3; i++) {
+        const want = routine === "det" ? L.det(sym.select(1, i)) : L.eigh(sym.select(1, i))[0];
+        const got = routine === "det" ? out.select(0, i) : out.select(0, i).slice([0, 3]);
+        assertAllClose(got, want, { rtol: 1e-12 });
+      }
+    }
+  });
+  it("solveTriangular says why it has none", () => {
+    assertEquals(isMissing(linalgRoutines.solveTriangular.batch), true);
   });
 });

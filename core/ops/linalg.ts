@@ -13,6 +13,7 @@ import { Node } from "../ir.ts";
 import type { Shape } from "../shape.ts";
 import { type BatchRule, type Missing, missing } from "./primitive.ts";
 import * as la from "./_lapack.ts";
+import * as b from "./build.ts";
 
 /** The routines of the `linalg` primitive. */
 export type LinalgRoutine =
@@ -58,9 +59,22 @@ interface LinalgRow {
 
 const noWasm = missing("a decomposition is a sequential host routine, not a vector kernel");
 const noWgsl = missing("no GPU form: linalg functions run on the cpu (the frontend says so)");
-const noBatch = missing(
-  "vmap is not built yet: it brings this rule (the routines batch over leading axes)",
-);
+/**
+ * The vmap rule of a routine: the mapped axis of each operand moves to the front (an unmapped
+ * operand is broadcast along it), where the routine batches already; the result's is axis 0.
+ */
+function batchFront(routine: LinalgRoutine): BatchRule {
+  return (src, dims) => {
+    const at = dims.findIndex((d) => d !== undefined);
+    const size = src[at].shape[dims[at]!];
+    const moved = src.map((s, i) => {
+      const d = dims[i];
+      if (d === undefined) return b.expand(b.reshape(s, [1, ...s.shape]), [size, ...s.shape]);
+      return b.permute(s, [d, ...[...s.shape.keys()].filter((k) => k !== d)]);
+    });
+    return [linalgNode(routine, moved, { caller: `linalg.${routine}` }), 0];
+  };
+}
 
 const lead = (s: Shape) => s.slice(0, -2);
 const rows = (s: Shape) => s[s.length - 2];
@@ -127,7 +141,7 @@ export const linalgRoutines: { readonly [K in LinalgRoutine]: LinalgRow } = {
       }),
     wasm: noWasm,
     wgsl: noWgsl,
-    batch: noBatch,
+    batch: batchFront("solve"),
   },
   solveTriangular: {
     shape: ([, b]) => b,
@@ -138,7 +152,9 @@ export const linalgRoutines: { readonly [K in LinalgRoutine]: LinalgRow } = {
       }),
     wasm: noWasm,
     wgsl: noWgsl,
-    batch: noBatch,
+    batch: missing(
+      "BatchRule does not receive the node's parameters (upper, unit): the vmap rule needs them",
+    ),
   },
   cholesky: {
     shape: ([a]) => a,
@@ -152,7 +168,7 @@ export const linalgRoutines: { readonly [K in LinalgRoutine]: LinalgRow } = {
       }),
     wasm: noWasm,
     wgsl: noWgsl,
-    batch: noBatch,
+    batch: batchFront("cholesky"),
   },
   det: {
     shape: ([a]) => lead(a),
@@ -166,7 +182,7 @@ export const linalgRoutines: { readonly [K in LinalgRoutine]: LinalgRow } = {
       }),
     wasm: noWasm,
     wgsl: noWgsl,
-    batch: noBatch,
+    batch: batchFront("det"),
   },
   slogdet: {
     shape: ([a]) => [...lead(a), 2],
@@ -184,7 +200,7 @@ export const linalgRoutines: { readonly [K in LinalgRoutine]: LinalgRow } = {
       }),
     wasm: noWasm,
     wgsl: noWgsl,
-    batch: noBatch,
+    batch: batchFront("slogdet"),
   },
   qr: {
     shape: ([a]) => {
@@ -202,7 +218,7 @@ export const linalgRoutines: { readonly [K in LinalgRoutine]: LinalgRow } = {
       }),
     wasm: noWasm,
     wgsl: noWgsl,
-    batch: noBatch,
+    batch: batchFront("qr"),
   },
   eigh: {
     shape: ([a]) => [...lead(a), rows(a) + rows(a) * rows(a)],
@@ -215,7 +231,7 @@ export const linalgRoutines: { readonly [K in LinalgRoutine]: LinalgRow } = {
       }),
     wasm: noWasm,
     wgsl: noWgsl,
-    batch: noBatch,
+    batch: batchFront("eigh"),
   },
   svd: {
     shape: ([a]) => {
@@ -240,7 +256,7 @@ export const linalgRoutines: { readonly [K in LinalgRoutine]: LinalgRow } = {
       }),
     wasm: noWasm,
     wgsl: noWgsl,
-    batch: noBatch,
+    batch: batchFront("svd"),
   },
   svdvals: {
     shape: ([a]) => [...lead(a), Math.min(rows(a), cols(a))],
@@ -261,7 +277,7 @@ export const linalgRoutines: { readonly [K in LinalgRoutine]: LinalgRow } = {
       }),
     wasm: noWasm,
     wgsl: noWgsl,
-    batch: noBatch,
+    batch: batchFront("svdvals"),
   },
 };
 
