@@ -15,6 +15,7 @@ import { blasLibrary } from "./backend_blas.ts";
 type Fn = (...args: (DataArray | Uint8Array | number | bigint)[]) => void;
 
 interface Lapack {
+  readonly handle: unknown;
   readonly dgesv: Fn;
   readonly dpotrf: Fn;
   readonly dgetrf: Fn;
@@ -48,8 +49,11 @@ function open(): Lapack | undefined {
     const described = Object.fromEntries(
       Object.entries(SYMBOLS).map(([name, parameters]) => [name, { parameters, result: "void" }]),
     );
-    const s = deno.dlopen(path, described).symbols;
+    // the handle stays referenced: a collected one closes the library under its symbols
+    const handle = deno.dlopen(path, described);
+    const s = handle.symbols;
     return {
+      handle,
       dgesv: s.dgesv_,
       dpotrf: s.dpotrf_,
       dgetrf: s.dgetrf_,
