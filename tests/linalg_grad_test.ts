@@ -149,7 +149,18 @@ describe("linalg errors", () => {
     );
     assertThrows(() => L.matrixNorm(A, { ord: 3 }), RangeError, 'expected ord "fro"');
   });
-  it("singular det: value 0, slogdet sign 0 and -Infinity", () => {
+  it("NaN input propagates (as in PyTorch) on both tiers, not reported as singular", () => {
+    for (const blas of [true, false]) {
+      lt.setCpuBackend("wasm", { blas });
+      try {
+        const x = L.solve(lt.tensor([[1, NaN], [0, 1]], f64), lt.tensor([1, 1], f64));
+        assertEquals((x.toArray() as number[]).some(Number.isNaN), true);
+      } finally {
+        lt.setCpuBackend("wasm");
+      }
+    }
+  });
+    it("singular det: value 0, slogdet sign 0 and -Infinity", () => {
     const S = lt.tensor([[1, 2], [2, 4]], f64);
     assertEquals(L.det(S).item(), 0);
     assertEquals(L.slogdet(S).map((t) => t.item()), [0, -Infinity]);

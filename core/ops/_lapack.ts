@@ -31,7 +31,7 @@ export function luInPlace(
       }
     }
     const d = a[k * n + k];
-    if (d === 0 || Number.isNaN(d)) {
+    if (d === 0) {
       if (zero < 0) zero = k;
       continue;
     }
