@@ -160,7 +160,7 @@ describe("linalg errors", () => {
       }
     }
   });
-    it("singular det: value 0, slogdet sign 0 and -Infinity", () => {
+  it("singular det: value 0, slogdet sign 0 and -Infinity", () => {
     const S = lt.tensor([[1, 2], [2, 4]], f64);
     assertEquals(L.det(S).item(), 0);
     assertEquals(L.slogdet(S).map((t) => t.item()), [0, -Infinity]);
