@@ -39,6 +39,8 @@ export * from "./core/norm.ts";
 export * from "./core/reduce.ts";
 export * from "./core/movement.ts";
 export * from "./core/linalg.ts";
+export * as linalg from "./core/linalg/mod.ts";
+export * as fft from "./core/fft.ts";
 export * from "./core/indexing.ts";
 export { type AxisOptions, checkOptions } from "./core/_options.ts";
 export { formatTensor, type PrintDType, type PrintOptions } from "./core/print.ts";
@@ -48,16 +50,11 @@ export type { AluOp } from "./core/ops/elementwise.ts";
 export type { ArithOp } from "./core/ops/arith.ts";
 export type { MathOp } from "./core/ops/math.ts";
 export type { SpecialOp } from "./core/ops/special.ts";
+export type { LinalgArgs, LinalgRoutine } from "./core/ops/linalg.ts";
 export type { Shape } from "./core/shape.ts";
 export { explain, type Explanation, type KernelReport } from "./jit/explain.ts";
-export {
-  type CpuBackend,
-  cpuBackend,
-  cpuThreads,
-  kernelStats,
-  setCpuBackend,
-  setCpuThreads,
-} from "./jit/backend_cpu.ts";
+export { type CpuBackend, cpuBackend, kernelStats, setCpuBackend } from "./jit/backend_cpu.ts";
+export { cpuThreads, setCpuThreads } from "./jit/cpu_threads.ts";
 export { blasLibrary } from "./jit/backend_blas.ts";
 export { debugNans } from "./jit/debug_nans.ts";
 export * from "./core/autodiff.ts";

@@ -9,6 +9,8 @@
  * @module
  */
 import { allocate, type DataArray } from "../core/dtype.ts";
+import { runLinalg } from "../core/ops/linalg.ts";
+import { lapackHost, runsInLapack } from "./backend_lapack.ts";
 import { sizeOf } from "../core/shape.ts";
 import { type Kernel, kernelKey } from "./kernel.ts";
 import type { Node } from "../core/ir.ts";
@@ -30,7 +32,7 @@ import {
   wasmFeatures,
   type WasmLaunch,
 } from "./wasm/_runtime.ts";
-import { poolJobs, setThreads, threadCount } from "./wasm/_pool.ts";
+import { poolJobs } from "./wasm/_pool.ts";
 import { declinedSplits } from "./wasm/_split_tuning.ts";
 import { type BlasPlan, blasPlan, blasProduct, epilogueKernel } from "./backend_blas.ts";
 
@@ -152,45 +154,6 @@ export function kernelStats(): {
   };
 }
 
-/**
- * Sets how many threads big Wasm kernels (matmuls of at least 4M
- * multiply-adds, loop kernels over at least 256K elements, each while
- * splitting it measures faster than running it alone) use, the calling
- * one included; the default is `LATHE_THREADS`, else the number of logical
- * CPUs (at most 8). Threads need workers, `SharedArrayBuffer` and a calling
- * thread allowed to block (Deno, Bun, browser workers of a cross-origin
- * isolated page); elsewhere, or with `LATHE_THREADS=1` (then the Wasm
- * memory is not shared), everything runs on the calling thread, with the
- * same results.
- * @param n threads: 1 turns worker threads off
- * @example Turn threads off, then back on
- * ```ts
- * import { cpuThreads, setCpuThreads } from "@lathe/lathe";
- * import { assertEquals } from "@std/assert";
- * const before = cpuThreads();
- * setCpuThreads(1);
- * assertEquals(cpuThreads(), 1);
- * setCpuThreads(Math.max(before, 1));
- * ```
- */
-export function setCpuThreads(n: number): void {
-  setThreads(n);
-}
-
-/**
- * Threads big Wasm kernels may use, the calling one included.
- * @returns 1 where worker threads are unavailable or turned off
- * @example
- * ```ts
- * import { cpuThreads } from "@lathe/lathe";
- * import { assert } from "@std/assert";
- * assert(cpuThreads() >= 1);
- * ```
- */
-export function cpuThreads(): number {
-  return heap().shared ? threadCount() : 1;
-}
-
 /** A check of each kernel's output (`debugNans`): kernel, input arrays, output array. */
 type OutputCheck = (kernel: Kernel, inputs: readonly DataArray[], out: DataArray) => void;
 let outputCheck: OutputCheck | undefined;
@@ -221,7 +184,28 @@ interface Step {
   readonly blas?: BlasStep;
 }
 
+const noConstants = new Float64Array(0);
+
+/** A `linalg` routine's step: LAPACK where the BLAS tier is on and has it, else its JS form. */
+function hostStep(kernel: Kernel): Step {
+  const [arg, shapes, native] = [kernel.host!, kernel.inputs.map((n) => n.shape), nativeHost()];
+  const js: JsKernel = (_rt, _c, out, ...ins) => {
+    if (!(native && lapackHost(arg, ins, shapes, out))) runLinalg(arg, ins, shapes, out);
+  };
+  const compiled = { js, wasm: undefined, bytes: undefined };
+  return {
+    compiled,
+    constants: () => noConstants,
+    wasm: undefined,
+    kernel,
+    size: sizeOf(kernel.shape),
+  };
+}
+
+const nativeHost = () => cpuBackend() === "wasm" && blas;
+
 function prepare(kernel: Kernel): Step {
+  if (kernel.kind === "host") return hostStep(kernel);
   const tier = cpuBackend() === "js" ? "js" : fma && wasmFeatures.relaxed ? "fma" : "wasm";
   const key = `${tier}|${kernelKey(kernel)}`;
   let compiled = cache.get(key);
@@ -264,6 +248,7 @@ function prepare(kernel: Kernel): Step {
  * @returns `blas` (the product; its epilogue runs as a loop kernel), `wasm` or `js`
  */
 export function kernelBackend(kernel: Kernel): CpuBackend | "blas" {
+  if (kernel.kind === "host") return nativeHost() && runsInLapack(kernel.host!) ? "blas" : "js";
   const step = prepare(kernel);
   return step.blas !== undefined ? "blas" : step.wasm === undefined ? "js" : "wasm";
 }
@@ -316,10 +301,19 @@ function execute(
   counters.js++;
   const k = step.kernel;
   const arrays = arraysOf(k, inputs);
+  const result = outputArray(step, output, reuse);
+  step.compiled.js(runtimeJs, step.constants(), result.array, ...arrays);
+  return result;
+}
+
+/** A JS or BLAS step's output: a kept one reuses `reuse.buffer` (so it is mutable), else new. */
+function outputArray(step: Step, output: Output, reuse?: { buffer?: DataArray }) {
   const kept = output === "keep" && reuse !== undefined;
-  const out = kept ? (reuse.buffer ??= allocate(k.dtype, step.size)) : allocate(k.dtype, step.size);
-  step.compiled.js(runtimeJs, step.constants(), out, ...arrays);
-  return { array: out, mutable: kept };
+  const { dtype } = step.kernel;
+  return {
+    array: kept ? (reuse.buffer ??= allocate(dtype, step.size)) : allocate(dtype, step.size),
+    mutable: kept,
+  };
 }
 
 /** Inputs (or other values of `nodes`) as arrays (Wasm blocks read through fresh views). */
@@ -365,12 +359,9 @@ function executeBlas(
   const epi = native.epilogue;
   if (epi === undefined) {
     counters.launched++;
-    const kept = output === "keep" && reuse !== undefined;
-    const out = kept
-      ? (reuse.buffer ??= allocate(step.kernel.dtype, step.size))
-      : allocate(step.kernel.dtype, step.size);
-    blasProduct(native.plan, arrays, out);
-    return { array: out, mutable: kept };
+    const result = outputArray(step, output, reuse);
+    blasProduct(native.plan, arrays, result.array);
+    return result;
   }
   const product = native.product ??= allocate(native.plan.dtype, step.size);
   blasProduct(native.plan, arrays, product);

@@ -9,6 +9,7 @@ import type { ReduceKind } from "../core/ops/reductions.ts";
 import type { DType } from "../core/dtype.ts";
 import type { Shape } from "../core/shape.ts";
 import type { Node } from "../core/ir.ts";
+import type { LinalgArgs } from "../core/ops/linalg.ts";
 import { structureOf } from "./_vexpr_map.ts";
 
 /** A loop variable running over `[0, extent)`. */
@@ -60,8 +61,11 @@ export interface StridedOperand {
 
 /** One fused kernel. */
 export interface Kernel {
-  /** `loop`: one value per output element; `matmul`: a blocked product plus an epilogue. */
-  readonly kind: "loop" | "matmul";
+  /**
+   * `loop`: one value per output element; `matmul`: a blocked product plus an epilogue; `host`:
+   * a `linalg` routine run on its inputs' buffers (`body` is unused).
+   */
+  readonly kind: "loop" | "matmul" | "host";
   /** The nodes whose buffers the kernel reads, in input order. */
   readonly inputs: readonly Node[];
   /** The node whose buffer the kernel writes. */
@@ -75,6 +79,8 @@ export interface Kernel {
   readonly body: VExpr;
   /** For `matmul`: the operands as strided views over `[...batch, m, k]` and `[...batch, k, n]`. */
   readonly matmul?: { readonly a: StridedOperand; readonly b: StridedOperand; readonly k: number };
+  /** For `host`: the routine and its parameters. */
+  readonly host?: LinalgArgs;
   /** The primitives fused into this kernel (for `explain`). */
   readonly fused: readonly Node[];
 }
@@ -84,8 +90,9 @@ export function kernelKey(k: Kernel): string {
   const mm = k.matmul && [k.matmul.a, k.matmul.b].map((o) => `${o.input}@${o.offset}:${o.strides}`);
   const loops = k.loops.map((l) => `${l.v}<${l.extent}`).join();
   const inputs = k.inputs.map((n) => n.dtype).join();
-  const body = structureOf(k.body);
-  return `${k.kind}|${k.dtype}[${k.shape}]|${inputs}|${loops}|${mm ?? ""}:${k.matmul?.k}|${body}`;
+  return `${k.kind}${
+    k.host ? JSON.stringify(k.host) : ""
+  }|${k.dtype}[${k.shape}]|${inputs}|${loops}|${mm ?? ""}:${k.matmul?.k}|${structureOf(k.body)}`;
 }
 
 function isNum(e: IExpr): e is number {

@@ -81,8 +81,26 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
   const isBuffer = (n: Node) =>
     n.buffer !== undefined || n.op === "buffer" || produced.has(n) || given.has(n);
   const need = (n: Node) => {
-    if (!isBuffer(n)) kernels.push(planKernel(n));
+    if (!isBuffer(n)) kernels.push(n.op === "linalg" ? hostKernel(n) : planKernel(n));
   };
+
+  /** A `linalg` routine: its operands become contiguous buffers, and it runs alone. */
+  function hostKernel(root: Node): Kernel {
+    root.src.forEach(need);
+    produced.add(root);
+    expensiveMemo.clear();
+    return {
+      kind: "host",
+      inputs: root.src,
+      output: root,
+      shape: root.shape,
+      dtype: root.dtype,
+      loops: [],
+      body: { k: "const", value: 0, dtype: root.dtype },
+      host: root.arg as OpArgs["linalg"],
+      fused: [root],
+    };
+  }
 
   function planKernel(root: Node): Kernel {
     const inputs: Node[] = [];

@@ -10,6 +10,7 @@ import type { OpArgs, OpName } from "./registry.ts";
 import * as b from "./build.ts";
 import { type AluOp, elementwiseOps } from "./elementwise.ts";
 import { reductions } from "./reductions.ts";
+import { linalgRoutines } from "./linalg.ts";
 import {
   type Batched,
   type BatchRule,
@@ -121,6 +122,10 @@ export const batchRules: { readonly [K in OpName]: BatchRule } = {
   flip: front((x, _out, axes) => b.flip(x, (axes as number[]).map((a) => a + 1))),
   matmul: matmulBatch,
   gather: gatherBatch,
+  linalg: (src, dims, x, out, rebatch) => {
+    const { routine } = x.arg as OpArgs["linalg"];
+    return linalgRoutines[routine].batch(src, dims, x, out, rebatch);
+  },
 };
 
 /**

@@ -145,4 +145,11 @@ export const vjpRules: { readonly [K in OpName]: VjpRule } = {
   // d(A·B) = dC·Bᵀ, Aᵀ·dC
   matmul: (ct, { src: [x, y] }) => [b.matmul(ct, swapLast(y)), b.matmul(swapLast(x), ct)],
   gather: (ct, { src: [x, index], arg }) => [ungather(ct, x, index, arg as number), zero()],
+  linalg: (_, { arg }) => {
+    // the frontend wraps every linalg node in customVjp, whose backward is the gradient
+    throw new Error(
+      `${(arg as OpArgs["linalg"]).caller}(): a linalg node was differentiated outside its ` +
+        "customVjp wrapper (internal error)",
+    );
+  },
 };

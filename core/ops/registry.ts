@@ -6,6 +6,7 @@
  */
 import type { AluOp } from "./elementwise.ts";
 import type { ReduceOp } from "./reductions.ts";
+import type { LinalgArgs } from "./linalg.ts";
 import type { DType } from "../dtype.ts";
 import type { Node } from "../ir.ts";
 
@@ -50,6 +51,8 @@ export interface OpArgs extends Record<AluOp, undefined>, Record<ReduceOp, reado
   matmul: undefined;
   /** `out[..., i, ...] = src[..., index[..., i, ...], ...]` along `axis` (torch.gather). */
   gather: number;
+  /** A dense decomposition or solve run as a host routine (`linalg.ts`): one kernel of its own. */
+  linalg: LinalgArgs;
 }
 
 /** The name of any primitive. */

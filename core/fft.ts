@@ -1,0 +1,209 @@
+/**
+ * `lt.fft`: discrete Fourier transforms mirroring torch.fft (`fft`, `ifft`, `rfft`, `irfft`,
+ * `fft2`). A complex tensor is a real one with a trailing axis of 2 (real, imaginary), like
+ * `torch.view_as_real`. Each transform is a product with a twiddle matrix computed in float64
+ * (exact angles: `j·k mod n`), so it is O(n²) per axis but runs on the fast matmul kernels, and
+ * its gradient (the adjoint), gradients of gradients, `jit` and batching come for free.
+ * @module
+ */
+import type { Tensor } from "./tensor.ts";
+import { floatNode, nodeOf } from "./_convert.ts";
+import { wrap } from "./_wrap.ts";
+import { fmtShape, fmtValue } from "./errors.ts";
+import { checkOptions } from "./_options.ts";
+import { tensor } from "./creation.ts";
+import { stack } from "./movement.ts";
+
+/** The normalization of a transform pair (torch's `norm`). */
+export type FftNorm = "backward" | "ortho" | "forward";
+
+/** Options of the transforms. */
+export interface FftOptions {
+  /** "backward" (default: the inverse divides by n), "ortho" (both by √n) or "forward". */
+  norm?: FftNorm;
+}
+
+/** Options of `irfft`. */
+export interface IrfftOptions extends FftOptions {
+  /** The output length (default `2·(m − 1)` for `m` input frequencies). */
+  n?: number;
+}
+
+function scale(norm: FftNorm | undefined, n: number, inverse: boolean): number {
+  const mode = norm ?? "backward";
+  if (mode === "ortho") return 1 / Math.sqrt(n);
+  if (mode !== "backward" && mode !== "forward") {
+    throw new RangeError(
+      `fft: expected norm "backward", "ortho" or "forward": found ${fmtValue(norm)}`,
+    );
+  }
+  return (mode === "forward") !== inverse ? 1 / n : 1;
+}
+
+/** `cos` and `sin` of `2π·j·k/n` for rows k < m and columns j < n, times `weight(k)·s`. */
+function twiddles(
+  m: number,
+  n: number,
+  s: number,
+  like: Tensor,
+  weight: (k: number) => number = () => 1,
+): [Tensor, Tensor] {
+  const c = new Float64Array(m * n);
+  const sn = new Float64Array(m * n);
+  for (let k = 0; k < m; k++) {
+    for (let j = 0; j < n; j++) {
+      const angle = (2 * Math.PI * ((j * k) % n)) / n;
+      c[k * n + j] = Math.cos(angle) * weight(k) * s;
+      sn[k * n + j] = Math.sin(angle) * weight(k) * s;
+    }
+  }
+  const t = (v: Float64Array) => tensor(v, { dtype: like.dtype }).reshape(m, n);
+  return [t(c), t(sn)];
+}
+
+function complexInput(op: string, x: Tensor): Tensor {
+  const t = wrap(floatNode(nodeOf(op, x)));
+  if (t.ndim < 2 || t.shape[t.ndim - 1] !== 2) {
+    throw new RangeError(
+      `${op}() expected a complex tensor [..., n, 2] (real and imaginary parts on the last ` +
+        `axis): found shape ${fmtShape(t.shape)}: for a real signal use rfft, or ` +
+        "lt.stack([re, zerosLike(re)], -1)",
+    );
+  }
+  return t;
+}
+
+/** `Σ_j x_j·e^{∓2πi·jk/n}` along axis -2 of a complex `[..., n, 2]`, scaled by `s`. */
+function dft(x: Tensor, inverse: boolean, s: number): Tensor {
+  const n = x.shape[x.ndim - 2];
+  const [C, S] = twiddles(n, n, s, x);
+  const re = x.select(-1, 0);
+  const im = x.select(-1, 1);
+  // e^{-iθ} = cos θ − i sin θ (forward); e^{+iθ} for the inverse
+  const sign = inverse ? 1 : -1;
+  const yr = re.matmul(C.T).sub(im.matmul(S.T).mul(sign));
+  const yi = im.matmul(C.T).add(re.matmul(S.T).mul(sign));
+  return stack([yr, yi], -1);
+}
+
+/**
+ * The discrete Fourier transform along the signal axis (torch.fft.fft on
+ * `torch.view_as_complex(x)`).
+ * @param x a complex tensor `[..., n, 2]`
+ * @param options the normalization
+ * @returns the spectrum, `[..., n, 2]`
+ * @example
+ * ```ts
+ * import { fft, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * const x = tensor([[1, 0], [1, 0], [1, 0], [1, 0]]); // the constant 1
+ * assertAlmostEquals(fft.fft(x).dataSync()[0], 4, 1e-6); // all in frequency 0
+ * ```
+ */
+export function fft(x: Tensor, options: FftOptions = {}): Tensor {
+  checkOptions("fft.fft", options, ["norm"]);
+  const t = complexInput("fft.fft", x);
+  return dft(t, false, scale(options.norm, t.shape[t.ndim - 2], false));
+}
+
+/**
+ * The inverse discrete Fourier transform (torch.fft.ifft): `ifft(fft(x)) = x`.
+ * @param x a complex tensor `[..., n, 2]`
+ * @param options the normalization
+ * @returns the signal, `[..., n, 2]`
+ * @example
+ * ```ts
+ * import { fft, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * const x = tensor([[1, 2], [3, -1], [0, 5]]);
+ * assertAlmostEquals(fft.ifft(fft.fft(x)).dataSync()[3], -1, 1e-5);
+ * ```
+ */
+export function ifft(x: Tensor, options: FftOptions = {}): Tensor {
+  checkOptions("fft.ifft", options, ["norm"]);
+  const t = complexInput("fft.ifft", x);
+  return dft(t, true, scale(options.norm, t.shape[t.ndim - 2], true));
+}
+
+/**
+ * The 2-D transform over the two signal axes of `[..., h, w, 2]` (torch.fft.fft2).
+ * @param x a complex tensor `[..., h, w, 2]`
+ * @param options the normalization
+ * @returns the spectrum, `[..., h, w, 2]`
+ * @example
+ * ```ts
+ * import { fft, ones } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * assertAlmostEquals(fft.fft2(ones([2, 3, 2])).dataSync()[0], 6, 1e-6);
+ * ```
+ */
+export function fft2(x: Tensor, options: FftOptions = {}): Tensor {
+  checkOptions("fft.fft2", options, ["norm"]);
+  const t = complexInput("fft.fft2", x);
+  if (t.ndim < 3) {
+    throw new RangeError(
+      `fft.fft2() expected a complex tensor [..., h, w, 2]: found shape ${fmtShape(t.shape)}`,
+    );
+  }
+  const [h, w] = t.shape.slice(-3, -1);
+  const rows = dft(t, false, scale(options.norm, w, false));
+  const cols = dft(rows.transpose(-3, -2), false, scale(options.norm, h, false));
+  return cols.transpose(-3, -2);
+}
+
+/**
+ * The transform of a real signal, non-negative frequencies only (torch.fft.rfft).
+ * @param x a real tensor `[..., n]`
+ * @param options the normalization
+ * @returns `[..., n/2 + 1, 2]` (n/2 rounded down)
+ * @example
+ * ```ts
+ * import { fft, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(fft.rfft(tensor([1, 2, 3, 4])).shape, [3, 2]);
+ * ```
+ */
+export function rfft(x: Tensor, options: FftOptions = {}): Tensor {
+  checkOptions("fft.rfft", options, ["norm"]);
+  const t = wrap(floatNode(nodeOf("fft.rfft", x)));
+  if (t.ndim < 1) {
+    throw new RangeError("fft.rfft() expected a signal with at least 1 axis: found a scalar");
+  }
+  const n = t.shape[t.ndim - 1];
+  const [C, S] = twiddles(Math.floor(n / 2) + 1, n, scale(options.norm, n, false), t);
+  return stack([t.matmul(C.T), t.matmul(S.T).neg()], -1);
+}
+
+/**
+ * The inverse of `rfft` (torch.fft.irfft): a real signal from its non-negative frequencies,
+ * the others implied by Hermitian symmetry (the imaginary parts of frequency 0 and, for even
+ * `n`, of frequency n/2 are ignored, as in torch).
+ * @param x a complex tensor `[..., m, 2]`
+ * @param options the output length `n` (default `2·(m − 1)`) and the normalization
+ * @returns `[..., n]`
+ * @example
+ * ```ts
+ * import { fft, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * const x = tensor([1, 2, 3, 4]);
+ * assertAlmostEquals(fft.irfft(fft.rfft(x)).dataSync()[2], 3, 1e-5);
+ * ```
+ */
+export function irfft(x: Tensor, options: IrfftOptions = {}): Tensor {
+  checkOptions("fft.irfft", options, ["n", "norm"]);
+  const t = complexInput("fft.irfft", x);
+  const m = t.shape[t.ndim - 2];
+  const n = options.n ?? 2 * (m - 1);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(
+      `fft.irfft() expected the output length n to be a positive integer: found ${n}` +
+        (options.n === undefined ? ` (from ${m} input frequencies: pass options.n)` : ""),
+    );
+  }
+  const used = Math.min(m, Math.floor(n / 2) + 1);
+  const spectrum = t.slice(...t.shape.slice(0, -2).map(() => null), [0, used]);
+  // frequencies 1…⌈n/2⌉−1 stand for themselves and their conjugate mirror
+  const weight = (k: number) => (k === 0 || 2 * k === n ? 1 : 2);
+  const [C, S] = twiddles(used, n, scale(options.norm, n, true), t, weight);
+  return spectrum.select(-1, 0).matmul(C).sub(spectrum.select(-1, 1).matmul(S));
+}

@@ -1,0 +1,462 @@
+/**
+ * Dense matrix routines on one row-major float64 matrix, for the `linalg` primitive's host form:
+ * pivoted LU, triangular solves, Cholesky, Householder QR, the symmetric eigensolver (Householder
+ * tridiagonalization and implicit QL, after EISPACK's tred2/tql2) and the one-sided Jacobi SVD.
+ * Chosen for accuracy first; every routine works in float64 whatever the tensor's dtype.
+ * @module
+ */
+
+/** The LU factorization `P·A = L·U` in place: returns the pivot rows, the permutation's sign and the first zero pivot (-1: none). */
+export function luInPlace(
+  a: Float64Array,
+  n: number,
+): { piv: Int32Array; sign: number; zero: number } {
+  const piv = new Int32Array(n);
+  let sign = 1;
+  let zero = -1;
+  for (let k = 0; k < n; k++) {
+    let p = k;
+    let best = Math.abs(a[k * n + k]);
+    for (let i = k + 1; i < n; i++) {
+      const v = Math.abs(a[i * n + k]);
+      if (v > best) best = v, p = i;
+    }
+    piv[k] = p;
+    if (p !== k) {
+      sign = -sign;
+      for (let j = 0; j < n; j++) {
+        const t = a[k * n + j];
+        a[k * n + j] = a[p * n + j];
+        a[p * n + j] = t;
+      }
+    }
+    const d = a[k * n + k];
+    if (d === 0) {
+      if (zero < 0) zero = k;
+      continue;
+    }
+    for (let i = k + 1; i < n; i++) {
+      const f = (a[i * n + k] /= d);
+      if (f === 0) continue;
+      for (let j = k + 1; j < n; j++) a[i * n + j] -= f * a[k * n + j];
+    }
+  }
+  return { piv, sign, zero };
+}
+
+/** Solves `L·U·X = P·B` for `B` (`n × k`, row-major) in place, from `luInPlace`'s factors. */
+export function luSolveInPlace(
+  lu: Float64Array,
+  piv: Int32Array,
+  n: number,
+  b: Float64Array,
+  k: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    const p = piv[i];
+    if (p !== i) {
+      for (let c = 0; c < k; c++) {
+        const t = b[i * k + c];
+        b[i * k + c] = b[p * k + c];
+        b[p * k + c] = t;
+      }
+    }
+  }
+  triangularSolveInPlace(lu, n, b, k, false, true);
+  triangularSolveInPlace(lu, n, b, k, true, false);
+}
+
+/** Solves `T·X = B` in place for the upper or lower triangle `T` of `a` (unit diagonal if `unit`). */
+export function triangularSolveInPlace(
+  a: Float64Array,
+  n: number,
+  b: Float64Array,
+  k: number,
+  upper: boolean,
+  unit: boolean,
+): void {
+  for (let s = 0; s < n; s++) {
+    const i = upper ? n - 1 - s : s;
+    const from = upper ? i + 1 : 0;
+    const to = upper ? n : i;
+    for (let j = from; j < to; j++) {
+      const f = a[i * n + j];
+      if (f === 0) continue;
+      for (let c = 0; c < k; c++) b[i * k + c] -= f * b[j * k + c];
+    }
+    if (!unit) {
+      const d = a[i * n + i];
+      for (let c = 0; c < k; c++) b[i * k + c] /= d;
+    }
+  }
+}
+
+/**
+ * The lower Cholesky factor of `a` (its lower triangle is read), written to `l`; returns the
+ * first column whose pivot is not positive (-1: positive-definite).
+ */
+export function cholesky(a: Float64Array, n: number, l: Float64Array): number {
+  l.fill(0);
+  for (let j = 0; j < n; j++) {
+    let d = a[j * n + j];
+    for (let k = 0; k < j; k++) d -= l[j * n + k] * l[j * n + k];
+    if (!(d > 0)) return j;
+    const r = Math.sqrt(d);
+    l[j * n + j] = r;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[i * n + j];
+      for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
+      l[i * n + j] = s / r;
+    }
+  }
+  return -1;
+}
+
+/**
+ * The reduced QR factorization of `a` (`m × n`, consumed) by Householder reflections with
+ * LAPACK's sign convention (`R[j,j] = -sign(a_jj)·‖a_j‖`): `q` gets `m × k` and `r` `k × n`,
+ * `k = min(m, n)`.
+ */
+export function householderQr(
+  a: Float64Array,
+  m: number,
+  n: number,
+  q: Float64Array,
+  r: Float64Array,
+): void {
+  const k = Math.min(m, n);
+  const vs: Float64Array[] = [];
+  const taus = new Float64Array(k);
+  const w = new Float64Array(Math.max(n, k));
+  for (let j = 0; j < k; j++) {
+    const alpha = a[j * n + j];
+    let rest = 0;
+    for (let i = j + 1; i < m; i++) rest = Math.hypot(rest, a[i * n + j]);
+    const v = new Float64Array(m - j);
+    v[0] = 1;
+    vs.push(v);
+    if (rest === 0) continue; // H = I, as LAPACK (tau = 0)
+    const beta = -(alpha >= 0 ? 1 : -1) * Math.hypot(alpha, rest);
+    taus[j] = (beta - alpha) / beta;
+    for (let i = j + 1; i < m; i++) v[i - j] = a[i * n + j] / (alpha - beta);
+    a[j * n + j] = beta;
+    for (let i = j + 1; i < m; i++) a[i * n + j] = 0;
+    reflect(a, n, j, j + 1, n, v, taus[j], w);
+  }
+  for (let i = 0; i < k; i++) {
+    for (let c = 0; c < n; c++) r[i * n + c] = c >= i ? a[i * n + c] : 0;
+  }
+  q.fill(0);
+  for (let i = 0; i < k; i++) q[i * k + i] = 1;
+  for (let j = k - 1; j >= 0; j--) if (taus[j] !== 0) reflect(q, k, j, 0, k, vs[j], taus[j], w);
+}
+
+/** Applies `I - tau·v·vᵀ` to rows `row0…` and columns `[c0, c1)` of a row-major matrix of width `cols`. */
+function reflect(
+  x: Float64Array,
+  cols: number,
+  row0: number,
+  c0: number,
+  c1: number,
+  v: Float64Array,
+  tau: number,
+  w: Float64Array,
+): void {
+  for (let c = c0; c < c1; c++) w[c] = 0;
+  for (let i = 0; i < v.length; i++) {
+    const vi = v[i];
+    if (vi === 0) continue;
+    const o = (row0 + i) * cols;
+    for (let c = c0; c < c1; c++) w[c] += vi * x[o + c];
+  }
+  for (let i = 0; i < v.length; i++) {
+    const f = tau * v[i];
+    if (f === 0) continue;
+    const o = (row0 + i) * cols;
+    for (let c = c0; c < c1; c++) x[o + c] -= f * w[c];
+  }
+}
+
+/**
+ * Eigenvalues (ascending, into `d`) and orthonormal eigenvectors (the columns of `v`, `n × n`)
+ * of the symmetric matrix whose lower triangle is that of `a`: Householder reduction to
+ * tridiagonal form and the implicit QL algorithm (EISPACK tred2/tql2, as in JAMA).
+ */
+export function symmetricEigen(a: Float64Array, n: number, d: Float64Array, v: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) v[i * n + j] = v[j * n + i] = a[i * n + j];
+  }
+  const e = new Float64Array(n);
+  tridiagonalize(v, n, d, e);
+  // the QL sweeps rotate pairs of eigenvectors: keep each one contiguous (a row) meanwhile
+  const rowsOf = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) rowsOf[i * n + k] = v[k * n + i];
+  tridiagonalQl(rowsOf, n, d, e);
+  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) v[k * n + i] = rowsOf[i * n + k];
+}
+
+function tridiagonalize(V: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
+  for (let j = 0; j < n; j++) d[j] = V[(n - 1) * n + j];
+  for (let i = n - 1; i > 0; i--) {
+    let scale = 0;
+    let h = 0;
+    for (let k = 0; k < i; k++) scale += Math.abs(d[k]);
+    if (scale === 0) {
+      e[i] = d[i - 1];
+      for (let j = 0; j < i; j++) {
+        d[j] = V[(i - 1) * n + j];
+        V[i * n + j] = 0;
+        V[j * n + i] = 0;
+      }
+    } else {
+      for (let k = 0; k < i; k++) {
+        d[k] /= scale;
+        h += d[k] * d[k];
+      }
+      let f = d[i - 1];
+      let g = Math.sqrt(h);
+      if (f > 0) g = -g;
+      e[i] = scale * g;
+      h -= f * g;
+      d[i - 1] = f - g;
+      for (let j = 0; j < i; j++) e[j] = 0;
+      for (let j = 0; j < i; j++) {
+        f = d[j];
+        V[j * n + i] = f;
+        g = e[j] + V[j * n + j] * f;
+        for (let k = j + 1; k <= i - 1; k++) {
+          g += V[k * n + j] * d[k];
+          e[k] += V[k * n + j] * f;
+        }
+        e[j] = g;
+      }
+      f = 0;
+      for (let j = 0; j < i; j++) {
+        e[j] /= h;
+        f += e[j] * d[j];
+      }
+      const hh = f / (h + h);
+      for (let j = 0; j < i; j++) e[j] -= hh * d[j];
+      for (let j = 0; j < i; j++) {
+        f = d[j];
+        g = e[j];
+        for (let k = j; k <= i - 1; k++) V[k * n + j] -= f * e[k] + g * d[k];
+        d[j] = V[(i - 1) * n + j];
+        V[i * n + j] = 0;
+      }
+    }
+    d[i] = h;
+  }
+  for (let i = 0; i < n - 1; i++) {
+    V[(n - 1) * n + i] = V[i * n + i];
+    V[i * n + i] = 1;
+    const h = d[i + 1];
+    if (h !== 0) {
+      for (let k = 0; k <= i; k++) d[k] = V[k * n + i + 1] / h;
+      for (let j = 0; j <= i; j++) {
+        let g = 0;
+        for (let k = 0; k <= i; k++) g += V[k * n + i + 1] * V[k * n + j];
+        for (let k = 0; k <= i; k++) V[k * n + j] -= g * d[k];
+      }
+    }
+    for (let k = 0; k <= i; k++) V[k * n + i + 1] = 0;
+  }
+  for (let j = 0; j < n; j++) {
+    d[j] = V[(n - 1) * n + j];
+    V[(n - 1) * n + j] = 0;
+  }
+  V[(n - 1) * n + n - 1] = 1;
+  e[0] = 0;
+}
+
+/** The implicit QL iterations on the tridiagonal `(d, e)`; `W` holds the eigenvectors as rows. */
+function tridiagonalQl(W: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
+  for (let i = 1; i < n; i++) e[i - 1] = e[i];
+  e[n - 1] = 0;
+  let f = 0;
+  let tst1 = 0;
+  const eps = 2 ** -52;
+  for (let l = 0; l < n; l++) {
+    tst1 = Math.max(tst1, Math.abs(d[l]) + Math.abs(e[l]));
+    let m = l;
+    while (m < n && Math.abs(e[m]) > eps * tst1) m++;
+    if (m > l) {
+      for (let iter = 0; iter < 100 * n; iter++) {
+        let g = d[l];
+        let p = (d[l + 1] - g) / (2 * e[l]);
+        let r = Math.hypot(p, 1);
+        if (p < 0) r = -r;
+        d[l] = e[l] / (p + r);
+        d[l + 1] = e[l] * (p + r);
+        const dl1 = d[l + 1];
+        let h = g - d[l];
+        for (let i = l + 2; i < n; i++) d[i] -= h;
+        f += h;
+        p = d[m];
+        let c = 1, c2 = 1, c3 = 1, s = 0, s2 = 0;
+        const el1 = e[l + 1];
+        for (let i = m - 1; i >= l; i--) {
+          c3 = c2;
+          c2 = c;
+          s2 = s;
+          g = c * e[i];
+          h = c * p;
+          r = Math.hypot(p, e[i]);
+          e[i + 1] = s * r;
+          s = e[i] / r;
+          c = p / r;
+          p = c * d[i] - s * g;
+          d[i + 1] = h + s * (c * g + s * d[i]);
+          const r0 = i * n;
+          const r1 = r0 + n;
+          for (let k = 0; k < n; k++) {
+            h = W[r1 + k];
+            W[r1 + k] = s * W[r0 + k] + c * h;
+            W[r0 + k] = c * W[r0 + k] - s * h;
+          }
+        }
+        p = -s * s2 * c3 * el1 * e[l] / dl1;
+        e[l] = s * p;
+        d[l] = c * p;
+        if (!(Math.abs(e[l]) > eps * tst1)) break;
+      }
+    }
+    d[l] += f;
+    e[l] = 0;
+  }
+  for (let i = 0; i < n - 1; i++) {
+    let k = i;
+    let p = d[i];
+    for (let j = i + 1; j < n; j++) if (d[j] < p) k = j, p = d[j];
+    if (k !== i) {
+      d[k] = d[i];
+      d[i] = p;
+      for (let j = 0; j < n; j++) {
+        const t = W[i * n + j];
+        W[i * n + j] = W[k * n + j];
+        W[k * n + j] = t;
+      }
+    }
+  }
+}
+
+/**
+ * The thin SVD `A = U·diag(s)·Vᵀ` of `a` (`m × n`, row-major) by one-sided Jacobi rotations
+ * (Hestenes), singular values descending: `u` gets `m × k`, `s` `k`, `vt` `k × n`,
+ * `k = min(m, n)`. Wide inputs are transposed first.
+ */
+export function jacobiSvd(
+  a: Float64Array,
+  m: number,
+  n: number,
+  u: Float64Array,
+  s: Float64Array,
+  vt: Float64Array,
+): void {
+  const wide = m < n;
+  const [rows, cols] = wide ? [n, m] : [m, n]; // work on a tall matrix: columns `cols`
+  // column j of the tall matrix, contiguous: g[j*rows + i]
+  const g = new Float64Array(rows * cols);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      if (wide) g[i * n + j] = a[i * n + j];
+      else g[j * m + i] = a[i * n + j];
+    }
+  }
+  const w = new Float64Array(cols * cols); // right vectors, column j contiguous
+  for (let j = 0; j < cols; j++) w[j * cols + j] = 1;
+  const norms = new Float64Array(cols);
+  const eps = 2 ** -53;
+  for (let sweep = 0; sweep < 60; sweep++) {
+    // the squared column norms, updated in closed form by each rotation, refreshed per sweep
+    for (let j = 0; j < cols; j++) norms[j] = dotAt(g, j * rows, j * rows, rows);
+    let rotated = false;
+    for (let p = 0; p < cols - 1; p++) {
+      for (let q = p + 1; q < cols; q++) {
+        const alpha = norms[p];
+        const beta = norms[q];
+        const gamma = dotAt(g, p * rows, q * rows, rows);
+        if (gamma === 0 || Math.abs(gamma) <= eps * Math.sqrt(alpha * beta)) continue;
+        rotated = true;
+        const zeta = (beta - alpha) / (2 * gamma);
+        const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+        const c = 1 / Math.sqrt(1 + t * t);
+        const sn = c * t;
+        rotate(g, p * rows, q * rows, rows, c, sn);
+        rotate(w, p * cols, q * cols, cols, c, sn);
+        norms[p] = alpha - t * gamma;
+        norms[q] = beta + t * gamma;
+      }
+    }
+    if (!rotated) break;
+  }
+  const order = [...norms.keys()].sort((x, y) => norms[y] - norms[x]);
+  const k = cols;
+  order.forEach((j, r) => {
+    const sigma = Math.sqrt(dotAt(g, j * rows, j * rows, rows));
+    s[r] = sigma;
+    // left vector r: g_j / sigma (rows), right vector r: w_j (cols)
+    for (let i = 0; i < rows; i++) {
+      const val = sigma === 0 ? (i === r ? 1 : 0) : g[j * rows + i] / sigma;
+      if (wide) vt[r * n + i] = val;
+      else u[i * k + r] = val;
+    }
+    for (let i = 0; i < cols; i++) {
+      const val = w[j * cols + i];
+      if (wide) u[i * k + r] = val;
+      else vt[r * n + i] = val;
+    }
+  });
+  if (s.some((x) => x === 0)) completeBasis(wide ? vt : u, wide, rows, k, s);
+}
+
+function dotAt(x: Float64Array, i: number, j: number, len: number): number {
+  let acc = 0;
+  for (let t = 0; t < len; t++) acc += x[i + t] * x[j + t];
+  return acc;
+}
+
+function rotate(x: Float64Array, i: number, j: number, len: number, c: number, s: number): void {
+  for (let t = 0; t < len; t++) {
+    const a = x[i + t];
+    const b = x[j + t];
+    x[i + t] = c * a - s * b;
+    x[j + t] = s * a + c * b;
+  }
+}
+
+/**
+ * Replaces the singular vectors of zero singular values (set to unit vectors above) by an
+ * orthonormal completion of the others (Gram–Schmidt against the kept ones, twice).
+ */
+function completeBasis(
+  x: Float64Array,
+  rowsAreVectors: boolean,
+  len: number,
+  k: number,
+  s: Float64Array,
+): void {
+  const get = (r: number, i: number) => rowsAreVectors ? x[r * len + i] : x[i * k + r];
+  const set = (r: number, i: number, v: number) => {
+    if (rowsAreVectors) x[r * len + i] = v;
+    else x[i * k + r] = v;
+  };
+  for (let r = 0; r < k; r++) {
+    if (s[r] !== 0) continue;
+    for (let start = 0; start < len; start++) {
+      const v = new Float64Array(len);
+      v[(r + start) % len] = 1;
+      for (let pass = 0; pass < 2; pass++) {
+        for (let o = 0; o < r; o++) {
+          let dot = 0;
+          for (let i = 0; i < len; i++) dot += get(o, i) * v[i];
+          for (let i = 0; i < len; i++) v[i] -= dot * get(o, i);
+        }
+      }
+      const norm = Math.sqrt(v.reduce((acc, t) => acc + t * t, 0));
+      if (norm < 0.5) continue;
+      for (let i = 0; i < len; i++) set(r, i, v[i] / norm);
+      break;
+    }
+  }
+}
