@@ -77,3 +77,23 @@ export function quietXdgRuntimeDir(): void {
     // permissions API missing or denied: keep the environment as it is
   }
 }
+
+/**
+ * Asks OpenBLAS for its Haswell (AVX2) kernels before the library loads, unless a core type was
+ * chosen (`OPENBLAS_CORETYPE`): in Deno on x86-64, where env access is granted, only.
+ * NOTE: Debian 12's OpenBLAS (0.3.21) detects a Zen 5 CPU wrongly; with the kernels it then picks,
+ * its LAPACK routines crashed the process (a segfault in about one run of six of
+ * tests/lapack_test.ts). Haswell kernels run on every x86-64 CPU with AVX2, and are what this
+ * workplace's environment sets.
+ */
+export function pinOpenBlasCore(): void {
+  try {
+    const deno = (globalThis as { Deno?: DenoForXdg & { build: { arch: string } } }).Deno;
+    if (deno === undefined || deno.build.arch !== "x86_64") return;
+    const state = deno.permissions.querySync({ name: "env", variable: "OPENBLAS_CORETYPE" }).state;
+    if (state !== "granted" || deno.env.get("OPENBLAS_CORETYPE") !== undefined) return;
+    deno.env.set("OPENBLAS_CORETYPE", "Haswell");
+  } catch {
+    // no env access: OpenBLAS picks its kernels itself
+  }
+}

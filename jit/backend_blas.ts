@@ -16,7 +16,7 @@ import type { DataArray, DType } from "../core/dtype.ts";
 import { Node } from "../core/ir.ts";
 import { iadd, type IExpr, imul, type Kernel, type StridedOperand, type VExpr } from "./kernel.ts";
 import { mapValues, readsOf } from "./_vexpr_map.ts";
-import { envVar } from "./_env.ts";
+import { envVar, pinOpenBlasCore } from "./_env.ts";
 
 /** Libraries tried in order (the first that opens and has both symbols wins). */
 const LIBRARIES = [
@@ -47,6 +47,8 @@ interface Library {
   readonly path: string;
   readonly sgemm: Gemm;
   readonly dgemm: Gemm;
+  /** The open library, kept referenced for as long as its symbols are called. */
+  readonly library: unknown;
 }
 
 /** The structural slice of `Deno` this module uses (the npm build's declarations need no Deno types). */
@@ -67,7 +69,7 @@ interface BunFfi {
 }
 
 /** Opens a library's two gemm symbols (throws where it is missing or lacks them). */
-type Loader = (path: string) => { sgemm: Gemm; dgemm: Gemm };
+type Loader = (path: string) => { sgemm: Gemm; dgemm: Gemm; library: unknown };
 
 /**
  * A loader from a runtime's `dlopen`, its symbol description for a
@@ -84,7 +86,8 @@ function loader<S>(
     symbol([i, i, i, i, i, i, scalar, pointer, i, pointer, i, scalar, pointer, i]);
   return (path) => {
     const lib = dlopen(path, { cblas_sgemm: gemm("f32"), cblas_dgemm: gemm("f64") });
-    return { sgemm: lib.symbols.cblas_sgemm, dgemm: lib.symbols.cblas_dgemm };
+    // NOTE: the library stays referenced: a collected handle closes it under its symbols (a crash)
+    return { sgemm: lib.symbols.cblas_sgemm, dgemm: lib.symbols.cblas_dgemm, library: lib };
   };
 }
 
@@ -119,6 +122,7 @@ function open(): Library | undefined {
     const load = denoLoader() ?? bunLoader();
     const env = envVar("LATHE_BLAS");
     if (load === undefined || env === "off" || env === "0") return undefined;
+    pinOpenBlasCore();
     for (const path of env ? [env] : LIBRARIES) {
       try {
         return { path, ...load(path) };

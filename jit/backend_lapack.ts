@@ -89,12 +89,17 @@ export function runsInLapack(arg: LinalgArgs): boolean {
   return NATIVE.has(arg.routine) && lapackLibrary() !== undefined;
 }
 
-const int = (v: number) => Int32Array.of(v);
-const char = (c: string) => Uint8Array.of(c.charCodeAt(0));
+// NOTE: every array handed to LAPACK has its own ArrayBuffer: V8 keeps typed arrays of up to 64
+// bytes made by `new Float64Array(n)` or `.of()` inside its heap, where a collection can move them,
+// and passing those as FFI buffers crashed (flakily) under --expose-gc
+const f64 = (n: number) => new Float64Array(new ArrayBuffer(8 * n));
+const i32 = (n: number) => new Int32Array(new ArrayBuffer(4 * n));
+const int = (v: number) => i32(1).fill(v);
+const char = (c: string) => new Uint8Array(new ArrayBuffer(1)).fill(c.charCodeAt(0));
 
 /** Row-major `rows × cols` to a column-major copy (and back: swap the extents). */
 function transpose(x: Float64Array, rows: number, cols: number): Float64Array {
-  const t = new Float64Array(rows * cols);
+  const t = f64(rows * cols);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[i + j * rows] = x[i * cols + j];
   return t;
 }
@@ -105,7 +110,7 @@ function internal(routine: string, info: number): Error {
 
 /** LU in place (column-major), with the first exactly zero pivot (-1: none) and the permutation's sign. */
 function getrf(L: Lapack, a: Float64Array, n: number): { zero: number; sign: number } {
-  const piv = new Int32Array(n);
+  const piv = i32(n);
   const info = int(0);
   L.dgetrf(int(n), int(n), a, int(n), piv, info);
   if (info[0] < 0) throw internal("dgetrf", info[0]);
@@ -135,7 +140,7 @@ export function lapackHost(
         const ca = transpose(a, n, n);
         const cb = transpose(b, n, r);
         const info = int(0);
-        L.dgesv(int(n), int(r), ca, int(n), new Int32Array(n), cb, int(n), info);
+        L.dgesv(int(n), int(r), ca, int(n), i32(n), cb, int(n), info);
         if (info[0] > 0) throw singular(arg, i, src[0], info[0] - 1);
         if (info[0] < 0) throw internal("dgesv", info[0]);
         return transpose(cb, r, n);
@@ -175,9 +180,9 @@ export function lapackHost(
     case "eigh":
       perMatrix(ins, src, out, ([a]) => {
         const ca = transpose(a, n, n);
-        const w = new Float64Array(n);
+        const w = f64(n);
         const info = int(0);
-        const query = new Float64Array(1);
+        const query = f64(1);
         const iquery = int(0);
         const call = (work: Float64Array, lwork: number, iwork: Int32Array, liwork: number) =>
           L.dsyevd(
@@ -197,13 +202,13 @@ export function lapackHost(
           );
         call(query, -1, iquery, -1);
         call(
-          new Float64Array(Math.max(1, query[0])),
+          f64(Math.max(1, query[0])),
           Math.max(1, query[0]),
-          new Int32Array(Math.max(1, iquery[0])),
+          i32(Math.max(1, iquery[0])),
           Math.max(1, iquery[0]),
         );
         if (info[0] !== 0) throw internal("dsyevd", info[0]);
-        const packed = new Float64Array(n + n * n);
+        const packed = f64(n + n * n);
         packed.set(w);
         packed.set(transpose(ca, n, n), n);
         return packed;
@@ -214,10 +219,10 @@ export function lapackHost(
       const vectors = arg.routine === "svd";
       perMatrix(ins, src, out, ([a]) => {
         const ca = transpose(a, m, n);
-        const s = new Float64Array(k);
-        const u = new Float64Array(vectors ? m * k : 1);
-        const vt = new Float64Array(vectors ? k * n : 1);
-        const iwork = new Int32Array(8 * k);
+        const s = f64(k);
+        const u = f64(vectors ? m * k : 1);
+        const vt = f64(vectors ? k * n : 1);
+        const iwork = i32(8 * k);
         const info = int(0);
         const job = char(vectors ? "S" : "N");
         const [ldu, ldvt] = vectors ? [m, k] : [1, 1];
@@ -239,12 +244,12 @@ export function lapackHost(
             info,
             1n,
           );
-        const query = new Float64Array(1);
+        const query = f64(1);
         call(query, -1);
-        call(new Float64Array(Math.max(1, query[0])), Math.max(1, query[0]));
+        call(f64(Math.max(1, query[0])), Math.max(1, query[0]));
         if (info[0] !== 0) throw internal("dgesdd", info[0]);
         if (!vectors) return s;
-        const packed = new Float64Array(m * k + k + k * n);
+        const packed = f64(m * k + k + k * n);
         packed.set(transpose(u, k, m), 0); // column-major m×k read as k×m, transposed back
         packed.set(s, m * k);
         packed.set(transpose(vt, n, k), m * k + k);
