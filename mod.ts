@@ -34,6 +34,7 @@ export * from "./core/reduce.ts";
 export * from "./core/movement.ts";
 export * from "./core/linalg.ts";
 export * from "./core/indexing.ts";
+export { type AxisOptions, checkOptions } from "./core/_options.ts";
 export { formatTensor, type PrintDType, type PrintOptions } from "./core/print.ts";
 export type { DeviceData, Node, Origin } from "./core/ir.ts";
 export type { OpArgs, OpName, ReduceOp } from "./core/ops/registry.ts";
@@ -49,6 +50,7 @@ export {
   setCpuThreads,
 } from "./jit/backend_cpu.ts";
 export { blasLibrary } from "./jit/backend_blas.ts";
+export { debugNans } from "./jit/debug_nans.ts";
 export * from "./core/autodiff.ts";
 export * as tree from "./core/tree.ts";
 export type { Tree, TreeDef } from "./core/tree.ts";

@@ -27,8 +27,12 @@ export function nodeOf(op: string, x: unknown, position = 0): Node {
 function checkScalar(op: string, x: unknown, position: number): number {
   if (typeof x === "number") return x;
   if (typeof x === "boolean") return x ? 1 : 0;
+  const text = Array.isArray(x) ? JSON.stringify(x) : "";
+  const hint = !Array.isArray(x)
+    ? ""
+    : `: make a tensor of it first: tensor(${text.length <= 40 ? text : "[...]"})`;
   throw new TypeError(
-    `${op}() expected a Tensor or a number at position ${position}: found ${fmtValue(x)}`,
+    `${op}() expected a Tensor or a number at position ${position}: found ${fmtValue(x)}${hint}`,
   );
 }
 

@@ -6,6 +6,7 @@
 import type { Tensor } from "./tensor.ts";
 import { tensor } from "./creation.ts";
 import { isTensor } from "./_wrap.ts";
+import { checkOptions } from "./_options.ts";
 import { checkShape, sizeOf } from "./shape.ts";
 import { fmtValue } from "./errors.ts";
 import { Mt19937 } from "./_mt19937.ts";
@@ -33,6 +34,7 @@ export function checkSeed(op: string, seed: unknown): bigint {
 }
 
 function checkFloatDType(op: string, options: TorchFloatOptions): TorchFloat {
+  checkOptions(op, options, ["dtype"]);
   const dtype = options.dtype ?? "float32";
   if (dtype !== "float32" && dtype !== "float64") {
     throw new TypeError(

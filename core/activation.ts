@@ -6,6 +6,7 @@
 import type { Tensor } from "./tensor.ts";
 import { floatNode, nodeOf } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
+import { checkOptions } from "./_options.ts";
 import * as b from "./ops/build.ts";
 import type { Node } from "./ir.ts";
 import { fmtValue } from "./errors.ts";
@@ -61,6 +62,7 @@ export interface GeluOptions {
 /** Gaussian error linear unit: x·Φ(x), exact (erf) or with the tanh approximation. */
 export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
   const n = floatNode(nodeOf("gelu", x));
+  checkOptions("gelu", options, ["approximate"]);
   const approximate = options.approximate ?? "none";
   const half = b.alu("mul", n, c(0.5, n));
   if (approximate === "none") {
@@ -85,6 +87,7 @@ export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
 /** log(1 + e^(βx))/β, linear above `threshold` (PyTorch's defaults β = 1, threshold = 20). */
 export function softplus(x: Tensor, options: { beta?: number; threshold?: number } = {}): Tensor {
   const n = floatNode(nodeOf("softplus", x));
+  checkOptions("softplus", options, ["beta", "threshold"]);
   const beta = options.beta ?? 1;
   const bx = b.alu("mul", n, c(beta, n));
   const soft = b.alu("div", b.alu("log1p", b.alu("exp", bx)), c(beta, n));

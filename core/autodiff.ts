@@ -12,6 +12,7 @@ import { isFloat } from "./dtype.ts";
 import { vjpRules } from "./ops/derivatives.ts";
 import * as b from "./ops/build.ts";
 import { isTensor, wrap } from "./_wrap.ts";
+import { checkOptions } from "./_options.ts";
 import { fmtShape, fmtValue } from "./errors.ts";
 import { flatten, type Tree, unflatten } from "./tree.ts";
 
@@ -220,6 +221,7 @@ function scalarLoss(name: string, value: unknown): Tensor {
 }
 
 function valueAndGradImpl(name: string, f: (...args: any[]) => any, options: GradOptions) {
+  checkOptions(name, options, ["argnums", "hasAux"]);
   return (...args: any[]): [any, any] => {
     const argnums = checkArgnums(name, options.argnums ?? 0, args.length);
     for (const a of argnums) {

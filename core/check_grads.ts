@@ -10,6 +10,7 @@ import { mul } from "./elementwise.ts";
 import { sum } from "./reduce.ts";
 import { grad } from "./autodiff.ts";
 import { isTensor } from "./_wrap.ts";
+import { checkOptions } from "./_options.ts";
 
 /** Options of `checkGrads`. */
 export interface CheckGradsOptions {
@@ -104,6 +105,7 @@ export function checkGrads(
   args: readonly Tensor[],
   options: CheckGradsOptions = {},
 ): void {
+  checkOptions("checkGrads", options, ["order", "eps", "rtol", "atol", "maxElements", "seed"]);
   const o: Required<CheckGradsOptions> = {
     order: options.order ?? 1,
     eps: options.eps ?? 1e-6,

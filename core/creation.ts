@@ -6,6 +6,7 @@
 import type { Tensor } from "./tensor.ts";
 import { Node } from "./ir.ts";
 import { wrap } from "./_wrap.ts";
+import { checkOptions } from "./_options.ts";
 import { nodeOf } from "./_convert.ts";
 import { constant } from "./ops/build.ts";
 import { allocate, checkDType, type DataArray, type DType, dtypeOfArray } from "./dtype.ts";
@@ -111,6 +112,7 @@ function typedKind(data: ArrayLike<number>): DType {
  * ```
  */
 export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
+  checkOptions("tensor", options, ["dtype", "shape", "device"]);
   const requested = options.dtype === undefined ? undefined : checkDType(options.dtype, "tensor");
   let values: ArrayLike<number>;
   let shape: number[];
@@ -171,11 +173,12 @@ export function full(
   if (typeof value !== "number" && typeof value !== "boolean") {
     throw new TypeError(`full() expected a number or boolean fill value: found ${fmtValue(value)}`);
   }
-  const dtype = dtypeFor("full", options, inferred);
+  const dtype = dtypeFor("full", checkOptions("full", options, ["dtype", "device"]), inferred);
   return wrap(constant(Number(value), dtype, s, checkDevice("full", options.device)));
 }
 
 function filled(op: string, shape: readonly number[], value: number, options: DTypeOptions) {
+  checkOptions(op, options, ["dtype", "device"]);
   const s = checkShape(op, shape);
   const on = checkDevice(op, options.device);
   return wrap(constant(value, dtypeFor(op, options, "float32"), s, on));
@@ -193,18 +196,21 @@ export function ones(shape: readonly number[], options: DTypeOptions = {}): Tens
 
 /** Zeros with the shape and dtype of `x`. */
 export function zerosLike(x: Tensor, options: DTypeOptions = {}): Tensor {
+  checkOptions("zerosLike", options, ["dtype", "device"]);
   const n = nodeOf("zerosLike", x);
   return zeros(n.shape, { dtype: options.dtype ?? n.dtype, device: options.device ?? n.device });
 }
 
 /** Ones with the shape and dtype of `x`. */
 export function onesLike(x: Tensor, options: DTypeOptions = {}): Tensor {
+  checkOptions("onesLike", options, ["dtype", "device"]);
   const n = nodeOf("onesLike", x);
   return ones(n.shape, { dtype: options.dtype ?? n.dtype, device: options.device ?? n.device });
 }
 
 /** `value` with the shape and dtype of `x`. */
 export function fullLike(x: Tensor, value: number | boolean, options: DTypeOptions = {}): Tensor {
+  checkOptions("fullLike", options, ["dtype", "device"]);
   const n = nodeOf("fullLike", x);
   return full(n.shape, value, {
     dtype: options.dtype ?? n.dtype,
@@ -239,6 +245,7 @@ export function arange(start: number, stop?: number, step = 1, options: DTypeOpt
   const n = Math.max(0, Math.ceil((hi - lo) / step));
   const inferred = [lo, hi, step].every(Number.isInteger) ? "int32" : "float32";
   const values = Array.from({ length: n }, (_, i) => lo + i * step);
+  checkOptions("arange", options, ["dtype", "device"]);
   return fromValues("arange", values, [n], { ...options, fallback: inferred });
 }
 
@@ -249,6 +256,7 @@ export function linspace(
   num: number,
   options: DTypeOptions = {},
 ): Tensor {
+  checkOptions("linspace", options, ["dtype", "device"]);
   checkShape("linspace", [num]);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   // like PyTorch: the first half counts up from start, the second half down from stop
@@ -266,5 +274,6 @@ export function eye(n: number, m: number = n, options: DTypeOptions = {}): Tenso
   checkShape("eye", [n, m]);
   const values = new Float64Array(n * m);
   for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
+  checkOptions("eye", options, ["dtype", "device"]);
   return fromValues("eye", values, [n, m], { ...options, fallback: "float32" });
 }

@@ -9,6 +9,7 @@
 import type { Tensor } from "./tensor.ts";
 import { type Device, isRealized, isTracing, Node } from "./ir.ts";
 import { isStaging, wrap } from "./_wrap.ts";
+import { checkOptions } from "./_options.ts";
 import { constant } from "./ops/build.ts";
 import { fmtValue } from "./errors.ts";
 import { deviceReady, initDevice, readAsync, realize } from "../jit/realize.ts";
@@ -48,6 +49,7 @@ export interface DeviceOptions {
  * ```
  */
 export async function device(name: Device, options: DeviceOptions = {}): Promise<Device> {
+  checkOptions("device", options, ["fallback", "gpu", "adapter"]);
   const wanted = checkName("device", name);
   const failure = await initDevice(wanted, { gpu: options.gpu, adapter: options.adapter });
   if (failure === undefined) return wanted;

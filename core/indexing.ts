@@ -7,8 +7,10 @@
 import type { Tensor } from "./tensor.ts";
 import { nodeOf } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
+import { checkOptions } from "./_options.ts";
 import * as b from "./ops/build.ts";
-import { fmtShape, fmtValue } from "./errors.ts";
+import { fmtShape, fmtValue, userFrame } from "./errors.ts";
+import { type Node, recordSite } from "./ir.ts";
 import { normalizeAxis, sizeOf } from "./shape.ts";
 import { realize } from "../jit/realize.ts";
 import type { DType } from "./dtype.ts";
@@ -51,6 +53,12 @@ function bounds(
       `${op}() expected an integer, null or [start, stop, step] for axis ${axis}: found ${
         fmtValue(spec)
       }`,
+    );
+  }
+  if (spec.some((part) => Array.isArray(part))) {
+    throw new TypeError(
+      `${op}() expected one spec per axis as separate arguments: found nested arrays on axis ${axis}: ` +
+        `write x.slice([1, null], [null, null, 2]) for x[1:, ::2] (or spread a list: x.slice(...specs))`,
     );
   }
   const step = spec[2] ?? 1;
@@ -104,9 +112,27 @@ export function slice(x: Tensor, ...specs: SliceSpec[]): Tensor {
   return wrap(b.reshape(view, parts.filter((_, d) => kept[d]).map((p) => p.size)));
 }
 
-/** The sub-tensor at index `i` along `axis` (default 0), which is dropped. */
-export function select(x: Tensor, index: number, axis = 0): Tensor {
+/**
+ * The sub-tensor at `index` along `axis`, which is dropped: torch's
+ * `select(dim, index)` order (`x.select(0, 1)` is row 1).
+ * @example Row 1, then column 0
+ * ```ts
+ * import { arange } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * const x = arange(6).reshape([2, 3]);
+ * assertEquals(x.select(0, 1).toArray(), [3, 4, 5]);
+ * assertEquals(x.select(1, 0).toArray(), [0, 3]);
+ * ```
+ */
+export function select(x: Tensor, axis: number, index: number): Tensor {
   const shape = nodeOf("select", x).shape;
+  if (index === undefined) {
+    throw new TypeError(
+      `select() expected an axis and an index, torch's order: found only ${
+        fmtValue(axis)
+      }: write select(x, 0, i) or x.select(0, i) for entry i along axis 0`,
+    );
+  }
   const a = normalizeAxis("select", axis, shape.length);
   bounds("select", index, shape[a], a); // so that a bad index is reported as select()'s
   return slice(x, ...Array.from({ length: a + 1 }, (_, d) => (d === a ? index : null)));
@@ -118,6 +144,33 @@ function checkIndexTensor(op: string, index: Tensor): void {
     throw new TypeError(
       `${op}() expected an int32 index tensor: found ${n.dtype}: convert with .astype("int32")`,
     );
+  }
+}
+
+/**
+ * Checks indices into an axis of size `extent` now when their values are
+ * known (a constant or realized tensor); otherwise the kernel checks them
+ * when it runs, and the error names `op` and this call's line.
+ */
+function checkIndices(op: string, index: Node, extent: number, gathered: Node): void {
+  // a reshape keeps the flat order: look through it to computed data
+  while (index.op === "reshape" && index.src[0].buffer !== undefined) index = index.src[0];
+  const values = index.op === "const" ? [index.arg as number] : index.buffer;
+  if (values === undefined) {
+    recordSite(gathered, op);
+    return;
+  }
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < -extent || v >= extent) {
+      const at = userFrame(new Error());
+      throw new RangeError(
+        `${op}() index ${v} at flat position ${i} is out of range for an axis of size ${extent}: ` +
+          `indices must be in [${-extent}, ${extent - 1}]${
+            at === undefined ? "" : ` (${op}() called at ${at})`
+          }`,
+      );
+    }
   }
 }
 
@@ -137,7 +190,9 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
         `found ${fmtShape(idx.shape)}`,
     );
   }
-  return wrap(b.gather(src, idx, a));
+  const out = b.gather(src, idx, a);
+  checkIndices("gather", idx, src.shape[a], out);
+  return wrap(out);
 }
 
 /** NumPy take: picks entries along `axis` (flattened when omitted) by an int32 index tensor of any shape. */
@@ -152,7 +207,9 @@ export function take(x: Tensor, index: Tensor, axis?: number): Tensor {
   const count = sizeOf(idx.shape);
   const src3 = b.reshape(src, [sizeOf(pre), src.shape[a], sizeOf(post)]);
   const idx3 = b.expand(b.reshape(idx, [1, count, 1]), [sizeOf(pre), count, sizeOf(post)]);
-  return wrap(b.reshape(b.gather(src3, idx3, 1), [...pre, ...idx.shape, ...post]));
+  const out = b.gather(src3, idx3, 1);
+  checkIndices("take", idx, src.shape[a], out);
+  return wrap(b.reshape(out, [...pre, ...idx.shape, ...post]));
 }
 
 /**
@@ -164,6 +221,7 @@ export function oneHot(
   numClasses: number,
   options: { dtype?: DType } = {},
 ): Tensor {
+  checkOptions("oneHot", options, ["dtype"]);
   const node = nodeOf("oneHot", labels);
   if (node.dtype !== "int32") {
     throw new TypeError(

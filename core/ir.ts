@@ -46,6 +46,40 @@ export function setDTypeSupport(device: Device, dtype: DType, reason: string | u
   lacking.set(device, map);
 }
 
+/** Where user code made a node, for errors raised later (gathers, NaN checks). */
+export interface CallSite {
+  /** The operation the user called (or the primitive, for sites captured by `debugNans`). */
+  readonly op: string;
+  /** An error made at the call, whose stack holds the user's line. */
+  readonly at: Error;
+}
+
+const sites = new WeakMap<Node, CallSite>();
+let captureSites = false;
+
+/**
+ * Captures a call site for every node made from now on (`debugNans`), or
+ * stops; off by default, when node creation pays only this flag's check.
+ */
+export function setCaptureSites(on: boolean): void {
+  captureSites = on;
+}
+
+/** Whether every new node records its call site. */
+export function capturingSites(): boolean {
+  return captureSites;
+}
+
+/** Records that user code called `op` to make `node` (here, now). */
+export function recordSite(node: Node, op: string): void {
+  sites.set(node, { op, at: new Error(op) });
+}
+
+/** Where a node was made, if recorded. */
+export function siteOf(node: Node): CallSite | undefined {
+  return sites.get(node);
+}
+
 let traceDepth = 0;
 let realizedWhileTracing: Node[] = [];
 
@@ -139,6 +173,7 @@ export class Node {
     let depth = 0;
     for (const s of src) if (s.depth + 1 > depth) depth = s.depth + 1;
     this.depth = depth;
+    if (captureSites) sites.set(this, { op, at: new Error(op) });
   }
 
   /**

@@ -10,6 +10,23 @@ import * as b from "./ops/build.ts";
 import { fmtShape, fmtValue } from "./errors.ts";
 import { broadcastShapes, checkShape, normalizeAxis, sizeOf } from "./shape.ts";
 import { promoteTypes } from "./dtype.ts";
+import { axesArg, singleAxis } from "./_options.ts";
+
+/**
+ * A shape given as one array or as separate sizes (torch's `reshape(2, 3)`).
+ * @param op the method, for the message
+ * @param args the arguments as passed
+ * @returns the sizes
+ */
+export function shapeArgs(op: string, args: readonly unknown[]): readonly number[] {
+  if (args.length === 1 && Array.isArray(args[0])) return args[0];
+  if (args.every((a) => typeof a === "number")) return args as number[];
+  throw new TypeError(
+    `${op}() expected sizes as one array or as numbers: found ${
+      args.map(fmtValue).join(", ")
+    }: e.g. ${op}([2, 3]) or ${op}(2, 3)`,
+  );
+}
 
 /**
  * The same elements in a new shape; one size may be -1 (inferred).
@@ -69,6 +86,7 @@ export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
 /** Reorders axes: output axis i is input axis `axes[i]`. */
 export function permute(x: Tensor, axes: readonly number[]): Tensor {
   const node = nodeOf("permute", x);
+  if (!Array.isArray(axes)) checkShape("permute", axes);
   const n = node.shape.length;
   const perm = axes.map((a) => normalizeAxis("permute", a, n));
   if (perm.length !== n || new Set(perm).size !== n) {
@@ -93,20 +111,24 @@ export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
 }
 
 /** Removes size-1 axes (all of them, or the given ones; others are left alone like PyTorch). */
-export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
+export function squeeze(
+  x: Tensor,
+  axis?: number | readonly number[] | { axis?: number | readonly number[] },
+): Tensor {
   const shape = nodeOf("squeeze", x).shape;
-  const axes = axis === undefined
+  const list = axesArg("squeeze", axis);
+  const axes = list === undefined
     ? shape.map((_, i) => i)
-    : (typeof axis === "number" ? [axis] : axis).map((a) =>
+    : (typeof list === "number" ? [list] : list).map((a) =>
       normalizeAxis("squeeze", a, shape.length)
     );
   return reshape(x, shape.filter((d, i) => !(d === 1 && axes.includes(i))));
 }
 
 /** Inserts a size-1 axis at `axis` (negative counts from the end of the result). */
-export function unsqueeze(x: Tensor, axis: number): Tensor {
+export function unsqueeze(x: Tensor, axis: number | { axis: number }): Tensor {
   const shape = [...nodeOf("unsqueeze", x).shape];
-  const a = normalizeAxis("unsqueeze", axis, shape.length + 1);
+  const a = normalizeAxis("unsqueeze", singleAxis("unsqueeze", axis), shape.length + 1);
   shape.splice(a, 0, 1);
   return reshape(x, shape);
 }
@@ -146,7 +168,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 /** Joins tensors along an existing axis. */
-export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
+export function concat(tensors: readonly Tensor[], axis: number | { axis?: number } = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) {
     throw new TypeError(
       `concat() expected a non-empty array of tensors: found ${fmtValue(tensors)}`,
@@ -154,7 +176,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   }
   const nodes = tensors.map((t, i) => nodeOf("concat", t, i));
   const first = nodes[0].shape;
-  const a = normalizeAxis("concat", axis, first.length);
+  const a = normalizeAxis("concat", singleAxis("concat", axis, 0), first.length);
   nodes.forEach((n, i) => {
     if (n.shape.length !== first.length || n.shape.some((d, j) => j !== a && d !== first[j])) {
       throw new RangeError(
@@ -179,7 +201,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
 }
 
 /** Joins tensors of one shape along a new axis. */
-export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
+export function stack(tensors: readonly Tensor[], axis: number | { axis?: number } = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) {
     throw new TypeError(
       `stack() expected a non-empty array of tensors: found ${fmtValue(tensors)}`,
@@ -196,7 +218,7 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
       );
     }
   });
-  const a = normalizeAxis("stack", axis, first.length + 1);
+  const a = normalizeAxis("stack", singleAxis("stack", axis, 0), first.length + 1);
   return concat(tensors.map((t) => unsqueeze(t, a)), a);
 }
 
@@ -216,11 +238,15 @@ export function pad(x: Tensor, widths: readonly (readonly [number, number])[], v
 }
 
 /** Reverses the order of elements along the given axes (default all). */
-export function flip(x: Tensor, axis?: number | readonly number[]): Tensor {
+export function flip(
+  x: Tensor,
+  axis?: number | readonly number[] | { axis?: number | readonly number[] },
+): Tensor {
   const node = nodeOf("flip", x);
-  const axes = axis === undefined
+  const list = axesArg("flip", axis);
+  const axes = list === undefined
     ? node.shape.map((_, i) => i)
-    : (typeof axis === "number" ? [axis] : axis).map((a) =>
+    : (typeof list === "number" ? [list] : list).map((a) =>
       normalizeAxis("flip", a, node.shape.length)
     );
   return wrap(b.flip(node, axes));
@@ -240,9 +266,13 @@ export function tile(x: Tensor, reps: readonly number[]): Tensor {
 }
 
 /** Splits into pieces along `axis`: `sections` equal parts, or pieces of the given sizes. */
-export function split(x: Tensor, sections: number | readonly number[], axis = 0): Tensor[] {
+export function split(
+  x: Tensor,
+  sections: number | readonly number[],
+  axis: number | { axis?: number } = 0,
+): Tensor[] {
   const node = nodeOf("split", x);
-  const a = normalizeAxis("split", axis, node.shape.length);
+  const a = normalizeAxis("split", singleAxis("split", axis, 0), node.shape.length);
   const n = node.shape[a];
   let sizes: number[];
   if (typeof sections === "number") {

@@ -1,6 +1,6 @@
 /**
  * Tensor printing that matches PyTorch 1.13's `str(tensor)` / `repr(tensor)`
- * (torch/_tensor_str.py). Pure and dependency-free: it formats plain numbers.
+ * (torch/_tensor_str.py). Pure: it formats plain numbers (options checked by core/_options.ts).
  *
  * Numbers are formatted from their exact binary value with round-half-even,
  * like Python's `'{:.4f}'` / `'{:.4e}'`, so ties such as `0.03125` print
@@ -8,6 +8,8 @@
  *
  * @module
  */
+
+import { checkOptions } from "./_options.ts";
 
 /** The dtypes Lathe has. */
 export type PrintDType = "float16" | "float32" | "float64" | "int32" | "bool";
@@ -104,6 +106,7 @@ function checkShape(values: ArrayLike<number>, shape: readonly number[]): number
 
 /** Fills in defaults (torch's "default" profile) and validates options. */
 function resolveOptions(o: PrintOptions): ResolvedOptions {
+  checkOptions("toString", o, ["precision", "threshold", "edgeItems", "lineWidth", "sciMode"]);
   const precision = o.precision ?? 4;
   const edgeItems = o.edgeItems ?? 3;
   if (!Number.isInteger(precision) || precision < 0 || precision > 100) {

@@ -28,6 +28,7 @@ import { tensor } from "./creation.ts";
 import { allocate, type DType } from "./dtype.ts";
 import { checkShape, sizeOf } from "./shape.ts";
 import { fmtValue } from "./errors.ts";
+import { checkOptions } from "./_options.ts";
 import { ndtr, ndtri } from "./_special.ts";
 import { dtypeRange, finite, floatDType, mod64, openUniform } from "./_sampling.ts";
 import { checkIntRange, TorchGenerator } from "./_torch_generator.ts";
@@ -82,6 +83,7 @@ export interface TruncatedNormalOptions extends FloatOptions {
  * ```
  */
 export function normal(key: Key, shape: readonly number[], options: NormalOptions = {}): Tensor {
+  checkOptions("normal", options, ["dtype", "mean", "std"]);
   checkKey("normal", key);
   const s = checkShape("normal", shape);
   const dtype = floatDType("normal", options.dtype);
@@ -110,6 +112,7 @@ export function normal(key: Key, shape: readonly number[], options: NormalOption
  * ```
  */
 export function uniform(key: Key, shape: readonly number[], options: UniformOptions = {}): Tensor {
+  checkOptions("uniform", options, ["dtype", "low", "high"]);
   checkKey("uniform", key);
   const s = checkShape("uniform", shape);
   const dtype = floatDType("uniform", options.dtype);
@@ -238,6 +241,7 @@ export function truncatedNormal(
   shape: readonly number[],
   options: TruncatedNormalOptions = {},
 ): Tensor {
+  checkOptions("truncatedNormal", options, ["dtype", "lower", "upper"]);
   checkKey("truncatedNormal", key);
   const s = checkShape("truncatedNormal", shape);
   const dtype = floatDType("truncatedNormal", options.dtype);

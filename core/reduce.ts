@@ -11,17 +11,19 @@ import type { Node } from "./ir.ts";
 import { fmtShape } from "./errors.ts";
 import { normalizeAxes, normalizeAxis, sizeOf } from "./shape.ts";
 import type { ReduceOp } from "./ops/registry.ts";
+import { type AxisOptions, axisOptions, singleAxis } from "./_options.ts";
 
-/** Which axes to reduce and whether to keep them as size 1. */
-export interface ReduceOptions {
-  /** An axis or list of axes (negative counts from the end); all when omitted. */
-  axis?: number | readonly number[];
-  /** Keep reduced axes with size 1 (default false). */
-  keepdims?: boolean;
-}
+/** Which axes to reduce and whether to keep them as size 1 (`keepdim`, torch's name, also works). */
+export type ReduceOptions = AxisOptions;
+
+/**
+ * A reduction's axes, in any of torch's forms: an axis (`1`), a list of axes
+ * (`[0, 1]`) or options (`{ axis: 1, keepdims: true }`); all axes when omitted.
+ */
+export type AxisArg = number | readonly number[] | ReduceOptions;
 
 /** Options of `variance` and `std`. */
-export interface VarianceOptions extends ReduceOptions {
+export interface VarianceOptions extends AxisOptions {
   /** Subtracted from the count in the denominator (default 1, Bessel's correction, like PyTorch). */
   correction?: number;
 }
@@ -36,8 +38,15 @@ function keep(
   return b.reshape(node, inShape.map((d, i) => (axes.includes(i) ? 1 : d)));
 }
 
-function reduceWith(name: string, op: ReduceOp, x: Tensor, options: ReduceOptions): Tensor {
+function reduceWith(
+  name: string,
+  op: ReduceOp,
+  x: Tensor,
+  arg: AxisArg | undefined,
+  keepdims: unknown,
+): Tensor {
   const node = nodeOf(name, x);
+  const options = axisOptions(name, arg, keepdims);
   const axes = normalizeAxes(name, options.axis, node.shape.length);
   if (op === "reduceMax" && axes.some((a) => node.shape[a] === 0)) {
     throw new RangeError(
@@ -57,37 +66,39 @@ function reduceWith(name: string, op: ReduceOp, x: Tensor, options: ReduceOption
  * import { tensor } from "@lathe/lathe";
  * import { assertEquals } from "@std/assert";
  * assertEquals(tensor([[1, 2], [3, 4]]).sum({ axis: 0 }).toArray(), [4, 6]);
+ * assertEquals(tensor([[1, 2], [3, 4]]).sum(1).toArray(), [3, 7]); // torch's form
  * ```
  */
-export function sum(x: Tensor, options: ReduceOptions = {}): Tensor {
-  return reduceWith("sum", "reduceSum", x, options);
+export function sum(x: Tensor, axis?: AxisArg, keepdims?: boolean): Tensor {
+  return reduceWith("sum", "reduceSum", x, axis, keepdims);
 }
 
 /** Product of elements. */
-export function prod(x: Tensor, options: ReduceOptions = {}): Tensor {
-  return reduceWith("prod", "reduceProd", x, options);
+export function prod(x: Tensor, axis?: AxisArg, keepdims?: boolean): Tensor {
+  return reduceWith("prod", "reduceProd", x, axis, keepdims);
 }
 
 /** Maximum (NaN if any element is NaN). */
-export function max(x: Tensor, options: ReduceOptions = {}): Tensor {
-  return reduceWith("max", "reduceMax", x, options);
+export function max(x: Tensor, axis?: AxisArg, keepdims?: boolean): Tensor {
+  return reduceWith("max", "reduceMax", x, axis, keepdims);
 }
 
 /** Minimum (NaN if any element is NaN). */
-export function min(x: Tensor, options: ReduceOptions = {}): Tensor {
+export function min(x: Tensor, axis?: AxisArg, keepdims?: boolean): Tensor {
   const node = nodeOf("min", x);
   const negated = node.dtype === "bool"
     ? b.alu("cmpeq", node, b.constant(0, "bool", node.shape))
     : b.alu("neg", node);
-  const m = reduceWith("min", "reduceMax", wrap(negated), options).node;
+  const m = reduceWith("min", "reduceMax", wrap(negated), axis, keepdims).node;
   return wrap(
     node.dtype === "bool" ? b.alu("cmpeq", m, b.constant(0, "bool", m.shape)) : b.alu("neg", m),
   );
 }
 
 /** Mean of elements (integers give float32). */
-export function mean(x: Tensor, options: ReduceOptions = {}): Tensor {
+export function mean(x: Tensor, axis?: AxisArg, keepdims?: boolean): Tensor {
   const node = floatNode(nodeOf("mean", x));
+  const options = axisOptions("mean", axis, keepdims);
   const axes = normalizeAxes("mean", options.axis, node.shape.length);
   const count = sizeOf(axes.map((a) => node.shape[a]));
   return wrap(inFloat32(node, (n) => {
@@ -105,12 +116,33 @@ function inFloat32(node: Node, f: (n: Node) => Node): Node {
   return node.dtype === "float16" ? b.cast(f(b.cast(node, "float32")), "float16") : f(node);
 }
 
-/** Variance with `correction` (default 1, unbiased, like torch.var). */
-export function variance(x: Tensor, options: VarianceOptions = {}): Tensor {
-  return wrap(varianceNode("variance", x, options));
+/**
+ * Variance with `correction` (default 1, unbiased, like torch.var). Torch's
+ * positional `var(1, False)` (unbiased) is an error, not keepdims: pass
+ * `{ axis: 1, correction: 0 }`.
+ */
+export function variance(
+  x: Tensor,
+  axis?: number | readonly number[] | VarianceOptions,
+  unbiased?: never,
+): Tensor {
+  return wrap(varianceNode("variance", x, axis, unbiased));
 }
 
-function varianceNode(name: string, x: Tensor, options: VarianceOptions): Node {
+function varianceNode(
+  name: string,
+  x: Tensor,
+  axis: number | readonly number[] | VarianceOptions | undefined,
+  unbiased: unknown,
+): Node {
+  if (unbiased !== undefined) {
+    throw new TypeError(
+      `${name}() takes the correction and keepdims as options: found a second argument ${
+        String(unbiased)
+      }: write ${name}(x, { axis: 1, correction: 0 }) for torch's var(1, unbiased=False)`,
+    );
+  }
+  const options = axisOptions(name, axis, undefined, ["correction"]);
   return inFloat32(floatNode(nodeOf(name, x)), (node) => varianceOf(name, node, options));
 }
 
@@ -130,17 +162,28 @@ function varianceOf(name: string, node: Node, options: VarianceOptions): Node {
 }
 
 /** Standard deviation with `correction` (default 1, like torch.std). */
-export function std(x: Tensor, options: VarianceOptions = {}): Tensor {
-  return wrap(b.alu("sqrt", varianceNode("std", x, options)));
+export function std(
+  x: Tensor,
+  axis?: number | readonly number[] | VarianceOptions,
+  unbiased?: never,
+): Tensor {
+  return wrap(b.alu("sqrt", varianceNode("std", x, axis, unbiased)));
 }
 
 function argReduce(
   name: string,
   x: Tensor,
   negate: boolean,
-  options: { axis?: number; keepdims?: boolean },
+  arg: number | ArgOptions | undefined,
+  keepdims: unknown,
 ): Tensor {
   let node = nodeOf(name, x);
+  const options = axisOptions(name, arg, keepdims);
+  if (Array.isArray(options.axis)) {
+    throw new TypeError(
+      `${name}() takes one axis: found ${fmtShape(options.axis)}: reshape to merge the axes first`,
+    );
+  }
   if (negate) {
     node = node.dtype === "bool"
       ? b.alu("cmpeq", node, b.constant(0, "bool", node.shape))
@@ -152,23 +195,34 @@ function argReduce(
     const out = b.argmax(flat, 0);
     return wrap(options.keepdims ? b.reshape(out, node.shape.map(() => 1)) : out);
   }
-  const axis = normalizeAxis(name, options.axis, node.shape.length);
+  const axis = normalizeAxis(name, options.axis as number, node.shape.length);
   if (node.shape[axis] === 0) throw new RangeError(`${name}() cannot reduce an empty axis ${axis}`);
   return wrap(keep(b.argmax(node, axis), node.shape, [axis], options.keepdims ?? false));
 }
 
-/** Index of the first maximum (over the flattened tensor unless `axis` is given), int32. */
-export function argmax(x: Tensor, options: { axis?: number; keepdims?: boolean } = {}): Tensor {
-  return argReduce("argmax", x, false, options);
+/** Options of `argmax` and `argmin`: one axis (`keepdim`, torch's name, also works). */
+export interface ArgOptions {
+  /** The axis (negative counts from the end); the flattened tensor when omitted. */
+  axis?: number;
+  /** Keep the reduced axis with size 1 (default false). */
+  keepdims?: boolean;
+  /** PyTorch's name for `keepdims` (accepted as an alias). */
+  keepdim?: boolean;
 }
 
-/** Index of the first minimum (over the flattened tensor unless `axis` is given), int32. */
-export function argmin(x: Tensor, options: { axis?: number; keepdims?: boolean } = {}): Tensor {
-  return argReduce("argmin", x, true, options);
+/** Index of the first maximum (over the flattened tensor unless an axis is given), int32. */
+export function argmax(x: Tensor, axis?: number | ArgOptions, keepdims?: boolean): Tensor {
+  return argReduce("argmax", x, false, axis, keepdims);
+}
+
+/** Index of the first minimum (over the flattened tensor unless an axis is given), int32. */
+export function argmin(x: Tensor, axis?: number | ArgOptions, keepdims?: boolean): Tensor {
+  return argReduce("argmin", x, true, axis, keepdims);
 }
 
 /** Whether all elements are true (nonzero); true over an empty axis, like PyTorch. */
-export function all(x: Tensor, options: ReduceOptions = {}): Tensor {
+export function all(x: Tensor, axis?: AxisArg, keepdims?: boolean): Tensor {
+  const options = axisOptions("all", axis, keepdims);
   // all(x) = (count of false elements == 0)
   const node = b.cast(nodeOf("all", x), "bool");
   const falses = countTrue("all", b.alu("cmpeq", node, b.constant(0, "bool", node.shape)), options);
@@ -176,7 +230,8 @@ export function all(x: Tensor, options: ReduceOptions = {}): Tensor {
 }
 
 /** Whether any element is true (nonzero); false over an empty axis, like PyTorch. */
-export function any(x: Tensor, options: ReduceOptions = {}): Tensor {
+export function any(x: Tensor, axis?: AxisArg, keepdims?: boolean): Tensor {
+  const options = axisOptions("any", axis, keepdims);
   // any(x) = (0 < count of true elements)
   const trues = countTrue("any", b.cast(nodeOf("any", x), "bool"), options);
   return wrap(b.alu("cmplt", b.constant(0, "int32", trues.shape), trues));
@@ -198,8 +253,9 @@ function stableShift(node: Node, axes: number[]): Node {
 }
 
 /** log(sum(exp(x))) computed stably (subtracting the maximum first). */
-export function logSumExp(x: Tensor, options: ReduceOptions = {}): Tensor {
+export function logSumExp(x: Tensor, axis?: AxisArg, keepdims?: boolean): Tensor {
   const input = floatNode(nodeOf("logSumExp", x));
+  const options = axisOptions("logSumExp", axis, keepdims);
   const axes = normalizeAxes("logSumExp", options.axis, input.shape.length);
   return wrap(inFloat32(input, (node) => {
     const m = stableShift(node, axes);
@@ -221,9 +277,9 @@ export function logSumExp(x: Tensor, options: ReduceOptions = {}): Tensor {
  * assertAlmostEquals(p[0] + p[1] + p[2], 1, 1e-6);
  * ```
  */
-export function softmax(x: Tensor, axis = -1): Tensor {
+export function softmax(x: Tensor, axis?: number | { axis?: number }): Tensor {
   const input = floatNode(nodeOf("softmax", x));
-  const axes = [normalizeAxis("softmax", axis, input.shape.length)];
+  const axes = [normalizeAxis("softmax", singleAxis("softmax", axis, -1), input.shape.length)];
   return wrap(inFloat32(input, (node) => {
     const shift = b.expand(stableShift(node, axes), node.shape);
     const e = b.alu("exp", b.alu("add", node, b.alu("neg", shift)));
@@ -233,9 +289,11 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 }
 
 /** log(softmax(x)) along `axis` (default -1), computed stably. */
-export function logSoftmax(x: Tensor, axis = -1): Tensor {
+export function logSoftmax(x: Tensor, axis?: number | { axis?: number }): Tensor {
   const input = floatNode(nodeOf("logSoftmax", x));
-  const axes = [normalizeAxis("logSoftmax", axis, input.shape.length)];
+  const axes = [
+    normalizeAxis("logSoftmax", singleAxis("logSoftmax", axis, -1), input.shape.length),
+  ];
   return wrap(inFloat32(input, (node) => {
     const shift = b.expand(stableShift(node, axes), node.shape);
     const shifted = b.alu("add", node, b.alu("neg", shift));

@@ -344,59 +344,59 @@ export class Tensor {
     return a.clamp(this, min, max);
   }
   /** See {@link r.sum}. */
-  sum(options?: r.ReduceOptions): Tensor {
-    return r.sum(this, options);
+  sum(axis?: r.AxisArg, keepdims?: boolean): Tensor {
+    return r.sum(this, axis, keepdims);
   }
   /** See {@link r.mean}. */
-  mean(options?: r.ReduceOptions): Tensor {
-    return r.mean(this, options);
+  mean(axis?: r.AxisArg, keepdims?: boolean): Tensor {
+    return r.mean(this, axis, keepdims);
   }
   /** See {@link r.prod}. */
-  prod(options?: r.ReduceOptions): Tensor {
-    return r.prod(this, options);
+  prod(axis?: r.AxisArg, keepdims?: boolean): Tensor {
+    return r.prod(this, axis, keepdims);
   }
   /** See {@link r.max}. */
-  max(options?: r.ReduceOptions): Tensor {
-    return r.max(this, options);
+  max(axis?: r.AxisArg, keepdims?: boolean): Tensor {
+    return r.max(this, axis, keepdims);
   }
   /** See {@link r.min}. */
-  min(options?: r.ReduceOptions): Tensor {
-    return r.min(this, options);
+  min(axis?: r.AxisArg, keepdims?: boolean): Tensor {
+    return r.min(this, axis, keepdims);
   }
   /** See {@link r.argmax}. */
-  argmax(options?: { axis?: number; keepdims?: boolean }): Tensor {
-    return r.argmax(this, options);
+  argmax(axis?: number | r.ArgOptions, keepdims?: boolean): Tensor {
+    return r.argmax(this, axis, keepdims);
   }
   /** See {@link r.argmin}. */
-  argmin(options?: { axis?: number; keepdims?: boolean }): Tensor {
-    return r.argmin(this, options);
+  argmin(axis?: number | r.ArgOptions, keepdims?: boolean): Tensor {
+    return r.argmin(this, axis, keepdims);
   }
   /** See {@link r.variance}. */
-  var(options?: r.VarianceOptions): Tensor {
-    return r.variance(this, options);
+  var(axis?: number | readonly number[] | r.VarianceOptions, unbiased?: never): Tensor {
+    return r.variance(this, axis, unbiased);
   }
   /** See {@link r.std}. */
-  std(options?: r.VarianceOptions): Tensor {
-    return r.std(this, options);
+  std(axis?: number | readonly number[] | r.VarianceOptions, unbiased?: never): Tensor {
+    return r.std(this, axis, unbiased);
   }
   /** See {@link r.logSumExp}. */
-  logSumExp(options?: r.ReduceOptions): Tensor {
-    return r.logSumExp(this, options);
+  logSumExp(axis?: r.AxisArg, keepdims?: boolean): Tensor {
+    return r.logSumExp(this, axis, keepdims);
   }
   /** See {@link r.all}. */
-  all(options?: r.ReduceOptions): Tensor {
-    return r.all(this, options);
+  all(axis?: r.AxisArg, keepdims?: boolean): Tensor {
+    return r.all(this, axis, keepdims);
   }
   /** See {@link r.any}. */
-  any(options?: r.ReduceOptions): Tensor {
-    return r.any(this, options);
+  any(axis?: r.AxisArg, keepdims?: boolean): Tensor {
+    return r.any(this, axis, keepdims);
   }
   /** See {@link r.softmax}. */
-  softmax(axis?: number): Tensor {
+  softmax(axis?: number | { axis?: number }): Tensor {
     return r.softmax(this, axis);
   }
   /** See {@link r.logSoftmax}. */
-  logSoftmax(axis?: number): Tensor {
+  logSoftmax(axis?: number | { axis?: number }): Tensor {
     return r.logSoftmax(this, axis);
   }
   /** See {@link l.matmul}. */
@@ -416,20 +416,20 @@ export class Tensor {
     return l.outer(this, other);
   }
   /** See {@link m.reshape}. */
-  reshape(shape: readonly number[]): Tensor {
-    return m.reshape(this, shape);
+  reshape(...shape: readonly number[] | [readonly number[]]): Tensor {
+    return m.reshape(this, m.shapeArgs("reshape", shape));
   }
   /** Alias of `reshape` (tensors are immutable, so a view and a reshape are the same). */
-  view(shape: readonly number[]): Tensor {
-    return m.reshape(this, shape);
+  view(...shape: readonly number[] | [readonly number[]]): Tensor {
+    return m.reshape(this, m.shapeArgs("view", shape));
   }
   /** See {@link m.flatten}. */
   flatten(startAxis?: number, endAxis?: number): Tensor {
     return m.flatten(this, startAxis, endAxis);
   }
   /** See {@link m.permute}. */
-  permute(axes: readonly number[]): Tensor {
-    return m.permute(this, axes);
+  permute(...axes: readonly number[] | [readonly number[]]): Tensor {
+    return m.permute(this, m.shapeArgs("permute", axes));
   }
   /** See {@link m.transpose}. */
   transpose(axis0?: number, axis1?: number): Tensor {
@@ -440,16 +440,16 @@ export class Tensor {
     return m.permute(this, [...Array(this.ndim).keys()].reverse());
   }
   /** See {@link m.squeeze}. */
-  squeeze(axis?: number | readonly number[]): Tensor {
+  squeeze(axis?: number | readonly number[] | { axis?: number | readonly number[] }): Tensor {
     return m.squeeze(this, axis);
   }
   /** See {@link m.unsqueeze}. */
-  unsqueeze(axis: number): Tensor {
+  unsqueeze(axis: number | { axis: number }): Tensor {
     return m.unsqueeze(this, axis);
   }
   /** See {@link m.broadcastTo}. */
-  expand(shape: readonly number[]): Tensor {
-    return m.broadcastTo(this, shape);
+  expand(...shape: readonly number[] | [readonly number[]]): Tensor {
+    return m.broadcastTo(this, m.shapeArgs("expand", shape));
   }
   /** See {@link m.broadcastTo}. */
   broadcastTo(shape: readonly number[]): Tensor {
@@ -460,7 +460,7 @@ export class Tensor {
     return m.pad(this, widths, value);
   }
   /** See {@link m.flip}. */
-  flip(axis?: number | readonly number[]): Tensor {
+  flip(axis?: number | readonly number[] | { axis?: number | readonly number[] }): Tensor {
     return m.flip(this, axis);
   }
   /** See {@link m.tile}. */
@@ -468,11 +468,11 @@ export class Tensor {
     return m.tile(this, reps);
   }
   /** Alias of `tile` (torch's `repeat`). */
-  repeat(reps: readonly number[]): Tensor {
-    return m.tile(this, reps);
+  repeat(...reps: readonly number[] | [readonly number[]]): Tensor {
+    return m.tile(this, m.shapeArgs("repeat", reps));
   }
   /** See {@link m.split}. */
-  split(sections: number | readonly number[], axis?: number): Tensor[] {
+  split(sections: number | readonly number[], axis?: number | { axis?: number }): Tensor[] {
     return m.split(this, sections, axis);
   }
   /** See {@link ix.slice}. */
@@ -480,8 +480,8 @@ export class Tensor {
     return ix.slice(this, ...specs);
   }
   /** See {@link ix.select}. */
-  select(index: number, axis?: number): Tensor {
-    return ix.select(this, index, axis);
+  select(axis: number, index: number): Tensor {
+    return ix.select(this, axis, index);
   }
   /** See {@link ix.take}. */
   take(index: Tensor, axis?: number): Tensor {

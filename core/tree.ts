@@ -7,6 +7,7 @@
  */
 import type { Tensor } from "./tensor.ts";
 import { isTensor } from "./_wrap.ts";
+import { checkOptions } from "./_options.ts";
 import { fmtShape } from "./errors.ts";
 
 /** A tree of tensors: a tensor, or arrays / plain objects of trees. */
@@ -182,6 +183,7 @@ export function assertSameStructure(
   b: Tree,
   options: { checkShapes?: boolean; name?: string } = {},
 ): void {
+  checkOptions("assertSameStructure", options, ["checkShapes", "name"]);
   compare(a, b, options.name ?? "tree", options.checkShapes ?? false);
 }
 

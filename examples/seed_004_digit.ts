@@ -17,7 +17,7 @@ export async function main(
   const { train } = await loadMnist({ trainSize: 10_000 });
   const labels = train.labels.dataSync();
   const five = labels.indexOf(5);
-  const input = train.images.select(five).to(dev); // already flattened and scaled to [0, 1]
+  const input = train.images.select(0, five).to(dev); // already flattened and scaled to [0, 1]
   log("input", input.shape, "max", await item(input.max()));
 
   const torch = lt.random.torchGenerator(0);

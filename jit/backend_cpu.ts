@@ -44,6 +44,8 @@ type JsKernel = (
 interface Compiled {
   readonly js: JsKernel;
   readonly wasm: Omit<WasmLaunch, "constants"> | undefined;
+  /** The Wasm module's bytes (for `explain`'s listing). */
+  readonly bytes: Uint8Array | undefined;
 }
 
 function envBackend(): CpuBackend {
@@ -76,6 +78,13 @@ export function setCpuBackend(
   backend: CpuBackend,
   options: { fma?: boolean; blas?: boolean } = {},
 ): void {
+  // NOTE: core/_options.ts is above this layer; the same rule, written out
+  const unknown = Object.keys(options).find((k) => k !== "fma" && k !== "blas");
+  if (unknown !== undefined) {
+    throw new TypeError(
+      `setCpuBackend(): unknown option "${unknown}": known options: "fma", "blas"`,
+    );
+  }
   chosen = backend;
   fma = options.fma ?? true;
   blas = options.blas ?? true;
@@ -162,6 +171,24 @@ export function cpuThreads(): number {
   return heap().shared ? threadCount() : 1;
 }
 
+/** A check of each kernel's output (`debugNans`): kernel, input arrays, output array. */
+type OutputCheck = (kernel: Kernel, inputs: readonly DataArray[], out: DataArray) => void;
+let outputCheck: OutputCheck | undefined;
+
+/**
+ * Sets (or, with `undefined`, removes) a check run on every kernel's output
+ * before it is stored: `debugNans` uses it.
+ * @param check the check
+ */
+export function setOutputCheck(check: OutputCheck | undefined): void {
+  outputCheck = check;
+}
+
+function checkOutput(k: Kernel, inputs: readonly Value[], out: Value): void {
+  const array = out.array ?? arraysOf(k, [out], [k.output])[0];
+  outputCheck!(k, arraysOf(k, inputs), array);
+}
+
 /** A kernel with its compiled forms and this instance's constants. */
 interface Step {
   readonly compiled: Compiled;
@@ -185,6 +212,7 @@ function prepare(kernel: Kernel): Step {
       : renderWasm(kernel, { relaxed: tier === "fma", shared: heap().shared });
     const m = w === undefined ? undefined : instantiate(w.bytes);
     compiled = {
+      bytes: m === undefined ? undefined : w!.bytes,
       js: new Function(...params, source) as JsKernel,
       wasm: m === undefined ? undefined : {
         fn: m.fn,
@@ -214,6 +242,16 @@ function prepare(kernel: Kernel): Step {
 export function kernelBackend(kernel: Kernel): CpuBackend | "blas" {
   const step = prepare(kernel);
   return step.blas !== undefined ? "blas" : step.wasm === undefined ? "js" : "wasm";
+}
+
+/**
+ * The Wasm module a kernel runs as (compiling it if needed).
+ * @param kernel a scheduled kernel
+ * @returns its bytes, or `undefined` when it runs in JS or BLAS
+ */
+export function kernelWasm(kernel: Kernel): Uint8Array | undefined {
+  const step = prepare(kernel);
+  return step.blas === undefined && step.wasm !== undefined ? step.compiled.bytes : undefined;
 }
 
 /**
@@ -260,12 +298,12 @@ function execute(
   return { array: out, mutable: kept };
 }
 
-/** Inputs as arrays (Wasm blocks read through fresh views). */
-function arraysOf(k: Kernel, inputs: readonly Value[]): DataArray[] {
+/** Inputs (or other values of `nodes`) as arrays (Wasm blocks read through fresh views). */
+function arraysOf(k: Kernel, inputs: readonly Value[], nodes = k.inputs): DataArray[] {
   return inputs.map((v, i) => {
     if (v.array !== undefined) return v.array;
-    const dtype = k.inputs[i].dtype as "float32" | "int32" | "bool";
-    return heap().view(dtype, v.ptr!, sizeOf(k.inputs[i].shape));
+    const dtype = nodes[i].dtype as "float32" | "int32" | "bool";
+    return heap().view(dtype, v.ptr!, sizeOf(nodes[i].shape));
   });
 }
 
@@ -387,7 +425,9 @@ export function compileProgram(
     try {
       for (let i = 0; i < steps.length; i++) {
         const step = steps[i];
-        temps[i] = execute(step, step.inputs.map(read), step.output, blocks, step.reuse);
+        const values = step.inputs.map(read);
+        temps[i] = execute(step, values, step.output, blocks, step.reuse);
+        if (outputCheck !== undefined) checkOutput(step.kernel, values, temps[i]);
       }
       return results.map((s) => read(s).array!);
     } finally {
@@ -407,7 +447,9 @@ export function runKernels(kernels: readonly Kernel[]): void {
     const step = prepare(kernel);
     const output = readLater.has(kernel.output) ? "cached" : "array";
     try {
-      const v = execute(step, kernel.inputs.map((n) => ({ array: bufferOf(n) })), output, blocks);
+      const values = kernel.inputs.map((n) => ({ array: bufferOf(n) }));
+      const v = execute(step, values, output, blocks);
+      if (outputCheck !== undefined) checkOutput(kernel, values, v);
       kernel.output.setBuffer(v.array!);
     } finally {
       release(blocks);

@@ -11,7 +11,7 @@
  * running the schedule directly would.
  * @module
  */
-import { Node, pendingNodes } from "../core/ir.ts";
+import { capturingSites, Node, pendingNodes } from "../core/ir.ts";
 import { schedule } from "./schedule.ts";
 import { compileProgram, cpuConfig, type Program, runKernels } from "./backend_cpu.ts";
 
@@ -118,7 +118,8 @@ function compile(
 export function realizeOnCpu(roots: readonly Node[]): void {
   // huge graphs, and data not on the host (jit's placeholders, device data), run directly
   const nodes = pendingNodes(roots);
-  if (nodes.length > MAX_NODES || nodes.some((n) => n.op === "buffer")) {
+  // debugNans (which captures sites) needs the user's nodes in the kernels: no cached programs
+  if (nodes.length > MAX_NODES || capturingSites() || nodes.some((n) => n.op === "buffer")) {
     return runKernels(schedule(roots));
   }
   const { leaves, key } = describe(nodes, roots);

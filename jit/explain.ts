@@ -4,11 +4,12 @@
  * @module
  */
 import type { Tensor } from "../core/tensor.ts";
-import { type Node, pendingNodes } from "../core/ir.ts";
+import { isRealized, type Node, pendingNodes } from "../core/ir.ts";
 import { schedule } from "./schedule.ts";
 import { renderJs } from "./codegen_js.ts";
 import { stagedKernels } from "./jit.ts";
-import { kernelBackend, kernelThreads } from "./backend_cpu.ts";
+import { kernelBackend, kernelThreads, kernelWasm } from "./backend_cpu.ts";
+import { disassemble } from "./wasm/_disasm.ts";
 import type { Kernel } from "./kernel.ts";
 
 /** One kernel as `explain` reports it. */
@@ -24,15 +25,21 @@ export interface KernelReport {
   /** How many buffers it reads. */
   readonly inputs: number;
   /**
-   * What runs it: on the CPU `wasm` (SIMD), `js` (the reference, and what
-   * `source` shows) or `blas` (a large matmul in the native BLAS library, its
-   * epilogue as a loop kernel); else the device (`webgpu`).
+   * What runs it: on the CPU `wasm` (SIMD), `js` (the reference) or `blas`
+   * (a large matmul in the native BLAS library, its epilogue as a loop
+   * kernel); else the device (`webgpu`).
    */
   readonly backend: "wasm" | "js" | "blas" | "webgpu";
   /** Threads it runs on: more than 1 for a big Wasm kernel split over worker threads. */
   readonly threads: number;
-  /** The generated JavaScript. */
+  /**
+   * The code that runs: for `wasm`, a WAT-like listing of the module; else
+   * the generated JavaScript (for `blas`, of the whole kernel; on the GPU,
+   * the reference that WGSL is tested against).
+   */
   readonly source: string;
+  /** The generated JavaScript (the reference every tier is tested against). */
+  readonly jsSource: string;
 }
 
 /** What `explain` returns: the graph, the kernels, and a readable text. */
@@ -82,26 +89,32 @@ export function explain(first: unknown, ...rest: unknown[]): Explanation {
     }
     return id;
   };
-  const pending = pendingNodes(roots);
+  // a computed root is listed once, as a buffer (pendingNodes lists roots even when computed)
+  const pending = pendingNodes(roots).filter((n) => !isRealized(n));
   const inputs = new Set(pending.flatMap((n) => n.src.filter((s) => s.buffer !== undefined)));
-  for (const r of roots) if (r.buffer !== undefined) inputs.add(r);
+  for (const r of roots) if (isRealized(r)) inputs.add(r);
   const graph = [...inputs, ...pending].map((n) => describe(n, name));
   return explainKernels(graph, schedule(roots));
 }
 
 function explainKernels(graph: readonly string[], scheduled: readonly Kernel[]): Explanation {
-  const kernels = scheduled.map((k): KernelReport => ({
-    kind: k.kind,
-    ops: k.fused.map((n) => n.op),
-    shape: [...k.shape],
-    dtype: k.dtype,
-    inputs: k.inputs.length,
-    backend: k.output.device === "cpu" ? kernelBackend(k) : k.output.device,
-    threads: k.output.device === "cpu" ? kernelThreads(k) : 1,
-    source: renderJs(k).source,
-  }));
+  const kernels = scheduled.map((k): KernelReport => {
+    const jsSource = renderJs(k).source;
+    const wasm = k.output.device === "cpu" ? kernelWasm(k) : undefined;
+    return {
+      kind: k.kind,
+      ops: k.fused.map((n) => n.op),
+      shape: [...k.shape],
+      dtype: k.dtype,
+      inputs: k.inputs.length,
+      backend: k.output.device === "cpu" ? kernelBackend(k) : k.output.device,
+      threads: k.output.device === "cpu" ? kernelThreads(k) : 1,
+      source: wasm === undefined ? jsSource : disassemble(wasm),
+      jsSource,
+    };
+  });
   const text = [
-    ...(graph.length > 0 ? [`graph (${graph.length} nodes):`] : []),
+    ...(graph.length > 0 ? [`graph (${graph.length} node${graph.length === 1 ? "" : "s"}):`] : []),
     ...graph.map((g) => `  ${g}`),
     `kernels (${kernels.length}):`,
     ...kernels.map((k, i) =>

@@ -9,6 +9,7 @@
 import type { Tensor } from "../core/tensor.ts";
 import { type Device, isTracing, Node } from "../core/ir.ts";
 import { isStaging, whileStaging, wrap } from "../core/_wrap.ts";
+import { checkOptions } from "../core/_options.ts";
 import { flatten, structureKey, type Tree, type TreeDef, unflatten } from "../core/tree.ts";
 import { fmtValue } from "../core/errors.ts";
 import { schedule } from "./schedule.ts";
@@ -152,6 +153,7 @@ function stage(
  * ```
  */
 export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions = {}): Jitted<F> {
+  checkOptions("jit", options, ["staticArgnums"]);
   const statics = new Set(options.staticArgnums ?? []);
   const cache = new Map<string, Compiled>();
   let compileCount = 0;

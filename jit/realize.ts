@@ -5,7 +5,15 @@
  * @module
  */
 import type { DataArray } from "../core/dtype.ts";
-import { type Device, isRealized, type Node, pendingNodes } from "../core/ir.ts";
+import {
+  type CallSite,
+  type Device,
+  isRealized,
+  type Node,
+  pendingNodes,
+  siteOf,
+} from "../core/ir.ts";
+import { userFrame } from "../core/errors.ts";
 import { schedule } from "./schedule.ts";
 import { runKernels } from "./backend_cpu.ts";
 import { realizeOnCpu } from "./eager_programs.ts";
@@ -21,6 +29,44 @@ let webgpu: typeof WebGpu | undefined;
 export function realize(nodes: readonly Node[]): void {
   const pending = nodes.filter((n) => !isRealized(n));
   if (pending.length === 0) return;
+  try {
+    realizePending(pending);
+  } catch (e) {
+    throw gatherError(e, gathersBelow(pending));
+  }
+}
+
+/** The user's gathers (`take`, `gather`) pending below `roots`, with their axis sizes. */
+function gathersBelow(roots: readonly Node[]): { site: CallSite; extent: number }[] {
+  return pendingNodes(roots).flatMap((n) => {
+    const site = n.op === "gather" ? siteOf(n) : undefined;
+    return site === undefined ? [] : [{ site, extent: n.src[0].shape[n.arg as number] }];
+  });
+}
+
+/**
+ * A kernel's out-of-range index error, naming the user's gather whose axis
+ * it indexed and the line that called it.
+ */
+function gatherError(e: unknown, gathers: readonly { site: CallSite; extent: number }[]): unknown {
+  const found = e instanceof RangeError && /^Index (\S+) is out of range for an axis of size (\d+)/
+    .exec(e.message);
+  if (!found) return e;
+  const extent = Number(found[2]);
+  for (const { site, extent: size } of gathers) {
+    if (size !== extent) continue;
+    const at = userFrame(site.at);
+    return new RangeError(
+      `${site.op}() index ${found[1]} is out of range for an axis of size ${extent}: indices ` +
+        `must be in [${-extent}, ${extent - 1}]${
+          at === undefined ? "" : ` (${site.op}() called at ${at})`
+        }`,
+    );
+  }
+  return e;
+}
+
+function realizePending(pending: readonly Node[]): void {
   const onCpu = pending.filter((n) => n.device === "cpu");
   if (onCpu.length > 0) realizeOnCpu(onCpu);
   if (onCpu.length < pending.length) {
@@ -68,9 +114,15 @@ export function gpuBackend(): typeof WebGpu {
  * @returns its values
  */
 export async function readAsync(node: Node): Promise<DataArray> {
+  // a GPU kernel's index error surfaces when its output is read: keep its gathers until then
+  const gathers = node.device === "cpu" || isRealized(node) ? [] : gathersBelow([node]);
   realize([node]);
   if (node.device === "cpu" || node.buffer !== undefined) return node.buffer!;
-  return await gpuBackend().readNode(node);
+  try {
+    return await gpuBackend().readNode(node);
+  } catch (e) {
+    throw gatherError(e, gathers);
+  }
 }
 
 /**

@@ -196,6 +196,7 @@ export interface ScaleByAdamOptions {
 }
 
 function adamOptions(name: string, options: ScaleByAdamOptions): Required<ScaleByAdamOptions> {
+  lt.checkOptions(name, options, ["b1", "b2", "eps"]);
   const { b1 = 0.9, b2 = 0.999, eps = 1e-8 } = options;
   checkRange(name, "b1", b1, 0, 1);
   checkRange(name, "b2", b2, 0, 1);
@@ -321,6 +322,7 @@ export interface TraceMomentumOptions {
  * ```
  */
 export function traceMomentum(options: TraceMomentumOptions): GradientTransformation<TraceState> {
+  lt.checkOptions("traceMomentum", options, ["decay", "dampening", "nesterov"]);
   const { decay, dampening = 0, nesterov = false } = options;
   checkRange("traceMomentum", "decay", decay);
   checkRange("traceMomentum", "dampening", dampening);
@@ -367,6 +369,7 @@ export interface ScaleByRmsOptions {
  * ```
  */
 export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformation<RmsState> {
+  lt.checkOptions("scaleByRms", options, ["decay", "eps"]);
   const { decay = 0.99, eps = 1e-8 } = options;
   checkRange("scaleByRms", "decay", decay);
   checkRange("scaleByRms", "eps", eps);
@@ -404,6 +407,7 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformat
 export function scaleByStddev(
   options: ScaleByRmsOptions = {},
 ): GradientTransformation<StddevState> {
+  lt.checkOptions("scaleByStddev", options, ["decay", "eps"]);
   const { decay = 0.99, eps = 1e-8 } = options;
   checkRange("scaleByStddev", "decay", decay);
   checkRange("scaleByStddev", "eps", eps);
@@ -455,6 +459,7 @@ export interface ScaleByRssOptions {
  * ```
  */
 export function scaleByRss(options: ScaleByRssOptions = {}): GradientTransformation<RssState> {
+  lt.checkOptions("scaleByRss", options, ["initialAccumulatorValue", "eps"]);
   const { initialAccumulatorValue = 0, eps = 1e-10 } = options;
   checkRange("scaleByRss", "initialAccumulatorValue", initialAccumulatorValue);
   checkRange("scaleByRss", "eps", eps);

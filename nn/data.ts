@@ -29,6 +29,7 @@ export interface BatchOptions {
  * ```
  */
 export function* batches(x: Tensor, y: Tensor, options: BatchOptions): Generator<[Tensor, Tensor]> {
+  lt.checkOptions("batches", options, ["batchSize", "key", "dropLast"]);
   const n = x.shape[0];
   if (y.shape[0] !== n) {
     throw new RangeError(

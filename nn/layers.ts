@@ -53,6 +53,20 @@ function checkParam(layer: string, params: unknown, key: string, shape: readonly
 }
 
 /**
+ * A layer's input as a tensor: nested arrays of numbers (or a number) are
+ * converted, like every op's operands; anything else is an error.
+ */
+function input(layer: string, x: unknown, dtype: lt.DType = "float32"): Tensor {
+  if (x instanceof lt.Tensor) return x;
+  if (Array.isArray(x) || typeof x === "number") return lt.tensor(x as number[], { dtype });
+  throw new TypeError(
+    `${layer}.apply() expected a Tensor or nested arrays of numbers: found ${
+      x === null ? "null" : typeof x
+    }: pass e.g. tensor([[1, 2, 3]])`,
+  );
+}
+
+/**
  * A fully connected layer `y = x @ weightᵀ + bias` (torch.nn.Linear),
  * initialised like PyTorch.
  * @example
@@ -70,6 +84,7 @@ export function linear(
   outFeatures: number,
   options: { bias?: boolean } = {},
 ): Layer<LinearParams> {
+  lt.checkOptions("linear", options, ["bias"]);
   for (const [name, v] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
     if (!Number.isInteger(v) || v <= 0) {
       throw new RangeError(`linear() expected a positive integer ${name}: found ${v}`);
@@ -80,7 +95,8 @@ export function linear(
   return {
     name,
     init: (rng) => linearDefault(rng, inFeatures, outFeatures, bias),
-    apply: (params, x) => {
+    apply: (params, input_) => {
+      const x = input(name, input_);
       checkParam(name, params, "weight", [outFeatures, inFeatures]);
       if (bias) checkParam(name, params, "bias", [outFeatures]);
       const features = x.shape[x.shape.length - 1];
@@ -98,7 +114,7 @@ export function linear(
 
 /** A parameter-free layer from a function. */
 export function stateless(name: string, fn: (x: Tensor) => Tensor): Layer<Record<string, never>> {
-  return { name, init: () => ({}), apply: (_params, x) => fn(x) };
+  return { name, init: () => ({}), apply: (_params, x) => fn(input(name, x)) };
 }
 
 /** ReLU as a layer. */
@@ -138,7 +154,9 @@ export function dropout(rate: number): Layer<Record<string, never>> {
   return {
     name: `dropout(${rate})`,
     init: () => ({}),
-    apply: (_params, x, options = {}) => {
+    apply: (_params, input_, options = {}) => {
+      lt.checkOptions("dropout.apply", options, ["train", "key"]);
+      const x = input(`dropout(${rate})`, input_);
       if (!options.train || rate === 0) return x;
       if (options.key === undefined) {
         throw new TypeError(
@@ -161,12 +179,14 @@ export interface LayerNormParams {
 
 /** Layer normalisation over the last axis of size `size` (torch.nn.LayerNorm, biased variance). */
 export function layerNorm(size: number, options: { eps?: number } = {}): Layer<LayerNormParams> {
+  lt.checkOptions("layerNorm", options, ["eps"]);
   const eps = options.eps ?? 1e-5;
   const name = `layerNorm(${size})`;
   return {
     name,
     init: () => ({ weight: lt.ones([size]), bias: lt.zeros([size]) }),
-    apply: (params, x) => {
+    apply: (params, input_) => {
+      const x = input(name, input_);
       checkParam(name, params, "weight", [size]);
       checkParam(name, params, "bias", [size]);
       const mean = x.mean({ axis: -1, keepdims: true });
@@ -190,7 +210,7 @@ export function embedding(count: number, dim: number): Layer<EmbeddingParams> {
     init: (rng) => ({ weight: normalInit(rng, [count, dim]) }),
     apply: (params, ids) => {
       checkParam(name, params, "weight", [count, dim]);
-      return params.weight.take(ids, 0);
+      return params.weight.take(input(name, ids, "int32"), 0);
     },
   };
 }
@@ -219,6 +239,7 @@ export function sequential(...layers: Layer<any>[]): Layer<SequentialParams> {
       return layers.map((l, i) => l.init(keys[i]));
     },
     apply: (params, x, options = {}) => {
+      lt.checkOptions("sequential.apply", options, ["train", "key"]);
       if (!Array.isArray(params) || params.length !== layers.length) {
         throw new TypeError(
           `sequential.apply() expected an array of ${layers.length} parameter entries (one per layer): ` +
@@ -230,7 +251,8 @@ export function sequential(...layers: Layer<any>[]): Layer<SequentialParams> {
       const keys = options.key === undefined
         ? undefined
         : lt.random.split(options.key, layers.length);
-      return layers.reduce((h, l, i) => l.apply(params[i], h, { ...options, key: keys?.[i] }), x);
+      const h0 = input(name, x);
+      return layers.reduce((h, l, i) => l.apply(params[i], h, { ...options, key: keys?.[i] }), h0);
     },
   };
 }

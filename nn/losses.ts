@@ -55,12 +55,14 @@ function sameShape(name: string, prediction: Tensor, target: Tensor): void {
  * ```
  */
 export function mse(prediction: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  lt.checkOptions("mse", options, ["reduction"]);
   sameShape("mse", prediction, target);
   return reduce("mse", prediction.sub(target).square(), options.reduction);
 }
 
 /** Mean absolute error (torch.nn.L1Loss). */
 export function l1(prediction: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  lt.checkOptions("l1", options, ["reduction"]);
   sameShape("l1", prediction, target);
   return reduce("l1", prediction.sub(target).abs(), options.reduction);
 }
@@ -71,6 +73,7 @@ export function huber(
   target: Tensor,
   options: LossOptions & { delta?: number } = {},
 ): Tensor {
+  lt.checkOptions("huber", options, ["reduction", "delta"]);
   sameShape("huber", prediction, target);
   const delta = options.delta ?? 1;
   const diff = prediction.sub(target).abs();
@@ -99,9 +102,16 @@ const bceElementwise = lt.customVjp(
 /**
  * Binary cross-entropy on probabilities (torch.nn.BCELoss): logs are clamped
  * at -100 like PyTorch, so `bce(0, 1)` is 100, never Infinity or NaN.
+ * Probabilities and targets outside [0, 1] (or NaN) are errors, as in
+ * PyTorch, wherever their values can be read: eagerly and under `grad` (the
+ * values are computed to check them); inside `jit` and on the GPU they are
+ * not known while the call is traced, so nothing is checked there.
  */
 export function bce(probability: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  lt.checkOptions("bce", options, ["reduction"]);
   sameShape("bce", probability, target);
+  checkUnit(probability, "probabilities", "pass sigmoid(logits), or use bceWithLogits() on logits");
+  checkUnit(target, "targets", "targets are probabilities (0 or 1 for hard labels)");
   return reduce(
     "bce",
     bceElementwise(probability, target.astype(probability.dtype)),
@@ -121,6 +131,7 @@ const bceWithLogitsElementwise = lt.customVjp(
 
 /** Binary cross-entropy on logits, computed stably (torch.nn.BCEWithLogitsLoss). */
 export function bceWithLogits(logits: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  lt.checkOptions("bceWithLogits", options, ["reduction"]);
   sameShape("bceWithLogits", logits, target);
   const loss = bceWithLogitsElementwise(logits, target.astype(logits.dtype));
   return reduce("bceWithLogits", loss, options.reduction);
@@ -150,6 +161,7 @@ export function crossEntropy(
   target: Tensor,
   options: CrossEntropyOptions = {},
 ): Tensor {
+  lt.checkOptions("crossEntropy", options, ["reduction", "labelSmoothing"]);
   const smoothing = options.labelSmoothing ?? 0;
   if (!(smoothing >= 0 && smoothing <= 1)) {
     throw new RangeError(`crossEntropy() expected labelSmoothing in [0, 1]: found ${smoothing}`);
@@ -193,6 +205,7 @@ export function crossEntropy(
 
 /** Negative log-likelihood of log-probabilities `[batch, classes]` at int32 labels `[batch]` (torch.nn.NLLLoss). */
 export function nll(logProbabilities: Tensor, labels: Tensor, options: LossOptions = {}): Tensor {
+  lt.checkOptions("nll", options, ["reduction"]);
   if (labels.dtype !== "int32") {
     throw new TypeError(
       `nll() expected int32 labels: found ${labels.dtype}: convert with .astype("int32")`,
@@ -205,6 +218,28 @@ export function nll(logProbabilities: Tensor, labels: Tensor, options: LossOptio
 }
 
 /** Checks label range when the labels are readable (outside jit); inside jit the gather checks at run time. */
+/**
+ * Checks that bce()'s values lie in [0, 1] when they can be read now (as
+ * PyTorch does). NOTE: reading realizes them; where they cannot be read (a
+ * function traced by jit, data on the GPU) nothing is checked, and a value
+ * out of range gives NaN (turn on debugNans to find it).
+ */
+function checkUnit(x: Tensor, what: string, hint: string): void {
+  let values: ArrayLike<number>;
+  try {
+    values = x.dataSync();
+  } catch {
+    return;
+  }
+  for (let i = 0; i < values.length; i++) {
+    if (!(values[i] >= 0 && values[i] <= 1)) {
+      throw new RangeError(
+        `bce() expected ${what} in [0, 1]: found ${values[i]} at position ${i}: ${hint}`,
+      );
+    }
+  }
+}
+
 function checkLabels(name: string, labels: Tensor, classes: number): void {
   let values: ArrayLike<number>;
   try {

@@ -275,6 +275,7 @@ export interface SgdOptions {
  * ```
  */
 export function sgd(lr: number | Schedule, options: SgdOptions = {}): Optimizer {
+  lt.checkOptions("sgd", options, ["momentum", "dampening", "nesterov", "weightDecay"]);
   const { momentum = 0, dampening = 0, nesterov = false, weightDecay = 0 } = options;
   checkLr("sgd", lr);
   checkRange("sgd", "momentum", momentum);
@@ -332,6 +333,7 @@ function adamCore(name: string, options: AdamOptions): GradientTransformation<an
  * ```
  */
 export function adam(lr: number | Schedule, options: AdamOptions = {}): Optimizer {
+  lt.checkOptions("adam", options, ["betas", "eps", "weightDecay", "amsgrad"]);
   const { weightDecay = 0 } = options;
   checkLr("adam", lr);
   checkRange("adam", "weightDecay", weightDecay);
@@ -360,6 +362,7 @@ export function adam(lr: number | Schedule, options: AdamOptions = {}): Optimize
  * ```
  */
 export function adamw(lr: number | Schedule, options: AdamOptions = {}): Optimizer {
+  lt.checkOptions("adamw", options, ["betas", "eps", "weightDecay", "amsgrad"]);
   const { weightDecay = 0.01 } = options;
   checkLr("adamw", lr);
   checkRange("adamw", "weightDecay", weightDecay);
@@ -404,6 +407,7 @@ export interface RmspropOptions {
  * ```
  */
 export function rmsprop(lr: number | Schedule, options: RmspropOptions = {}): Optimizer {
+  lt.checkOptions("rmsprop", options, ["alpha", "eps", "momentum", "centered", "weightDecay"]);
   const { alpha = 0.99, eps = 1e-8, momentum = 0, centered = false, weightDecay = 0 } = options;
   checkLr("rmsprop", lr);
   checkRange("rmsprop", "alpha", alpha);
@@ -450,6 +454,7 @@ export interface AdagradOptions {
  * ```
  */
 export function adagrad(lr: number | Schedule, options: AdagradOptions = {}): Optimizer {
+  lt.checkOptions("adagrad", options, ["lrDecay", "weightDecay", "initialAccumulatorValue", "eps"]);
   const { lrDecay = 0, weightDecay = 0, initialAccumulatorValue = 0, eps = 1e-10 } = options;
   checkLr("adagrad", lr);
   checkRange("adagrad", "lrDecay", lrDecay);

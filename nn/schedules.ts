@@ -86,6 +86,7 @@ export interface StepLROptions {
  * ```
  */
 export function stepLR(options: StepLROptions): ScheduleFn {
+  lt.checkOptions("stepLR", options, ["init", "stepSize", "gamma"]);
   const { init, stepSize, gamma = 0.1 } = options;
   checkRate("stepLR", "init", init);
   checkSteps("stepLR", "stepSize", stepSize, 1);
@@ -127,6 +128,7 @@ function cosine(t: Tensor, init: number, end: number, steps: number): Tensor {
  * ```
  */
 export function cosineDecay(options: CosineDecayOptions): ScheduleFn {
+  lt.checkOptions("cosineDecay", options, ["init", "decaySteps", "end"]);
   const { init, decaySteps, end = 0 } = options;
   checkRate("cosineDecay", "init", init);
   checkSteps("cosineDecay", "decaySteps", decaySteps, 1);
@@ -166,6 +168,7 @@ function linear(t: Tensor, init: number, peak: number, steps: number): Tensor {
  * ```
  */
 export function linearWarmup(options: LinearWarmupOptions): ScheduleFn {
+  lt.checkOptions("linearWarmup", options, ["init", "peak", "warmupSteps"]);
   const { init = 0, peak, warmupSteps } = options;
   checkRate("linearWarmup", "init", init);
   checkRate("linearWarmup", "peak", peak);
@@ -206,6 +209,7 @@ export interface WarmupCosineOptions {
  * ```
  */
 export function warmupCosine(options: WarmupCosineOptions): ScheduleFn {
+  lt.checkOptions("warmupCosine", options, ["init", "peak", "warmupSteps", "totalSteps", "end"]);
   const { init = 0, peak, warmupSteps, totalSteps, end = 0 } = options;
   checkRate("warmupCosine", "init", init);
   checkRate("warmupCosine", "peak", peak);

@@ -3,7 +3,7 @@
  * within `rtol`/`atol`, failing with a table of the worst elements.
  * @module
  */
-import { type DataArray, type DType, type NestedValues, Tensor } from "../mod.ts";
+import { checkOptions, type DataArray, type DType, type NestedValues, Tensor } from "../mod.ts";
 import { AssertionError } from "./assertion_error.ts";
 
 /** What `assertAllClose` compares: a tensor, nested arrays, a typed array or a number. */
@@ -170,6 +170,7 @@ export function assertAllClose(
   expected: AllCloseValue,
   options: AllCloseOptions = {},
 ): void {
+  checkOptions("assertAllClose", options, ["rtol", "atol", "equalNaN", "msg"]);
   const a = flatten(actual, "actual");
   const e = flatten(expected, "expected");
   const tail = options.msg ? `: ${options.msg}` : "";

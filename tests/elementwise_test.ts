@@ -384,7 +384,8 @@ describe("errors", () => {
     const x = f32([1, 2]);
     assertEquals(
       thrown(() => ops.mul(x, [1, 2]), TypeError),
-      "mul() expected a Tensor or a number at position 1: found an array of length 2",
+      "mul() expected a Tensor or a number at position 1: found an array of length 2: " +
+        "make a tensor of it first: tensor([1,2])",
     );
     assertEquals(
       thrown(() => ops.sub(x, null), TypeError),

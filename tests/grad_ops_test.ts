@@ -339,8 +339,8 @@ const movementCases: Case[] = [
     f: (x) => x.slice(2, [-4, -1]).mul(rand([3], 71)),
     args: [x56()],
   },
-  { name: "select()", f: (x) => lt.select(x, 1).mul(rand([3, 4], 72)), args: [x234()] },
-  { name: "select(x, -1, 2)", f: (x) => x.select(-1, 2).mul(rand([2, 3], 73)), args: [x234()] },
+  { name: "select()", f: (x) => lt.select(x, 0, 1).mul(rand([3, 4], 72)), args: [x234()] },
+  { name: "select(x, 2, -1)", f: (x) => x.select(2, -1).mul(rand([2, 3], 73)), args: [x234()] },
 ];
 
 const indexCases: Case[] = [

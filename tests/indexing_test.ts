@@ -176,42 +176,50 @@ describe("slice()", () => {
 });
 
 describe("select()", () => {
-  it("picks one index along an axis and drops it", () => {
-    assertEquals(m().select(1).toArray(), [4, 5, 6, 7]);
-    assertEquals(lt.select(m(), 2, 1).toArray(), [2, 6, 10]);
+  it("takes torch's (axis, index) order and drops the axis", () => {
+    assertEquals(m().select(0, 1).toArray(), [4, 5, 6, 7]);
+    assertEquals(lt.select(m(), 1, 2).toArray(), [2, 6, 10]);
     assertEquals(m().select(-1, -1).toArray(), [3, 7, 11]);
-    assertEquals(m().select(0).select(3).item(), 3);
+    assertEquals(m().select(0, 0).select(0, 3).item(), 3);
     assertEquals(
-      iota([2, 3, 4]).select(1, 2).toArray(),
+      iota([2, 3, 4]).select(2, 1).toArray(),
       build([2, 3], ([i, j]) => 12 * i + 4 * j + 1),
     );
+    // torch.arange(12).reshape(3, 4).select(0, 1) is row 1, not column 0
+    assertEquals(lt.arange(12).reshape([3, 4]).select(0, 1).toArray(), [4, 5, 6, 7]);
   });
 
   it("works on views", () => {
-    assertEquals(m().T.select(1).toArray(), [1, 5, 9]);
-    assertEquals(m().flip(1).select(0, 1).toArray(), [3, 7, 11]);
+    assertEquals(m().T.select(0, 1).toArray(), [1, 5, 9]);
+    assertEquals(m().flip(1).select(1, 0).toArray(), [3, 7, 11]);
   });
 
   it("errors name select()", () => {
     assertThrows(
-      () => m().select(5),
+      () => m().select(0, 5),
       RangeError,
       "select() index 5 is out of range for axis 0 of size 3: use -3 to 2",
     );
     assertThrows(
-      () => m().select(-5, 1),
+      () => m().select(1, -5),
       RangeError,
       "select() index -5 is out of range for axis 1 of size 4: use -4 to 3",
     );
     assertThrows(
-      () => m().select(0, 2),
+      () => m().select(2, 0),
       RangeError,
       "select() axis 2 is out of range for a 2-d tensor: valid axes are -2 to 1",
     );
     assertThrows(
-      () => m().select(1.5),
+      () => m().select(0, 1.5),
       TypeError,
       "select() expected an integer index on axis 0: found 1.5",
+    );
+    assertThrows(
+      () => (m() as any).select(1),
+      TypeError,
+      "select() expected an axis and an index, torch's order: found only 1: " +
+        "write select(x, 0, i) or x.select(0, i) for entry i along axis 0",
     );
   });
 });
@@ -320,21 +328,22 @@ describe("take()", () => {
     );
   });
 
-  it("rejects out-of-range indices when realized", () => {
+  it("rejects out-of-range known indices when called, naming take() and the caller", () => {
     assertThrows(
-      () => lt.take(m(), i32([12])).toArray(),
+      () => lt.take(m(), i32([12])),
       RangeError,
-      "Index 12 is out of range for an axis of size 12: indices must be in [-12, 11]",
+      "take() index 12 at flat position 0 is out of range for an axis of size 12: " +
+        "indices must be in [-12, 11] (take() called at file://",
     );
     assertThrows(
-      () => lt.take(m(), i32([-13])).toArray(),
+      () => lt.take(m(), i32([0, -13])),
       RangeError,
-      "Index -13 is out of range for an axis of size 12",
+      "take() index -13 at flat position 1 is out of range for an axis of size 12",
     );
     assertThrows(
-      () => m().take(i32([4]), 1).toArray(),
+      () => m().take(i32([4]), 1),
       RangeError,
-      "Index 4 is out of range for an axis of size 4",
+      "take() index 4 at flat position 0 is out of range for an axis of size 4",
     );
   });
 });
@@ -394,9 +403,10 @@ describe("gather()", () => {
       "gather() axis 2 is out of range for a 2-d tensor",
     );
     assertThrows(
-      () => x.gather(1, i32([[2]])).toArray(),
+      () => x.gather(1, i32([[2]])),
       RangeError,
-      "Index 2 is out of range for an axis of size 2",
+      "gather() index 2 at flat position 0 is out of range for an axis of size 2: " +
+        "indices must be in [-2, 1] (gather() called at file://",
     );
   });
 });

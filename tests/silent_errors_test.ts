@@ -1,0 +1,164 @@
+// Wrong answers that used to pass silently: out-of-range gathers, bce()
+// outside [0, 1], and NaNs found by debugNans.
+import { afterEach, describe, it } from "@std/testing/bdd";
+import { assertEquals, assertThrows } from "@std/assert";
+import * as lt from "../mod.ts";
+import * as nn from "../nn/mod.ts";
+
+const i32 = (v: number[] | number[][]) => lt.tensor(v, { dtype: "int32" });
+const here = new URL(import.meta.url).href;
+const source = Deno.readTextFileSync(new URL(import.meta.url));
+/** The 1-based line of this file holding `marker` (a comment beside the call). */
+const lineOf = (marker: string) => source.split("\n").findIndex((l) => l.endsWith(marker)) + 1;
+
+describe("take() and gather() index checks", () => {
+  it("check known indices into a constant tensor when called", () => {
+    assertThrows(
+      () => lt.take(lt.ones([3, 2]), i32([5]), 0),
+      RangeError,
+      `take() index 5 at flat position 0 is out of range for an axis of size 3: ` +
+        `indices must be in [-3, 2] (take() called at ${here}:`,
+    );
+    assertThrows(
+      () => lt.take(lt.arange(4), i32([1, 2, 4, 0]).reshape([2, 2])),
+      RangeError,
+      "take() index 4 at flat position 2 is out of range for an axis of size 4",
+    );
+    assertThrows(
+      () => lt.gather(lt.ones([2, 2]), 0, i32([[0, -3]])),
+      RangeError,
+      "gather() index -3 at flat position 1 is out of range for an axis of size 2",
+    );
+  });
+
+  it("check computed indices when read, naming the op and the caller", () => {
+    const x = lt.arange(6).reshape([3, 2]);
+    const pending = i32([1, 2]).add(2);
+    const y = lt.take(x, pending, 0); // take-site
+    assertThrows(
+      () => y.toArray(),
+      RangeError,
+      `take() index 3 is out of range for an axis of size 3: indices must be in [-3, 2] ` +
+        `(take() called at ${here}:${lineOf("// take-site")}:`,
+    );
+    const g = x.gather(1, i32([[0], [1], [1]]).mul(3));
+    assertThrows(
+      () => g.toArray(),
+      RangeError,
+      `gather() index 3 is out of range for an axis of size 2: indices must be in [-2, 1] ` +
+        `(gather() called at ${here}:`,
+    );
+    assertEquals(lt.take(x, i32([1, 0]).add(1), 0).toArray(), [[4, 5], [2, 3]]);
+  });
+});
+
+describe("bce() checks its values", () => {
+  it("rejects probabilities and targets outside [0, 1] like PyTorch", () => {
+    assertThrows(
+      () => nn.bce(lt.tensor([0.5, 1.5]), lt.tensor([0, 1])),
+      RangeError,
+      "bce() expected probabilities in [0, 1]: found 1.5 at position 1: " +
+        "pass sigmoid(logits), or use bceWithLogits() on logits",
+    );
+    assertThrows(
+      () => nn.bce(lt.tensor([0.5, 0.5]), lt.tensor([0, 2])),
+      RangeError,
+      "bce() expected targets in [0, 1]: found 2 at position 1: " +
+        "targets are probabilities (0 or 1 for hard labels)",
+    );
+    assertThrows(
+      () => nn.bce(lt.tensor([-0.5, 1]).add(0), lt.tensor([0, 1])),
+      RangeError,
+      "bce() expected probabilities in [0, 1]: found -0.5 at position 0",
+    );
+    assertThrows(
+      () => nn.bce(lt.tensor([NaN, 1]), lt.tensor([0, 1])),
+      RangeError,
+      "bce() expected probabilities in [0, 1]: found NaN at position 0",
+    );
+  });
+
+  it("still computes in range, eagerly, under grad and under jit", () => {
+    const p = lt.tensor([0.25, 0.75]);
+    const y = lt.tensor([0, 1]);
+    const expected = -Math.log(0.75); // both terms are -log(0.75)
+    assertEquals(Math.abs(nn.bce(p, y).item() - expected) < 1e-6, true);
+    const g = lt.grad((q: lt.Tensor) => nn.bce(q, y))(p);
+    assertEquals(g.shape, [2]);
+    // under jit the values are not known while tracing: nothing is checked
+    const f = lt.jit((q: lt.Tensor, t: lt.Tensor) => nn.bce(q, t));
+    assertEquals(Math.abs(f(p, y).item() - expected) < 1e-6, true);
+  });
+});
+
+describe("debugNans()", () => {
+  afterEach(() => {
+    lt.debugNans(false);
+  });
+
+  it("names the op that first made a NaN and the line that built it, on each tier", () => {
+    for (const tier of ["wasm", "js"] as const) {
+      lt.setCpuBackend(tier);
+      try {
+        lt.debugNans(true);
+        const x = lt.tensor([1, -1, 2, 4]);
+        const y = x.mul(2).log().add(1).sum(); // log-site
+        if (tier === "wasm" && lt.cpuBackend() === "wasm") {
+          assertEquals(lt.explain(y).kernels[0].backend, "wasm");
+        }
+        assertThrows(
+          () => y.item(),
+          RangeError,
+          `log() produced NaN at flat index 1 of its float32[4] output (debugNans): ` +
+            `built at ${here}:${lineOf("// log-site")}:`,
+        );
+      } finally {
+        lt.setCpuBackend("wasm");
+      }
+    }
+  });
+
+  it("reports Infinity, NaN from the data, and works under jit", () => {
+    lt.debugNans(true);
+    const x = lt.tensor([1, 2]);
+    assertThrows(
+      () => x.div(x.sub(x)).dataSync(),
+      RangeError,
+      "div() produced Infinity at flat index 0 of its float32[2] output (debugNans)",
+    );
+    assertThrows(
+      () => lt.tensor([NaN, 1]).mul(2).dataSync(),
+      RangeError,
+      "mul() produced NaN at flat index 0 of its float32[2] output (debugNans): built at " +
+        `${here}:`,
+    );
+    const f = lt.jit((a: lt.Tensor) => a.sub(3).sqrt().mul(3));
+    assertThrows(
+      () => f(x).dataSync(),
+      RangeError,
+      "sqrt() produced NaN at flat index 0 of its float32[2] output (debugNans)",
+    );
+  });
+
+  it("turns on with LATHE_DEBUG_NANS=1", async () => {
+    const mod = new URL("../mod.ts", import.meta.url).href;
+    const script = `import * as lt from "${mod}";\nlt.tensor([1, -1]).log().dataSync();`;
+    const run = (env: Record<string, string>) =>
+      new Deno.Command(Deno.execPath(), { args: ["eval", script], env, stderr: "piped" }).output();
+    const on = await run({ LATHE_DEBUG_NANS: "1" });
+    assertEquals(on.success, false);
+    const text = new TextDecoder().decode(on.stderr);
+    assertEquals(
+      text.includes("log() produced NaN at flat index 1 of its float32[2] output"),
+      true,
+    );
+    assertEquals((await run({})).success, true);
+  });
+
+  it("is off by default and returns the previous state", () => {
+    assertEquals(lt.tensor([-1]).log().dataSync()[0], NaN);
+    assertEquals(lt.debugNans(true), false);
+    assertEquals(lt.debugNans(false), true);
+    assertEquals(lt.tensor([-1]).log().dataSync()[0], NaN);
+  });
+});
