@@ -110,14 +110,19 @@ class Renderer {
     const levels = [this.hoisted];
     for (let d = 1; d <= depth; d++) levels.push(new Scope(levels[d - 1], d));
     const value = this.value(k.body, levels[depth]);
+    // a scatter adds each value at its target (repeated targets accumulate) into zeros
+    const store = k.scatter === undefined
+      ? `out[p++] = ${value};`
+      : `out[${this.index(k.scatter.target, levels[depth])}] += ${value};\np++;`;
     return [
+      ...(k.scatter === undefined ? [] : ["out.fill(0);"]),
       "let p = 0;",
       ...(k.loops.length === 0 ? levels[1].lines : []),
       ...k.loops.flatMap((l, d) => [
         `for (let ${l.v} = 0; ${l.v} < ${l.extent}; ${l.v}++) {`,
         ...levels[d + 1].lines,
       ]),
-      `out[p++] = ${value};`,
+      store,
       ...k.loops.map(() => "}"),
     ].join("\n");
   }

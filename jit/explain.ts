@@ -14,8 +14,8 @@ import type { Kernel } from "./kernel.ts";
 
 /** One kernel as `explain` reports it. */
 export interface KernelReport {
-  /** `loop` (elementwise / reduction) or `matmul` (with an epilogue). */
-  readonly kind: "loop" | "matmul";
+  /** `loop` (elementwise / reduction), `matmul` (with an epilogue) or `scatter` (adds at indices). */
+  readonly kind: "loop" | "matmul" | "scatter";
   /** The primitives fused into it, in graph order. */
   readonly ops: readonly string[];
   /** Output shape. */

@@ -59,8 +59,12 @@ export interface StridedOperand {
 
 /** One fused kernel. */
 export interface Kernel {
-  /** `loop`: one value per output element; `matmul`: a blocked product plus an epilogue. */
-  readonly kind: "loop" | "matmul";
+  /**
+   * `loop`: one value per output element; `matmul`: a blocked product plus an
+   * epilogue; `scatter`: zeros, then one value per element of the updates
+   * (the loops run over the updates) added at `scatter.target`.
+   */
+  readonly kind: "loop" | "matmul" | "scatter";
   /** The nodes whose buffers the kernel reads, in input order. */
   readonly inputs: readonly Node[];
   /** The node whose buffer the kernel writes. */
@@ -68,12 +72,14 @@ export interface Kernel {
   /** Output shape and dtype. */
   readonly shape: Shape;
   readonly dtype: DType;
-  /** Loop variables over the output, outermost first (one per output axis). */
+  /** Loop variables over the output (a scatter's: over its updates), outermost first. */
   readonly loops: readonly LoopVar[];
   /** The value stored at each output element (`acc` is the matmul sum there). */
   readonly body: VExpr;
   /** For `matmul`: the operands as strided views over `[...batch, m, k]` and `[...batch, k, n]`. */
   readonly matmul?: { readonly a: StridedOperand; readonly b: StridedOperand; readonly k: number };
+  /** For `scatter`: the flat output position each loop iteration adds its value to. */
+  readonly scatter?: { readonly target: IExpr };
   /** The primitives fused into this kernel (for `explain`). */
   readonly fused: readonly Node[];
 }

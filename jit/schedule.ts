@@ -24,7 +24,7 @@ const oneToOne: ReadonlySet<OpName> = new Set<OpName>([
 ]);
 import { contiguousStrides, sizeOf } from "../core/shape.ts";
 import type { IExpr, Kernel, LoopVar, StridedOperand, VExpr } from "./kernel.ts";
-import { type LowerContext, lowerNode } from "./lower.ts";
+import { flatIndex, type LowerContext, lowerNode } from "./lower.ts";
 
 /**
  * Plans the kernels that compute `roots`, in run order.
@@ -85,7 +85,8 @@ export function schedule(roots: readonly Node[]): Kernel[] {
   function planKernel(root: Node): Kernel {
     const inputs: Node[] = [];
     const slots = new Map<Node, number>();
-    const loops: LoopVar[] = root.shape.map((extent, i) => ({ v: `o${i}`, extent }));
+    const scattered = root.op === "scatterAdd" ? root.src[0] : undefined;
+    const loops: LoopVar[] = (scattered ?? root).shape.map((extent, i) => ({ v: `o${i}`, extent }));
     const matmulNode = findEpilogueMatmul(root, shared, isBuffer);
     const inputSlot = (n: Node) => {
       let slot = slots.get(n);
@@ -112,7 +113,7 @@ export function schedule(roots: readonly Node[]): Kernel[] {
         hoistedOnce(idx, loops, sizeOf(n.shape)),
       matmul: matmulNode,
       loops,
-      flat: { v: "p", extent: sizeOf(root.shape) },
+      flat: { v: "p", extent: sizeOf((scattered ?? root).shape) },
       fused: new Set(),
       reduceCount: 0,
     };
@@ -126,11 +127,26 @@ export function schedule(roots: readonly Node[]): Kernel[] {
       const [a, b] = matmulNode.src;
       matmul = { a: operand(a), b: operand(b), k: a.shape[a.shape.length - 1] };
     }
-    const body: VExpr = lowerNode(ctx, new Map(), root, loops, "identity");
+    const memo = new Map<string, VExpr>();
+    let scatter: Kernel["scatter"];
+    let body: VExpr;
+    if (scattered !== undefined) {
+      // the updates (and their elementwise producers) are computed in the loops; the index says where
+      ctx.fused.add(root);
+      const axis = root.arg as OpArgs["scatterAdd"];
+      body = lowerNode(ctx, memo, scattered, loops, "identity");
+      const at = lowerNode(ctx, memo, root.src[1], loops, "identity");
+      const idx = loops.map((l, d) =>
+        d === axis ? { op: "index" as const, x: at, extent: root.shape[d] } : l
+      );
+      scatter = { target: flatIndex(root.shape, idx) };
+    } else {
+      body = lowerNode(ctx, memo, root, loops, "identity");
+    }
     produced.add(root);
     expensiveMemo.clear(); // nodes above a new buffer are cheap now
     return {
-      kind: matmul === undefined ? "loop" : "matmul",
+      kind: scatter !== undefined ? "scatter" : matmul === undefined ? "loop" : "matmul",
       inputs,
       output: root,
       shape: root.shape,
@@ -138,6 +154,7 @@ export function schedule(roots: readonly Node[]): Kernel[] {
       loops,
       body,
       matmul,
+      scatter,
       fused: [...ctx.fused].sort((x, y) => x.id - y.id),
     };
   }

@@ -56,6 +56,14 @@ export interface OpArgs extends Record<AluOp, undefined> {
   matmul: undefined;
   /** `out[..., i, ...] = src[..., index[..., i, ...], ...]` along `axis` (torch.gather). */
   gather: number;
+  /**
+   * Zeros of the node's shape, then `out[…index[…i…]…] += updates[…i…]` along
+   * `axis` for every element i of `updates` (sources `[updates, index]`, equal
+   * shapes; repeated indices accumulate). A primitive because no composition
+   * is linear in the number of updates: the compare-and-sum one is
+   * O(updates × axis size) (an embedding's gradient over the vocabulary).
+   */
+  scatterAdd: number;
 }
 
 /** The name of any primitive. */
