@@ -36,6 +36,8 @@ export * from "./core/linalg.ts";
 export * from "./core/indexing.ts";
 export * from "./core/scatter.ts";
 export * from "./core/triangular.ts";
+export * from "./core/sort.ts";
+export * from "./core/scan.ts";
 export { type AxisOptions, checkOptions } from "./core/_options.ts";
 export { formatTensor, type PrintDType, type PrintOptions } from "./core/print.ts";
 export type { DeviceData, Node, Origin } from "./core/ir.ts";

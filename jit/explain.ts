@@ -14,8 +14,8 @@ import type { Kernel } from "./kernel.ts";
 
 /** One kernel as `explain` reports it. */
 export interface KernelReport {
-  /** `loop` (elementwise / reduction), `matmul` (with an epilogue) or `scatter` (adds at indices). */
-  readonly kind: "loop" | "matmul" | "scatter";
+  /** `loop` (elementwise / reduction), `matmul` (with an epilogue) or `scatter` (adds at indices), `sort` (argsort rows). */
+  readonly kind: "loop" | "matmul" | "scatter" | "sort";
   /** The primitives fused into it, in graph order. */
   readonly ops: readonly string[];
   /** Output shape. */

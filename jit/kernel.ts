@@ -62,9 +62,10 @@ export interface Kernel {
   /**
    * `loop`: one value per output element; `matmul`: a blocked product plus an
    * epilogue; `scatter`: zeros, then one value per element of the updates
-   * (the loops run over the updates) added at `scatter.target`.
+   * (the loops run over the updates) added at `scatter.target`; `sort`: the
+   * sorting permutation of each row (the last axis) of input 0.
    */
-  readonly kind: "loop" | "matmul" | "scatter";
+  readonly kind: "loop" | "matmul" | "scatter" | "sort";
   /** The nodes whose buffers the kernel reads, in input order. */
   readonly inputs: readonly Node[];
   /** The node whose buffer the kernel writes. */
@@ -80,6 +81,8 @@ export interface Kernel {
   readonly matmul?: { readonly a: StridedOperand; readonly b: StridedOperand; readonly k: number };
   /** For `scatter`: the flat output position each loop iteration adds its value to. */
   readonly scatter?: { readonly target: IExpr };
+  /** For `sort`: the order (rows are the last axis of input 0, a buffer). */
+  readonly sort?: { readonly descending: boolean };
   /** The primitives fused into this kernel (for `explain`). */
   readonly fused: readonly Node[];
 }

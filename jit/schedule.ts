@@ -129,8 +129,15 @@ export function schedule(roots: readonly Node[]): Kernel[] {
     }
     const memo = new Map<string, VExpr>();
     let scatter: Kernel["scatter"];
+    let sort: Kernel["sort"];
     let body: VExpr;
-    if (scattered !== undefined) {
+    if (root.op === "argsort") {
+      // rows are sorted in place of a copy: the values are a buffer first
+      ctx.fused.add(root);
+      need(root.src[0]);
+      sort = root.arg as OpArgs["argsort"];
+      body = { k: "load", input: inputSlot(root.src[0]), index: ctx.flat, dtype: root.src[0].dtype };
+    } else if (scattered !== undefined) {
       // the updates (and their elementwise producers) are computed in the loops; the index says where
       ctx.fused.add(root);
       const axis = root.arg as OpArgs["scatterAdd"];
@@ -146,7 +153,13 @@ export function schedule(roots: readonly Node[]): Kernel[] {
     produced.add(root);
     expensiveMemo.clear(); // nodes above a new buffer are cheap now
     return {
-      kind: scatter !== undefined ? "scatter" : matmul === undefined ? "loop" : "matmul",
+      kind: sort !== undefined
+        ? "sort"
+        : scatter !== undefined
+        ? "scatter"
+        : matmul === undefined
+        ? "loop"
+        : "matmul",
       inputs,
       output: root,
       shape: root.shape,
@@ -155,6 +168,7 @@ export function schedule(roots: readonly Node[]): Kernel[] {
       body,
       matmul,
       scatter,
+      sort,
       fused: [...ctx.fused].sort((x, y) => x.id - y.id),
     };
   }

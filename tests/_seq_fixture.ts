@@ -22,6 +22,7 @@ export interface SeqCase {
   ints: Record<string, Encoded>;
   bools: Record<string, Encoded>;
   out: Encoded;
+  indices: Encoded | null;
   ct: Encoded | null;
   grads: Record<string, Encoded>;
 }
@@ -30,7 +31,7 @@ export interface SeqCase {
 export const seqCases: readonly SeqCase[] = data.cases as unknown as SeqCase[];
 
 type T = Record<string, lt.Tensor>;
-type Op = (t: T, i: T, m: T, args: (number | null)[]) => lt.Tensor;
+type Op = (t: T, i: T, m: T, args: (number | null)[]) => lt.Tensor | [lt.Tensor, lt.Tensor];
 
 /** The Lathe call of each generator op. */
 export const seqOps: Record<string, Op> = {
@@ -47,6 +48,15 @@ export const seqOps: Record<string, Op> = {
   diagonal: (t, _, __, [o, d1, d2]) => lt.diagonal(t.x, o!, d1!, d2!),
   trace: (t) => lt.trace(t.x),
   embedding: (t, i) => t.weight.take(i.ids, 0),
+  cumsum: (t, _, __, [a]) => lt.cumsum(t.x, a!),
+  cumprod: (t, _, __, [a]) => lt.cumprod(t.x, { axis: a! }),
+  logCumSumExp: (t, _, __, [a]) => lt.logCumSumExp(t.x, a!),
+  sort: (t, _, __, [a, d]) => lt.sort(t.x, { axis: a!, descending: d === 1 }),
+  argsortAsValues: (t, _, __, [a, d]) => {
+    const order = lt.argsort(t.x, { axis: a!, descending: d === 1 });
+    return [lt.gather(t.x, a!, order), order];
+  },
+  topk: (t, _, __, [k, a, largest]) => lt.topk(t.x, k!, { axis: a!, largest: largest === 1 }),
 };
 
 /** How a case runs. */
@@ -71,22 +81,32 @@ export async function checkCase(c: SeqCase, o: RunOptions): Promise<void> {
   const bools = Object.fromEntries(
     Object.entries(c.bools).map(([k, e]) => [k, tensorOf(e, "bool", device)]),
   );
-  const call = (...ts: lt.Tensor[]) =>
+  const run = (...ts: lt.Tensor[]) =>
     seqOps[c.op](Object.fromEntries(names.map((k, j) => [k, ts[j]])), ints, bools, c.args);
+  const call = (...ts: lt.Tensor[]) => {
+    const r = run(...ts);
+    return Array.isArray(r) ? r[0] : r;
+  };
   const ct = c.ct === null ? undefined : tensorOf(c.ct, o.dtype, device);
   const argnums = names.map((_, j) => j);
   const both = (...ts: lt.Tensor[]): lt.Tensor[] => {
     const grads = lt.grad((...us: lt.Tensor[]) => call(...us).mul(ct!).sum(), { argnums })(
       ...ts,
     ) as lt.Tensor[];
-    return [call(...ts), ...grads];
+    const r = run(...ts);
+    return Array.isArray(r) ? [r[0], ...grads, r[1]] : [r, ...grads];
   };
   const f = o.jit ? lt.jit(both) : both;
   const [out, ...grads] = f(...xs);
+  const indices = c.indices === null ? undefined : grads.pop();
   const tol = o.dtype === "float64" ? { rtol: 1e-10, atol: 1e-12 } : { rtol: 1e-4, atol: 1e-5 };
   const where = `${c.name} (${o.dtype}, ${device}${o.jit ? ", jit" : ""})`;
   assertEquals(out.shape, c.out.shape, `${where}: shape`);
   await check(out, c.out, tol, `${where}: value`);
+  if (c.indices !== null) {
+    assertEquals(indices?.dtype, "int32", `${where}: indices dtype`);
+    assertEquals(Array.from(await indices!.data()), c.indices.data, `${where}: indices`);
+  }
   for (const [j, k] of names.entries()) {
     await check(grads[j], c.grads[k], tol, `${where}: gradient of ${k}`);
   }

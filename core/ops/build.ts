@@ -120,6 +120,11 @@ export function scatterAdd(updates: Node, index: Node, axis: number, shape: Shap
   return Node.make("scatterAdd", updates.dtype, [...shape], [updates, index], axis);
 }
 
+/** The stable sorting permutation of the last axis, int32 (NaN largest). */
+export function argsort(x: Node, descending: boolean): Node {
+  return Node.make("argsort", "int32", x.shape, [x], { descending });
+}
+
 /** The same values, seen by autodiff as a constant. */
 export function stopGradient(x: Node): Node {
   return Node.make("stopGradient", x.dtype, x.shape, [x], undefined);

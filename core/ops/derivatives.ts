@@ -130,5 +130,7 @@ export const vjpRules: { readonly [K in OpName]: VjpRule } = {
   matmul: (ct, { src: [x, y] }) => [b.matmul(ct, swapLast(y)), b.matmul(swapLast(x), ct)],
   gather: (ct, { src: [x, index], arg }) => [ungather(ct, x, index, arg as number), zero()],
   // d scatterAdd(u, i) = gather(ct, i): each update reads the cell it was added to
+  // an integer permutation: sort's gradient flows through the gather that applies it
+  argsort: () => [zero()],
   scatterAdd: (ct, { src: [, index], arg }) => [b.gather(ct, index, arg as number), zero()],
 };

@@ -64,6 +64,12 @@ export interface OpArgs extends Record<AluOp, undefined> {
    * O(updates × axis size) (an embedding's gradient over the vocabulary).
    */
   scatterAdd: number;
+  /**
+   * The int32 permutation that sorts the last axis (stable; NaN counts as the
+   * largest value, as in torch). A primitive because its CPU kernel sorts in
+   * O(n log n) per row; comparisons alone (the form off the CPU) cost O(n²).
+   */
+  argsort: { readonly descending: boolean };
 }
 
 /** The name of any primitive. */
