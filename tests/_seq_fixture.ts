@@ -18,6 +18,8 @@ export interface SeqCase {
   name: string;
   op: string;
   args: (number | null)[];
+  /** The equation of an einsum case. */
+  eq: string | null;
   tensors: Record<string, Encoded>;
   ints: Record<string, Encoded>;
   bools: Record<string, Encoded>;
@@ -31,7 +33,13 @@ export interface SeqCase {
 export const seqCases: readonly SeqCase[] = data.cases as unknown as SeqCase[];
 
 type T = Record<string, lt.Tensor>;
-type Op = (t: T, i: T, m: T, args: (number | null)[]) => lt.Tensor | [lt.Tensor, lt.Tensor];
+type Op = (
+  t: T,
+  i: T,
+  m: T,
+  args: (number | null)[],
+  eq: string,
+) => lt.Tensor | [lt.Tensor, lt.Tensor];
 
 /** The Lathe call of each generator op. */
 export const seqOps: Record<string, Op> = {
@@ -56,6 +64,7 @@ export const seqOps: Record<string, Op> = {
     const order = lt.argsort(t.x, { axis: a!, descending: d === 1 });
     return [lt.gather(t.x, a!, order), order];
   },
+  einsum: (t, _, __, ___, eq) => lt.einsum(eq, ...Object.keys(t).sort().map((k) => t[k])),
   topk: (t, _, __, [k, a, largest]) => lt.topk(t.x, k!, { axis: a!, largest: largest === 1 }),
 };
 
@@ -82,7 +91,13 @@ export async function checkCase(c: SeqCase, o: RunOptions): Promise<void> {
     Object.entries(c.bools).map(([k, e]) => [k, tensorOf(e, "bool", device)]),
   );
   const run = (...ts: lt.Tensor[]) =>
-    seqOps[c.op](Object.fromEntries(names.map((k, j) => [k, ts[j]])), ints, bools, c.args);
+    seqOps[c.op](
+      Object.fromEntries(names.map((k, j) => [k, ts[j]])),
+      ints,
+      bools,
+      c.args,
+      c.eq ?? "",
+    );
   const call = (...ts: lt.Tensor[]) => {
     const r = run(...ts);
     return Array.isArray(r) ? r[0] : r;
