@@ -39,6 +39,7 @@ export * from "./core/triangular.ts";
 export * from "./core/sort.ts";
 export * from "./core/scan.ts";
 export * from "./core/einsum.ts";
+export * from "./core/attention.ts";
 export { type AxisOptions, checkOptions } from "./core/_options.ts";
 export { formatTensor, type PrintDType, type PrintOptions } from "./core/print.ts";
 export type { DeviceData, Node, Origin } from "./core/ir.ts";

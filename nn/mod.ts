@@ -25,3 +25,4 @@ export * from "./data.ts";
 export * from "./datasets.ts";
 export { oneHot } from "../mod.ts";
 export type { Key } from "../mod.ts";
+export * from "./attention.ts";

@@ -5,6 +5,7 @@
 // op name of the generator.
 import data from "./fixtures/seq_ops.json" with { type: "json" };
 import * as lt from "../mod.ts";
+import { multiHeadAttention } from "../nn/mod.ts";
 import { assertAllClose } from "../testing/mod.ts";
 import { assertEquals } from "@std/assert";
 
@@ -65,6 +66,23 @@ export const seqOps: Record<string, Op> = {
     return [lt.gather(t.x, a!, order), order];
   },
   einsum: (t, _, __, ___, eq) => lt.einsum(eq, ...Object.keys(t).sort().map((k) => t[k])),
+  sdpa: (t, _, m, [causal, scale, maskKind]) =>
+    lt.scaledDotProductAttention(t.q, t.k, t.v, {
+      causal: causal === 1,
+      scale: scale ?? undefined,
+      mask: maskKind === 1 ? m.mask : maskKind === 2 ? t.m : undefined,
+    }),
+  mha: (t, _, __, [e, h]) => {
+    const layer = multiHeadAttention(e!, h!, { causal: true, bias: t.in_proj_bias !== undefined });
+    const params = {
+      in_proj_weight: t.in_proj_weight,
+      ...(t.in_proj_bias === undefined ? {} : { in_proj_bias: t.in_proj_bias }),
+      out_proj: { weight: t.out_w, ...(t.out_b === undefined ? {} : { bias: t.out_b }) },
+    };
+    return layer.apply(params, t.x);
+  },
+  layerNorm: (t, _, __, [n, eps]) =>
+    lt.layerNorm(t.x, t.x.shape.slice(-n!), { weight: t.w, bias: t.b, eps: eps ?? undefined }),
   topk: (t, _, __, [k, a, largest]) => lt.topk(t.x, k!, { axis: a!, largest: largest === 1 }),
 };
 
