@@ -26,3 +26,5 @@ export * from "./datasets.ts";
 export { oneHot } from "../mod.ts";
 export type { Key } from "../mod.ts";
 export * from "./attention.ts";
+export * from "./recurrent.ts";
+export * from "./recurrent_layers.ts";

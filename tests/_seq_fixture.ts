@@ -5,7 +5,7 @@
 // op name of the generator.
 import data from "./fixtures/seq_ops.json" with { type: "json" };
 import * as lt from "../mod.ts";
-import { multiHeadAttention } from "../nn/mod.ts";
+import { crossEntropy, gru, gruCell, lstm, lstmCell, multiHeadAttention } from "../nn/mod.ts";
 import { assertAllClose } from "../testing/mod.ts";
 import { assertEquals } from "@std/assert";
 
@@ -83,8 +83,38 @@ export const seqOps: Record<string, Op> = {
   },
   layerNorm: (t, _, __, [n, eps]) =>
     lt.layerNorm(t.x, t.x.shape.slice(-n!), { weight: t.w, bias: t.b, eps: eps ?? undefined }),
+  lstmCell: (t, _, __, [i, h, withState]) => {
+    const cell = lstmCell(i!, h!);
+    const s = cell.step(weights(t), t.x, withState ? { h: t.h, c: t.c } : undefined);
+    return lt.concat([s.h, s.c], -1);
+  },
+  gruCell: (t, _, __, [i, h, withState]) =>
+    gruCell(i!, h!, { bias: t.bias_ih !== undefined }).step(
+      weights(t),
+      t.x,
+      withState ? { h: t.h } : undefined,
+    ).h,
+  lstm: (t, _, __, [i, h, layers]) => {
+    const [out, s] = lstm(i!, h!, { numLayers: layers! }).run(weights(t), t.x);
+    return lt.concat([out.reshape([-1]), s.h.reshape([-1]), s.c.reshape([-1])]);
+  },
+  gru: (t, _, __, [i, h]) => {
+    const [out, s] = gru(i!, h!).run(weights(t), t.x, { h: t.h });
+    return lt.concat([out.reshape([-1]), s.h.reshape([-1])]);
+  },
+  crossEntropy: (t, i, __, [red, smoothing]) =>
+    crossEntropy(t.logits, i.labels, {
+      ignoreIndex: -100,
+      reduction: (["mean", "sum", "none"] as const)[red!],
+      labelSmoothing: smoothing!,
+    }),
   topk: (t, _, __, [k, a, largest]) => lt.topk(t.x, k!, { axis: a!, largest: largest === 1 }),
 };
+
+/** The weight_* and bias_* tensors of a case (torch's parameter names). */
+function weights(t: T): any {
+  return Object.fromEntries(Object.entries(t).filter(([k]) => /^(weight|bias)_/.test(k)));
+}
 
 /** How a case runs. */
 export interface RunOptions {
