@@ -35,6 +35,12 @@ import { checkIntRange, TorchGenerator } from "./_torch_generator.ts";
 import { blocks, checkKey, type Key, key, split } from "./_key.ts";
 
 export { foldIn, Key, key, split } from "./_key.ts";
+export {
+  categorical,
+  type CategoricalOptions,
+  multinomial,
+  type MultinomialOptions,
+} from "./_categorical.ts";
 
 export type { TorchFloat, TorchFloatOptions, TorchGenerator } from "./_torch_generator.ts";
 
