@@ -12,7 +12,6 @@ import { checkKey } from "./_key.ts";
 import { nodeOf } from "./_convert.ts";
 import { checkOptions } from "./_options.ts";
 import { fmtShape, fmtValue } from "./errors.ts";
-import { uniform } from "./random.ts";
 import { sort, topk } from "./sort.ts";
 import { cumsum } from "./scan.ts";
 import { softmax } from "./reduce.ts";
@@ -31,13 +30,12 @@ export interface CategoricalOptions {
   topP?: number;
 }
 
+/** Uniform samples in [low, 1) shaped like `like` (`random.uniform`, passed in to keep imports one way). */
+export type UniformNoise = (key: Key, like: Tensor, low: number) => Tensor;
+
 /** Gumbel(0, 1) noise shaped like `like`, on its device. */
-function gumbel(key: Key, like: Tensor): Tensor {
-  const u = uniform(key, like.shape, {
-    low: 1e-30,
-    dtype: like.dtype === "float64" ? "float64" : "float32",
-  });
-  return u.log().neg().log().neg().to(like.device);
+function gumbel(uniform: UniformNoise, key: Key, like: Tensor): Tensor {
+  return uniform(key, like, 1e-30).log().neg().log().neg().to(like.device);
 }
 
 function checkLogits(op: string, key: Key, logits: Tensor): Tensor {
@@ -51,23 +49,13 @@ function checkLogits(op: string, key: Key, logits: Tensor): Tensor {
   return node.dtype === "float32" || node.dtype === "float64" ? logits : logits.astype("float32");
 }
 
-/**
- * One class index per row of `logits [..., classes]` (jax.random.categorical
- * over the last axis), after the decoding filters: temperature, then top-k,
- * then top-p.
- * @param key a key, used once
- * @param logits unnormalised log-probabilities, classes last
- * @param options `temperature`, `topK`, `topP`
- * @returns int32 samples shaped like `logits` without its last axis
- * @example Top-1 is the argmax
- * ```ts
- * import { random, tensor } from "@lathe/lathe";
- * import { assertEquals } from "@std/assert";
- * const logits = tensor([[0.1, 2, 0.3], [5, 1, 0]]);
- * assertEquals(random.categorical(random.key(0), logits, { topK: 1 }).toArray(), [1, 0]);
- * ```
- */
-export function categorical(key: Key, logits: Tensor, options: CategoricalOptions = {}): Tensor {
+/** See `random.categorical`. */
+export function categorical(
+  uniform: UniformNoise,
+  key: Key,
+  logits: Tensor,
+  options: CategoricalOptions = {},
+): Tensor {
   checkOptions("categorical", options, ["temperature", "topK", "topP"]);
   let x = checkLogits("categorical", key, logits);
   const n = x.shape[x.shape.length - 1];
@@ -100,7 +88,7 @@ export function categorical(key: Key, logits: Tensor, options: CategoricalOption
     const kept = where(before.lt(topP), sorted, Infinity);
     x = where(x.lt(kept.min({ axis: -1, keepdims: true })), -Infinity, x);
   }
-  return x.add(gumbel(key, x)).argmax({ axis: -1 });
+  return x.add(gumbel(uniform, key, x)).argmax({ axis: -1 });
 }
 
 /** Rejects negative or non-finite weights when they can be read now (as torch). */
@@ -114,7 +102,9 @@ function checkWeights(w: Tensor): void {
   for (let i = 0; i < values.length; i++) {
     if (!(values[i] >= 0 && values[i] < Infinity)) {
       throw new RangeError(
-        `multinomial() expected non-negative finite weights: found ${values[i]} at flat position ${i}`,
+        `multinomial() expected non-negative finite weights: found ${
+          values[i]
+        } at flat position ${i}`,
       );
     }
   }
@@ -126,23 +116,9 @@ export interface MultinomialOptions {
   replacement?: boolean;
 }
 
-/**
- * torch.multinomial: `numSamples` class indices per row of non-negative
- * `weights [..., classes]` (they need not sum to 1), with or without replacement.
- * @param key a key, used once
- * @param weights non-negative weights, classes last
- * @param numSamples samples per row (at most the class count without replacement)
- * @param options `replacement`
- * @returns int32 `[..., numSamples]`
- * @example Without replacement every class comes once
- * ```ts
- * import { random, tensor } from "@lathe/lathe";
- * import { assertEquals } from "@std/assert";
- * const draw = random.multinomial(random.key(1), tensor([1, 2, 3]), 3);
- * assertEquals([...draw.dataSync()].sort(), [0, 1, 2]);
- * ```
- */
+/** See `random.multinomial`. */
 export function multinomial(
+  uniform: UniformNoise,
   key: Key,
   weights: Tensor,
   numSamples: number,
@@ -164,9 +140,9 @@ export function multinomial(
   checkWeights(w);
   const logits = w.log();
   if (!replacement) {
-    return topk(logits.add(gumbel(key, logits)), numSamples)[1];
+    return topk(logits.add(gumbel(uniform, key, logits)), numSamples)[1];
   }
   const lead = w.shape.slice(0, -1);
   const spread = logits.reshape([...lead, 1, n]).broadcastTo([...lead, numSamples, n]);
-  return spread.add(gumbel(key, spread)).argmax({ axis: -1 });
+  return spread.add(gumbel(uniform, key, spread)).argmax({ axis: -1 });
 }
