@@ -69,7 +69,7 @@ export function schedule(roots: readonly Node[]): Kernel[] {
     let known = expensiveMemo.get(n);
     if (known === undefined) {
       // shared nodes below are not counted: they become buffers of their own when reached
-      known = !isBuffer(n) && (n.op === "matmul" || isReduction(n.op) ||
+      known = !isBuffer(n) && (n.op === "matmul" || n.op === "gather" || isReduction(n.op) ||
         (oneToOne.has(n.op) || isElementwise(n.op)) &&
           n.src.some((s) => !shared(s) && expensive(s)));
       expensiveMemo.set(n, known);
@@ -138,8 +138,10 @@ export function schedule(roots: readonly Node[]): Kernel[] {
       sort = root.arg as OpArgs["argsort"];
       body = { k: "load", input: inputSlot(root.src[0]), index: ctx.flat, dtype: root.src[0].dtype };
     } else if (scattered !== undefined) {
-      // the updates (and their elementwise producers) are computed in the loops; the index says where
+      // the updates are a buffer first: their producers then run on the fast tiers (a scatter
+      // runs in JS), once, however many scatters read them (an embedding's sum of two tables)
       ctx.fused.add(root);
+      need(scattered);
       const axis = root.arg as OpArgs["scatterAdd"];
       body = lowerNode(ctx, memo, scattered, loops, "identity");
       const at = lowerNode(ctx, memo, root.src[1], loops, "identity");
