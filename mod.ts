@@ -45,6 +45,8 @@ export { formatTensor, type PrintDType, type PrintOptions } from "./core/print.t
 export type { DeviceData, Node, Origin } from "./core/ir.ts";
 export type { OpArgs, OpName, ReduceOp } from "./core/ops/registry.ts";
 export type { AluOp } from "./core/ops/elementwise.ts";
+export type { ArithOp } from "./core/ops/arith.ts";
+export type { MathOp } from "./core/ops/math.ts";
 export type { Shape } from "./core/shape.ts";
 export { explain, type Explanation, type KernelReport } from "./jit/explain.ts";
 export {
