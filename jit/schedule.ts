@@ -136,7 +136,12 @@ export function schedule(roots: readonly Node[]): Kernel[] {
       ctx.fused.add(root);
       need(root.src[0]);
       sort = root.arg as OpArgs["argsort"];
-      body = { k: "load", input: inputSlot(root.src[0]), index: ctx.flat, dtype: root.src[0].dtype };
+      body = {
+        k: "load",
+        input: inputSlot(root.src[0]),
+        index: ctx.flat,
+        dtype: root.src[0].dtype,
+      };
     } else if (scattered !== undefined) {
       // the updates are a buffer first: their producers then run on the fast tiers (a scatter
       // runs in JS), once, however many scatters read them (an embedding's sum of two tables)
