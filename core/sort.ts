@@ -53,19 +53,25 @@ function sorted(x: Node, axis: number, descending: boolean): [Node, Node] {
   return [undo(order), undo(values)];
 }
 
-function sortArgs(op: string, x: Tensor, options: SortOptions): { node: Node; axis: number } {
+function sortArgs(
+  op: string,
+  x: Tensor,
+  axisOrOptions: number | SortOptions,
+): { node: Node; axis: number; descending: boolean } {
+  // torch's positional dim, or options
+  const options = typeof axisOrOptions === "number" ? { axis: axisOrOptions } : axisOrOptions;
   checkOptions(op, options, ["axis", "descending"]);
   const node = nodeOf(op, x);
   const axis = node.shape.length === 0
     ? 0
     : normalizeAxis(op, options.axis ?? -1, node.shape.length);
-  return { node, axis };
+  return { node, axis, descending: options.descending ?? false };
 }
 
 /**
  * torch.sort(stable=True): the values along `axis` in order, and where each came from.
  * @param x the input
- * @param options `axis` (-1 by default), `descending`
+ * @param options the axis (-1 by default; torch's positional dim), or options `axis`, `descending`
  * @returns `[values, indices]`, both shaped like `x` (indices int32)
  * @example Ties keep their order
  * ```ts
@@ -76,16 +82,16 @@ function sortArgs(op: string, x: Tensor, options: SortOptions): { node: Node; ax
  * assertEquals(indices.toArray(), [0, 2, 3, 1]);
  * ```
  */
-export function sort(x: Tensor, options: SortOptions = {}): [Tensor, Tensor] {
-  const { node, axis } = sortArgs("sort", x, options);
-  const [order, values] = sorted(node, axis, options.descending ?? false);
+export function sort(x: Tensor, options: number | SortOptions = {}): [Tensor, Tensor] {
+  const { node, axis, descending } = sortArgs("sort", x, options);
+  const [order, values] = sorted(node, axis, descending);
   return [wrap(values), wrap(order)];
 }
 
 /**
  * torch.argsort(stable=True): the int32 positions that sort `x` along `axis`.
  * @param x the input
- * @param options `axis` (-1 by default), `descending`
+ * @param options the axis (-1 by default), or options `axis`, `descending`
  * @returns int32 indices shaped like `x`
  * @example
  * ```ts
@@ -94,9 +100,9 @@ export function sort(x: Tensor, options: SortOptions = {}): [Tensor, Tensor] {
  * assertEquals(argsort(tensor([[2, NaN, 1]])).toArray(), [[2, 0, 1]]);
  * ```
  */
-export function argsort(x: Tensor, options: SortOptions = {}): Tensor {
-  const { node, axis } = sortArgs("argsort", x, options);
-  return wrap(sorted(node, axis, options.descending ?? false)[0]);
+export function argsort(x: Tensor, options: number | SortOptions = {}): Tensor {
+  const { node, axis, descending } = sortArgs("argsort", x, options);
+  return wrap(sorted(node, axis, descending)[0]);
 }
 
 /**
@@ -104,7 +110,7 @@ export function argsort(x: Tensor, options: SortOptions = {}): Tensor {
  * their positions; the gradient goes to the selected elements.
  * @param x the input
  * @param k how many, 0 to the axis size
- * @param options `axis` (-1 by default), `largest` (true by default)
+ * @param axisOrOptions the axis (-1 by default), or options `axis`, `largest` (true by default)
  * @returns `[values, indices]`, `x`'s shape with `k` on `axis` (indices int32)
  * @example Top 2
  * ```ts
@@ -115,7 +121,12 @@ export function argsort(x: Tensor, options: SortOptions = {}): Tensor {
  * assertEquals(indices.toArray(), [1, 3]);
  * ```
  */
-export function topk(x: Tensor, k: number, options: TopkOptions = {}): [Tensor, Tensor] {
+export function topk(
+  x: Tensor,
+  k: number,
+  axisOrOptions: number | TopkOptions = {},
+): [Tensor, Tensor] {
+  const options = typeof axisOrOptions === "number" ? { axis: axisOrOptions } : axisOrOptions;
   checkOptions("topk", options, ["axis", "largest"]);
   const node = nodeOf("topk", x);
   const axis = node.shape.length === 0

@@ -45,6 +45,9 @@ describe("sort", () => {
     assertEquals(values.toArray(), [[-Infinity, 1, 2, 2, NaN]]);
     assertEquals(indices.toArray(), [[2, 4, 0, 3, 1]]);
     assertEquals(lt.argsort(x, { descending: true }).toArray(), [[1, 0, 3, 4, 2]]);
+    // torch's positional dim
+    assertEquals(lt.sort(x, 1)[1].toArray(), [[2, 4, 0, 3, 1]]);
+    assertEquals(lt.topk(lt.tensor([[1], [3], [2]]), 2, 0)[1].toArray(), [[1], [2]]);
   });
   it("orders NaN, infinities and ties the same on webgpu (ranks from comparisons)", {
     ignore: !hasGpu,
