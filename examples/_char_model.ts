@@ -85,11 +85,10 @@ export function makeModel(c: Config) {
     };
   };
   type Params = ReturnType<typeof init>;
-  const positions = lt.arange(c.context);
   /** Logits `[B, T, vocab]` of ids `[B, T]`. */
   const apply = (p: Params, ids: lt.Tensor): lt.Tensor => {
     const t = ids.shape[1];
-    let h = tok.apply(p.tok_emb, ids).add(pos.apply(p.pos_emb, positions.slice([0, t])));
+    let h = tok.apply(p.tok_emb, ids).add(pos.apply(p.pos_emb, lt.arange(t).to(ids.device)));
     for (const b of p.blocks) {
       h = h.add(attn.apply(b.attn, ln.apply(b.ln1, h)));
       h = h.add(fc2.apply(b.fc2, lt.gelu(fc1.apply(b.fc1, ln.apply(b.ln2, h)))));
