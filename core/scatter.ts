@@ -8,7 +8,9 @@
  */
 import type { Tensor } from "./tensor.ts";
 import { nodeOf } from "./_convert.ts";
-import { wrap } from "./_wrap.ts";
+import { isStaging, wrap } from "./_wrap.ts";
+import { tensor } from "./creation.ts";
+import { broadcastTo } from "./movement.ts";
 import { checkOptions } from "./_options.ts";
 import * as b from "./ops/build.ts";
 import { scatterInto } from "./ops/scatter.ts";
@@ -230,4 +232,49 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Ten
     node.shape,
   );
   return wrap(b.alu("where", spread, fill, node));
+}
+
+/**
+ * torch.masked_select: the elements of `x` where `mask` (broadcast with `x`)
+ * is true, as a 1-d tensor in row-major order. Its length depends on the
+ * mask's values, so the mask is read when this is called: not inside `jit`
+ * (there, keep the shape static with `maskedFill` or `where`). Gradients flow
+ * to the selected elements.
+ * @param x the input
+ * @param mask bool, broadcastable with `x`
+ * @returns the selected elements, 1-d
+ * @example
+ * ```ts
+ * import { maskedSelect, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * const x = tensor([[1, 2], [3, 4]]);
+ * assertEquals(maskedSelect(x, tensor([false, true])).toArray(), [2, 4]);
+ * ```
+ */
+export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
+  const node = nodeOf("maskedSelect", x);
+  const m = nodeOf("maskedSelect", mask, 1);
+  if (m.dtype !== "bool") {
+    throw new TypeError(
+      `maskedSelect() expected a bool mask: found ${m.dtype}: compare first (x.gt(0)) or .astype("bool")`,
+    );
+  }
+  if (isStaging()) {
+    throw new TypeError(
+      "maskedSelect() gives a shape that depends on the mask's values, which jit does not know " +
+        "while tracing: select outside jit, or keep the shape with maskedFill(x, mask.logicalNot(), 0) or where()",
+    );
+  }
+  const shape = broadcastShapes("maskedSelect", node.shape, m.shape);
+  const full = wrap(b.reshape(broadcastTo(x, shape).node, [shape.reduce((p, d) => p * d, 1)]));
+  if (m.device !== "cpu") {
+    throw new TypeError(
+      `maskedSelect() reads the mask's values when called, on the cpu: found a mask on ${m.device}: ` +
+        `pass a cpu mask (await toCpu(mask)); the selected tensor may stay on ${node.device}`,
+    );
+  }
+  const bits = broadcastTo(mask, shape).dataSync();
+  const picked: number[] = [];
+  for (let i = 0; i < bits.length; i++) if (bits[i]) picked.push(i);
+  return take(full, tensor(picked, { dtype: "int32", shape: [picked.length] }).to(node.device));
 }

@@ -52,6 +52,7 @@ export const seqOps: Record<string, Op> = {
   indexAdd: (t, i, _, [a, alpha]) => lt.indexAdd(t.x, a!, i.index, t.src, { alpha: alpha! }),
   maskedFill: (t, _, m, [v]) => lt.maskedFill(t.x, m.mask, v!),
   where: (t, _, m) => lt.where(m.mask, t.x, t.y),
+  maskedSelect: (t, _, m) => lt.maskedSelect(t.x, m.mask),
   tril: (t, _, __, [k]) => lt.tril(t.x, k!),
   triu: (t, _, __, [k]) => lt.triu(t.x, k!),
   diagonal: (t, _, __, [o, d1, d2]) => lt.diagonal(t.x, o!, d1!, d2!),
@@ -136,7 +137,10 @@ export async function checkCase(c: SeqCase, o: RunOptions): Promise<void> {
     Object.entries(c.ints).map(([k, e]) => [k, tensorOf(e, "int32", device)]),
   );
   const bools = Object.fromEntries(
-    Object.entries(c.bools).map(([k, e]) => [k, tensorOf(e, "bool", device)]),
+    // maskedSelect reads its mask on the cpu (the selected tensor may be anywhere)
+    Object.entries(c.bools).map((
+      [k, e],
+    ) => [k, tensorOf(e, "bool", c.op === "maskedSelect" ? "cpu" : device)]),
   );
   const run = (...ts: lt.Tensor[]) =>
     seqOps[c.op](

@@ -17,6 +17,7 @@ const indexing = new Set([
   "indexSelect",
   "indexAdd",
   "maskedFill",
+  "maskedSelect",
   "where",
   "tril",
   "triu",
@@ -40,11 +41,12 @@ describe("indexing ops against PyTorch float64", () => {
   for (const c of cases) {
     it(`${c.name}: float64 values and gradients, eager and jit`, async () => {
       await checkCase(c, { dtype: "float64" });
-      await checkCase(c, { dtype: "float64", jit: true });
+      // maskedSelect's shape depends on values: eager only (its jit error is tested below)
+      if (c.op !== "maskedSelect") await checkCase(c, { dtype: "float64", jit: true });
     });
     it(`${c.name}: float32 on the js and wasm tiers`, async () => {
       await onTier("js", () => checkCase(c, { dtype: "float32" }));
-      await onTier("wasm", () => checkCase(c, { dtype: "float32", jit: true }));
+      await onTier("wasm", () => checkCase(c, { dtype: "float32", jit: c.op !== "maskedSelect" }));
     });
     it(`${c.name}: float32 on webgpu`, { ignore: !hasGpu }, async () => {
       await checkCase(c, { dtype: "float32", device: "webgpu" });
