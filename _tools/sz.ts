@@ -22,7 +22,7 @@ export const MAX_FILE_LINES = 500;
 /** Per-file warning threshold (lines). */
 export const WARN_FILE_LINES = 300;
 /** Budget for the total line count of core/ + jit/. */
-export const CORE_JIT_BUDGET = 16300;
+export const CORE_JIT_BUDGET = 16400;
 /** Folders whose `.ts` files are size-checked. */
 export const CHECKED_DIRS = ["core", "jit", "nn", "testing"] as const;
 /** Folders counted against {@linkcode CORE_JIT_BUDGET}. */
