@@ -219,42 +219,12 @@ function findEpilogueMatmul(
     if (node !== root && shared(node)) continue;
     seen.add(node);
     if (node.op === "matmul") {
-      // a reduction below root that reads the product needs it stored: recomputing it here too
-      // would run the product twice (softmax(q·kᵀ)·…: its row max and sum read the scores)
-      if (node.shape.length === root.shape.length && !reducedBelow(root, node, isBuffer)) {
-        return node;
-      }
+      if (node.shape.length === root.shape.length) return node;
     } else if (isElementwise(node.op) || node.op === "cast") {
       stack.push(...node.src);
     }
   }
   return undefined;
-}
-
-/** Whether a reduction in `root`'s pending cone reads `target` (directly or through other ops). */
-function reducedBelow(root: Node, target: Node, isBuffer: (n: Node) => boolean): boolean {
-  const seen = new Set<Node>();
-  const reaches = new Map<Node, boolean>();
-  const reads = (n: Node): boolean => {
-    if (n === target) return true;
-    if (isBuffer(n)) return false;
-    let known = reaches.get(n);
-    if (known === undefined) {
-      reaches.set(n, false);
-      known = n.src.some(reads);
-      reaches.set(n, known);
-    }
-    return known;
-  };
-  const stack = [root];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (seen.has(n) || n === target || isBuffer(n)) continue;
-    seen.add(n);
-    if (isReduction(n.op) && reads(n)) return true;
-    stack.push(...n.src);
-  }
-  return false;
 }
 
 interface View {
