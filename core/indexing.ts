@@ -9,8 +9,8 @@ import { nodeOf } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
 import { checkOptions } from "./_options.ts";
 import * as b from "./ops/build.ts";
-import { fmtShape, fmtValue, userFrame } from "./errors.ts";
-import { type Node, recordSite } from "./ir.ts";
+import { fmtShape, fmtValue } from "./errors.ts";
+import { checkIndexTensor, checkIndices } from "./_index_check.ts";
 import { normalizeAxis, sizeOf } from "./shape.ts";
 import { realize } from "../jit/realize.ts";
 import type { DType } from "./dtype.ts";
@@ -136,42 +136,6 @@ export function select(x: Tensor, axis: number, index: number): Tensor {
   const a = normalizeAxis("select", axis, shape.length);
   bounds("select", index, shape[a], a); // so that a bad index is reported as select()'s
   return slice(x, ...Array.from({ length: a + 1 }, (_, d) => (d === a ? index : null)));
-}
-
-function checkIndexTensor(op: string, index: Tensor): void {
-  const n = nodeOf(op, index, 1);
-  if (n.dtype !== "int32") {
-    throw new TypeError(
-      `${op}() expected an int32 index tensor: found ${n.dtype}: convert with .astype("int32")`,
-    );
-  }
-}
-
-/**
- * Checks indices into an axis of size `extent` now when their values are
- * known (a constant or realized tensor); otherwise the kernel checks them
- * when it runs, and the error names `op` and this call's line.
- */
-function checkIndices(op: string, index: Node, extent: number, gathered: Node): void {
-  // a reshape keeps the flat order: look through it to computed data
-  while (index.op === "reshape" && index.src[0].buffer !== undefined) index = index.src[0];
-  const values = index.op === "const" ? [index.arg as number] : index.buffer;
-  if (values === undefined) {
-    recordSite(gathered, op);
-    return;
-  }
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v < -extent || v >= extent) {
-      const at = userFrame(new Error());
-      throw new RangeError(
-        `${op}() index ${v} at flat position ${i} is out of range for an axis of size ${extent}: ` +
-          `indices must be in [${-extent}, ${extent - 1}]${
-            at === undefined ? "" : ` (${op}() called at ${at})`
-          }`,
-      );
-    }
-  }
 }
 
 /** torch.gather: `out[…i…] = x[…index[…i…]…]` along `axis`; `index` has x's rank. */

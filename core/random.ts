@@ -35,6 +35,8 @@ import { checkIntRange, TorchGenerator } from "./_torch_generator.ts";
 import { blocks, checkKey, type Key, key, split } from "./_key.ts";
 
 export { foldIn, Key, key, split } from "./_key.ts";
+import * as cat from "./_categorical.ts";
+export type { CategoricalOptions, MultinomialOptions } from "./_categorical.ts";
 
 export type { TorchFloat, TorchFloatOptions, TorchGenerator } from "./_torch_generator.ts";
 
@@ -344,4 +346,60 @@ export function generator(seed: number | bigint): RandomGenerator {
  */
 export function torchGenerator(seed: number | bigint): TorchGenerator {
   return new TorchGenerator(seed);
+}
+
+function noise(key: Key, like: Tensor, low: number): Tensor {
+  return uniform(key, like.shape, { low, dtype: like.dtype === "float64" ? "float64" : "float32" });
+}
+
+/**
+ * One class index per row of `logits [..., classes]` (jax.random.categorical
+ * over the last axis), after the decoding filters: temperature, then top-k,
+ * then top-p (nucleus). Exact sampling by the Gumbel-max trick.
+ * NOTE: the noise is drawn on the host when called: inside `jit` it would be
+ * fixed at trace time, so sample outside jit.
+ * @param key a key, used once
+ * @param logits unnormalised log-probabilities, classes last
+ * @param options `temperature` (> 0), `topK` (>= 1), `topP` (in (0, 1])
+ * @returns int32 samples shaped like `logits` without its last axis
+ * @example Top-1 is the argmax
+ * ```ts
+ * import { random, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * const logits = tensor([[0.1, 2, 0.3], [5, 1, 0]]);
+ * assertEquals(random.categorical(random.key(0), logits, { topK: 1 }).toArray(), [1, 0]);
+ * ```
+ */
+export function categorical(
+  key: Key,
+  logits: Tensor,
+  options: cat.CategoricalOptions = {},
+): Tensor {
+  return cat.categorical(noise, key, logits, options);
+}
+
+/**
+ * torch.multinomial: `numSamples` class indices per row of non-negative
+ * `weights [..., classes]` (they need not sum to 1), with or without
+ * replacement (the Gumbel top-k trick).
+ * @param key a key, used once
+ * @param weights non-negative weights, classes last
+ * @param numSamples samples per row (at most the class count without replacement)
+ * @param options `replacement` (false by default, as torch)
+ * @returns int32 `[..., numSamples]`
+ * @example Without replacement every class comes once
+ * ```ts
+ * import { random, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * const draw = random.multinomial(random.key(1), tensor([1, 2, 3]), 3);
+ * assertEquals([...draw.dataSync()].sort(), [0, 1, 2]);
+ * ```
+ */
+export function multinomial(
+  key: Key,
+  weights: Tensor,
+  numSamples: number,
+  options: cat.MultinomialOptions = {},
+): Tensor {
+  return cat.multinomial(noise, key, weights, numSamples, options);
 }

@@ -41,12 +41,37 @@ class Scope {
  * @returns the function body and its constants
  */
 export function renderJs(kernel: Kernel): JsKernelSource {
+  if (kernel.kind === "sort") return { source: sortSource(kernel), constants: [] };
   const r = new Renderer();
   const body = kernel.kind === "matmul" ? r.matmul(kernel) : r.loop(kernel);
   const head = r.constants.map((_, i) => `const c${i} = c[${i}];`);
   // loop-invariant values (scalars broadcast over the kernel) are computed once, before the loops
   const source = ['"use strict";', ...head, ...r.hoisted.lines, body].join("\n");
   return { source, constants: r.constants };
+}
+
+/**
+ * Argsort of each row of input 0: a stable sort of the positions (ties keep
+ * their order; NaN is the largest value, as in torch).
+ */
+function sortSource(kernel: Kernel): string {
+  const n = kernel.shape[kernel.shape.length - 1] ?? 1;
+  const sign = kernel.sort!.descending ? -1 : 1;
+  return [
+    '"use strict";',
+    `const n = ${n};`,
+    "const order = new Array(n);",
+    "for (let base = 0; base < out.length; base += n) {",
+    "for (let i = 0; i < n; i++) order[i] = i;",
+    "order.sort((a, b) => {",
+    "const x = in0[base + a];",
+    "const y = in0[base + b];",
+    "const c = x !== x ? (y !== y ? 0 : 1) : y !== y ? -1 : x < y ? -1 : x > y ? 1 : 0;",
+    `return ${sign} * c || a - b;`,
+    "});",
+    "for (let i = 0; i < n; i++) out[base + i] = order[i];",
+    "}",
+  ].join("\n");
 }
 
 /** Whether a value is the same at every loop iteration. */
@@ -110,14 +135,19 @@ class Renderer {
     const levels = [this.hoisted];
     for (let d = 1; d <= depth; d++) levels.push(new Scope(levels[d - 1], d));
     const value = this.value(k.body, levels[depth]);
+    // a scatter adds each value at its target (repeated targets accumulate) into zeros
+    const store = k.scatter === undefined
+      ? `out[p++] = ${value};`
+      : `out[${this.index(k.scatter.target, levels[depth])}] += ${value};\np++;`;
     return [
+      ...(k.scatter === undefined ? [] : ["out.fill(0);"]),
       "let p = 0;",
       ...(k.loops.length === 0 ? levels[1].lines : []),
       ...k.loops.flatMap((l, d) => [
         `for (let ${l.v} = 0; ${l.v} < ${l.extent}; ${l.v}++) {`,
         ...levels[d + 1].lines,
       ]),
-      `out[p++] = ${value};`,
+      store,
       ...k.loops.map(() => "}"),
     ].join("\n");
   }

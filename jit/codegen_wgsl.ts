@@ -87,6 +87,16 @@ export interface WgslOptions {
  */
 export function renderWgsl(kernel: Kernel, options: WgslOptions = {}): WgslPlan {
   const plan = new Planner(kernel, options.maxBuffers ?? 8);
+  if (kernel.kind === "sort") {
+    // NOTE: unreachable from the API: off the CPU, argsort is built from comparisons (ops/sort.ts)
+    throw new TypeError("argsort has no WGSL form: compute it on the cpu");
+  }
+  if (kernel.kind === "scatter") {
+    // NOTE: unreachable from the API: scatterAdd and gather's gradient build a compare-and-sum off the CPU
+    throw new TypeError(
+      "scatterAdd has no WGSL form (WGSL has no float atomics): compute it on the cpu",
+    );
+  }
   if (sizeOf(kernel.shape) > 0) {
     if (kernel.kind === "matmul") plan.matmul();
     else plan.loop(kernel.body);

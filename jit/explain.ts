@@ -15,8 +15,8 @@ import type { Kernel } from "./kernel.ts";
 
 /** One kernel as `explain` reports it. */
 export interface KernelReport {
-  /** `loop` (elementwise / reduction), `matmul` (with an epilogue) or `host` (a linalg routine). */
-  readonly kind: "loop" | "matmul" | "host";
+  /** `loop` (elementwise / reduction), `matmul` (with an epilogue), `host` (a linalg routine), `scatter` (adds at indices) or `sort` (argsort rows). */
+  readonly kind: "loop" | "matmul" | "host" | "scatter" | "sort";
   /** The primitives fused into it, in graph order. */
   readonly ops: readonly string[];
   /** Output shape. */

@@ -63,9 +63,11 @@ export interface StridedOperand {
 export interface Kernel {
   /**
    * `loop`: one value per output element; `matmul`: a blocked product plus an epilogue; `host`:
-   * a `linalg` routine run on its inputs' buffers (`body` is unused).
+   * a `linalg` routine run on its inputs' buffers (`body` is unused); `scatter`: zeros, then one
+   * value per element of the updates (the loops run over the updates) added at `scatter.target`;
+   * `sort`: the sorting permutation of each row (the last axis) of input 0.
    */
-  readonly kind: "loop" | "matmul" | "host";
+  readonly kind: "loop" | "matmul" | "host" | "scatter" | "sort";
   /** The nodes whose buffers the kernel reads, in input order. */
   readonly inputs: readonly Node[];
   /** The node whose buffer the kernel writes. */
@@ -73,7 +75,7 @@ export interface Kernel {
   /** Output shape and dtype. */
   readonly shape: Shape;
   readonly dtype: DType;
-  /** Loop variables over the output, outermost first (one per output axis). */
+  /** Loop variables over the output (a scatter's: over its updates), outermost first. */
   readonly loops: readonly LoopVar[];
   /** The value stored at each output element (`acc` is the matmul sum there). */
   readonly body: VExpr;
@@ -81,6 +83,10 @@ export interface Kernel {
   readonly matmul?: { readonly a: StridedOperand; readonly b: StridedOperand; readonly k: number };
   /** For `host`: the routine and its parameters. */
   readonly host?: LinalgArgs;
+  /** For `scatter`: the flat output position each loop iteration adds its value to. */
+  readonly scatter?: { readonly target: IExpr };
+  /** For `sort`: the order (rows are the last axis of input 0, a buffer). */
+  readonly sort?: { readonly descending: boolean };
   /** The primitives fused into this kernel (for `explain`). */
   readonly fused: readonly Node[];
 }
@@ -90,9 +96,16 @@ export function kernelKey(k: Kernel): string {
   const mm = k.matmul && [k.matmul.a, k.matmul.b].map((o) => `${o.input}@${o.offset}:${o.strides}`);
   const loops = k.loops.map((l) => `${l.v}<${l.extent}`).join();
   const inputs = k.inputs.map((n) => n.dtype).join();
-  return `${k.kind}${
-    k.host ? JSON.stringify(k.host) : ""
-  }|${k.dtype}[${k.shape}]|${inputs}|${loops}|${mm ?? ""}:${k.matmul?.k}|${structureOf(k.body)}`;
+  // NOTE: every field a code generator reads belongs here (a scatter's target, a sort's order):
+  // two kernels that differ only in one would otherwise share compiled code
+  const target = k.scatter &&
+    structureOf({ k: "load", input: -1, index: k.scatter.target, dtype: "int32" });
+  const kind = `${k.kind}${k.host ? JSON.stringify(k.host) : ""}${target ?? ""}${
+    k.sort ? k.sort.descending : ""
+  }`;
+  return `${kind}|${k.dtype}[${k.shape}]|${inputs}|${loops}|${mm ?? ""}:${k.matmul?.k}|${
+    structureOf(k.body)
+  }`;
 }
 
 function isNum(e: IExpr): e is number {

@@ -38,11 +38,13 @@ export function realize(nodes: readonly Node[]): void {
   }
 }
 
-/** The user's gathers (`take`, `gather`) pending below `roots`, with their axis sizes. */
+/** The user's gathers and scatters (`take`, `gather`, `scatterAdd`, …) pending below `roots`, with their axis sizes. */
 function gathersBelow(roots: readonly Node[]): { site: CallSite; extent: number }[] {
   return pendingNodes(roots).flatMap((n) => {
-    const site = n.op === "gather" ? siteOf(n) : undefined;
-    return site === undefined ? [] : [{ site, extent: n.src[0].shape[n.arg as number] }];
+    const site = n.op === "gather" || n.op === "scatterAdd" ? siteOf(n) : undefined;
+    // a gather indexes its source's axis, a scatter its own
+    const extent = (n.op === "gather" ? n.src[0] : n).shape[n.arg as number];
+    return site === undefined ? [] : [{ site, extent }];
   });
 }
 

@@ -24,7 +24,7 @@ const oneToOne: ReadonlySet<OpName> = new Set<OpName>([
 ]);
 import { contiguousStrides, sizeOf } from "../core/shape.ts";
 import type { IExpr, Kernel, LoopVar, StridedOperand, VExpr } from "./kernel.ts";
-import { type LowerContext, lowerNode } from "./lower.ts";
+import { flatIndex, type LowerContext, lowerNode } from "./lower.ts";
 
 /**
  * Plans the kernels that compute `roots`, in run order.
@@ -70,7 +70,7 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
     let known = expensiveMemo.get(n);
     if (known === undefined) {
       // shared nodes below are not counted: they become buffers of their own when reached
-      known = !isBuffer(n) && (n.op === "matmul" || isReduction(n.op) ||
+      known = !isBuffer(n) && (n.op === "matmul" || n.op === "gather" || isReduction(n.op) ||
         (oneToOne.has(n.op) || isElementwise(n.op)) &&
           n.src.some((s) => !shared(s) && expensive(s)));
       expensiveMemo.set(n, known);
@@ -105,7 +105,8 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
   function planKernel(root: Node): Kernel {
     const inputs: Node[] = [];
     const slots = new Map<Node, number>();
-    const loops: LoopVar[] = root.shape.map((extent, i) => ({ v: `o${i}`, extent }));
+    const scattered = root.op === "scatterAdd" ? root.src[0] : undefined;
+    const loops: LoopVar[] = (scattered ?? root).shape.map((extent, i) => ({ v: `o${i}`, extent }));
     const matmulNode = findEpilogueMatmul(root, shared, isBuffer);
     const inputSlot = (n: Node) => {
       let slot = slots.get(n);
@@ -132,7 +133,7 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
         hoistedOnce(idx, loops, sizeOf(n.shape)),
       matmul: matmulNode,
       loops,
-      flat: { v: "p", extent: sizeOf(root.shape) },
+      flat: { v: "p", extent: sizeOf((scattered ?? root).shape) },
       fused: new Set(),
       reduceCount: 0,
     };
@@ -146,11 +147,46 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
       const [a, b] = matmulNode.src;
       matmul = { a: operand(a), b: operand(b), k: a.shape[a.shape.length - 1] };
     }
-    const body: VExpr = lowerNode(ctx, new Map(), root, loops, "identity");
+    const memo = new Map<string, VExpr>();
+    let scatter: Kernel["scatter"];
+    let sort: Kernel["sort"];
+    let body: VExpr;
+    if (root.op === "argsort") {
+      // rows are sorted in place of a copy: the values are a buffer first
+      ctx.fused.add(root);
+      need(root.src[0]);
+      sort = root.arg as OpArgs["argsort"];
+      body = {
+        k: "load",
+        input: inputSlot(root.src[0]),
+        index: ctx.flat,
+        dtype: root.src[0].dtype,
+      };
+    } else if (scattered !== undefined) {
+      // the updates are a buffer first: their producers then run on the fast tiers (a scatter
+      // runs in JS), once, however many scatters read them (an embedding's sum of two tables)
+      ctx.fused.add(root);
+      need(scattered);
+      const axis = root.arg as OpArgs["scatterAdd"];
+      body = lowerNode(ctx, memo, scattered, loops, "identity");
+      const at = lowerNode(ctx, memo, root.src[1], loops, "identity");
+      const idx = loops.map((l, d) =>
+        d === axis ? { op: "index" as const, x: at, extent: root.shape[d] } : l
+      );
+      scatter = { target: flatIndex(root.shape, idx) };
+    } else {
+      body = lowerNode(ctx, memo, root, loops, "identity");
+    }
     produced.add(root);
     expensiveMemo.clear(); // nodes above a new buffer are cheap now
     return {
-      kind: matmul === undefined ? "loop" : "matmul",
+      kind: sort !== undefined
+        ? "sort"
+        : scatter !== undefined
+        ? "scatter"
+        : matmul === undefined
+        ? "loop"
+        : "matmul",
       inputs,
       output: root,
       shape: root.shape,
@@ -158,6 +194,8 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
       loops,
       body,
       matmul,
+      scatter,
+      sort,
       fused: [...ctx.fused].sort((x, y) => x.id - y.id),
     };
   }

@@ -141,12 +141,18 @@ export function bceWithLogits(logits: Tensor, target: Tensor, options: LossOptio
 export interface CrossEntropyOptions extends LossOptions {
   /** Mixes the target with the uniform distribution (torch's label_smoothing). */
   labelSmoothing?: number;
+  /**
+   * Labels equal to this add no loss and no gradient, and `"mean"` averages
+   * over the other labels only (torch's ignore_index, e.g. -100 for padding).
+   */
+  ignoreIndex?: number;
 }
 
 /**
- * Cross-entropy of logits `[batch, classes]` (or `[classes]`) against
- * int32 class labels `[batch]` or class probabilities / one-hot targets of
- * the logits' shape (torch.nn.CrossEntropyLoss).
+ * Cross-entropy of logits `[...batch, classes]` (classes last: `[batch, seq,
+ * vocab]` for a language model, where torch wants `[batch, vocab, seq]`)
+ * against int32 class labels `[...batch]` or class probabilities / one-hot
+ * targets of the logits' shape (torch.nn.CrossEntropyLoss).
  * @example Seed 001's value
  * ```ts
  * import { tensor } from "@lathe/lathe";
@@ -161,7 +167,7 @@ export function crossEntropy(
   target: Tensor,
   options: CrossEntropyOptions = {},
 ): Tensor {
-  lt.checkOptions("crossEntropy", options, ["reduction", "labelSmoothing"]);
+  lt.checkOptions("crossEntropy", options, ["reduction", "labelSmoothing", "ignoreIndex"]);
   const smoothing = options.labelSmoothing ?? 0;
   if (!(smoothing >= 0 && smoothing <= 1)) {
     throw new RangeError(`crossEntropy() expected labelSmoothing in [0, 1]: found ${smoothing}`);
@@ -179,13 +185,27 @@ export function crossEntropy(
           `: found [${target.shape.join(", ")}]`,
       );
     }
-    checkLabels("crossEntropy", target, classes);
-    const picked = logP.gather(-1, target.reshape([...batch, 1])).reshape(batch);
+    const ignore = options.ignoreIndex;
+    const kept = ignore === undefined ? undefined : target.ne(ignore);
+    // ignored labels may lie outside [0, classes): they read class 0, then count for nothing
+    const labels = kept === undefined ? target : lt.where(kept, target, 0);
+    checkLabels("crossEntropy", labels, classes);
+    const picked = logP.gather(-1, labels.reshape([...batch, 1])).reshape(batch);
     losses = picked.neg();
     if (smoothing > 0) {
       losses = losses.mul(1 - smoothing).sub(logP.mean({ axis: -1 }).mul(smoothing));
     }
+    if (kept !== undefined) {
+      losses = lt.where(kept, losses, 0);
+      // torch's mean over the labels kept (NaN when none is)
+      if ((options.reduction ?? "mean") === "mean") return losses.sum().div(kept.sum());
+    }
   } else {
+    if (options.ignoreIndex !== undefined) {
+      throw new TypeError(
+        "crossEntropy() takes ignoreIndex with int32 class labels only: found probability targets",
+      );
+    }
     const batch = logits.shape.slice(0, -1);
     if (target.shape.length === batch.length && target.shape.every((d, i) => d === batch[i])) {
       throw new TypeError(

@@ -26,3 +26,6 @@ export * from "./datasets.ts";
 export * from "./onnx/import.ts";
 export { oneHot } from "../mod.ts";
 export type { Key } from "../mod.ts";
+export * from "./attention.ts";
+export * from "./recurrent.ts";
+export * from "./recurrent_layers.ts";

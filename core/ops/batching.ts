@@ -70,6 +70,12 @@ const gatherBatch: BatchRule = (src, dims, { arg }) => {
   return [b.gather(x, index, (arg as number) + 1), 0];
 };
 
+/** scatterAdd along `axis` with the batch first on updates and indices: each example adds into its own slice. */
+const scatterAddBatch: BatchRule = (src, dims, { arg }, out) => {
+  const { src: [updates, index] } = toFront(src, dims);
+  return [b.scatterAdd(updates, index, (arg as number) + 1, [updates.shape[0], ...out.shape]), 0];
+};
+
 /**
  * customVjp: the batched value with a batched reverse rule, which batches the user's backward
  * (traced on one example's cotangent) and sums the cotangents of unbatched inputs over the batch.
@@ -122,6 +128,9 @@ export const batchRules: { readonly [K in OpName]: BatchRule } = {
   flip: front((x, _out, axes) => b.flip(x, (axes as number[]).map((a) => a + 1))),
   matmul: matmulBatch,
   gather: gatherBatch,
+  scatterAdd: scatterAddBatch,
+  // argsort sorts the last axis, which stays last with the batch in front
+  argsort: front((x, _out, arg) => b.argsort(x, (arg as OpArgs["argsort"]).descending)),
   linalg: (src, dims, x, out, rebatch) => {
     const { routine } = x.arg as OpArgs["linalg"];
     return linalgRoutines[routine].batch(src, dims, x, out, rebatch);

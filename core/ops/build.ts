@@ -111,6 +111,20 @@ export function gather(src: Node, index: Node, axis: number): Node {
   return Node.make("gather", src.dtype, index.shape, [src, index], axis);
 }
 
+/**
+ * Zeros of `shape` with `updates` added at `index` along `axis` (torch's
+ * `scatter_add` into zeros); `index` has the updates' shape, which matches
+ * `shape` off `axis`.
+ */
+export function scatterAdd(updates: Node, index: Node, axis: number, shape: Shape): Node {
+  return Node.make("scatterAdd", updates.dtype, [...shape], [updates, index], axis);
+}
+
+/** The stable sorting permutation of the last axis, int32 (NaN largest). */
+export function argsort(x: Node, descending: boolean): Node {
+  return Node.make("argsort", "int32", x.shape, [x], { descending });
+}
+
 /** The same values, seen by autodiff as a constant. */
 export function stopGradient(x: Node): Node {
   return Node.make("stopGradient", x.dtype, x.shape, [x], undefined);

@@ -15,6 +15,7 @@ import * as b from "./build.ts";
 import { type AluOp, elementwiseOps } from "./elementwise.ts";
 import { reductions } from "./reductions.ts";
 import type { VjpRule } from "./primitive.ts";
+import { scatterInto } from "./scatter.ts";
 
 /** The elementwise and reduction primitives' rules, read from their rows. */
 const rowVjps = Object.fromEntries(
@@ -78,30 +79,9 @@ function unslice(ct: Node, src: Node, start: readonly number[], step: readonly n
   return g;
 }
 
-/** Scatter-add of gather's cotangent: a fused compare-and-sum over the index axis. */
+/** Scatter-add of gather's cotangent into zeros of the source's shape. */
 function ungather(ct: Node, src: Node, index: Node, axis: number): Node {
-  const n = src.shape[axis];
-  const shape = index.shape;
-  const e = [...shape.slice(0, axis + 1), n, ...shape.slice(axis + 1)];
-  const spread = (x: Node) =>
-    b.expand(b.reshape(x, [...x.shape.slice(0, axis + 1), 1, ...x.shape.slice(axis + 1)]), e);
-  const wrapped = b.alu(
-    "where",
-    b.alu("cmplt", index, b.constant(0, "int32", shape, index.device)),
-    b.alu("add", index, b.constant(n, "int32", shape, index.device)),
-    index,
-  );
-  const positions = b.expand(
-    b.reshape(b.iota(n, index.device), e.map((d, i) => (i === axis + 1 ? d : 1))),
-    e,
-  );
-  const hits = b.alu(
-    "where",
-    b.alu("cmpeq", spread(wrapped), positions),
-    spread(ct),
-    b.constant(0, ct.dtype, e, ct.device),
-  );
-  const summed = b.reduce("reduceSum", hits, [axis]);
+  const summed = scatterInto(ct, index, axis, src.shape[axis]);
   return b.pad(summed, summed.shape.map(() => 0), summed.shape.map((d, i) => src.shape[i] - d), 0);
 }
 
@@ -152,4 +132,8 @@ export const vjpRules: { readonly [K in OpName]: VjpRule } = {
         "customVjp wrapper (internal error)",
     );
   },
+  // d scatterAdd(u, i) = gather(ct, i): each update reads the cell it was added to
+  // an integer permutation: sort's gradient flows through the gather that applies it
+  argsort: () => [zero()],
+  scatterAdd: (ct, { src: [, index], arg }) => [b.gather(ct, index, arg as number), zero()],
 };

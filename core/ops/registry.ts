@@ -53,6 +53,20 @@ export interface OpArgs extends Record<AluOp, undefined>, Record<ReduceOp, reado
   gather: number;
   /** A dense decomposition or solve run as a host routine (`linalg.ts`): one kernel of its own. */
   linalg: LinalgArgs;
+  /**
+   * Zeros of the node's shape, then `out[…index[…i…]…] += updates[…i…]` along
+   * `axis` for every element i of `updates` (sources `[updates, index]`, equal
+   * shapes; repeated indices accumulate). A primitive because no composition
+   * is linear in the number of updates: the compare-and-sum one is
+   * O(updates × axis size) (an embedding's gradient over the vocabulary).
+   */
+  scatterAdd: number;
+  /**
+   * The int32 permutation that sorts the last axis (stable; NaN counts as the
+   * largest value, as in torch). A primitive because its CPU kernel sorts in
+   * O(n log n) per row; comparisons alone (the form off the CPU) cost O(n²).
+   */
+  argsort: { readonly descending: boolean };
 }
 
 /** The name of any primitive. */

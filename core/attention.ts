@@ -1,0 +1,148 @@
+/**
+ * `scaledDotProductAttention` (torch.nn.functional.scaled_dot_product_attention)
+ * and `layerNorm` (torch.nn.functional.layer_norm) as functions.
+ *
+ * Attention is `softmax(q·kᵀ · scale + mask) · v`, built from matmul,
+ * the fused softmax and a mask, so it fuses like the rest: on the CPU the
+ * scale, mask and the softmax's row reductions fuse into the scores
+ * kernel's epilogue and the following passes, but the scores matrix
+ * `[..., L, S]` is written once (a dedicated flash-style kernel that avoids
+ * it is future work).
+ * @module
+ */
+import type { Tensor } from "./tensor.ts";
+import { nodeOf } from "./_convert.ts";
+import { checkOptions } from "./_options.ts";
+import { fmtShape } from "./errors.ts";
+import { isTensor } from "./_wrap.ts";
+import { matmul } from "./linalg.ts";
+import { softmax } from "./reduce.ts";
+import { where } from "./elementwise.ts";
+import { ones } from "./creation.ts";
+import { tril } from "./triangular.ts";
+
+/** Options of `scaledDotProductAttention`. */
+export interface AttentionOptions {
+  /**
+   * Broadcastable to `[..., L, S]`: a bool mask (true = may attend, torch's
+   * `attn_mask` rule for bools) or a float bias added to the scores.
+   */
+  mask?: Tensor;
+  /** Query i attends to keys 0..i only (torch's `is_causal`; top-left aligned when L ≠ S). */
+  causal?: boolean;
+  /** Multiplies the scores; `1/√E` by default. */
+  scale?: number;
+}
+
+/**
+ * Attention: `softmax(q·kᵀ · scale + mask) · v` over the key axis.
+ * Rows where every key is masked give NaN, as in torch.
+ * @param q queries `[..., L, E]`
+ * @param k keys `[..., S, E]`
+ * @param v values `[..., S, Ev]` (leading axes broadcast)
+ * @param options `mask`, `causal`, `scale`
+ * @returns `[..., L, Ev]`
+ * @example Causal attention over 3 positions
+ * ```ts
+ * import { ones, scaledDotProductAttention, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * const v = tensor([[1], [2], [3]]);
+ * const out = scaledDotProductAttention(ones([3, 2]), ones([3, 2]), v, { causal: true });
+ * assertEquals(out.toArray(), [[1], [1.5], [2]]);
+ * ```
+ */
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: AttentionOptions = {},
+): Tensor {
+  checkOptions("scaledDotProductAttention", options, ["mask", "causal", "scale"]);
+  const [qs, ks, vs] = [q, k, v].map((t, i) => nodeOf("scaledDotProductAttention", t, i).shape);
+  const e = qs[qs.length - 1];
+  if (
+    qs.length < 2 || ks.length < 2 || vs.length < 2 || ks[ks.length - 1] !== e ||
+    ks[ks.length - 2] !== vs[vs.length - 2]
+  ) {
+    throw new RangeError(
+      `scaledDotProductAttention() expected q [..., L, E], k [..., S, E] and v [..., S, Ev]: ` +
+        `found q ${fmtShape(qs)}, k ${fmtShape(ks)}, v ${fmtShape(vs)}`,
+    );
+  }
+  const scale = options.scale ?? 1 / Math.sqrt(e);
+  let scores = matmul(q, k.transpose(-2, -1)).mul(scale);
+  const [l, s] = scores.shape.slice(-2);
+  if (options.causal) {
+    scores = where(tril(ones([l, s], { dtype: "bool", device: scores.device })), scores, -Infinity);
+  }
+  const mask = options.mask;
+  if (mask !== undefined) {
+    if (!isTensor(mask)) {
+      throw new TypeError(
+        "scaledDotProductAttention() expected options.mask to be a Tensor (bool: true = attend; float: added)",
+      );
+    }
+    scores = mask.dtype === "bool" ? where(mask, scores, -Infinity) : scores.add(mask);
+  }
+  return matmul(softmax(scores, -1), v);
+}
+
+/** Options of the `layerNorm` function. */
+export interface LayerNormOptions {
+  /** Scale, shaped like the normalized axes. */
+  weight?: Tensor;
+  /** Shift, shaped like the normalized axes. */
+  bias?: Tensor;
+  /** Added to the variance; 1e-5 by default. */
+  eps?: number;
+}
+
+/**
+ * Layer normalisation over the trailing axes `normalizedShape`
+ * (torch.nn.functional.layer_norm): biased variance, then `weight` and `bias`.
+ * @param x the input, ending in `normalizedShape`
+ * @param normalizedShape the trailing axes' sizes (a number for one axis)
+ * @param options `weight`, `bias`, `eps`
+ * @returns a tensor shaped like `x`
+ * @example Zero mean, unit variance
+ * ```ts
+ * import { layerNorm, tensor } from "@lathe/lathe";
+ * import { assertAlmostEquals } from "@std/assert";
+ * const y = layerNorm(tensor([[1, 2, 3]]), 3).dataSync();
+ * assertAlmostEquals(y[0], -1.2247, 1e-3);
+ * ```
+ */
+export function layerNorm(
+  x: Tensor,
+  normalizedShape: number | readonly number[],
+  options: LayerNormOptions = {},
+): Tensor {
+  checkOptions("layerNorm", options, ["weight", "bias", "eps"]);
+  const shape = nodeOf("layerNorm", x).shape;
+  const norm = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+  const tail = shape.slice(shape.length - norm.length);
+  if (norm.length > shape.length || tail.some((d, i) => d !== norm[i])) {
+    throw new RangeError(
+      `layerNorm() expected an input ending in the normalized shape ${fmtShape(norm)}: found ${
+        fmtShape(shape)
+      }`,
+    );
+  }
+  for (const key of ["weight", "bias"] as const) {
+    const t = options[key];
+    if (t !== undefined && (!isTensor(t) || t.shape.join() !== norm.join())) {
+      throw new RangeError(
+        `layerNorm() expected options.${key} of shape ${fmtShape(norm)}: found ${
+          isTensor(t) ? fmtShape(t.shape) : typeof t
+        }`,
+      );
+    }
+  }
+  const axes = norm.map((_, i) => shape.length - norm.length + i);
+  const mean = x.mean({ axis: axes, keepdims: true });
+  const variance = x.var({ axis: axes, keepdims: true, correction: 0 });
+  let y = x.sub(mean).mul(variance.add(options.eps ?? 1e-5).rsqrt());
+  if (options.weight !== undefined) y = y.mul(options.weight);
+  if (options.bias !== undefined) y = y.add(options.bias);
+  return y;
+}
