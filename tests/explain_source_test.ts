@@ -3,6 +3,7 @@
 import { describe, it } from "@std/testing/bdd";
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import * as lt from "../mod.ts";
+import { readTextFileSync } from "../test_util/runtime.ts";
 
 const x = () => lt.tensor([[1, 2, 3], [4, 5, 6]]);
 
@@ -72,8 +73,8 @@ describe("explain().kernels[i].source", () => {
 });
 
 describe("the README tour", () => {
-  it("explains y before printing it, so the one fused kernel shows", async () => {
-    const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  it("explains y before printing it, so the one fused kernel shows", () => {
+    const readme = readTextFileSync(new URL("../README.md", import.meta.url));
     const tour = readme.split("## A 30-second tour")[1].split("```")[1];
     const explainAt = tour.indexOf("lt.explain(y)");
     const printAt = tour.indexOf("console.log(y)");

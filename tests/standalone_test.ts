@@ -5,24 +5,24 @@
 // every `deno task` says what it does.
 import { assertEquals } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
+import { readdirSync } from "node:fs";
+import { readTextFileSync } from "../test_util/runtime.ts";
 
 const root = new URL("../", import.meta.url);
-// reads the checkout with Deno's file API (bun test skips this suite)
-const suite = (globalThis as { Deno?: unknown }).Deno !== undefined ? describe : describe.skip;
-const read = (path: string) => Deno.readTextFileSync(new URL(path, root));
+const read = (path: string) => readTextFileSync(new URL(path, root));
 
 /** Source files under `dir` (relative to the root), recursively. */
 function sources(dir: string, found: string[] = []): string[] {
-  for (const e of Deno.readDirSync(new URL(dir, root))) {
+  for (const e of readdirSync(new URL(dir, root), { withFileTypes: true })) {
     const path = `${dir}/${e.name}`;
-    if (e.isDirectory && !["node_modules", "dist", "fixtures"].includes(e.name)) {
+    if (e.isDirectory() && !["node_modules", "dist", "fixtures"].includes(e.name)) {
       sources(path, found);
     } else if (/\.(ts|js|mjs|json|py|sh)$/.test(e.name)) found.push(path);
   }
   return found;
 }
 
-suite("the repository stands alone", () => {
+describe("the repository stands alone", () => {
   it("no source file imports or reads anything outside the checkout", () => {
     const dirs = ["core", "jit", "nn", "testing", "tests", "bench", "examples", "web", "_tools"];
     const outside = dirs.flatMap((d) => sources(d)).filter((path) => {

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Smoke test of the npm build: packs dist/npm (made by `deno task build:npm`),
 # installs the tarball into a scratch project as "@lathe/lathe", runs
-# seed000.mjs on each runtime named in the arguments (node, bun, deno;
-# default: node) and type-checks types.ts with tsc's Node resolution. On node
+# seed000.mjs and io.mjs (ONNX import and the safetensors/.npy/.npz files
+# through the runtime's file system) on each runtime named in the arguments
+# (node, bun, deno; default: node) and type-checks types.ts with tsc's Node
+# resolution. On node
 # and bun it also runs examples/webgpu_node.mjs (training on a GPU through the
 # npm package `webgpu`, Dawn, checked against the CPU) when ./node_modules has
 # `webgpu`; the example itself says so and passes when Dawn finds no adapter.
@@ -25,7 +27,8 @@ echo "packed $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB)"
 cd "$work"
 printf '{ "name": "lathe-smoke", "private": true, "type": "module" }\n' >package.json
 npm install --no-audit --no-fund --loglevel=error "$tarball" typescript@5.9.3 </dev/null
-cp "$here/seed000.mjs" "$here/types.ts" "$root/examples/webgpu_node.mjs" .
+cp "$here/seed000.mjs" "$here/io.mjs" "$here/types.ts" "$root/examples/webgpu_node.mjs" .
+cp "$root/tests/fixtures/io/mlp.onnx" "$root/tests/fixtures/io/onnx_ref.safetensors" .
 has_webgpu=false
 if [ -d "$root/node_modules/webgpu" ]; then
   ln -s "$root/node_modules/webgpu" node_modules/webgpu
@@ -43,9 +46,12 @@ gpu_example() {
 
 for runtime in "${@:-node}"; do
   case "$runtime" in
-    node) node seed000.mjs && gpu_example node ;;
-    bun) bun seed000.mjs && gpu_example bun ;;
-    deno) deno run --allow-read --allow-env seed000.mjs ;;
+    node) node seed000.mjs && node io.mjs && gpu_example node ;;
+    bun) bun seed000.mjs && bun io.mjs && gpu_example bun ;;
+    deno)
+      deno run --allow-read --allow-env seed000.mjs &&
+        deno run --allow-read --allow-env --allow-write=. io.mjs
+      ;;
     *)
       echo "error: unknown runtime $runtime (expected node, bun or deno)" >&2
       exit 2

@@ -1,8 +1,8 @@
 // Type-checks a consumer of the npm build with Node's own module resolution
 // (tsc --module nodenext): the exports map, the .d.ts files and the shared
 // Tensor type across subpaths. Compiled with --noEmit only; never run.
-import { type DType, grad, jit, random, type Tensor, tensor } from "@lathe/lathe";
-import { linear, type LinearParams } from "@lathe/lathe/nn";
+import { type DType, grad, io, jit, random, type Tensor, tensor } from "@lathe/lathe";
+import { importOnnx, linear, type LinearParams, type OnnxModel } from "@lathe/lathe/nn";
 import { adam, applyUpdates } from "@lathe/lathe/optim";
 import { assertAllClose } from "@lathe/lathe/testing";
 
@@ -25,4 +25,12 @@ const step = jit((p: LinearParams, x: Tensor) =>
 const g: LinearParams = step(params, x);
 // @ts-expect-error: LinearParams has no such key
 g.nonsense;
-export { dtype };
+// the file formats: bytes in, named tensors and a typed tree out
+const file: io.SafetensorsFile = io.decodeSafetensors(io.encodeSafetensors({ params }));
+const restored: LinearParams = io.loadStateDict(params, file.tensors);
+const saved: Promise<void> = io.saveSafetensors("params.safetensors", restored);
+const model: OnnxModel = importOnnx(new Uint8Array(0), { jit: false });
+const outputs: Record<string, Tensor> = model.run({ x });
+// @ts-expect-error: importOnnx takes bytes, not a path
+importOnnx("model.onnx");
+export { dtype, outputs, saved };
