@@ -9,6 +9,7 @@ import type { DType } from "../core/dtype.ts";
 import { elementwiseOps } from "../core/ops/elementwise.ts";
 import { reductionOf } from "../core/ops/reductions.ts";
 import type { IExpr, Kernel, LoopVar, VExpr } from "./kernel.ts";
+import { type RowReuse, rowReuse } from "./wasm/_row.ts";
 
 /** A kernel's JavaScript source and the constants it reads. */
 export interface JsKernelSource {
@@ -101,6 +102,8 @@ class Renderer {
   /** Output loop variables' levels (1 = outermost); reduction variables are absent. */
   readonly #level = new Map<string, number>();
   readonly #depths = new Map<VExpr, { d: number; bound: Set<string> }>();
+  /** A row reduction whose pass stores a costly value in the output row (`acc` reads it back). */
+  #row: RowReuse | undefined;
 
   loop(k: Kernel): string {
     // one scope per loop level: a value goes to the outermost loop it varies along
@@ -109,7 +112,11 @@ class Renderer {
     this.#level.set("p", depth);
     const levels = [this.hoisted];
     for (let d = 1; d <= depth; d++) levels.push(new Scope(levels[d - 1], d));
-    const value = this.value(k.body, levels[depth]);
+    // softmax: exp(x - max) stored by the sum's pass at out[p + r] (p: the row's start), then
+    // read back as out[p]; only where the reduction runs once per output row, just before it
+    const row = k.loops.length >= 2 ? rowReuse(k) : undefined;
+    if (row !== undefined && this.#depthOf(row.reduce) === depth - 1) this.#row = row;
+    const value = this.value(this.#row?.body ?? k.body, levels[depth]);
     return [
       "let p = 0;",
       ...(k.loops.length === 0 ? levels[1].lines : []),
@@ -280,7 +287,7 @@ class Renderer {
       case "const":
         return this.constant(e.value);
       case "acc":
-        return fround(e.dtype, "acc");
+        return fround(e.dtype, this.#row === undefined ? "acc" : "out[p]");
       case "load":
         return `in${e.input}[${this.index(e.index, scope)}]`;
       case "cast":
@@ -319,6 +326,9 @@ class Renderer {
     const acc = `a${this.#tmp++}`;
     const inner = new Scope(scope);
     const v = this.value(e.body, inner);
+    if (this.#row?.reduce === e) {
+      inner.lines.push(`out[p + ${e.vars[0].v}] = ${this.value(this.#row.value, inner)};`);
+    }
     const lines = [...inner.lines];
     const r = reductionOf[e.op];
     const head = [`let ${acc} = ${r.identity(e.body.dtype)};`];

@@ -1,5 +1,5 @@
 /**
- * Row reuse in Wasm loop kernels. When a row reduction (one variable, as
+ * Row reuse in loop kernels (the Wasm and the JS code generators). When a row reduction (one variable, as
  * long as the output's innermost loop, computed once per row) and the
  * elementwise work after it compute the same costly value of the row
  * (softmax's `exp(x - max)`, summed, then divided by the sum), the
