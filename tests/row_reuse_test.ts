@@ -83,4 +83,39 @@ describe("row reuse: a costly value of a row reduction is computed once per elem
       lt.setCpuBackend("wasm");
     }
   });
+
+  it("stores once per row when the reduction is also used inside a pad's branch", () => {
+    // concat pads: the sum is computed again inside the branch, per element; that copy must not
+    // write the output row that earlier elements already finished
+    const data = Float32Array.from({ length: 24 }, (_, i) => Math.sin(i) * 3);
+    const f = Math.fround;
+    const want: number[] = [];
+    for (let r = 0; r < 4; r++) {
+      const e = Array.from(data.subarray(r * 6, r * 6 + 6), (v) => f(Math.exp(v)));
+      const s = f(e.reduce((a, b) => a + b, 0));
+      e.forEach((v, c) => want.push(f((c < 3 ? s : 0) + f(v / s))));
+    }
+    for (const tier of ["js", "wasm"] as const) {
+      lt.setCpuBackend(tier);
+      try {
+        const x = lt.tensor(data, { shape: [4, 6] });
+        const s = x.exp().sum({ axis: 1, keepdims: true });
+        const y = lt.concat([s.expand([4, 3]), lt.zeros([4, 3])], 1).add(x.exp().div(s));
+        const k = lt.explain(y).kernels;
+        assertEquals(k.length, 1, "one fused kernel");
+        if (k[0].backend === "js") assertEquals(k[0].jsSource.split("out[p + ").length, 2);
+        const got = Array.from(y.dataSync());
+        // the Wasm exp is within an ulp of Math.exp; the JS tier is the formula itself
+        const tol = k[0].backend === "js" ? 0 : 4e-7;
+        got.forEach((v, i) =>
+          assert(
+            Math.abs(v - want[i]) <= tol * Math.abs(want[i]),
+            `${tier} [${i}]: ${v} vs ${want[i]}`,
+          )
+        );
+      } finally {
+        lt.setCpuBackend("wasm");
+      }
+    }
+  });
 });
