@@ -163,7 +163,7 @@ export function tanhshrink(x: Tensor): Tensor {
  * assertEquals(glu(tensor([[2, 4, 0, 0]])).toArray(), [[1, 2]]);
  * ```
  */
-export function glu(x: Tensor, axis = -1): Tensor {
+export function glu(x: Tensor, axis: number = -1): Tensor {
   const n = f("glu", x);
   const a = normalizeAxis("glu", axis, n.shape.length);
   if (n.shape[a] % 2 !== 0) {
@@ -189,6 +189,6 @@ export function glu(x: Tensor, axis = -1): Tensor {
  * assertAlmostEquals(softmin(tensor([0, Math.log(3)])).dataSync()[0], 0.75, 1e-6);
  * ```
  */
-export function softmin(x: Tensor, axis = -1): Tensor {
+export function softmin(x: Tensor, axis: number = -1): Tensor {
   return softmax(wrap(b.alu("neg", f("softmin", x))), axis);
 }

@@ -14,59 +14,59 @@ import * as n from "./norm.ts";
 
 /** Methods over the functions of trig.ts, exp_log.ts, rounding.ts and norm.ts. */
 export interface MathMethods {
-  /** See {@link t.tan}. */
+  /** The method form of `tan`. */
   tan(): Tensor;
-  /** See {@link t.asin}. */
+  /** The method form of `asin`. */
   asin(): Tensor;
-  /** See {@link t.acos}. */
+  /** The method form of `acos`. */
   acos(): Tensor;
-  /** See {@link t.atan}. */
+  /** The method form of `atan`. */
   atan(): Tensor;
-  /** See {@link t.sinh}. */
+  /** The method form of `sinh`. */
   sinh(): Tensor;
-  /** See {@link t.cosh}. */
+  /** The method form of `cosh`. */
   cosh(): Tensor;
-  /** See {@link t.asinh}. */
+  /** The method form of `asinh`. */
   asinh(): Tensor;
-  /** See {@link t.acosh}. */
+  /** The method form of `acosh`. */
   acosh(): Tensor;
-  /** See {@link t.atanh}. */
+  /** The method form of `atanh`. */
   atanh(): Tensor;
-  /** See {@link t.sinc}. */
+  /** The method form of `sinc`. */
   sinc(): Tensor;
-  /** See {@link t.deg2rad}. */
+  /** The method form of `deg2rad`. */
   deg2rad(): Tensor;
-  /** See {@link x.log2}. */
+  /** The method form of `log2`. */
   log2(): Tensor;
-  /** See {@link x.log10}. */
+  /** The method form of `log10`. */
   log10(): Tensor;
-  /** See {@link x.exp2}. */
+  /** The method form of `exp2`. */
   exp2(): Tensor;
-  /** See {@link x.erfc}. */
+  /** The method form of `erfc`. */
   erfc(): Tensor;
-  /** See {@link x.erfinv}. */
+  /** The method form of `erfinv`. */
   erfinv(): Tensor;
-  /** See {@link x.lgamma}. */
+  /** The method form of `lgamma`. */
   lgamma(): Tensor;
-  /** See {@link x.digamma}. */
+  /** The method form of `digamma`. */
   digamma(): Tensor;
-  /** See {@link r.trunc}. */
+  /** The method form of `trunc`. */
   trunc(): Tensor;
-  /** See {@link r.frac}. */
+  /** The method form of `frac`. */
   frac(): Tensor;
-  /** See {@link t.atan2}. */
+  /** The method form of `atan2`. */
   atan2(other: TensorLike): Tensor;
-  /** See {@link n.hypot}. */
+  /** The method form of `hypot`. */
   hypot(other: TensorLike): Tensor;
-  /** See {@link x.logAddExp}. */
+  /** The method form of `logAddExp`. */
   logAddExp(other: TensorLike): Tensor;
-  /** See {@link x.xlogy}. */
+  /** The method form of `xlogy`. */
   xlogy(other: TensorLike): Tensor;
-  /** See {@link r.fmod}. */
+  /** The method form of `fmod`. */
   fmod(other: TensorLike): Tensor;
-  /** See {@link r.lerp}. */
+  /** The method form of `lerp`. */
   lerp(end: Tensor, weight: TensorLike): Tensor;
-  /** See {@link n.norm}. */
+  /** The method form of `norm`. */
   norm(options?: n.NormOptions): Tensor;
 }
 

@@ -9,6 +9,7 @@ import type { DType } from "../core/dtype.ts";
 import { elementwiseOps } from "../core/ops/elementwise.ts";
 import { reductionOf } from "../core/ops/reductions.ts";
 import type { IExpr, Kernel, LoopVar, VExpr } from "./kernel.ts";
+import { type RowReuse, rowReuse } from "./wasm/_row.ts";
 
 /** A kernel's JavaScript source and the constants it reads. */
 export interface JsKernelSource {
@@ -42,8 +43,9 @@ class Scope {
  */
 export function renderJs(kernel: Kernel): JsKernelSource {
   if (kernel.kind === "sort") return { source: sortSource(kernel), constants: [] };
-  const r = new Renderer();
-  const body = kernel.kind === "matmul" ? r.matmul(kernel) : r.loop(kernel);
+  let r = new Renderer();
+  let body = kernel.kind === "matmul" ? r.matmul(kernel) : r.loop(kernel);
+  if (body === undefined) body = (r = new Renderer()).loop(kernel, false)!;
   const head = r.constants.map((_, i) => `const c${i} = c[${i}];`);
   // loop-invariant values (scalars broadcast over the kernel) are computed once, before the loops
   const source = ['"use strict";', ...head, ...r.hoisted.lines, body].join("\n");
@@ -126,15 +128,31 @@ class Renderer {
   /** Output loop variables' levels (1 = outermost); reduction variables are absent. */
   readonly #level = new Map<string, number>();
   readonly #depths = new Map<VExpr, { d: number; bound: Set<string> }>();
+  /** A row reduction whose pass stores a costly value in the output row (`acc` reads it back). */
+  #row: RowReuse | undefined;
+  /** The scope just outside the innermost output loop, where `#row`'s reduction stores. */
+  #rowScope: Scope | undefined;
 
-  loop(k: Kernel): string {
+  /**
+   * A loop kernel's loops; undefined when row reuse was planned but the reduction did not land
+   * just outside the innermost loop (first reached inside a pad's branch): then render it
+   * again with `reuse` false.
+   */
+  loop(k: Kernel, reuse = true): string | undefined {
     // one scope per loop level: a value goes to the outermost loop it varies along
     k.loops.forEach((l, d) => this.#level.set(l.v, d + 1));
     const depth = Math.max(1, k.loops.length); // a 0-d kernel's body still follows `let p`
     this.#level.set("p", depth);
     const levels = [this.hoisted];
     for (let d = 1; d <= depth; d++) levels.push(new Scope(levels[d - 1], d));
-    const value = this.value(k.body, levels[depth]);
+    // softmax: exp(x - max) stored by the sum's pass at out[p + r] (p: the row's start), then
+    // read back as out[p]; only where the reduction runs once per output row, just before it
+    const row = reuse && k.scatter === undefined && k.loops.length >= 2 ? rowReuse(k) : undefined;
+    if (row !== undefined && this.#depthOf(row.reduce) === depth - 1) {
+      [this.#row, this.#rowScope] = [row, levels[depth - 1]];
+    }
+    const value = this.value(this.#row?.body ?? k.body, levels[depth]);
+    if (this.#row !== undefined && !levels[depth - 1].names.has(this.#row.reduce)) return;
     // a scatter adds each value at its target (repeated targets accumulate) into zeros
     const store = k.scatter === undefined
       ? `out[p++] = ${value};`
@@ -310,7 +328,7 @@ class Renderer {
       case "const":
         return this.constant(e.value);
       case "acc":
-        return fround(e.dtype, "acc");
+        return fround(e.dtype, this.#row === undefined ? "acc" : "out[p]");
       case "load":
         return `in${e.input}[${this.index(e.index, scope)}]`;
       case "cast":
@@ -349,6 +367,10 @@ class Renderer {
     const acc = `a${this.#tmp++}`;
     const inner = new Scope(scope);
     const v = this.value(e.body, inner);
+    // only the copy run once per row stores (a copy inside a pad's branch runs per element)
+    if (this.#row?.reduce === e && scope === this.#rowScope) {
+      inner.lines.push(`out[p + ${e.vars[0].v}] = ${this.value(this.#row.value, inner)};`);
+    }
     const lines = [...inner.lines];
     const r = reductionOf[e.op];
     const head = [`let ${acc} = ${r.identity(e.body.dtype)};`];

@@ -1,11 +1,11 @@
 /**
- * Row reuse in Wasm loop kernels. When a row reduction (one variable, as
- * long as the output's innermost loop, computed once per row) and the
- * elementwise work after it compute the same costly value of the row
- * (softmax's `exp(x - max)`, summed, then divided by the sum), the
- * reduction's pass stores that value in the output row and the work after
- * it reads it back from there (an `acc` read of the output in place)
- * instead of computing it again. Same float32 bits either way.
+ * Row reuse in loop kernels, for the Wasm and the JS code generators. When a
+ * row reduction (one variable, as long as the output's innermost loop,
+ * computed once per row) and the elementwise work after it compute the same
+ * costly value of the row (softmax's `exp(x - max)`, summed, then divided by
+ * the sum), the reduction's pass stores that value in the output row and the
+ * work after it reads it back from there (an `acc` read of the output in
+ * place) instead of computing it again. Same float32 bits either way.
  * @module
  */
 import { elementwiseOps } from "../../core/ops/elementwise.ts";
