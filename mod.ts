@@ -50,14 +50,8 @@ export type { MathOp } from "./core/ops/math.ts";
 export type { SpecialOp } from "./core/ops/special.ts";
 export type { Shape } from "./core/shape.ts";
 export { explain, type Explanation, type KernelReport } from "./jit/explain.ts";
-export {
-  type CpuBackend,
-  cpuBackend,
-  cpuThreads,
-  kernelStats,
-  setCpuBackend,
-  setCpuThreads,
-} from "./jit/backend_cpu.ts";
+export { type CpuBackend, cpuBackend, kernelStats, setCpuBackend } from "./jit/backend_cpu.ts";
+export { cpuThreads, setCpuThreads } from "./jit/cpu_threads.ts";
 export { blasLibrary } from "./jit/backend_blas.ts";
 export { debugNans } from "./jit/debug_nans.ts";
 export * from "./core/autodiff.ts";

@@ -30,8 +30,9 @@ import {
   wasmFeatures,
   type WasmLaunch,
 } from "./wasm/_runtime.ts";
-import { poolJobs, setThreads, threadCount } from "./wasm/_pool.ts";
+import { poolJobs } from "./wasm/_pool.ts";
 import { declinedSplits } from "./wasm/_split_tuning.ts";
+import { lastProgramPeak, liveness, recordPeak } from "./_liveness.ts";
 import { type BlasPlan, blasPlan, blasProduct, epilogueKernel } from "./backend_blas.ts";
 
 /** The kernel tiers of the CPU: `wasm` (SIMD, where a kernel has a Wasm form) or `js` (the reference). */
@@ -125,7 +126,9 @@ const counters = { compiled: 0, launched: 0, wasm: 0, js: 0, blas: 0 };
  * `declinedSplits` counts launches of kernels able to split that ran on the
  * calling thread because splitting measured slower. `wasmMemoryBytes` is the
  * size of the Wasm memory the kernels run in, `residentBytes` the part held
- * by resident copies of tensors (docs/memory.md).
+ * by resident copies of tensors (docs/memory.md). `programPeakBytes` is the
+ * peak bytes of intermediates alive at once in the last compiled program's
+ * run (each dies after its last reader: what `checkpoint` lowers).
  */
 export function kernelStats(): {
   compiled: number;
@@ -139,6 +142,7 @@ export function kernelStats(): {
   declinedSplits: number;
   wasmMemoryBytes: number;
   residentBytes: number;
+  programPeakBytes: number;
 } {
   const bytes = heapBytes();
   return {
@@ -149,46 +153,8 @@ export function kernelStats(): {
     declinedSplits: declinedSplits(),
     wasmMemoryBytes: bytes.memory,
     residentBytes: bytes.resident,
+    programPeakBytes: lastProgramPeak(),
   };
-}
-
-/**
- * Sets how many threads big Wasm kernels (matmuls of at least 4M
- * multiply-adds, loop kernels over at least 256K elements, each while
- * splitting it measures faster than running it alone) use, the calling
- * one included; the default is `LATHE_THREADS`, else the number of logical
- * CPUs (at most 8). Threads need workers, `SharedArrayBuffer` and a calling
- * thread allowed to block (Deno, Bun, browser workers of a cross-origin
- * isolated page); elsewhere, or with `LATHE_THREADS=1` (then the Wasm
- * memory is not shared), everything runs on the calling thread, with the
- * same results.
- * @param n threads: 1 turns worker threads off
- * @example Turn threads off, then back on
- * ```ts
- * import { cpuThreads, setCpuThreads } from "@lathe/lathe";
- * import { assertEquals } from "@std/assert";
- * const before = cpuThreads();
- * setCpuThreads(1);
- * assertEquals(cpuThreads(), 1);
- * setCpuThreads(Math.max(before, 1));
- * ```
- */
-export function setCpuThreads(n: number): void {
-  setThreads(n);
-}
-
-/**
- * Threads big Wasm kernels may use, the calling one included.
- * @returns 1 where worker threads are unavailable or turned off
- * @example
- * ```ts
- * import { cpuThreads } from "@lathe/lathe";
- * import { assert } from "@std/assert";
- * assert(cpuThreads() >= 1);
- * ```
- */
-export function cpuThreads(): number {
-  return heap().shared ? threadCount() : 1;
 }
 
 /** A check of each kernel's output (`debugNans`): kernel, input arrays, output array. */
@@ -438,13 +404,14 @@ export function compileProgram(
     return { kind: "const", buffer: n.buffer };
   };
   const returned = new Set(outputs);
+  const live = liveness(kernels, returned);
   const steps = kernels.map((k, i) => {
     const step = {
       ...prepare(k),
       inputs: k.inputs.map(slotOf),
       // returned buffers are the next call's arguments, typically: keep their resident copies
       output: (returned.has(k.output) ? "cached" : "keep") as Output,
-      reuse: {} as { buffer?: DataArray },
+      reuse: live.reuse[i],
     };
     slots.set(k.output, { kind: "temp", index: i });
     return step;
@@ -459,16 +426,27 @@ export function compileProgram(
         : s.kind === "const"
         ? { array: s.buffer }
         : temps[s.index];
+    let bytes = 0;
+    let peak = 0;
     try {
       for (let i = 0; i < steps.length; i++) {
         const step = steps[i];
         const values = step.inputs.map(read);
         temps[i] = execute(step, values, step.output, blocks, step.reuse);
         if (outputCheck !== undefined) checkOutput(step.kernel, values, temps[i]);
+        peak = Math.max(peak, bytes += live.bytes[i]);
+        for (const d of live.dies[i]) {
+          bytes -= live.bytes[d];
+          // a Wasm block is freed now (a JS buffer is reused, see liveness)
+          const at = temps[d].ptr === undefined ? -1 : blocks.indexOf(temps[d].ptr!);
+          if (at >= 0) heap().free(blocks.splice(at, 1)[0]);
+          temps[d] = {};
+        }
       }
       return results.map((s) => read(s).array!);
     } finally {
       release(blocks);
+      recordPeak(peak);
     }
   };
 }
