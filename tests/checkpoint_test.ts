@@ -92,6 +92,17 @@ describe("checkpoint", () => {
     }
   });
 
+  it("composes with vmap: per-example gradients equal the plain ones, eager and under jit", () => {
+    const g = (x: T, w: T) => lt.tanh(lt.matmul(w, x)).sum();
+    const f = lt.checkpoint(g);
+    const w = lt.random.normal(lt.random.key(4), [3, 3], f64);
+    const xs = lt.random.normal(lt.random.key(5), [4, 3], f64);
+    const per = (h: typeof g) => lt.vmap(lt.grad(h, { argnums: 1 }), { inAxes: [0, null] });
+    const want = per(g)(xs, w);
+    assertAllClose(per(f)(xs, w), want, { rtol: 1e-12 });
+    assertAllClose(lt.jit(per(f))(xs, w), want, { rtol: 1e-12 });
+  });
+
   it("lowers the peak memory of a deep stack's gradient (checkpoints every 4 of 20 layers)", () => {
     const d = 64;
     const layerBytes = d * d * 4;
