@@ -8,6 +8,7 @@
 import type { DataArray, DType } from "../core/dtype.ts";
 import type { Kernel } from "./kernel.ts";
 import { sizeOf } from "../core/shape.ts";
+import { heap, type Value } from "./wasm/_runtime.ts";
 
 /** A JS kernel's output buffer, reused across runs (shared by kernels whose outputs never overlap). */
 export type Reuse = { buffer?: DataArray };
@@ -56,6 +57,32 @@ export function liveness(kernels: readonly Kernel[], returned: ReadonlySet<unkno
   });
   const bytes = kernels.map((k) => returned.has(k.output) ? 0 : BYTES[k.dtype] * sizeOf(k.shape));
   return { dies, bytes, reuse };
+}
+
+/**
+ * After step `i` ran: counts its output's bytes and frees the intermediates
+ * it read last (a Wasm block goes back to the heap; a JS buffer is reused
+ * through `reuse`).
+ * @param live the program's plan
+ * @param i the step that ran
+ * @param temps the steps' values so far
+ * @param blocks the run's Wasm blocks (a freed one leaves the list)
+ * @param tally bytes alive now, and their peak
+ */
+export function retire(
+  live: Liveness,
+  i: number,
+  temps: Value[],
+  blocks: number[],
+  tally: { bytes: number; peak: number },
+): void {
+  tally.peak = Math.max(tally.peak, tally.bytes += live.bytes[i]);
+  for (const d of live.dies[i]) {
+    tally.bytes -= live.bytes[d];
+    const at = temps[d].ptr === undefined ? -1 : blocks.indexOf(temps[d].ptr!);
+    if (at >= 0) heap().free(blocks.splice(at, 1)[0]);
+    temps[d] = {};
+  }
 }
 
 let peak = 0;

@@ -32,7 +32,7 @@ import {
 } from "./wasm/_runtime.ts";
 import { poolJobs } from "./wasm/_pool.ts";
 import { declinedSplits } from "./wasm/_split_tuning.ts";
-import { lastProgramPeak, liveness, recordPeak } from "./_liveness.ts";
+import { lastProgramPeak, liveness, recordPeak, retire } from "./_liveness.ts";
 import { type BlasPlan, blasPlan, blasProduct, epilogueKernel } from "./backend_blas.ts";
 
 /** The kernel tiers of the CPU: `wasm` (SIMD, where a kernel has a Wasm form) or `js` (the reference). */
@@ -126,9 +126,8 @@ const counters = { compiled: 0, launched: 0, wasm: 0, js: 0, blas: 0 };
  * `declinedSplits` counts launches of kernels able to split that ran on the
  * calling thread because splitting measured slower. `wasmMemoryBytes` is the
  * size of the Wasm memory the kernels run in, `residentBytes` the part held
- * by resident copies of tensors (docs/memory.md). `programPeakBytes` is the
- * peak bytes of intermediates alive at once in the last compiled program's
- * run (each dies after its last reader: what `checkpoint` lowers).
+ * by resident copies of tensors (docs/memory.md). `programPeakBytes`: see
+ * `lastProgramPeak` (what `checkpoint` lowers).
  */
 export function kernelStats(): {
   compiled: number;
@@ -426,27 +425,19 @@ export function compileProgram(
         : s.kind === "const"
         ? { array: s.buffer }
         : temps[s.index];
-    let bytes = 0;
-    let peak = 0;
+    const tally = { bytes: 0, peak: 0 };
     try {
       for (let i = 0; i < steps.length; i++) {
         const step = steps[i];
         const values = step.inputs.map(read);
         temps[i] = execute(step, values, step.output, blocks, step.reuse);
         if (outputCheck !== undefined) checkOutput(step.kernel, values, temps[i]);
-        peak = Math.max(peak, bytes += live.bytes[i]);
-        for (const d of live.dies[i]) {
-          bytes -= live.bytes[d];
-          // a Wasm block is freed now (a JS buffer is reused, see liveness)
-          const at = temps[d].ptr === undefined ? -1 : blocks.indexOf(temps[d].ptr!);
-          if (at >= 0) heap().free(blocks.splice(at, 1)[0]);
-          temps[d] = {};
-        }
+        retire(live, i, temps, blocks, tally);
       }
       return results.map((s) => read(s).array!);
     } finally {
       release(blocks);
-      recordPeak(peak);
+      recordPeak(tally.peak);
     }
   };
 }

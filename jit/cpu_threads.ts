@@ -1,5 +1,6 @@
 /**
- * How many threads big Wasm kernels of the CPU backend use.
+ * How many threads the CPU backend's big Wasm kernels use (the worker pool
+ * in `wasm/_pool.ts` over a shared Wasm memory).
  * @module
  */
 import { heap } from "./wasm/_runtime.ts";
