@@ -126,8 +126,9 @@ const counters = { compiled: 0, launched: 0, wasm: 0, js: 0, blas: 0 };
  * `declinedSplits` counts launches of kernels able to split that ran on the
  * calling thread because splitting measured slower. `wasmMemoryBytes` is the
  * size of the Wasm memory the kernels run in, `residentBytes` the part held
- * by resident copies of tensors (docs/memory.md). `programPeakBytes`: see
- * `lastProgramPeak` (what `checkpoint` lowers).
+ * by resident copies of tensors (docs/memory.md). `programPeakBytes` is the
+ * peak bytes of intermediates alive at once in the last compiled program's
+ * run (what `checkpoint` lowers).
  */
 export function kernelStats(): {
   compiled: number;
