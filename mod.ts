@@ -69,6 +69,7 @@ export type { Tree, TreeDef } from "./core/tree.ts";
 export * from "./core/check_grads.ts";
 export { jit, type JitOptions, type Jitted } from "./jit/jit.ts";
 export * from "./core/custom_vjp.ts";
+export * from "./core/checkpoint.ts";
 export * from "./core/vmap.ts";
 export * from "./core/jacobian.ts";
 export * as random from "./core/random.ts";

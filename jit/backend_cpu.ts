@@ -34,6 +34,7 @@ import {
 } from "./wasm/_runtime.ts";
 import { poolJobs } from "./wasm/_pool.ts";
 import { declinedSplits } from "./wasm/_split_tuning.ts";
+import { lastProgramPeak, liveness, recordPeak, retire } from "./_liveness.ts";
 import { type BlasPlan, blasPlan, blasProduct, epilogueKernel } from "./backend_blas.ts";
 
 /** The kernel tiers of the CPU: `wasm` (SIMD, where a kernel has a Wasm form) or `js` (the reference). */
@@ -127,7 +128,9 @@ const counters = { compiled: 0, launched: 0, wasm: 0, js: 0, blas: 0 };
  * `declinedSplits` counts launches of kernels able to split that ran on the
  * calling thread because splitting measured slower. `wasmMemoryBytes` is the
  * size of the Wasm memory the kernels run in, `residentBytes` the part held
- * by resident copies of tensors (docs/memory.md).
+ * by resident copies of tensors (docs/memory.md). `programPeakBytes` is the
+ * peak bytes of intermediates alive at once in the last compiled program's
+ * run (what `checkpoint` lowers).
  */
 export function kernelStats(): {
   compiled: number;
@@ -141,6 +144,7 @@ export function kernelStats(): {
   declinedSplits: number;
   wasmMemoryBytes: number;
   residentBytes: number;
+  programPeakBytes: number;
 } {
   const bytes = heapBytes();
   return {
@@ -151,6 +155,7 @@ export function kernelStats(): {
     declinedSplits: declinedSplits(),
     wasmMemoryBytes: bytes.memory,
     residentBytes: bytes.resident,
+    programPeakBytes: lastProgramPeak(),
   };
 }
 
@@ -429,13 +434,14 @@ export function compileProgram(
     return { kind: "const", buffer: n.buffer };
   };
   const returned = new Set(outputs);
+  const live = liveness(kernels, returned);
   const steps = kernels.map((k, i) => {
     const step = {
       ...prepare(k),
       inputs: k.inputs.map(slotOf),
       // returned buffers are the next call's arguments, typically: keep their resident copies
       output: (returned.has(k.output) ? "cached" : "keep") as Output,
-      reuse: {} as { buffer?: DataArray },
+      reuse: live.reuse[i],
     };
     slots.set(k.output, { kind: "temp", index: i });
     return step;
@@ -450,16 +456,19 @@ export function compileProgram(
         : s.kind === "const"
         ? { array: s.buffer }
         : temps[s.index];
+    const tally = { bytes: 0, peak: 0 };
     try {
       for (let i = 0; i < steps.length; i++) {
         const step = steps[i];
         const values = step.inputs.map(read);
         temps[i] = execute(step, values, step.output, blocks, step.reuse);
         if (outputCheck !== undefined) checkOutput(step.kernel, values, temps[i]);
+        retire(live, i, temps, blocks, tally);
       }
       return results.map((s) => read(s).array!);
     } finally {
       release(blocks);
+      recordPeak(tally.peak);
     }
   };
 }

@@ -200,7 +200,8 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
     };
   }
 
-  for (const root of roots) need(root);
+  // shallowest first: in a gradient, the last layer's is ready first, and its values die early
+  for (const root of [...roots].sort((x, y) => x.depth - y.depth)) need(root);
   return kernels;
 }
 
