@@ -1,5 +1,5 @@
 /**
- * SPEC's B8 (../shared/bench/SPEC.md): one pre-norm transformer block train
+ * SPEC's B8 (bench/SPEC.md): one pre-norm transformer block train
  * step (tokens [16, 64], vocabulary 96, d 128, 4 causal heads, MLP 512,
  * head = embeddingᵀ, AdamW lr 1e-3 wd 0.01), Lathe under jit against
  * PyTorch eager on the same initial weights and tokens (from inputs.ts; the
@@ -13,7 +13,7 @@
 import * as lt from "../mod.ts";
 import { crossEntropy, layerNorm, linear, multiHeadAttention } from "../nn/mod.ts";
 import { adamw, applyUpdates } from "../nn/optim.ts";
-import { workloads } from "../../shared/bench/inputs.ts";
+import { workloads } from "./inputs.ts";
 
 const threads = Deno.args.includes("--torch-threads")
   ? Deno.args[Deno.args.indexOf("--torch-threads") + 1]
