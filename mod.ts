@@ -34,6 +34,8 @@ export * from "./core/reduce.ts";
 export * from "./core/movement.ts";
 export * from "./core/linalg.ts";
 export * from "./core/indexing.ts";
+export * from "./core/conv.ts";
+export * from "./core/pool.ts";
 export { formatTensor, type PrintDType, type PrintOptions } from "./core/print.ts";
 export type { DeviceData, Node, Origin } from "./core/ir.ts";
 export type { OpArgs, OpName, ReduceOp } from "./core/ops/registry.ts";
