@@ -17,6 +17,8 @@ import type { Tensor } from "./tensor.ts";
 import { flip, permute, reshape } from "./movement.ts";
 import { matmul } from "./linalg.ts";
 import { add } from "./elementwise.ts";
+import { sum } from "./reduce.ts";
+import { customVjp } from "./custom_vjp.ts";
 import { fmtShape, fmtValue } from "./errors.ts";
 import { batched, padSpatial, perAxis, unfoldAxis } from "./_window.ts";
 
@@ -84,9 +86,101 @@ function checkBias(op: string, bias: Tensor | undefined, channels: number): void
   }
 }
 
+/** `cols [G, C/G·K, N·L]`: the windows of `x [N, C, ...S]` as the matmul's right operand. */
+function im2col(
+  x: Tensor,
+  kernel: readonly number[],
+  stride: readonly number[],
+  dilation: readonly number[],
+  groups: number,
+): { cols: Tensor; outSize: number[] } {
+  const nd = kernel.length;
+  const [n, c] = x.shape;
+  let cols = x;
+  for (let j = 0; j < nd; j++) {
+    cols = unfoldAxis(cols, 2 + 2 * j, kernel[j], stride[j], dilation[j]);
+  }
+  // [N, C, K0, O0, K1, O1, …] → [G, C/G, K0, K1, …, N, O0, O1, …]
+  const outSize = kernel.map((_, j) => cols.shape[3 + 2 * j]);
+  cols = reshape(cols, [n, groups, c / groups, ...cols.shape.slice(2)]);
+  const kAxes = kernel.map((_, j) => 3 + 2 * j);
+  const oAxes = kernel.map((_, j) => 4 + 2 * j);
+  cols = permute(cols, [1, 2, ...kAxes, 0, ...oAxes]);
+  const depth = (c / groups) * kernel.reduce((p, k) => p * k, 1);
+  const positions = n * outSize.reduce((p, d) => p * d, 1);
+  return { cols: reshape(cols, [groups, depth, positions]), outSize };
+}
+
+/** `ct [N, O, ...out]` as `[G, O/G, N·L]` (the matmul's layout). */
+function asMatrix(ct: Tensor, groups: number): Tensor {
+  const [n, o] = ct.shape;
+  const perm = [1, 0, ...ct.shape.slice(2).map((_, j) => 2 + j)];
+  return reshape(permute(ct, perm), [groups, o / groups, n * (ct.size / (n * o))]);
+}
+
+/**
+ * The transposed convolution of `y [N, O, ...]` with `w [O, C/G, ...K]` (the
+ * input gradient of a convolution), `size` long on each spatial axis: zeros
+ * between the inputs (the stride), full padding, then a stride-1 convolution
+ * with the flipped kernels, in and out channels swapped per group.
+ */
+function transposed(
+  y: Tensor,
+  w: Tensor,
+  stride: readonly number[],
+  dilation: readonly number[],
+  groups: number,
+  size: readonly number[],
+): Tensor {
+  const kernel = w.shape.slice(2);
+  const nd = kernel.length;
+  let z = y;
+  for (let j = 0; j < nd; j++) {
+    const axis = 2 + j;
+    const s = stride[j];
+    if (s === 1) continue;
+    const len = z.shape[axis];
+    const before = z.shape.slice(0, axis);
+    const after = z.shape.slice(axis + 1);
+    const noPad: [number, number][] = Array(j).fill([0, 0]);
+    const spaced = padSpatial(reshape(z, [...before, len, 1, ...after]), [...noPad, [0, 0], [
+      0,
+      s - 1,
+    ]], 0);
+    z = padSpatial(reshape(spaced, [...before, len * s, ...after]), [...noPad, [0, 1 - s]], 0);
+  }
+  const widths = kernel.map((k, j) => {
+    const span = dilation[j] * (k - 1);
+    return [span, size[j] - z.shape[2 + j]] as [number, number];
+  });
+  const [o, perGroup] = w.shape;
+  const spatialAxes = kernel.map((_, j) => 3 + j);
+  const regrouped = permute(reshape(w, [groups, o / groups, perGroup, ...kernel]), [
+    0,
+    2,
+    1,
+    ...spatialAxes,
+  ]);
+  const flipped = flip(
+    reshape(regrouped, [perGroup * groups, o / groups, ...kernel]),
+    spatialAxes.map((a) => a - 1),
+  );
+  return convCore(
+    padSpatial(z, widths, 0),
+    flipped,
+    undefined,
+    kernel.map(() => 1),
+    dilation,
+    groups,
+  );
+}
+
 /**
  * The convolution of `x [N, C, ...S]` (already padded) with `w [O, C/g, ...K]`,
- * checked by the caller: an im2col view times the weight as one batched matmul.
+ * checked by the caller: an im2col view times the weight as one batched
+ * matmul, with the bias in its epilogue. Its gradient is written out (a
+ * transposed convolution for x, one matmul for w) so the backward pass runs
+ * on the same fast path as the forward.
  */
 function convCore(
   x: Tensor,
@@ -96,28 +190,26 @@ function convCore(
   dilation: readonly number[],
   groups: number,
 ): Tensor {
-  const nd = stride.length;
-  const [n, c] = x.shape;
-  const outChannels = w.shape[0];
   const kernel = w.shape.slice(2);
-  let cols = x;
-  for (let j = 0; j < nd; j++) {
-    cols = unfoldAxis(cols, 2 + 2 * j, kernel[j], stride[j], dilation[j]);
-  }
-  // cols: [N, C, K0, O0, K1, O1, …] → [G, C/G, K0, K1, …, N, O0, O1, …]
-  const outSize = kernel.map((_, j) => cols.shape[3 + 2 * j]);
-  cols = reshape(cols, [n, groups, c / groups, ...cols.shape.slice(2)]);
-  const kAxes = kernel.map((_, j) => 3 + 2 * j);
-  const oAxes = kernel.map((_, j) => 4 + 2 * j);
-  cols = permute(cols, [1, 2, ...kAxes, 0, ...oAxes]);
-  const depth = w.shape.slice(1).reduce((p, d) => p * d, 1);
-  const positions = n * outSize.reduce((p, d) => p * d, 1);
-  const a = reshape(w, [groups, outChannels / groups, depth]);
-  let y = matmul(a, reshape(cols, [groups, depth, positions]));
-  if (bias !== undefined) y = add(y, reshape(bias, [groups, outChannels / groups, 1]));
-  // [G, O/G, N·L] → [N, O, ...outSize]
-  const split = reshape(y, [outChannels, n, ...outSize]);
-  return permute(split, [1, 0, ...outSize.map((_, j) => 2 + j)]);
+  const outChannels = w.shape[0];
+  const forward = (xp: Tensor, wt: Tensor, ...b: Tensor[]): [Tensor, Tensor] => {
+    const { cols, outSize } = im2col(xp, kernel, stride, dilation, groups);
+    const depth = cols.shape[1];
+    let y = matmul(reshape(wt, [groups, outChannels / groups, depth]), cols);
+    if (b.length > 0) y = add(y, reshape(b[0], [groups, outChannels / groups, 1]));
+    // [G, O/G, N·L] → [N, O, ...outSize]
+    const split = reshape(y, [outChannels, xp.shape[0], ...outSize]);
+    return [permute(split, [1, 0, ...outSize.map((_, j) => 2 + j)]), cols];
+  };
+  const backward = (cols: Tensor, ct: Tensor): Tensor[] => {
+    const ctm = asMatrix(ct, groups);
+    const dw = reshape(matmul(ctm, cols.transpose(-1, -2)), w.shape);
+    const dx = transposed(ct, w, stride, dilation, groups, x.shape.slice(2));
+    if (bias === undefined) return [dx, dw];
+    return [dx, dw, sum(ct, { axis: [0, ...kernel.map((_, j) => 2 + j)] })];
+  };
+  const f = customVjp(forward, backward);
+  return bias === undefined ? f(x, w) : f(x, w, bias);
 }
 
 function convNd(op: string, nd: number, input: Tensor, weight: Tensor, options: ConvOptions) {
@@ -263,31 +355,11 @@ function convTransposeNd(
     }
   });
   const kernel = weight.shape.slice(2);
-  // zeros between the inputs (the stride), then the full padding minus `padding`
-  let y = x;
-  for (let j = 0; j < nd; j++) {
-    const axis = 2 + j;
-    const s = stride[j];
-    const size = y.shape[axis];
-    if (s > 1) {
-      const before = y.shape.slice(0, axis);
-      const after = y.shape.slice(axis + 1);
-      const spaced = padSpatial(reshape(y, [...before, size, 1, ...after]), [
-        ...Array(j).fill([0, 0]),
-        [0, 0],
-        [0, s - 1],
-      ], 0);
-      y = reshape(spaced, [...before, size * s, ...after]);
-      y = padSpatial(y, [...Array(j).fill([0, 0]), [0, 1 - s]], 0);
-    }
-  }
-  const widths = kernel.map((k, j) => {
-    const full = dilation[j] * (k - 1) - padding[j];
-    return [full, full + outputPadding[j]] as [number, number];
-  });
-  y = padSpatial(y, widths, 0);
-  y.shape.slice(2).forEach((size, j) => {
-    if (size < dilation[j] * (kernel[j] - 1) + 1) {
+  const size = kernel.map((k, j) =>
+    (x.shape[2 + j] - 1) * stride[j] + dilation[j] * (k - 1) + 1 + outputPadding[j]
+  );
+  size.forEach((n, j) => {
+    if (n - 2 * padding[j] < 1) {
       throw new RangeError(
         `${op}() padding ${padding[j]} leaves no output on spatial axis ${j}: input ${
           fmtShape(input.shape)
@@ -295,17 +367,11 @@ function convTransposeNd(
       );
     }
   });
-  // [in, out/g, …K] → [out, in/g, …K], flipped
-  const spatialAxes = kernel.map((_, j) => 3 + j);
-  const regrouped = permute(
-    reshape(weight, [groups, inChannels / groups, perGroup, ...kernel]),
-    [0, 2, 1, ...spatialAxes],
-  );
-  const w = flip(
-    reshape(regrouped, [outChannels, inChannels / groups, ...kernel]),
-    spatialAxes.map((a) => a - 1),
-  );
-  const out = convCore(y, w, options.bias, kernel.map(() => 1), dilation, groups);
+  const full = transposed(x, weight, stride, dilation, groups, size);
+  let out = padSpatial(full, padding.map((p) => [-p, -p]), 0);
+  if (options.bias !== undefined) {
+    out = add(out, reshape(options.bias, [outChannels, ...kernel.map(() => 1)]));
+  }
   return unbatched ? reshape(out, out.shape.slice(1)) : out;
 }
 

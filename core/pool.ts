@@ -50,20 +50,28 @@ function checkKeys(op: string, options: object, known: readonly string[]): void 
 }
 
 interface Windows {
-  /** `[N, C, ...out, K]`: each output position's window along the last axis. */
+  /** `[N, C, ...out, ...kernel]`: each output position's window on the last axes. */
   readonly windows: Tensor;
   readonly unbatched: boolean;
 }
 
-/** The pooling windows of `input`, padded with `fill`, after checking every argument. */
-function poolWindows(
+interface PoolArgs {
+  readonly x: Tensor;
+  readonly unbatched: boolean;
+  readonly kernel: number[];
+  readonly stride: number[];
+  readonly dilation: number[];
+  readonly padding: number[];
+}
+
+/** Checks every pooling argument. */
+function poolArgs(
   op: string,
   nd: number,
   input: Tensor,
   kernelSize: number | readonly number[],
   options: MaxPoolOptions,
-  fill: number,
-): Windows {
+): PoolArgs {
   const [x, unbatched] = batched(op, input, nd);
   const kernel = perAxis(op, "kernelSize", kernelSize, 1, nd, 1);
   const stride = options.stride === undefined
@@ -80,27 +88,31 @@ function poolWindows(
       );
     }
   });
-  const padded = padSpatial(x, padding.map((p) => [p, p]), fill);
-  padded.shape.slice(2).forEach((size, j) => {
+  x.shape.slice(2).forEach((size, j) => {
     const span = dilation[j] * (kernel[j] - 1) + 1;
-    if (span > size) {
+    if (span > size + 2 * padding[j]) {
       throw new RangeError(
         `${op}() window ${fmtShape(kernel)} (dilated size ${span}) is larger than the padded ` +
-          `input (${size}) on spatial axis ${j} by ${span - size}: input ${
-            fmtShape(input.shape)
-          }; pad more or use a smaller kernel`,
+          `input (${size + 2 * padding[j]}) on spatial axis ${j} by ${
+            span - size - 2 * padding[j]
+          }: input ${fmtShape(input.shape)}; pad more or use a smaller kernel`,
       );
     }
   });
-  let w = padded;
-  for (let j = 0; j < nd; j++) w = unfoldAxis(w, 2 + 2 * j, kernel[j], stride[j], dilation[j]);
-  // [N, C, K0, O0, K1, O1, …] → [N, C, O0, O1, …, K0·K1·…]
+  return { x, unbatched, kernel, stride, dilation, padding };
+}
+
+/** The pooling windows, padded with `fill`: `[N, C, ...out, ...kernel]`. */
+function poolWindows(args: PoolArgs, fill: number): Tensor {
+  const { x, kernel, stride, dilation, padding } = args;
+  let w = padSpatial(x, padding.map((p) => [p, p]), fill);
+  for (let j = 0; j < kernel.length; j++) {
+    w = unfoldAxis(w, 2 + 2 * j, kernel[j], stride[j], dilation[j]);
+  }
+  // [N, C, K0, O0, K1, O1, …] → [N, C, O0, O1, …, K0, K1, …]
   const kAxes = kernel.map((_, j) => 2 + 2 * j);
   const oAxes = kernel.map((_, j) => 3 + 2 * j);
-  const moved = permute(w, [0, 1, ...oAxes, ...kAxes]);
-  const outSize = oAxes.map((a) => w.shape[a]);
-  const size = kernel.reduce((p, k) => p * k, 1);
-  return { windows: reshape(moved, [...x.shape.slice(0, 2), ...outSize, size]), unbatched };
+  return permute(w, [0, 1, ...oAxes, ...kAxes]);
 }
 
 function finish(y: Tensor, unbatched: boolean): Tensor {
@@ -118,15 +130,28 @@ function firstMax(windows: Tensor): Tensor {
 function maxPoolNd(
   op: string,
   nd: number,
-  x: Tensor,
+  input: Tensor,
   kernelSize: number | readonly number[],
   options: MaxPoolOptions,
 ): Tensor {
   checkKeys(op, options, ["stride", "padding", "dilation"]);
-  const { windows, unbatched } = poolWindows(op, nd, x, kernelSize, options, -Infinity);
-  return finish(firstMax(windows), unbatched);
+  const args = poolArgs(op, nd, input, kernelSize, options);
+  // one spatial axis at a time, the last first: the first maximum of each row, then the
+  // first row holding the window's maximum (torch's row-major first maximum)
+  let y = args.x;
+  for (let j = nd - 1; j >= 0; j--) {
+    const axis = 2 + j;
+    const padded = padSpatial(
+      y,
+      y.shape.slice(2).map((_, i) => (i === j ? [args.padding[j], args.padding[j]] : [0, 0])),
+      -Infinity,
+    );
+    const w = unfoldAxis(padded, axis, args.kernel[j], args.stride[j], args.dilation[j]);
+    const perm = w.shape.map((_, i) => i).filter((i) => i !== axis);
+    y = firstMax(permute(w, [...perm, axis]));
+  }
+  return finish(y, args.unbatched);
 }
-
 /**
  * 2-D max pooling (torch.nn.functional.max_pool2d) over `[N, C, H, W]` (or `[C, H, W]`).
  * @param x the input
@@ -175,8 +200,9 @@ function avgPoolNd(
 ): Tensor {
   checkKeys(op, options, ["stride", "padding", "countIncludePad", "divisorOverride"]);
   const { countIncludePad = true, divisorOverride, ...rest } = options;
-  const { windows, unbatched } = poolWindows(op, nd, x, kernelSize, rest, 0);
-  const total = sum(windows, { axis: -1 });
+  const args = poolArgs(op, nd, x, kernelSize, rest);
+  const windowAxes = args.kernel.map((_, j) => -1 - j);
+  const total = sum(poolWindows(args, 0), { axis: windowAxes });
   if (divisorOverride !== undefined) {
     if (!Number.isInteger(divisorOverride) || divisorOverride <= 0) {
       throw new RangeError(
@@ -185,13 +211,15 @@ function avgPoolNd(
         }`,
       );
     }
-    return finish(div(total, divisorOverride), unbatched);
+    return finish(div(total, divisorOverride), args.unbatched);
   }
-  const size = windows.shape[windows.shape.length - 1];
-  if (countIncludePad) return finish(div(total, size), unbatched);
-  const [inner] = batched(op, x, nd);
-  const counted = poolWindows(op, nd, ones([1, 1, ...inner.shape.slice(2)]), kernelSize, rest, 0);
-  return finish(div(total, sum(counted.windows, { axis: -1 }).cast(x.dtype)), unbatched);
+  if (countIncludePad) {
+    return finish(div(total, args.kernel.reduce((p, k) => p * k, 1)), args.unbatched);
+  }
+  const counts = sum(poolWindows({ ...args, x: ones([1, 1, ...args.x.shape.slice(2)]) }, 0), {
+    axis: windowAxes,
+  });
+  return finish(div(total, counts.cast(total.dtype)), args.unbatched);
 }
 
 /**

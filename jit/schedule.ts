@@ -232,7 +232,8 @@ function stridedView(node: Node): View {
       if (v.strides.every((s, d) => s === dense[d] || src.shape[d] === 1)) {
         return { ...v, strides: contiguousStrides(node.shape) };
       }
-      return contiguous;
+      // materialise the view below the reshape, in its own shape (its loops keep affine indices)
+      return { base: src, offset: 0, strides: contiguousStrides(node.shape) };
     }
     default:
       return contiguous;
