@@ -36,6 +36,7 @@ export * from "./core/linalg.ts";
 export * from "./core/indexing.ts";
 export * from "./core/conv.ts";
 export * from "./core/pool.ts";
+export * from "./core/normalization.ts";
 export { formatTensor, type PrintDType, type PrintOptions } from "./core/print.ts";
 export type { DeviceData, Node, Origin } from "./core/ir.ts";
 export type { OpArgs, OpName, ReduceOp } from "./core/ops/registry.ts";

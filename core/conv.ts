@@ -17,7 +17,8 @@ import type { Tensor } from "./tensor.ts";
 import { flip, permute, reshape } from "./movement.ts";
 import { matmul } from "./linalg.ts";
 import { add } from "./elementwise.ts";
-import { sum } from "./reduce.ts";
+import { ones } from "./creation.ts";
+import { slice } from "./indexing.ts";
 import { customVjp } from "./custom_vjp.ts";
 import { fmtShape, fmtValue } from "./errors.ts";
 import { batched, padSpatial, perAxis, unfoldAxis } from "./_window.ts";
@@ -119,10 +120,68 @@ function asMatrix(ct: Tensor, groups: number): Tensor {
 }
 
 /**
+ * col2im: sums the columns `cols [G, C/G·K, N·L]` back onto `[N, C, ...size]`,
+ * one shifted (and, for strides, spaced) copy per kernel tap, so every read
+ * stays an affine view of the buffer the matmul wrote.
+ */
+function col2im(
+  cols: Tensor,
+  n: number,
+  channels: number,
+  kernel: readonly number[],
+  outSize: readonly number[],
+  stride: readonly number[],
+  dilation: readonly number[],
+  size: readonly number[],
+): Tensor {
+  const nd = kernel.length;
+  const groups = cols.shape[0];
+  const split = reshape(cols, [groups, channels / groups, ...kernel, n, ...outSize]);
+  const taps = kernel.reduce((p, k) => p * k, 1);
+  let total: Tensor | undefined;
+  for (let t = 0; t < taps; t++) {
+    const tap: number[] = [];
+    let rest = t;
+    for (let j = nd - 1; j >= 0; j--) {
+      tap[j] = rest % kernel[j];
+      rest = Math.floor(rest / kernel[j]);
+    }
+    // [G, C/G, N, ...out] → [N, C, ...out]
+    let term = slice(split, null, null, ...tap.map((k) => k));
+    term = reshape(permute(term, [2, 0, 1, ...outSize.map((_, j) => 3 + j)]), [
+      n,
+      channels,
+      ...outSize,
+    ]);
+    for (let j = 0; j < nd; j++) {
+      const s = stride[j];
+      if (s === 1) continue;
+      const axis = 2 + j;
+      const len = term.shape[axis];
+      const before = term.shape.slice(0, axis);
+      const after = term.shape.slice(axis + 1);
+      const noPad: [number, number][] = Array(j).fill([0, 0]);
+      const spaced = padSpatial(reshape(term, [...before, len, 1, ...after]), [
+        ...noPad,
+        [0, 0],
+        [0, s - 1],
+      ], 0);
+      term = padSpatial(reshape(spaced, [...before, len * s, ...after]), [...noPad, [0, 1 - s]], 0);
+    }
+    const placed = padSpatial(
+      term,
+      tap.map((k, j) => [k * dilation[j], size[j] - k * dilation[j] - term.shape[2 + j]]),
+      0,
+    );
+    total = total === undefined ? placed : add(total, placed);
+  }
+  return total!;
+}
+
+/**
  * The transposed convolution of `y [N, O, ...]` with `w [O, C/G, ...K]` (the
- * input gradient of a convolution), `size` long on each spatial axis: zeros
- * between the inputs (the stride), full padding, then a stride-1 convolution
- * with the flipped kernels, in and out channels swapped per group.
+ * input gradient of a convolution), `size` long on each spatial axis: one
+ * matmul `wᵀ @ y` into columns, then col2im.
  */
 function transposed(
   y: Tensor,
@@ -132,47 +191,13 @@ function transposed(
   groups: number,
   size: readonly number[],
 ): Tensor {
-  const kernel = w.shape.slice(2);
-  const nd = kernel.length;
-  let z = y;
-  for (let j = 0; j < nd; j++) {
-    const axis = 2 + j;
-    const s = stride[j];
-    if (s === 1) continue;
-    const len = z.shape[axis];
-    const before = z.shape.slice(0, axis);
-    const after = z.shape.slice(axis + 1);
-    const noPad: [number, number][] = Array(j).fill([0, 0]);
-    const spaced = padSpatial(reshape(z, [...before, len, 1, ...after]), [...noPad, [0, 0], [
-      0,
-      s - 1,
-    ]], 0);
-    z = padSpatial(reshape(spaced, [...before, len * s, ...after]), [...noPad, [0, 1 - s]], 0);
-  }
-  const widths = kernel.map((k, j) => {
-    const span = dilation[j] * (k - 1);
-    return [span, size[j] - z.shape[2 + j]] as [number, number];
-  });
   const [o, perGroup] = w.shape;
-  const spatialAxes = kernel.map((_, j) => 3 + j);
-  const regrouped = permute(reshape(w, [groups, o / groups, perGroup, ...kernel]), [
-    0,
-    2,
-    1,
-    ...spatialAxes,
-  ]);
-  const flipped = flip(
-    reshape(regrouped, [perGroup * groups, o / groups, ...kernel]),
-    spatialAxes.map((a) => a - 1),
-  );
-  return convCore(
-    padSpatial(z, widths, 0),
-    flipped,
-    undefined,
-    kernel.map(() => 1),
-    dilation,
-    groups,
-  );
+  const kernel = w.shape.slice(2);
+  const depth = perGroup * kernel.reduce((p, k) => p * k, 1);
+  const wt = reshape(w, [groups, o / groups, depth]).transpose(-1, -2);
+  const cols = matmul(wt, asMatrix(y, groups));
+  const outSize = y.shape.slice(2);
+  return col2im(cols, y.shape[0], perGroup * groups, kernel, outSize, stride, dilation, size);
 }
 
 /**
@@ -202,11 +227,13 @@ function convCore(
     return [permute(split, [1, 0, ...outSize.map((_, j) => 2 + j)]), cols];
   };
   const backward = (cols: Tensor, ct: Tensor): Tensor[] => {
+    // every product reads the cotangent as the same matmul operand: it is computed once
     const ctm = asMatrix(ct, groups);
     const dw = reshape(matmul(ctm, cols.transpose(-1, -2)), w.shape);
     const dx = transposed(ct, w, stride, dilation, groups, x.shape.slice(2));
     if (bias === undefined) return [dx, dw];
-    return [dx, dw, sum(ct, { axis: [0, ...kernel.map((_, j) => 2 + j)] })];
+    const db = matmul(ctm, ones([ctm.shape[2], 1], { dtype: ct.dtype, device: ct.device }));
+    return [dx, dw, reshape(db, [outChannels])];
   };
   const f = customVjp(forward, backward);
   return bias === undefined ? f(x, w) : f(x, w, bias);

@@ -123,7 +123,7 @@ function finish(y: Tensor, unbatched: boolean): Tensor {
 function firstMax(windows: Tensor): Tensor {
   const size = windows.shape[windows.shape.length - 1];
   const best = argmax(windows, { axis: -1, keepdims: true });
-  const hit = eq(best, arange(size, undefined, 1, { dtype: "int32" }));
+  const hit = eq(best, arange(size, undefined, 1, { dtype: "int32", device: windows.device }));
   return sum(where(hit, windows, 0), { axis: -1 });
 }
 
@@ -216,9 +216,15 @@ function avgPoolNd(
   if (countIncludePad) {
     return finish(div(total, args.kernel.reduce((p, k) => p * k, 1)), args.unbatched);
   }
-  const counts = sum(poolWindows({ ...args, x: ones([1, 1, ...args.x.shape.slice(2)]) }, 0), {
-    axis: windowAxes,
-  });
+  const counts = sum(
+    poolWindows(
+      { ...args, x: ones([1, 1, ...args.x.shape.slice(2)], { device: args.x.device }) },
+      0,
+    ),
+    {
+      axis: windowAxes,
+    },
+  );
   return finish(div(total, counts.cast(total.dtype)), args.unbatched);
 }
 

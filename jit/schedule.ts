@@ -23,7 +23,16 @@ const oneToOne: ReadonlySet<OpName> = new Set<OpName>([
   "customVjp",
 ]);
 import { contiguousStrides, sizeOf } from "../core/shape.ts";
-import type { IExpr, Kernel, LoopVar, StridedOperand, VExpr } from "./kernel.ts";
+import {
+  iadd,
+  type IExpr,
+  imul,
+  type Kernel,
+  type LoopVar,
+  type StridedOperand,
+  type VExpr,
+} from "./kernel.ts";
+import { loopSplits } from "./_loop_split.ts";
 import { type LowerContext, lowerNode } from "./lower.ts";
 
 /**
@@ -83,9 +92,32 @@ export function schedule(roots: readonly Node[]): Kernel[] {
   };
 
   function planKernel(root: Node): Kernel {
+    const kernel = planKernelWith(root, undefined);
+    if (kernel.kind !== "loop" || root.device !== "cpu") return kernel;
+    const splits = loopSplits(kernel.body, kernel.loops);
+    if (splits === undefined) return kernel;
+    produced.delete(root); // planned again: the kernels it needs are produced already
+    return planKernelWith(root, splits);
+  }
+
+  /** Plans `root`'s kernel, its output axes split into `[extent / c, c]` loops where given. */
+  function planKernelWith(root: Node, splits: Map<number, number> | undefined): Kernel {
     const inputs: Node[] = [];
     const slots = new Map<Node, number>();
-    const loops: LoopVar[] = root.shape.map((extent, i) => ({ v: `o${i}`, extent }));
+    const loops: LoopVar[] = [];
+    const index: IExpr[] = [];
+    root.shape.forEach((extent, i) => {
+      const c = splits?.get(i);
+      if (c === undefined) {
+        loops.push({ v: `o${i}`, extent });
+        index.push(loops[loops.length - 1]);
+        return;
+      }
+      const hi = { v: `o${i}`, extent: extent / c };
+      const lo = { v: `o${i}r`, extent: c };
+      loops.push(hi, lo);
+      index.push(iadd(imul(hi, c), lo));
+    });
     const matmulNode = findEpilogueMatmul(root, shared, isBuffer);
     const inputSlot = (n: Node) => {
       let slot = slots.get(n);
@@ -126,7 +158,7 @@ export function schedule(roots: readonly Node[]): Kernel[] {
       const [a, b] = matmulNode.src;
       matmul = { a: operand(a), b: operand(b), k: a.shape[a.shape.length - 1] };
     }
-    const body: VExpr = lowerNode(ctx, new Map(), root, loops, "identity");
+    const body: VExpr = lowerNode(ctx, new Map(), root, index, "identity");
     produced.add(root);
     expensiveMemo.clear(); // nodes above a new buffer are cheap now
     return {
