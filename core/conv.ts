@@ -14,7 +14,7 @@
  * @module
  */
 import type { Tensor } from "./tensor.ts";
-import { flip, permute, reshape } from "./movement.ts";
+import { permute, reshape } from "./movement.ts";
 import { matmul } from "./linalg.ts";
 import { add } from "./elementwise.ts";
 import { ones } from "./creation.ts";

@@ -87,7 +87,7 @@ function evaluate(c: ConvCase, dtype: lt.DType): { out: lt.Tensor; grads: lt.Ten
   const xs = names.map((n) => decode(c.inputs[n], dtype));
   const r = decode(c.r, dtype);
   const argnums = names.map((_, i) => i).filter((i) => names[i] in c.grads);
-  const [out, grads] = lt.valueAndGrad((...ys: lt.Tensor[]) => f(...ys).mul(r).sum(), {
+  const [_out, grads] = lt.valueAndGrad((...ys: lt.Tensor[]) => f(...ys).mul(r).sum(), {
     argnums,
   })(...xs) as [lt.Tensor, lt.Tensor[]];
   return { out: f(...xs), grads: grads instanceof lt.Tensor ? [grads] : grads };
