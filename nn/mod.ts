@@ -19,6 +19,7 @@
  * @module
  */
 export * from "./layers.ts";
+export * from "./conv_layers.ts";
 export * from "./init.ts";
 export * from "./losses.ts";
 export * from "./data.ts";
