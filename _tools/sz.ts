@@ -21,8 +21,8 @@ import { listTs, rootFromArgs } from "./common.ts";
 export const MAX_FILE_LINES = 500;
 /** Per-file warning threshold (lines). */
 export const WARN_FILE_LINES = 300;
-/** Budget for the total line count of core/ + jit/. */
-export const CORE_JIT_BUDGET = 14000;
+/** Budget for the total line count of core/ + jit/ (raised from 14,000 with the CNN op family: conv, pool, normalization). */
+export const CORE_JIT_BUDGET = 15500;
 /** Folders whose `.ts` files are size-checked. */
 export const CHECKED_DIRS = ["core", "jit", "nn", "testing"] as const;
 /** Folders counted against {@linkcode CORE_JIT_BUDGET}. */
