@@ -154,19 +154,40 @@ describe("CNN ops against finite differences (checkGrads)", () => {
 });
 
 const hasGpu = (await lt.devices()).includes("webgpu");
-(hasGpu ? describe : describe.skip)("CNN ops on WebGPU match the CPU", () => {
-  for (const c of cases) {
-    it(`${c.op}: ${c.name}`, async () => {
-      await lt.device("webgpu");
-      const { names, f } = runner(c, "float32");
-      const xs = names.map((n) => decode(c.inputs[n], "float32"));
-      const want = f(...xs);
-      const got = runner(c, "float32", "webgpu").f(...xs.map((x) => x.to("webgpu")));
-      assertEquals(got.shape, want.shape);
-      assertValuesClose(await got.data(), want.dataSync(), c.name, F32);
-    });
-  }
-});
+(hasGpu ? describe : describe.skip)(
+  "CNN ops on WebGPU match the CPU (values and gradients)",
+  () => {
+    for (const c of cases) {
+      it(`${c.op}: ${c.name}`, async () => {
+        await lt.device("webgpu");
+        const { names, f } = runner(c, "float32");
+        const xs = names.map((n) => decode(c.inputs[n], "float32"));
+        const want = f(...xs);
+        const onGpu = runner(c, "float32", "webgpu").f;
+        const got = onGpu(...xs.map((x) => x.to("webgpu")));
+        assertEquals(got.shape, want.shape);
+        assertValuesClose(await got.data(), want.dataSync(), c.name, F32);
+        // gradients of sum(out · r) on the GPU against the CPU's
+        const r = decode(c.r, "float32");
+        const argnums = names.map((_, i) => i).filter((i) => names[i] in c.grads);
+        const grads = (g: typeof f, ys: lt.Tensor[], rr: lt.Tensor) => {
+          const out = lt.grad((...zs: lt.Tensor[]) => g(...zs).mul(rr).sum(), { argnums })(...ys);
+          return out instanceof lt.Tensor ? [out] : out as lt.Tensor[];
+        };
+        const cpuGrads = grads(f, xs, r);
+        const gpuGrads = grads(onGpu, xs.map((x) => x.to("webgpu")), r.to("webgpu"));
+        for (let i = 0; i < cpuGrads.length; i++) {
+          assertValuesClose(
+            await gpuGrads[i].data(),
+            cpuGrads[i].dataSync(),
+            `${c.name}: grad`,
+            F32,
+          );
+        }
+      });
+    }
+  },
+);
 
 describe("convolution kernels", () => {
   it("conv2d with bias is an im2col copy and one matmul with the bias in its epilogue", () => {
