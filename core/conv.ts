@@ -312,7 +312,7 @@ function convNd(op: string, nd: number, input: Tensor, weight: Tensor, options: 
  * import { assertEquals } from "@std/assert";
  * const y = conv2d(ones([1, 1, 4, 4]), ones([1, 1, 3, 3]), { padding: 1 });
  * assertEquals(y.shape, [1, 1, 4, 4]);
- * assertEquals(y.toArray()[0][0][0], [4, 6, 6, 4]);
+ * assertEquals(Array.from(y.dataSync().slice(0, 4)), [4, 6, 6, 4]);
  * ```
  */
 export function conv2d(x: Tensor, weight: Tensor, options: ConvOptions = {}): Tensor {

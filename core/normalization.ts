@@ -79,7 +79,7 @@ function perChannel(t: Tensor, rank: number): Tensor {
  * import { batchNorm, tensor } from "@lathe/lathe";
  * import { assertAlmostEquals } from "@std/assert";
  * const { output } = batchNorm(tensor([[1], [3]]), { training: true });
- * assertAlmostEquals(output.toArray()[1][0], 1, 1e-4);
+ * assertAlmostEquals(output.dataSync()[1], 1, 1e-4);
  * ```
  */
 export function batchNorm(x: Tensor, options: BatchNormOptions = {}): BatchNormResult {
@@ -171,7 +171,7 @@ export interface GroupNormOptions {
  * ```ts
  * import { groupNorm, tensor } from "@lathe/lathe";
  * import { assertAlmostEquals } from "@std/assert";
- * assertAlmostEquals(groupNorm(tensor([[1, 3]]), 1).toArray()[0][1], 1, 1e-4);
+ * assertAlmostEquals(groupNorm(tensor([[1, 3]]), 1).dataSync()[1], 1, 1e-4);
  * ```
  */
 export function groupNorm(x: Tensor, groups: number, options: GroupNormOptions = {}): Tensor {
@@ -218,7 +218,7 @@ export interface RmsNormOptions {
  * ```ts
  * import { rmsNorm, tensor } from "@lathe/lathe";
  * import { assertAlmostEquals } from "@std/assert";
- * assertAlmostEquals(rmsNorm(tensor([[3, 4]]), [2]).toArray()[0][1], 4 / Math.sqrt(12.5), 1e-5);
+ * assertAlmostEquals(rmsNorm(tensor([[3, 4]]), [2]).dataSync()[1], 4 / Math.sqrt(12.5), 1e-5);
  * ```
  */
 export function rmsNorm(
