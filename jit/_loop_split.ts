@@ -8,27 +8,33 @@
  */
 import type { IExpr, LoopVar, VExpr } from "./kernel.ts";
 
-function visitIndex(e: IExpr, found: (op: "/" | "%", a: IExpr, c: number) => void): void {
+type Found = (op: "/" | "%", a: IExpr, c: number) => void;
+
+// NOTE: bodies are DAGs (a value used twice is one node): visit each node once, or a chain
+// that reuses its running value (h = f(h, h)) takes exponential time
+function visitIndex(e: IExpr, found: Found, seen: Set<VExpr>): void {
   if (typeof e === "number" || "v" in e) return;
-  if (e.op === "index") return visitValue(e.x, found);
+  if (e.op === "index") return visitValue(e.x, found, seen);
   if ((e.op === "/" || e.op === "%") && typeof e.b === "number") found(e.op, e.a, e.b);
-  visitIndex(e.a, found);
-  visitIndex(e.b, found);
+  visitIndex(e.a, found, seen);
+  visitIndex(e.b, found, seen);
 }
 
-function visitValue(e: VExpr, found: (op: "/" | "%", a: IExpr, c: number) => void): void {
+function visitValue(e: VExpr, found: Found, seen: Set<VExpr>): void {
+  if (seen.has(e)) return;
+  seen.add(e);
   switch (e.k) {
     case "load":
-      return visitIndex(e.index, found);
+      return visitIndex(e.index, found, seen);
     case "alu":
-      return e.args.forEach((a) => visitValue(a, found));
+      return e.args.forEach((a) => visitValue(a, found, seen));
     case "cast":
-      return visitValue(e.x, found);
+      return visitValue(e.x, found, seen);
     case "pad":
-      e.conds.forEach((c) => visitIndex(c.i, found));
-      return visitValue(e.x, found);
+      e.conds.forEach((c) => visitIndex(c.i, found, seen));
+      return visitValue(e.x, found, seen);
     case "reduce":
-      return visitValue(e.body, found);
+      return visitValue(e.body, found, seen);
     case "const":
     case "acc":
       return;
@@ -66,6 +72,6 @@ export function loopSplits(
         splits.set(axis, c);
       }
     }
-  });
+  }, new Set());
   return splits.size > 0 ? splits : undefined;
 }
