@@ -21,7 +21,7 @@ import { listTs, rootFromArgs } from "./common.ts";
 export const MAX_FILE_LINES = 500;
 /** Per-file warning threshold (lines). */
 export const WARN_FILE_LINES = 300;
-export const CORE_JIT_BUDGET = 23500;
+export const CORE_JIT_BUDGET = 25000;
 /** Folders whose `.ts` files are size-checked. */
 export const CHECKED_DIRS = ["core", "jit", "nn", "testing"] as const;
 /** Folders counted against {@linkcode CORE_JIT_BUDGET}. */

@@ -156,19 +156,59 @@ export function imul(a: IExpr, b: IExpr): IExpr {
   return { op: "*", a, b };
 }
 
-/** floor(a / c) for a constant c > 0, folded (x*c/c -> x, small/c -> 0). */
+/** `a` as `k + Σ coef·var` with non-negative coefficients, or undefined when not of that form. */
+function affineTerms(a: IExpr): { k: number; terms: [LoopVar, number][] } | undefined {
+  if (isNum(a)) return { k: a, terms: [] };
+  if ("v" in a) return { k: 0, terms: [[a, 1]] };
+  if (a.op === "+") {
+    const x = affineTerms(a.a);
+    const y = affineTerms(a.b);
+    return x && y && { k: x.k + y.k, terms: [...x.terms, ...y.terms] };
+  }
+  if (a.op === "*" && (isNum(a.a) || isNum(a.b))) {
+    const [f, e] = isNum(a.a) ? [a.a, a.b] : [a.b as number, a.a];
+    const x = affineTerms(e);
+    return x && f >= 0 ? { k: x.k * f, terms: x.terms.map(([v, c]) => [v, c * f]) } : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Splits an affine `a` into `q·c + r` with `0 ≤ r < c` for every value of its
+ * variables: `(kk·(i+d) + oo·s) mod i -> kk·d + oo·s` when that stays below i
+ * (the index maps of sliding windows, kept affine so the Wasm tier takes them).
+ */
+function splitBy(a: IExpr, c: number): { q: IExpr; r: IExpr } | undefined {
+  const t = affineTerms(a);
+  if (t === undefined || t.k < 0) return undefined;
+  let q: IExpr = Math.floor(t.k / c);
+  let r: IExpr = t.k % c;
+  let top = r;
+  for (const [v, coef] of t.terms) {
+    q = iadd(q, imul(v, Math.floor(coef / c)));
+    r = iadd(r, imul(v, coef % c));
+    top += (coef % c) * (v.extent - 1);
+  }
+  return top < c ? { q, r } : undefined;
+}
+
+/** floor(a / c) for a constant c > 0, folded (x*c/c -> x, small/c -> 0, affine splits). */
 export function idiv(a: IExpr, c: number): IExpr {
   if (c === 1) return a;
   if (isNum(a)) return Math.floor(a / c);
   if (maxOf(a) < c) return 0;
   if (!("v" in a) && a.op === "*" && a.b === c) return a.a;
+  const split = splitBy(a, c);
+  if (split !== undefined) return split.q;
   return { op: "/", a, b: c };
 }
 
-/** a mod c for a constant c > 0, folded (x mod c -> x when x < c). */
+/** a mod c for a constant c > 0, folded (x mod c -> x when x < c, affine splits). */
 export function imod(a: IExpr, c: number): IExpr {
   if (c === 1) return 0;
   if (isNum(a)) return a % c;
   if (maxOf(a) < c) return a;
+  const split = splitBy(a, c);
+  if (split !== undefined) return split.r;
   return { op: "%", a, b: c };
 }

@@ -108,9 +108,15 @@ function reshapeIndex(from: Shape, to: Shape, idx: readonly IExpr[]): IExpr[] {
       flat = iadd(flat, imul(idx[d], to[d] === 1 ? 0 : stride));
       stride *= to[d];
     }
+    // NOTE: a view is read in range wherever its value is used (a pad reads its source only
+    // inside the padding's bounds), so the group's outermost axis needs no `mod`: this keeps a
+    // shifted window's index affine, `(o + 1 - k) mod 14 -> o + 1 - k`
+    let outer = gi;
+    while (outer < i - 1 && from[outer] === 1) outer++;
     stride = 1;
     for (let d = i - 1; d >= gi; d--) {
-      out[d] = from[d] === 1 ? 0 : imod(idiv(flat, stride), from[d]);
+      const q = idiv(flat, stride);
+      out[d] = from[d] === 1 ? 0 : d === outer ? q : imod(q, from[d]);
       stride *= from[d];
     }
   }

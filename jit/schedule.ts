@@ -23,7 +23,16 @@ const oneToOne: ReadonlySet<OpName> = new Set<OpName>([
   "customVjp",
 ]);
 import { contiguousStrides, sizeOf } from "../core/shape.ts";
-import type { IExpr, Kernel, LoopVar, StridedOperand, VExpr } from "./kernel.ts";
+import {
+  iadd,
+  type IExpr,
+  imul,
+  type Kernel,
+  type LoopVar,
+  type StridedOperand,
+  type VExpr,
+} from "./kernel.ts";
+import { loopSplits } from "./_loop_split.ts";
 import { flatIndex, type LowerContext, lowerNode } from "./lower.ts";
 
 /**
@@ -103,10 +112,33 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
   }
 
   function planKernel(root: Node): Kernel {
+    const kernel = planKernelWith(root, undefined);
+    if (kernel.kind !== "loop" || root.device !== "cpu") return kernel;
+    const splits = loopSplits(kernel.body, kernel.loops);
+    if (splits === undefined) return kernel;
+    produced.delete(root); // planned again: the kernels it needs are produced already
+    return planKernelWith(root, splits);
+  }
+
+  /** Plans `root`'s kernel, its output axes split into `[extent / c, c]` loops where given. */
+  function planKernelWith(root: Node, splits: Map<number, number> | undefined): Kernel {
     const inputs: Node[] = [];
     const slots = new Map<Node, number>();
     const scattered = root.op === "scatterAdd" ? root.src[0] : undefined;
-    const loops: LoopVar[] = (scattered ?? root).shape.map((extent, i) => ({ v: `o${i}`, extent }));
+    const loops: LoopVar[] = [];
+    const index: IExpr[] = [];
+    (scattered ?? root).shape.forEach((extent, i) => {
+      const c = splits?.get(i);
+      if (c === undefined) {
+        loops.push({ v: `o${i}`, extent });
+        index.push(loops[loops.length - 1]);
+        return;
+      }
+      const hi = { v: `o${i}`, extent: extent / c };
+      const lo = { v: `o${i}r`, extent: c };
+      loops.push(hi, lo);
+      index.push(iadd(imul(hi, c), lo));
+    });
     const matmulNode = findEpilogueMatmul(root, shared, isBuffer);
     const inputSlot = (n: Node) => {
       let slot = slots.get(n);
@@ -168,14 +200,14 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
       ctx.fused.add(root);
       need(scattered);
       const axis = root.arg as OpArgs["scatterAdd"];
-      body = lowerNode(ctx, memo, scattered, loops, "identity");
-      const at = lowerNode(ctx, memo, root.src[1], loops, "identity");
-      const idx = loops.map((l, d) =>
+      body = lowerNode(ctx, memo, scattered, index, "identity");
+      const at = lowerNode(ctx, memo, root.src[1], index, "identity");
+      const idx = index.map((l, d) =>
         d === axis ? { op: "index" as const, x: at, extent: root.shape[d] } : l
       );
       scatter = { target: flatIndex(root.shape, idx) };
     } else {
-      body = lowerNode(ctx, memo, root, loops, "identity");
+      body = lowerNode(ctx, memo, root, index, "identity");
     }
     produced.add(root);
     expensiveMemo.clear(); // nodes above a new buffer are cheap now
@@ -291,7 +323,8 @@ function stridedView(node: Node, given: ReadonlySet<Node>): View {
       if (v.strides.every((s, d) => s === dense[d] || src.shape[d] === 1)) {
         return { ...v, strides: contiguousStrides(node.shape) };
       }
-      return contiguous;
+      // materialise the view below the reshape, in its own shape (its loops keep affine indices)
+      return { base: src, offset: 0, strides: contiguousStrides(node.shape) };
     }
     default:
       return contiguous;

@@ -19,6 +19,8 @@
  * @module
  */
 export * from "./layers.ts";
+export * from "./conv_layers.ts";
+export * from "./norm_layers.ts";
 export * from "./init.ts";
 export * from "./losses.ts";
 export * from "./data.ts";

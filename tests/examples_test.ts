@@ -9,6 +9,7 @@ import { main as seed001 } from "../examples/seed_001_layers.ts";
 import { main as seed002 } from "../examples/seed_002_model.ts";
 import { main as seed003 } from "../examples/seed_003_random.ts";
 import { main as seed004 } from "../examples/seed_004_digit.ts";
+import { main as mnistCnn } from "../examples/mnist_cnn.ts";
 
 const quiet = () => {};
 
@@ -51,5 +52,27 @@ describe("seed tutorials", () => {
     const losses = await seed004(quiet);
     assertEquals(losses.length, 10);
     assert(losses[9] < 1e-3 && losses[9] < losses[0] / 100, `${losses}`);
+  });
+});
+
+describe("examples/mnist_cnn.ts", () => {
+  it("a short run (2 epochs on 1,000 digits) learns and reports on the held-out digits", async () => {
+    const lines: string[] = [];
+    const r = await mnistCnn({
+      epochs: 2,
+      trainSize: 1000,
+      lr: 4e-3,
+      device: "cpu",
+      svg: false,
+      log: (...args) => lines.push(args.join(" ")),
+    });
+    assertEquals(r.steps, 30);
+    const [first, last] = [r.losses.slice(0, 3), r.losses.slice(-3)].map((l) =>
+      l.reduce((a, b) => a + b, 0) / l.length
+    );
+    assert(last < first * 0.8, `loss ${first} → ${last}`);
+    assert(r.accuracy > 0.5, `accuracy ${r.accuracy}`);
+    assert(lines.some((l) => l.startsWith("held-out accuracy: ")), lines.join("\n"));
+    assert(lines.some((l) => l.includes("often read as")), "confusion summary");
   });
 });

@@ -16,6 +16,7 @@ export const METRICS = [
   { key: "B5", label: "B5 1000 steps", unit: "ms", higher: false },
   { key: "B6-sum", label: "B6 sum 1M", unit: "ms", higher: false },
   { key: "B6-softmax", label: "B6 softmax 1024²", unit: "ms", higher: false },
+  { key: "B7", label: "B7 CNN train step", unit: "steps/s", higher: true },
 ] as const;
 
 /** A metric key ("B1-1024", "B6-sum", ...). */

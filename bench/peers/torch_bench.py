@@ -105,7 +105,7 @@ def train(params, loss_fn, warm, steps):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", default="B1,B2,B3,B4,B5,B6")
+    ap.add_argument("--only", default="B1,B2,B3,B4,B5,B6,B7")
     ap.add_argument("--runs", type=int, default=11)
     ap.add_argument("--warmups", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
@@ -149,6 +149,30 @@ def main():
         target = F.one_hot(torch.tensor([1]), 10).float()
         ms, loss = train([w1, w2], lambda: F.binary_cross_entropy(torch.sigmoid(torch.relu(x @ w1) @ w2), target), 0, 1000)
         put("B5", ms, "eager + optim.SGD", loss=loss)
+    if "B7" in only:
+        c1 = t32("B7-conv1", randn(16 * 9, 41, math.sqrt(2 / 9)), (16, 1, 3, 3)).requires_grad_()
+        c2 = t32("B7-conv2", randn(32 * 16 * 9, 42, math.sqrt(2 / 144)), (32, 16, 3, 3)).requires_grad_()
+        f1 = t32("B7-fc1", randn(128 * 1568, 43, math.sqrt(2 / 1568)), (128, 1568)).requires_grad_()
+        f2 = t32("B7-fc2", randn(10 * 128, 44, math.sqrt(1 / 128)), (10, 128)).requires_grad_()
+        x = t32("B7-x", randn(64 * 784, 45), (64, 1, 28, 28))
+        y = torch.from_numpy(randint(64, 10, 46)).long()
+        bs = [torch.zeros(n, requires_grad=True) for n in (16, 32, 128, 10)]
+
+        def cnn():
+            h = F.max_pool2d(torch.relu(F.conv2d(x, c1, bs[0], padding=1)), 2)
+            h = F.max_pool2d(torch.relu(F.conv2d(h, c2, bs[1], padding=1)), 2).reshape(64, 1568)
+            return F.cross_entropy(F.linear(torch.relu(F.linear(h, f1, bs[2])), f2, bs[3]), y)
+
+        opt = torch.optim.Adam([c1, c2, f1, f2, *bs], lr=1e-3)
+        for i in range(55):
+            if i == 5:
+                t0 = time.perf_counter()
+            opt.zero_grad()
+            loss = cnn()
+            loss.backward()
+            opt.step()
+            last = float(loss.item())
+        put("B7", 50 / (time.perf_counter() - t0), "eager + optim.Adam", loss=last)
     if "B6" in only:
         x = t32("B6-x", randn(1_048_576, 31))
         m = t32("B6-m", randn(1024 * 1024, 32), (1024, 1024))
