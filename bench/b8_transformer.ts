@@ -11,12 +11,7 @@
  * @module
  */
 import * as lt from "../mod.ts";
-import {
-  crossEntropy,
-  layerNorm,
-  linear,
-  multiHeadAttention,
-} from "../nn/mod.ts";
+import { crossEntropy, layerNorm, linear, multiHeadAttention } from "../nn/mod.ts";
 import { adamw, applyUpdates } from "../nn/optim.ts";
 import { workloads } from "./inputs.ts";
 
@@ -53,25 +48,18 @@ const mlpOut = linear(4 * D, D);
 function loss(p: Params, x: lt.Tensor, y: lt.Tensor): lt.Tensor {
   let h = p.embedding.take(x, 0).add(p.positions);
   h = h.add(attn.apply(p.attn, norm.apply(p.ln1, h)));
-  h = h.add(
-    mlpOut.apply(
-      p.mlp_out,
-      lt.gelu(mlpIn.apply(p.mlp_in, norm.apply(p.ln2, h))),
-    ),
-  );
+  h = h.add(mlpOut.apply(p.mlp_out, lt.gelu(mlpIn.apply(p.mlp_in, norm.apply(p.ln2, h)))));
   const logits = lt.matmul(norm.apply(p.ln_f, h), p.embedding.transpose());
   return crossEntropy(logits, y);
 }
 
 const optimizer = adamw(1e-3, { weightDecay: 0.01 });
 let state = optimizer.init(params);
-const step = lt.jit(
-  (p: Params, s: typeof state, x: lt.Tensor, y: lt.Tensor) => {
-    const [value, grads] = lt.valueAndGrad(loss)(p, x, y);
-    const [updates, next] = optimizer.update(grads, s, p);
-    return [applyUpdates(p, updates), next, value] as const;
-  },
-);
+const step = lt.jit((p: Params, s: typeof state, x: lt.Tensor, y: lt.Tensor) => {
+  const [value, grads] = lt.valueAndGrad(loss)(p, x, y);
+  const [updates, next] = optimizer.update(grads, s, p);
+  return [applyUpdates(p, updates), next, value] as const;
+});
 let last = 0;
 let start = 0;
 for (let i = 0; i < 55; i++) {
@@ -95,34 +83,24 @@ const dump = {
 };
 await Deno.writeTextFile(`${dir}/b8.json`, JSON.stringify(dump));
 const out = await new Deno.Command("/usr/bin/python3", {
-  args: [
-    new URL("./b8_torch.py", import.meta.url).pathname,
-    `${dir}/b8.json`,
-    threads,
-  ],
+  args: [new URL("./b8_torch.py", import.meta.url).pathname, `${dir}/b8.json`, threads],
   stderr: "inherit",
 }).output();
 await Deno.remove(dir, { recursive: true });
 if (!out.success) throw new Error("bench/b8_torch.py failed");
-const torch = JSON.parse(
-  new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!,
-);
-console.log(
-  "| B8 transformer block train step | steps/s | loss after 55 steps |",
-);
+const torch = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
+console.log("| B8 transformer block train step | steps/s | loss after 55 steps |");
 console.log("| --- | --- | --- |");
+console.log(`| Lathe (jit, cpu) | ${latheRate.toFixed(1)} | ${last.toFixed(5)} |`);
 console.log(
-  `| Lathe (jit, cpu) | ${latheRate.toFixed(1)} | ${last.toFixed(5)} |`,
-);
-console.log(
-  `| PyTorch ${torch.torch} eager (${threads} thread${
-    threads === "1" ? "" : "s"
-  }) | ${torch.rate.toFixed(1)} | ${torch.loss.toFixed(5)} |`,
+  `| PyTorch ${torch.torch} eager (${threads} thread${threads === "1" ? "" : "s"}) | ${
+    torch.rate.toFixed(1)
+  } | ${torch.loss.toFixed(5)} |`,
 );
 const ratio = latheRate / torch.rate;
 const same = Math.abs(last - torch.loss) <= 1e-3 * Math.abs(torch.loss);
 console.log(
-  `Lathe/PyTorch ${ratio.toFixed(2)}x (target >= 1.0x: ${
-    ratio >= 1 ? "hit" : "missed"
-  }); losses ${same ? "equal" : "DIFFER"} (rtol 1e-3)`,
+  `Lathe/PyTorch ${ratio.toFixed(2)}x (target >= 1.0x: ${ratio >= 1 ? "hit" : "missed"}); losses ${
+    same ? "equal" : "DIFFER"
+  } (rtol 1e-3)`,
 );
