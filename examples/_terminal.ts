@@ -2,7 +2,10 @@
 // lines when stdout is not a TTY, a loss plot (text and SVG) and digits drawn
 // with shading characters.
 
-const isTty = Deno.stdout.isTerminal();
+// Deno's stdout when running under Deno; elsewhere (bun test imports the char
+// transformer example) there is no Deno global and progress prints plain lines.
+const stdout = (globalThis as { Deno?: typeof Deno }).Deno?.stdout;
+const isTty = stdout?.isTerminal() ?? false;
 const encoder = new TextEncoder();
 
 /** A one-line progress display: redrawn in place on a TTY, printed every `every` steps otherwise. */
@@ -21,7 +24,7 @@ export class Progress {
       const width = 24;
       const filled = Math.round((done / this.total) * width);
       const bar = "█".repeat(filled) + "░".repeat(width - filled);
-      Deno.stdout.writeSync(encoder.encode(`\r\x1b[2K${bar} ${done}/${this.total}  ${tail}`));
+      stdout?.writeSync(encoder.encode(`\r\x1b[2K${bar} ${done}/${this.total}  ${tail}`));
     } else if (done - this.#lastLine >= this.every || done === this.total) {
       this.#lastLine = done;
       console.log(`step ${done}/${this.total}  ${tail}`);
@@ -29,7 +32,7 @@ export class Progress {
   }
 
   finish(): number {
-    if (isTty) Deno.stdout.writeSync(encoder.encode("\n"));
+    if (isTty) stdout?.writeSync(encoder.encode("\n"));
     return (performance.now() - this.#start) / 1000;
   }
 }

@@ -15,7 +15,8 @@
  *   at the top level of a file).
  *
  * Options: `ignore` (std) and `skip` (node) both skip; `only`; `timeout` (ms,
- * node). Deno-only options (`permissions`, `sanitizeOps`, `sanitizeResources`,
+ * node; none by default, as in std, where Bun's `node:test` would give 5 s).
+ * Deno-only options (`permissions`, `sanitizeOps`, `sanitizeResources`,
  * `sanitizeExit`) are accepted and ignored.
  *
  * `.only` (or `{ only: true }`) is for local focus only: as with `Deno.test`'s
@@ -132,10 +133,16 @@ function guardOnly(kind: string, name: string, opts: NodeOpts): void {
   });
 }
 
+// No time limit unless a test gives one, as in std's bdd and Deno.test: Bun's
+// node:test stops a test after 5 s by default, which the slower tests pass on
+// a loaded machine. The largest timer delay (about 24.8 days), since Deno's
+// node:test turns a timeout of Infinity into 1 ms.
+const NO_TIME_LIMIT = 2 ** 31 - 1;
+
 function makeIt(extra: NodeOpts): ItFunction {
   return ((a: string | ItDefinition, b?: TestOptions | TestFn, c?: TestFn): void => {
     const { name, options, fn } = normalize<TestFn>("it", a, b, c);
-    const opts = toNodeOptions(options, extra);
+    const opts = { timeout: NO_TIME_LIMIT, ...toNodeOptions(options, extra) };
     guardOnly("it", name, opts);
     void nodeTest.it(name, opts, wrapTest(fn));
   }) as ItFunction;

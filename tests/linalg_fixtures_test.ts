@@ -6,6 +6,7 @@ import * as lt from "../mod.ts";
 import { assertAllClose } from "../testing/mod.ts";
 import { describe, it, it as itBdd } from "@std/testing/bdd";
 import { assertEquals } from "@std/assert";
+import { readTextFileSync } from "../test_util/runtime.ts";
 
 type Encoded = { shape: number[]; data: number[] };
 type Case = {
@@ -15,7 +16,7 @@ type Case = {
   grads?: (Encoded | null)[];
 };
 const fixture = JSON.parse(
-  await Deno.readTextFile(new URL("./fixtures/linalg.json", import.meta.url)),
+  readTextFileSync(new URL("./fixtures/linalg.json", import.meta.url)),
 ) as { cases: Case[] };
 
 type Fn = (...xs: lt.Tensor[]) => lt.Tensor[];
