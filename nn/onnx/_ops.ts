@@ -1,8 +1,9 @@
 /**
  * ONNX operators as Lathe functions: one table row per operator, each taking
  * the node's input values and returning its outputs. Adding an operator
- * (Conv, BatchNormalization, MaxPool, AveragePool, GlobalAveragePool when the
- * CNN ops land) is adding one row.
+ * is adding one row; the shape operators are in `_ops_shape.ts`, the
+ * convolutional ones (Conv, BatchNormalization, the pools, Pad) in
+ * `_ops_cnn.ts`.
  *
  * Integer values known before running (constants, `Shape` of an input whose
  * shape jit fixes) are carried as numbers next to their tensors, so that
@@ -14,6 +15,7 @@ import * as lt from "../../mod.ts";
 import type { Tensor } from "../../mod.ts";
 import { attr, axisOf, input, known, list, num, type OnnxOp, value } from "./_op_util.ts";
 import { shapeOps } from "./_ops_shape.ts";
+import { cnnOps } from "./_ops_cnn.ts";
 
 export type { OnnxOp, OpContext } from "./_op_util.ts";
 
@@ -67,6 +69,7 @@ function reduce(f: (x: Tensor, options: lt.ReduceOptions) => Tensor, axesInput: 
 /** Every operator Lathe runs, by ONNX name. */
 export const onnxOps: Readonly<Record<string, OnnxOp>> = {
   ...shapeOps,
+  ...cnnOps,
   Gemm: (inputs, ctx) => {
     let a = input(inputs, 0, ctx);
     let b = input(inputs, 1, ctx);
