@@ -16,7 +16,8 @@ function varint(n: number): number[] {
   return out;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
+/** Byte arrays joined. */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -27,7 +28,10 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 /** One protobuf field: a number (varint), or a string / bytes / nested message parts (length-delimited). */
-function field(number: number, value: number | string | Uint8Array | Uint8Array[]): Uint8Array {
+export function field(
+  number: number,
+  value: number | string | Uint8Array | Uint8Array[],
+): Uint8Array {
   if (typeof value === "number") return new Uint8Array([...varint(number << 3), ...varint(value)]);
   const bytes = typeof value === "string"
     ? new TextEncoder().encode(value)
@@ -37,7 +41,8 @@ function field(number: number, value: number | string | Uint8Array | Uint8Array[
   return concat([new Uint8Array([...varint((number << 3) | 2), ...varint(bytes.length)]), bytes]);
 }
 
-function tensorProto(name: string, dims: number[], data: Float32Array): Uint8Array[] {
+/** A float32 TensorProto's fields. */
+export function tensorProto(name: string, dims: number[], data: Float32Array): Uint8Array[] {
   const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return [...dims.map((d) => field(1, d)), field(2, 1), field(8, name), field(9, raw)];
 }
@@ -48,7 +53,8 @@ function valueInfo(name: string, features: number): Uint8Array[] {
   return [field(1, name), field(2, field(1, tensorType))];
 }
 
-function node(
+/** A NodeProto's fields (named after its output). */
+export function node(
   op: string,
   inputs: string[],
   output: string,
