@@ -5,8 +5,8 @@
  * Weights `weight_ih [G·H, I]`, `weight_hh [G·H, H]`, `bias_ih`, `bias_hh`
  * (G = 4 for LSTM: input, forget, cell, output gates; 3 for GRU: reset,
  * update, new), with the `_l{k}` suffix per layer in `lstm`/`gru`, exactly
- * as torch's state dicts name them. The time loop is unrolled when traced,
- * so a jit-compiled step runs the whole sequence as one program.
+ * as torch's state dicts name them. `lstm`/`gru` run each layer's time loop
+ * through `scan`, so under `jit` the step is compiled once whatever the length.
  * @module
  */
 import * as lt from "../mod.ts";

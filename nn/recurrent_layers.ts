@@ -38,6 +38,7 @@ export interface RecurrentLayer<S> extends Layer<RecurrentLayerParams> {
 function stacked<S extends { readonly h: Tensor }>(
   kind: string,
   make: (input: number, hidden: number, o: RecurrentOptions) => RecurrentCell<S>,
+  cellState: readonly (keyof S & string)[],
   inputSize: number,
   hiddenSize: number,
   options: RecurrentLayerOptions,
@@ -65,24 +66,33 @@ function stacked<S extends { readonly h: Tensor }>(
         }`,
       );
     }
-    let seq = lt.split(x, x.shape[1], 1).map((t) => t.reshape([x.shape[0], inputSize]));
+    const [batch, time] = x.shape;
+    // time-major [T, B, ·] so that each layer is one scan over axis 0: compiled once under jit
+    let seq = x.transpose(0, 1);
     const finals: S[] = [];
     for (let k = 0; k < layers; k++) {
-      let s = state === undefined ? undefined : Object.fromEntries(
-        Object.entries(state as Record<string, Tensor>).map(([n, t]) => [n, t.select(0, k)]),
+      const zeros = lt.zeros([batch, hiddenSize], { dtype: x.dtype, device: x.device });
+      const s0 = Object.fromEntries(
+        cellState.map((n) => [n, state === undefined ? zeros : (state[n] as Tensor).select(0, k)]),
       ) as unknown as S;
       const p = cellParams(params, k);
-      seq = seq.map((xt) => {
-        s = cells[k].step(p, xt, s);
-        return s.h;
-      });
-      finals.push(s!);
+      const [last, hs] = lt.scan(
+        (s: S, xt: Tensor) => {
+          const next = cells[k].step(p, xt, s);
+          return [next, next.h] as const;
+        },
+        s0,
+        seq,
+        { length: time },
+      );
+      finals.push(last);
+      seq = hs;
     }
     const parts = finals as unknown as Record<string, Tensor>[];
     const final = Object.fromEntries(
       Object.keys(parts[0]).map((n) => [n, lt.stack(parts.map((f) => f[n]))]),
     ) as unknown as S;
-    return [lt.stack(seq, 1), final];
+    return [seq.transpose(0, 1), final];
   };
   return {
     name,
@@ -118,7 +128,7 @@ export function lstm(
   hiddenSize: number,
   options: RecurrentLayerOptions = {},
 ): RecurrentLayer<LstmState> {
-  return stacked("lstm", lstmCell, inputSize, hiddenSize, options);
+  return stacked("lstm", lstmCell, ["h", "c"], inputSize, hiddenSize, options);
 }
 
 /**
@@ -141,5 +151,5 @@ export function gru(
   hiddenSize: number,
   options: RecurrentLayerOptions = {},
 ): RecurrentLayer<GruState> {
-  return stacked("gru", gruCell, inputSize, hiddenSize, options);
+  return stacked("gru", gruCell, ["h"], inputSize, hiddenSize, options);
 }
