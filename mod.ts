@@ -18,6 +18,7 @@
  */
 export { type NestedValues, Tensor } from "./core/tensor.ts";
 export type { MathMethods } from "./core/tensor_math.ts";
+export type { SeqMethods } from "./core/tensor_seq.ts";
 export type { TensorLike } from "./core/_convert.ts";
 export type { DataArray, DType } from "./core/dtype.ts";
 export * from "./core/creation.ts";

@@ -20,6 +20,7 @@ import * as m from "./movement.ts";
 import * as l from "./linalg.ts";
 import * as ix from "./indexing.ts";
 import { installMathMethods, type MathMethods } from "./tensor_math.ts";
+import { installSeqMethods, type SeqMethods } from "./tensor_seq.ts";
 
 /** Nested JS arrays of a tensor's values (booleans for bool tensors). */
 export type NestedValues = number | boolean | NestedValues[];
@@ -494,6 +495,6 @@ export class Tensor {
 }
 
 registerTensorClass(Tensor, (node) => new Tensor(node));
-installMathMethods(Tensor.prototype);
-/** The math methods (tensor_math.ts) are `Tensor`'s too. */
-export interface Tensor extends MathMethods {}
+[installMathMethods, installSeqMethods].forEach((install) => install(Tensor.prototype));
+/** The methods of tensor_math.ts and tensor_seq.ts are `Tensor`'s too. */
+export interface Tensor extends MathMethods, SeqMethods {}
