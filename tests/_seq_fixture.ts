@@ -192,3 +192,25 @@ async function check(
     msg,
   });
 }
+
+/** Whether a WebGPU adapter exists here (the webgpu runs are skipped without one). */
+export const hasGpu: boolean = (await lt.devices()).includes("webgpu");
+
+/** Runs `f` on the CPU tier `backend`, then puts the default Wasm tier back. */
+export function onTier<T>(backend: lt.CpuBackend, f: () => Promise<T>): Promise<T> {
+  lt.setCpuBackend(backend);
+  return f().finally(() => lt.setCpuBackend("wasm"));
+}
+
+/**
+ * Checks one case in float64 eagerly and under jit, in float32 on the JS
+ * tier and under jit on the Wasm tier, and in float32 on WebGPU where an
+ * adapter exists.
+ */
+export async function checkEveryTier(c: SeqCase): Promise<void> {
+  await checkCase(c, { dtype: "float64" });
+  await checkCase(c, { dtype: "float64", jit: true });
+  await onTier("js", () => checkCase(c, { dtype: "float32" }));
+  await onTier("wasm", () => checkCase(c, { dtype: "float32", jit: true }));
+  if (hasGpu) await checkCase(c, { dtype: "float32", device: "webgpu" });
+}

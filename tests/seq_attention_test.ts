@@ -8,16 +8,10 @@ import { assertEquals, assertThrows } from "@std/assert";
 import * as lt from "../mod.ts";
 import { multiHeadAttention } from "../nn/mod.ts";
 import { checkGrads } from "../testing/mod.ts";
-import { checkCase, seqCases } from "./_seq_fixture.ts";
+import { checkEveryTier, seqCases } from "./_seq_fixture.ts";
 
 const ops = new Set(["sdpa", "mha", "layerNorm"]);
 const cases = seqCases.filter((c) => ops.has(c.op));
-const hasGpu = (await lt.devices()).includes("webgpu");
-
-function onTier<T>(backend: lt.CpuBackend, f: () => Promise<T>): Promise<T> {
-  lt.setCpuBackend(backend);
-  return f().finally(() => lt.setCpuBackend("wasm"));
-}
 
 describe("attention against PyTorch float64", () => {
   it("covers every op of the fixture", () => {
@@ -25,11 +19,7 @@ describe("attention against PyTorch float64", () => {
   });
   for (const c of cases) {
     it(`${c.name}: float64 eager and jit, float32 on js, wasm and webgpu`, async () => {
-      await checkCase(c, { dtype: "float64" });
-      await checkCase(c, { dtype: "float64", jit: true });
-      await onTier("js", () => checkCase(c, { dtype: "float32" }));
-      await onTier("wasm", () => checkCase(c, { dtype: "float32", jit: true }));
-      if (hasGpu) await checkCase(c, { dtype: "float32", device: "webgpu" });
+      await checkEveryTier(c);
     });
   }
 });

@@ -5,24 +5,14 @@ import { describe, it } from "@std/testing/bdd";
 import { assertEquals, assertThrows } from "@std/assert";
 import * as lt from "../mod.ts";
 import { checkGrads } from "../testing/mod.ts";
-import { checkCase, seqCases } from "./_seq_fixture.ts";
+import { checkEveryTier, seqCases } from "./_seq_fixture.ts";
 
 const cases = seqCases.filter((c) => c.op === "einsum");
-const hasGpu = (await lt.devices()).includes("webgpu");
-
-function onTier<T>(backend: lt.CpuBackend, f: () => Promise<T>): Promise<T> {
-  lt.setCpuBackend(backend);
-  return f().finally(() => lt.setCpuBackend("wasm"));
-}
 
 describe("einsum against PyTorch float64", () => {
   for (const c of cases) {
     it(`${c.eq}: float64 eager and jit, float32 on js, wasm and webgpu`, async () => {
-      await checkCase(c, { dtype: "float64" });
-      await checkCase(c, { dtype: "float64", jit: true });
-      await onTier("js", () => checkCase(c, { dtype: "float32" }));
-      await onTier("wasm", () => checkCase(c, { dtype: "float32", jit: true }));
-      if (hasGpu) await checkCase(c, { dtype: "float32", device: "webgpu" });
+      await checkEveryTier(c);
     });
   }
 });

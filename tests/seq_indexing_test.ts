@@ -7,7 +7,7 @@ import { describe, it } from "@std/testing/bdd";
 import { assertEquals, assertThrows } from "@std/assert";
 import * as lt from "../mod.ts";
 import { checkGrads } from "../testing/mod.ts";
-import { checkCase, seqCases } from "./_seq_fixture.ts";
+import { checkCase, hasGpu, onTier, seqCases } from "./_seq_fixture.ts";
 
 const indexing = new Set([
   "gather",
@@ -26,13 +26,7 @@ const indexing = new Set([
   "embedding",
 ]);
 const cases = seqCases.filter((c) => indexing.has(c.op));
-const hasGpu = (await lt.devices()).includes("webgpu");
 const i32 = (v: unknown) => lt.tensor(v as number[], { dtype: "int32" });
-
-function onTier<T>(backend: lt.CpuBackend, f: () => Promise<T>): Promise<T> {
-  lt.setCpuBackend(backend);
-  return f().finally(() => lt.setCpuBackend("wasm"));
-}
 
 describe("indexing ops against PyTorch float64", () => {
   it("covers every op of the fixture", () => {

@@ -7,16 +7,10 @@ import { describe, it } from "@std/testing/bdd";
 import { assertEquals, assertThrows } from "@std/assert";
 import * as lt from "../mod.ts";
 import { checkGrads } from "../testing/mod.ts";
-import { checkCase, seqCases } from "./_seq_fixture.ts";
+import { checkCase, hasGpu, onTier, seqCases } from "./_seq_fixture.ts";
 
 const ops = new Set(["cumsum", "cumprod", "logCumSumExp", "sort", "argsortAsValues", "topk"]);
 const cases = seqCases.filter((c) => ops.has(c.op));
-const hasGpu = (await lt.devices()).includes("webgpu");
-
-function onTier<T>(backend: lt.CpuBackend, f: () => Promise<T>): Promise<T> {
-  lt.setCpuBackend(backend);
-  return f().finally(() => lt.setCpuBackend("wasm"));
-}
 
 describe("scans and order against PyTorch float64", () => {
   it("covers every op of the fixture", () => {

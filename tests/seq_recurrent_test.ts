@@ -6,16 +6,10 @@ import { describe, it } from "@std/testing/bdd";
 import { assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
 import * as lt from "../mod.ts";
 import { crossEntropy, gruCell, lstm, lstmCell } from "../nn/mod.ts";
-import { checkCase, seqCases } from "./_seq_fixture.ts";
+import { checkEveryTier, seqCases } from "./_seq_fixture.ts";
 
 const ops = new Set(["lstmCell", "gruCell", "lstm", "gru", "crossEntropy"]);
 const cases = seqCases.filter((c) => ops.has(c.op));
-const hasGpu = (await lt.devices()).includes("webgpu");
-
-function onTier<T>(backend: lt.CpuBackend, f: () => Promise<T>): Promise<T> {
-  lt.setCpuBackend(backend);
-  return f().finally(() => lt.setCpuBackend("wasm"));
-}
 
 describe("recurrent layers and crossEntropy against PyTorch float64", () => {
   it("covers every op of the fixture", () => {
@@ -23,11 +17,7 @@ describe("recurrent layers and crossEntropy against PyTorch float64", () => {
   });
   for (const c of cases) {
     it(`${c.name}: float64 eager and jit, float32 on js, wasm and webgpu`, async () => {
-      await checkCase(c, { dtype: "float64" });
-      await checkCase(c, { dtype: "float64", jit: true });
-      await onTier("js", () => checkCase(c, { dtype: "float32" }));
-      await onTier("wasm", () => checkCase(c, { dtype: "float32", jit: true }));
-      if (hasGpu) await checkCase(c, { dtype: "float32", device: "webgpu" });
+      await checkEveryTier(c);
     });
   }
 });
