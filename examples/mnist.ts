@@ -6,9 +6,10 @@
 //   deno task demo --save mnist.safetensors   keep the trained weights
 //   deno task demo --load mnist.safetensors   evaluate saved weights, no training
 import * as lt from "../mod.ts";
-import { batches, crossEntropy, linear, loadMnist, relu, sequential } from "../nn/mod.ts";
+import { crossEntropy, linear, loadMnist, relu, sequential } from "../nn/mod.ts";
 import { adam, applyUpdates, cosineDecay } from "../nn/optim.ts";
-import { drawDigit, plotSvg, plotText, Progress } from "./_terminal.ts";
+import { plotSvg, plotText } from "./_terminal.ts";
+import { reportDigits, score, trainEpochs } from "./_mnist.ts";
 import { deviceFromArgs, onDevice } from "./_device.ts";
 
 const EPOCHS = Number(Deno.env.get("EPOCHS") ?? 10);
@@ -43,7 +44,7 @@ params = onDevice(params, dev);
 const stepsPerEpoch = Math.floor(train.images.shape[0] / BATCH);
 const LR = Number(Deno.env.get("LR") ?? 3e-3);
 const optimizer = adam(cosineDecay({ init: LR, decaySteps: EPOCHS * stepsPerEpoch }));
-let state = optimizer.init(params);
+const state = optimizer.init(params);
 
 type Params = ReturnType<typeof model.init>;
 const loss = (p: Params, x: lt.Tensor, y: lt.Tensor) => crossEntropy(model.apply(p, x), y);
@@ -54,38 +55,18 @@ const trainStep = lt.jit((p: Params, s: typeof state, x: lt.Tensor, y: lt.Tensor
 });
 
 const epochs = saved === undefined ? EPOCHS : 0;
-const progress = new Progress(epochs * stepsPerEpoch, 100);
-const losses: number[] = [];
-let done = 0;
-for (let epoch = 0; epoch < epochs; epoch++) {
-  const key = lt.random.foldIn(lt.random.key(7), epoch);
-  for (
-    const [x, y] of batches(train.images, train.labels, { batchSize: BATCH, key, dropLast: true })
-  ) {
-    const [p, s, value] = trainStep(params, state, x.to(dev), y.to(dev));
-    params = p;
-    state = s;
-    losses.push((await value.data())[0]); // on a GPU, this waits for the step
-    done++;
-    const recent = losses.slice(-20);
-    progress.update(done, {
-      epoch: `${epoch + 1}/${EPOCHS}`,
-      loss: (recent.reduce((a, b) => a + b, 0) / recent.length).toFixed(4),
-    });
-  }
-}
-const seconds = progress.finish();
+const trained = await trainEpochs(trainStep, { params, state }, train, {
+  epochs,
+  batchSize: BATCH,
+  device: dev,
+});
+params = trained.params;
+const { losses, seconds, steps: done } = trained;
 
 const predict = lt.jit((p: Params, x: lt.Tensor) => model.apply(p, x).argmax({ axis: -1 }));
 const predicted = await predict(params, test.images.to(dev)).data();
 const truth = test.labels.dataSync();
-let correct = 0;
-const confusion = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
-for (let i = 0; i < truth.length; i++) {
-  confusion[truth[i]][predicted[i]]++;
-  if (truth[i] === predicted[i]) correct++;
-}
-const accuracy = correct / truth.length;
+const { correct, accuracy, confusion } = score(truth, predicted);
 
 if (savePath !== undefined) {
   const metadata = {
@@ -113,18 +94,4 @@ if (losses.length > 0) {
   console.log(`(also written to ${svgPath})\n`);
 }
 
-console.log("per digit: recall and the most common confusion");
-for (let d = 0; d < 10; d++) {
-  const row = confusion[d];
-  const total = row.reduce((a, b) => a + b, 0);
-  const worst = row.map((n, j) => [n, j]).filter(([, j]) => j !== d).sort((a, b) => b[0] - a[0])[0];
-  const mix = worst[0] > 0 ? `  often read as ${worst[1]} (${worst[0]}×)` : "";
-  console.log(`  ${d}: ${((row[d] / total) * 100).toFixed(1).padStart(5)}% of ${total}${mix}`);
-}
-
-console.log("\na few held-out digits:");
-const images = test.images.dataSync();
-const shown = [0, 1, 2, 3, 4, 5];
-const drawings = shown.map((i) => drawDigit(images.subarray(i * 784, (i + 1) * 784)));
-for (let line = 0; line < 14; line++) console.log(drawings.map((d) => d[line]).join("  "));
-console.log(shown.map((i) => `predicted ${predicted[i]}, true ${truth[i]}`.padEnd(28)).join("  "));
+reportDigits(console.log, confusion, test.images, truth, predicted);

@@ -7,7 +7,6 @@
 //   deno task demo:cnn            (on a GPU: deno task demo:cnn --device webgpu)
 import * as lt from "../mod.ts";
 import {
-  batches,
   conv2d,
   crossEntropy,
   flatten,
@@ -19,7 +18,8 @@ import {
   stateless,
 } from "../nn/mod.ts";
 import { adam, applyUpdates, cosineDecay } from "../nn/optim.ts";
-import { drawDigit, plotSvg, plotText, Progress } from "./_terminal.ts";
+import { plotSvg, plotText } from "./_terminal.ts";
+import { reportDigits, score, trainEpochs } from "./_mnist.ts";
 import { deviceFromArgs, onDevice } from "./_device.ts";
 
 /** What `main` may be told (the defaults are the demo's). */
@@ -84,7 +84,7 @@ export async function main(options: CnnDemoOptions = {}): Promise<CnnDemoResult>
   const optimizer = adam(
     cosineDecay({ init: options.lr ?? 2e-3, decaySteps: epochs * stepsPerEpoch }),
   );
-  let state = optimizer.init(params);
+  const state = optimizer.init(params);
 
   type Params = ReturnType<typeof model.init>;
   const loss = (p: Params, x: lt.Tensor, y: lt.Tensor) => crossEntropy(model.apply(p, x), y);
@@ -94,26 +94,13 @@ export async function main(options: CnnDemoOptions = {}): Promise<CnnDemoResult>
     return [applyUpdates(p, updates), next, value] as const;
   });
 
-  const progress = new Progress(epochs * stepsPerEpoch, 100);
-  const losses: number[] = [];
-  let done = 0;
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    const key = lt.random.foldIn(lt.random.key(7), epoch);
-    const data = batches(train.images, train.labels, { batchSize: BATCH, key, dropLast: true });
-    for (const [x, y] of data) {
-      const [p, s, value] = trainStep(params, state, x.to(dev), y.to(dev));
-      params = p;
-      state = s;
-      losses.push((await value.data())[0]); // on a GPU, this waits for the step
-      done++;
-      const recent = losses.slice(-20);
-      progress.update(done, {
-        epoch: `${epoch + 1}/${epochs}`,
-        loss: (recent.reduce((a, b) => a + b, 0) / recent.length).toFixed(4),
-      });
-    }
-  }
-  const seconds = progress.finish();
+  const trained = await trainEpochs(trainStep, { params, state }, train, {
+    epochs,
+    batchSize: BATCH,
+    device: dev,
+  });
+  params = trained.params;
+  const { losses, seconds, steps: done } = trained;
 
   const predict = lt.jit((p: Params, x: lt.Tensor) => model.apply(p, x).argmax({ axis: -1 }));
   const predicted: number[] = [];
@@ -122,13 +109,7 @@ export async function main(options: CnnDemoOptions = {}): Promise<CnnDemoResult>
     predicted.push(...await predict(params, part).data());
   }
   const truth = test.labels.dataSync();
-  let correct = 0;
-  const confusion = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
-  for (let i = 0; i < truth.length; i++) {
-    confusion[truth[i]][predicted[i]]++;
-    if (truth[i] === predicted[i]) correct++;
-  }
-  const accuracy = correct / truth.length;
+  const { correct, accuracy, confusion } = score(truth, predicted);
 
   log(
     `\ntrained ${done} steps in ${seconds.toFixed(1)} s (${(done / seconds).toFixed(1)} steps/s)` +
@@ -143,23 +124,7 @@ export async function main(options: CnnDemoOptions = {}): Promise<CnnDemoResult>
     log(`(also written to ${svgPath})\n`);
   }
 
-  log("per digit: recall and the most common confusion");
-  for (let d = 0; d < 10; d++) {
-    const row = confusion[d];
-    const total = row.reduce((a, b) => a + b, 0);
-    const worst = row.map((n, j) => [n, j]).filter(([, j]) =>
-      j !== d
-    ).sort((a, b) => b[0] - a[0])[0];
-    const mix = worst[0] > 0 ? `  often read as ${worst[1]} (${worst[0]}×)` : "";
-    log(`  ${d}: ${((row[d] / total) * 100).toFixed(1).padStart(5)}% of ${total}${mix}`);
-  }
-
-  log("\na few held-out digits:");
-  const images = test.images.dataSync();
-  const shown = [0, 1, 2, 3, 4, 5];
-  const drawings = shown.map((i) => drawDigit(images.subarray(i * 784, (i + 1) * 784)));
-  for (let line = 0; line < 14; line++) log(drawings.map((d) => d[line]).join("  "));
-  log(shown.map((i) => `predicted ${predicted[i]}, true ${truth[i]}`.padEnd(28)).join("  "));
+  reportDigits(log, confusion, test.images, truth, predicted);
   return { accuracy, seconds, steps: done, losses };
 }
 
