@@ -6,36 +6,7 @@ import { describe, it } from "@std/testing/bdd";
 import { assertEquals } from "@std/assert";
 import * as lt from "../mod.ts";
 import { digamma, erfc, erfinv, lgamma, trigamma } from "../core/ops/_special_math.ts";
-
-/** ±2^k·(1 + j/8 + 0.0123) for k in [lo, hi), plus extra values. */
-function sweep(lo: number, hi: number, extra: number[] = [], negative = true): number[] {
-  const v: number[] = extra.map(Math.fround);
-  for (let k = lo; k < hi; k++) {
-    for (let j = 0; j < 8; j++) {
-      const x = Math.fround(2 ** k * (1 + j / 8 + 0.0123));
-      v.push(x);
-      if (negative) v.push(-x);
-    }
-  }
-  return v;
-}
-
-/** The worst error in float32 epsilons relative to max(|want|, floor), or why it is not finite. */
-function worst(got: ArrayLike<number>, want: number[], floor: number): [number, number] {
-  let err = 0;
-  let at = -1;
-  for (let i = 0; i < want.length; i++) {
-    const w = Math.fround(want[i]);
-    const g = got[i];
-    let e: number;
-    if (g === w || (Number.isNaN(g) && Number.isNaN(w))) e = 0;
-    else if (!Number.isFinite(w)) e = Infinity;
-    else e = Math.abs(g - w) / Math.max(Math.abs(w), floor) / 2 ** -23;
-    if (Number.isNaN(e)) e = Infinity;
-    if (!(e <= err)) [err, at] = [e, i];
-  }
-  return [err, at];
-}
+import { sweep, worst } from "./_ulp.ts";
 
 const specials = [0, -0, Infinity, -Infinity, NaN];
 const cases: [

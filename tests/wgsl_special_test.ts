@@ -9,6 +9,7 @@ import { openDevice } from "../jit/_webgpu_open.ts";
 import { type Helper, HelperSet } from "../core/ops/_wgsl_helpers.ts";
 import { specialHelpers } from "../core/ops/_wgsl_special.ts";
 import { digamma, erfc, erfinv, lgamma, trigamma } from "../core/ops/_special_math.ts";
+import { sweep as sweepValues, worst } from "./_ulp.ts";
 
 const hasGpu = (await lt.devices()).includes("webgpu");
 if (!hasGpu) console.log("wgsl_special_test: no WebGPU adapter here: the tests are skipped");
@@ -71,34 +72,9 @@ async function run(
   return out;
 }
 
-/** float32 sweep: ±2^k·(1 + j/8) for k in [lo, hi), plus extra values. */
+/** The shared float32 sweep (tests/_ulp.ts) as a Float32Array. */
 function sweep(lo: number, hi: number, extra: number[] = [], negative = true): Float32Array {
-  const v: number[] = [...extra];
-  for (let k = lo; k < hi; k++) {
-    for (let j = 0; j < 8; j++) {
-      const x = 2 ** k * (1 + j / 8 + 0.0123);
-      v.push(x);
-      if (negative) v.push(-x);
-    }
-  }
-  return Float32Array.from(v);
-}
-
-/** The worst error in units of float32 epsilon relative to max(|want|, floor). */
-function worst(got: Float32Array, want: number[], floor: number): [number, number] {
-  let err = 0;
-  let at = -1;
-  for (let i = 0; i < want.length; i++) {
-    const w = Math.fround(want[i]);
-    const g = got[i];
-    let e: number;
-    if (g === w || (Number.isNaN(g) && Number.isNaN(w))) e = 0;
-    else if (!Number.isFinite(w)) e = Infinity;
-    else e = Math.abs(g - w) / Math.max(Math.abs(w), floor) / 2 ** -23;
-    if (Number.isNaN(e)) e = Infinity;
-    if (!(e <= err)) [err, at] = [e, i];
-  }
-  return [err, at];
+  return Float32Array.from(sweepValues(lo, hi, extra, negative));
 }
 
 interface Check {
