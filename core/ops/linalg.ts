@@ -99,6 +99,14 @@ export function perMatrix(
   }
 }
 
+/** The SVD of an m×n matrix packed as U [m, k], S [k], Vh [k, n] with k = min(m, n). */
+function packedSvd(a: Float64Array, m: number, n: number): Float64Array {
+  const k = Math.min(m, n);
+  const p = new Float64Array(m * k + k + k * n);
+  la.jacobiSvd(a, m, n, p.subarray(0, m * k), p.subarray(m * k, m * k + k), p.subarray(m * k + k));
+  return p;
+}
+
 function where(b: number, src: Shape): string {
   return lead(src).length === 0 ? "" : ` (matrix ${b} of the batch ${JSON.stringify(lead(src))})`;
 }
@@ -240,17 +248,7 @@ export const linalgRoutines: { readonly [K in LinalgRoutine]: LinalgRow } = {
     host: (ins, src, out) =>
       perMatrix(ins, src, out, ([a]) => {
         const [m, n] = [rows(src[0]), cols(src[0])];
-        const k = Math.min(m, n);
-        const p = new Float64Array(m * k + k + k * n);
-        la.jacobiSvd(
-          a,
-          m,
-          n,
-          p.subarray(0, m * k),
-          p.subarray(m * k, m * k + k),
-          p.subarray(m * k + k),
-        );
-        return p;
+        return packedSvd(a, m, n);
       }),
     wasm: noWasm,
     wgsl: noWgsl,
@@ -262,16 +260,7 @@ export const linalgRoutines: { readonly [K in LinalgRoutine]: LinalgRow } = {
       perMatrix(ins, src, out, ([a]) => {
         const [m, n] = [rows(src[0]), cols(src[0])];
         const k = Math.min(m, n);
-        const p = new Float64Array(m * k + k + k * n);
-        la.jacobiSvd(
-          a,
-          m,
-          n,
-          p.subarray(0, m * k),
-          p.subarray(m * k, m * k + k),
-          p.subarray(m * k + k),
-        );
-        return p.subarray(m * k, m * k + k);
+        return packedSvd(a, m, n).subarray(m * k, m * k + k);
       }),
     wasm: noWasm,
     wgsl: noWgsl,
