@@ -106,6 +106,30 @@ function checkWeight(name: string, params: ConvParams, shape: readonly number[],
   }
 }
 
+/**
+ * Checks a convolution layer's channel counts, kernel size and groups (groups
+ * must divide both channel counts); returns the kernel, one size an axis.
+ */
+function checkLayer(
+  op: string,
+  inChannels: number,
+  outChannels: number,
+  kernelSize: number | readonly number[],
+  nd: number,
+  groups: number,
+): number[] {
+  positive(op, "inChannels", inChannels);
+  positive(op, "outChannels", outChannels);
+  const kernel = kernelOf(op, kernelSize, nd);
+  positive(op, "groups", groups);
+  if (inChannels % groups !== 0 || outChannels % groups !== 0) {
+    throw new RangeError(
+      `${op}() expected groups=${groups} to divide inChannels (${inChannels}) and outChannels (${outChannels})`,
+    );
+  }
+  return kernel;
+}
+
 function convLayer(
   nd: 1 | 2,
   inChannels: number,
@@ -114,16 +138,8 @@ function convLayer(
   options: ConvLayerOptions,
 ): Layer<ConvParams> {
   const op = nd === 1 ? "conv1d" : "conv2d";
-  positive(op, "inChannels", inChannels);
-  positive(op, "outChannels", outChannels);
-  const kernel = kernelOf(op, kernelSize, nd);
   const { bias = true, groups = 1, ...conv } = options;
-  positive(op, "groups", groups);
-  if (inChannels % groups !== 0 || outChannels % groups !== 0) {
-    throw new RangeError(
-      `${op}() expected groups=${groups} to divide inChannels (${inChannels}) and outChannels (${outChannels})`,
-    );
-  }
+  const kernel = checkLayer(op, inChannels, outChannels, kernelSize, nd, groups);
   const shape = [outChannels, inChannels / groups, ...kernel];
   const fanIn = (inChannels / groups) * kernel.reduce((p, k) => p * k, 1);
   const name = `${op}(${inChannels} → ${outChannels}, ${kernel.join("×")})`;
@@ -214,16 +230,8 @@ export function convTranspose2d(
   options: ConvTransposeLayerOptions = {},
 ): Layer<ConvParams> {
   const op = "convTranspose2d";
-  positive(op, "inChannels", inChannels);
-  positive(op, "outChannels", outChannels);
-  const kernel = kernelOf(op, kernelSize, 2);
   const { bias = true, groups = 1, ...conv } = options;
-  positive(op, "groups", groups);
-  if (inChannels % groups !== 0 || outChannels % groups !== 0) {
-    throw new RangeError(
-      `${op}() expected groups=${groups} to divide inChannels (${inChannels}) and outChannels (${outChannels})`,
-    );
-  }
+  const kernel = checkLayer(op, inChannels, outChannels, kernelSize, 2, groups);
   const shape = [inChannels, outChannels / groups, ...kernel];
   // torch's fan-in of this weight is its axis 1 times the kernel
   const fanIn = (outChannels / groups) * kernel[0] * kernel[1];
