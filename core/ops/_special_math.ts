@@ -134,44 +134,44 @@ function erf(x: number): number {
 }
 
 /**
+ * Giles' erfinv polynomials, highest order first: for w = -log((1 - p)(1 + p)) < 5 in w - 2.5, else
+ * in √w - 3 (the float64 form here, and the Wasm and WGSL float32 forms, evaluate the same ones).
+ */
+export const GILES_LOW: readonly number[] = [
+  2.81022636e-08,
+  3.43273939e-07,
+  -3.5233877e-06,
+  -4.39150654e-06,
+  0.00021858087,
+  -0.00125372503,
+  -0.00417768164,
+  0.246640727,
+  1.50140941,
+];
+/** See {@linkcode GILES_LOW}: the branch w >= 5. */
+export const GILES_HIGH: readonly number[] = [
+  -0.000200214257,
+  0.000100950558,
+  0.00134934322,
+  -0.00367342844,
+  0.00573950773,
+  -0.0076224613,
+  0.00943887047,
+  1.00167406,
+  2.83297682,
+];
+
+/**
  * Giles' single-precision erfinv ("Approximating the erfinv function", GPU
  * Gems 4, 2010): relative error about 4e-7 for |p| < 1 - 2^-24; the WGSL
  * kernels use the same polynomials.
  */
 export function erfinvGiles(p: number): number {
   let w = -Math.log((1 - p) * (1 + p));
-  let r: number;
-  if (w < 5) {
-    w -= 2.5;
-    r = 2.81022636e-08;
-    for (
-      const c of [
-        3.43273939e-07,
-        -3.5233877e-06,
-        -4.39150654e-06,
-        0.00021858087,
-        -0.00125372503,
-        -0.00417768164,
-        0.246640727,
-        1.50140941,
-      ]
-    ) r = c + r * w;
-  } else {
-    w = Math.sqrt(w) - 3;
-    r = -0.000200214257;
-    for (
-      const c of [
-        0.000100950558,
-        0.00134934322,
-        -0.00367342844,
-        0.00573950773,
-        -0.0076224613,
-        0.00943887047,
-        1.00167406,
-        2.83297682,
-      ]
-    ) r = c + r * w;
-  }
+  const c = w < 5 ? GILES_LOW : GILES_HIGH;
+  w = w < 5 ? w - 2.5 : Math.sqrt(w) - 3;
+  let r = c[0];
+  for (let k = 1; k < c.length; k++) r = c[k] + r * w;
   return r * p;
 }
 
@@ -200,8 +200,12 @@ export function erfinv(p: number): number {
   return p < 0 ? -x : x;
 }
 
-/** lgamma(2 + t) = (1 - γ) t + Σ_{k>=2} (-1)^k (ζ(k) - 1)/k t^k, for |t| <= 0.5. */
-const LGAMMA2 = [
+/**
+ * lgamma(2 + t) = (1 - γ) t + Σ_{k>=2} (-1)^k (ζ(k) - 1)/k t^k, for |t| <= 0.5: the coefficients of
+ * t^1, t^2, …, lowest order first (the float32 forms of Wasm and WGSL use the first
+ * {@linkcode LGAMMA2_F32_TERMS}).
+ */
+export const LGAMMA2: readonly number[] = [
   0.42278433509846713,
   0.3224670334241132,
   -0.0673523010531981,
@@ -231,6 +235,9 @@ const LGAMMA2 = [
   -2.7595228851242334e-10,
   1.330476437424449e-10,
 ]; // deno-fmt-ignore
+
+/** How many {@linkcode LGAMMA2} terms the float32 forms (Wasm, WGSL) sum. */
+export const LGAMMA2_F32_TERMS = 14;
 
 function lgammaNear2(t: number): number {
   let s = LGAMMA2[LGAMMA2.length - 1];

@@ -24,24 +24,10 @@
  * arguments, up to 1e-5 relative).
  * @module
  */
+import { LGAMMA2, LGAMMA2_F32_TERMS } from "./_special_math.ts";
 
 /** lgamma(2 + t) = Σ c_k t^k, k = 1…14 (c_1 = 1 - γ, c_k = (-1)^k (ζ(k) - 1)/k), for |t| <= 0.5. */
-const LGAMMA2 = [
-  0.42278433509846713,
-  0.3224670334241132,
-  -0.0673523010531981,
-  0.020580808427784546,
-  -0.007385551028673986,
-  0.0028905103307415234,
-  -0.001192753911703261,
-  0.0005096695247430425,
-  -0.00022315475845357939,
-  9.945751278180853e-05,
-  -4.492623673813314e-05,
-  2.050721277567069e-05,
-  -9.439488275268397e-06,
-  4.374866789907488e-06,
-]; // deno-fmt-ignore
+const LGAMMA2_F32 = LGAMMA2.slice(0, LGAMMA2_F32_TERMS);
 
 /** Horner in `t` over `c` (highest power last), times t. */
 function horner(c: readonly number[], t: string): string {
@@ -170,7 +156,7 @@ export const specialHelpers = {
   return select(s, -s, abs(n - 2.0 * floor(0.5 * n)) == 1.0);
 }`,
   lt_lgamma2: `fn lt_lgamma2(t: f32) -> f32 {
-  return ${horner(LGAMMA2, "t")};
+  return ${horner(LGAMMA2_F32, "t")};
 }`,
   lt_lgammapos: `fn lt_lgammapos(x: f32) -> f32 {
   if (x < 0.5) { return lt_lgamma2(x) - lt_log1p(x) - lt_log(x); }

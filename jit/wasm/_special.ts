@@ -17,6 +17,7 @@
 import { simd } from "./_emit.ts";
 import type { VMath } from "./_math.ts";
 import { trig } from "./_trig.ts";
+import { GILES_HIGH, GILES_LOW, LGAMMA2, LGAMMA2_F32_TERMS } from "../../core/ops/_special_math.ts";
 
 const LN2 = 0.6931471805599453;
 
@@ -166,30 +167,6 @@ export function erfc(m: VMath, x: number): void {
     () => f.get(z).f32x4(0.5).v(simd.f32x4Lt),
   );
 }
-
-/** Giles' erfinv polynomials: w < 5 (in w - 2.5) and w >= 5 (in √w - 3). */
-const GILES_LOW = [
-  2.81022636e-08,
-  3.43273939e-07,
-  -3.5233877e-06,
-  -4.39150654e-06,
-  0.00021858087,
-  -0.00125372503,
-  -0.00417768164,
-  0.246640727,
-  1.50140941,
-];
-const GILES_HIGH = [
-  -0.000200214257,
-  0.000100950558,
-  0.00134934322,
-  -0.00367342844,
-  0.00573950773,
-  -0.0076224613,
-  0.00943887047,
-  1.00167406,
-  2.83297682,
-];
 
 /** Emits erfinv of the local `x` (±inf at ±1, NaN beyond). */
 export function erfinv(m: VMath, x: number): void {
@@ -397,26 +374,11 @@ export function trigamma(m: VMath, x: number): void {
   m.select(() => f.get(r).v(simd.f32x4Neg), r, low);
 }
 
-/** lgamma(2 + t) = t·Σ c_k t^(k-1) (|t| <= 1/2; the same series as the WGSL helper). */
-const LGAMMA2 = [
-  4.374866789907488e-06,
-  -9.439488275268397e-06,
-  2.050721277567069e-05,
-  -4.492623673813314e-05,
-  9.945751278180853e-05,
-  -0.00022315475845357939,
-  0.0005096695247430425,
-  -0.001192753911703261,
-  0.0028905103307415234,
-  -0.007385551028673986,
-  0.020580808427784546,
-  -0.0673523010531981,
-  0.3224670334241132,
-  0.42278433509846713,
-];
+/** lgamma(2 + t) = t·Σ c_k t^(k-1) (|t| <= 1/2; the same series as the WGSL helper), highest order first. */
+const LGAMMA2_F32 = LGAMMA2.slice(0, LGAMMA2_F32_TERMS).reverse();
 
 function lgammaNear2(m: VMath, t: number): number {
-  m.poly(t, LGAMMA2);
+  m.poly(t, LGAMMA2_F32);
   return local(m, () => m.f.get(t).v(simd.f32x4Mul));
 }
 
