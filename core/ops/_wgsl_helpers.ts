@@ -16,7 +16,7 @@ export type WgslType = "f32" | "i32";
 const sinCoeffs = "((-1.9515295891e-4 * z + 8.3321608736e-3) * z - 1.6666654611e-1) * z * r + r";
 const cosCoeffs =
   "((2.443315711809948e-5 * z - 1.388731625493765e-3) * z + 4.166664568298827e-2) * z * z - 0.5 * z + 1.0";
-const fmodSteps = Array.from({ length: 25 }, () => "    r = lt_fmodbig(r, b);").join("\n");
+const fmodSteps = Array.from({ length: 25 }, () => "  r = lt_fmodbig(r, b);").join("\n");
 const ipowSteps = Array.from(
   { length: 31 },
   () => "  r = select(r, r * q, (e & 1) != 0); q = q * q; e = e >> 1;",
@@ -204,24 +204,28 @@ const baseHelpers = {
   if (m >= c) { m = m - c; }
   return select(-m, m, r >= 0.0);
 }`,
-  // torch.remainder on floats: JS's exact a % b, then the divisor's sign. a - q b for
-  // q = trunc(a / b) with the product split into exact halves (WGSL's fma may round
-  // twice), corrected when the rounded quotient is one off
+  // a - q b with the dividend's sign (C's fmod) for finite a and finite, nonzero b: large
+  // quotients are folded first, then q = trunc(a / b) with the product split into exact halves
+  // (WGSL's fma may round twice), corrected when the rounded quotient is one off
+  lt_truncrem: `fn lt_truncrem(a: f32, b: f32) -> f32 {
+  var r = a;
+${fmodSteps}
+  let q = trunc(r / b);
+  let qh = lt_hi12(q);
+  let ql = q - qh;
+  let bh = lt_hi12(b);
+  let bl = b - bh;
+  r = (((r - qh * bh) - qh * bl) - ql * bh) - ql * bl;
+  let s = select(-1.0, 1.0, a >= 0.0) * abs(b);
+  if (abs(r) >= abs(b)) { r = r - s; }
+  if (r != 0.0 && (r < 0.0) != (a < 0.0)) { r = r + s; }
+  return r;
+}`,
+  // torch.remainder on floats: JS's exact a % b, then the divisor's sign
   lt_fmod: `fn lt_fmod(a: f32, b: f32) -> f32 {
   if (lt_isnan(a) || lt_isnan(b) || lt_isinf(a) || b == 0.0) { return lt_nan(); }
   var r = a;
-  if (!lt_isinf(b)) {
-${fmodSteps}
-    let q = trunc(r / b);
-    let qh = lt_hi12(q);
-    let ql = q - qh;
-    let bh = lt_hi12(b);
-    let bl = b - bh;
-    r = (((r - qh * bh) - qh * bl) - ql * bh) - ql * bl;
-    let s = select(-1.0, 1.0, a >= 0.0) * abs(b);
-    if (abs(r) >= abs(b)) { r = r - s; }
-    if (r != 0.0 && (r < 0.0) != (a < 0.0)) { r = r + s; }
-  }
+  if (!lt_isinf(b)) { r = lt_truncrem(a, b); }
   return select(r, r + b, r != 0.0 && (r < 0.0) != (b < 0.0));
 }`,
   lt_idiv: `fn lt_idiv(a: i32, b: i32) -> i32 {

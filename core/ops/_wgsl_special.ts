@@ -214,21 +214,11 @@ ${shifts(6, "if (z < 6.0) { acc = acc + 1.0 / (z * z); z = z + 1.0; }")}
   let series = 1.0 + 0.5 / z + w * (0.16666667 - w * (0.033333333 - w * 0.023809524));
   return sign * (acc + series / z);
 }`,
-  // C's fmod: the exact a - trunc(a / b)·b, with the dividend's sign (as lt_fmod, before its fix-up)
+  // C's fmod: the exact a - trunc(a / b)·b, with the dividend's sign (lt_fmod before its fix-up)
   lt_tfmod: `fn lt_tfmod(a: f32, b: f32) -> f32 {
   if (lt_isnan(a) || lt_isnan(b) || lt_isinf(a) || b == 0.0) { return lt_nan(); }
   if (lt_isinf(b)) { return a; }
-  var r = a;
-${shifts(25, "r = lt_fmodbig(r, b);")}
-  let q = trunc(r / b);
-  let qh = lt_hi12(q);
-  let ql = q - qh;
-  let bh = lt_hi12(b);
-  let bl = b - bh;
-  r = (((r - qh * bh) - qh * bl) - ql * bh) - ql * bl;
-  let s = select(-1.0, 1.0, a >= 0.0) * abs(b);
-  if (abs(r) >= abs(b)) { r = r - s; }
-  if (r != 0.0 && (r < 0.0) != (a < 0.0)) { r = r + s; }
+  let r = lt_truncrem(a, b);
   return select(r, lt_copysign(0.0, a), r == 0.0);
 }`,
   lt_itfmod: `fn lt_itfmod(a: i32, b: i32) -> i32 {
