@@ -66,6 +66,7 @@ export const simd = {
   f32x4Ge: 0x46,
   not: 0x4d,
   and: 0x4e,
+  andnot: 0x4f,
   or: 0x50,
   xor: 0x51,
   bitselect: 0x52,

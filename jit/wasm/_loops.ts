@@ -12,6 +12,7 @@ import { type Access, coefOf, lanesAlong, type Plan, type Var } from "./_plan.ts
 import { emitReduce } from "./_reduce.ts";
 import { emitArgmax } from "./_argmax.ts";
 import { laneOf, wasmRoutines } from "./_alu.ts";
+import { shiftedByMax } from "./_row.ts";
 import { elementwiseOps } from "../../core/ops/elementwise.ts";
 import { reductionOf } from "../../core/ops/reductions.ts";
 import { isMissing } from "../../core/ops/primitive.ts";
@@ -313,6 +314,8 @@ export class LoopEmitter {
     if (routine === undefined) {
       throw new Error(`wasm codegen: ${e.op} has no vector form (internal error)`);
     }
+    // softmax's exp(x - max): the ≤ 2 ulp exp (VMath.expShifted, docs/memory.md)
+    if (routine === "exp" && shiftedByMax(e.args[0])) return this.m.expShifted(args[0]);
     wasmRoutines[routine](this.f, this.m, args, e.args[0].dtype);
   }
 

@@ -10,6 +10,9 @@
  *   exp ≤ 1 ulp, log ≤ 1 ulp, expm1 ≤ 2 ulp, log1p ≤ 2 ulp, tanh ≤ 2 ulp,
  *   erf ≤ 2 ulp;
  *   NaN, ±Infinity, ±0 and subnormal inputs and results follow Math.*.
+ * The exp of softmax, logSoftmax and logSumExp (an exp of `x - max`) is the
+ * cheaper `expShifted`: ≤ 2 ulp (1.78 measured), 0 below 2^-126; the
+ * contract and the measured softmax error are in docs/memory.md.
  * @module
  */
 import { type Fn, simd, V128 } from "./_emit.ts";
@@ -29,6 +32,23 @@ const EXP_P = [
   1.6666665459e-1,
   5.0000001201e-1,
 ];
+/**
+ * e^r = 1 + r * P(r) on |r| <= ln(2)/2: a least-squares fit weighted by e^-r at 200 Chebyshev
+ * nodes (softmax's exp, `expShifted`).
+ */
+const EXP_SHIFTED_P = [
+  8.26153066009283e-3,
+  4.1898731142282486e-2,
+  1.6668114066123962e-1,
+  4.9999141693115234e-1,
+  9.999995231628418e-1,
+];
+/** 1.5·2^23 + 127: adding it leaves n + 127 (the biased exponent of 2^n) in the low bits. */
+const ROUND_BIASED = 12583039;
+/** Below this e^x is subnormal (2^-126): `expShifted` returns 0 there. */
+const EXP_SHIFTED_MIN = -87.33654;
+/** Just below 127.5·ln 2, where n becomes 128 (2^n is not a float32): `expShifted` gives Infinity above. */
+const EXP_SHIFTED_MAX = 88.37;
 /** log(1 + m) = m - m^2/2 + m^3 * P(m) on sqrt(1/2) - 1 <= m < sqrt(2) - 1 (Cephes logf). */
 const LOG_P = [
   7.0376836292e-2,
@@ -213,6 +233,31 @@ export class VMath {
     const q = this.#expm1Reduced(r);
     const [s1, s2] = this.#scales(ni);
     f.get(q).f32x4(1).v(simd.f32x4Add).get(s1).v(simd.f32x4Mul).get(s2).v(simd.f32x4Mul);
+  }
+
+  /**
+   * e^x within 2 ulp for the exps of softmax, logSoftmax and logSumExp (`x - max(x)` along a row,
+   * so x <= 0): 19 vector operations against `exp`'s 32. The scale 2^n is built once from the
+   * rounded product's low bits, so results below 2^-126 (subnormal) are 0, and x above 88.37
+   * (e^x above 2.4e38, within a factor 1.42 of the float32 maximum) gives Infinity; NaN stays NaN.
+   */
+  expShifted(x: number): void {
+    const f = this.f;
+    f.get(x).f32x4(LOG2E).v(simd.f32x4Mul).f32x4(ROUND_BIASED).v(simd.f32x4Add);
+    const t = this.keep();
+    f.get(t).f32x4(ROUND_BIASED).v(simd.f32x4Sub);
+    const n = this.keep();
+    f.get(x).get(n).f32x4(LN2_HI).v(simd.f32x4Mul).v(simd.f32x4Sub);
+    f.get(n).f32x4(LN2_LO).v(simd.f32x4Mul).v(simd.f32x4Sub);
+    const r = this.keep();
+    f.get(t).i32(23).v(simd.i32x4Shl);
+    const s = this.keep();
+    // s + (r s) P(r)
+    this.poly(r, EXP_SHIFTED_P);
+    f.get(r).get(s).v(simd.f32x4Mul).v(simd.f32x4Mul).get(s).v(simd.f32x4Add);
+    f.get(x).f32x4(EXP_SHIFTED_MIN).v(simd.f32x4Lt).v(simd.andnot);
+    const y = this.keep();
+    this.select(() => f.f32x4(Infinity), y, () => f.get(x).f32x4(EXP_SHIFTED_MAX).v(simd.f32x4Gt));
   }
 
   /** e^x - 1, accurate near 0: 2^n expm1(r) + (2^n - 1), or e^x when that is large. */
