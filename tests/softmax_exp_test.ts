@@ -1,7 +1,8 @@
-// The cheaper exp of softmax, logSoftmax and logSumExp on the Wasm tier
-// (VMath.expShifted, jit/wasm/_math.ts): an exp of `x - max` uses it, a plain
-// exp keeps the ≤ 1 ulp routine, and both the exp and the fused ops stay
-// within the bounds docs/memory.md states, against float64 references.
+// The cheaper exp of softmax, logSoftmax, logSumExp and sigmoid on the Wasm
+// tier (VMath.expShifted, jit/wasm/_math.ts, chosen by jit/wasm/_cheap_exp.ts):
+// an exp of `x - max` or sigmoid's uses it, a plain exp keeps the ≤ 1 ulp
+// routine, and both the exp and the fused ops stay within the bounds
+// docs/memory.md states, against float64 references.
 import { describe, it } from "@std/testing/bdd";
 import { assert, assertEquals } from "@std/assert";
 import * as lt from "../mod.ts";
@@ -105,6 +106,35 @@ describe("softmax's exp (the shifted exp of the Wasm tier)", () => {
         assert(Math.abs(g - w) <= 1e-6 * Math.max(1, Math.abs(w)), `row ${r}: ${g} vs ${w}`);
       }
     }
+  });
+
+  it("is used by sigmoid only where every use of its exp is the sigmoid", () => {
+    lt.setCpuBackend("wasm");
+    const x = lt.tensor(rows(4, 64, 7, 5), { shape: [4, 64] });
+    assert(usesShiftedExp(lt.sigmoid(x)), "sigmoid");
+    assert(usesShiftedExp(lt.silu(x)), "silu");
+    assert(usesShiftedExp(lt.reciprocal(x.neg().exp().add(1))), "1 / (1 + exp(-x)) by hand");
+    const e = x.neg().exp();
+    assert(!usesShiftedExp(lt.reciprocal(e.add(1)).add(e)), "exp(-x) also used alone");
+    assert(!usesShiftedExp(lt.reciprocal(x.exp().add(1))), "1 / (1 + exp(x))");
+  });
+
+  it("keeps sigmoid within 3 float32 eps of float64 for results from 2^-126 up", () => {
+    lt.setCpuBackend("wasm");
+    const dense = Array.from({ length: 200_001 }, (_, i) => Math.fround(-100 + i / 1000));
+    const xs = sweep(-30, 8, [0, -0, 16, -16, 17, ...dense]);
+    const ref = (v: number) => 1 / (1 + Math.exp(-v));
+    const y = lt.sigmoid(lt.tensor(xs)).dataSync();
+    const normal = xs.map((_, i) => i).filter((i) => ref(xs[i]) >= 2 ** -126);
+    const [err, at] = worst(normal.map((i) => y[i]), normal.map((i) => ref(xs[i])), 0);
+    const i = normal[at];
+    assert(err <= 3, `${err.toFixed(2)} eps at x = ${xs[i]}: ${y[i]} vs ${ref(xs[i])}`);
+    // below 2^-126: within 2^-126 (0 where the exp overflows)
+    for (let j = 0; j < xs.length; j++) {
+      assert(Math.abs(y[j] - ref(xs[j])) <= Math.max(2 ** -126, ref(xs[j])), `x = ${xs[j]}`);
+    }
+    const specials = lt.sigmoid(lt.tensor([NaN, Infinity, -Infinity, 100, -100])).dataSync();
+    assertEquals(Array.from(specials), [NaN, 1, 0, 1, 0]);
   });
 
   it("keeps the rows of infinities and NaN the JS reference gives", () => {

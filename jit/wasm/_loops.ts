@@ -12,7 +12,7 @@ import { type Access, coefOf, lanesAlong, type Plan, type Var } from "./_plan.ts
 import { emitReduce } from "./_reduce.ts";
 import { emitArgmax } from "./_argmax.ts";
 import { laneOf, wasmRoutines } from "./_alu.ts";
-import { shiftedByMax } from "./_row.ts";
+import { cheapExps } from "./_cheap_exp.ts";
 import { elementwiseOps } from "../../core/ops/elementwise.ts";
 import { reductionOf } from "../../core/ops/reductions.ts";
 import { isMissing } from "../../core/ops/primitive.ts";
@@ -43,6 +43,8 @@ export class LoopEmitter {
   readonly #free = new Map<VExpr, Set<Var>>();
   /** Bounds (parameters) of the outermost output loop, until that loop is emitted. */
   #range: Range | undefined;
+  /** The exps that may use the cheaper routine (wasm/_cheap_exp.ts). */
+  #cheap = new Set<VExpr>();
 
   /**
    * @param sizes bytes per element of the output (0) and each input (i + 1):
@@ -66,6 +68,7 @@ export class LoopEmitter {
   kernel(body: VExpr, range?: Range): number {
     const out = this.plan.out;
     this.#range = range;
+    this.#cheap = cheapExps(body);
     const inner = out[out.length - 1];
     const lanesOk = inner !== undefined && lanesAlong(this.plan, inner);
     // lanes along the output, unless it is short and a reduction could use them instead
@@ -314,8 +317,8 @@ export class LoopEmitter {
     if (routine === undefined) {
       throw new Error(`wasm codegen: ${e.op} has no vector form (internal error)`);
     }
-    // softmax's exp(x - max): the ≤ 2 ulp exp (VMath.expShifted, docs/memory.md)
-    if (routine === "exp" && shiftedByMax(e.args[0])) return this.m.expShifted(args[0]);
+    // softmax's and sigmoid's exp: the ≤ 2 ulp exp (wasm/_cheap_exp.ts)
+    if (routine === "exp" && this.#cheap.has(e)) return this.m.expShifted(args[0]);
     wasmRoutines[routine](this.f, this.m, args, e.args[0].dtype);
   }
 

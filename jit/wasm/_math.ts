@@ -10,9 +10,9 @@
  *   exp ≤ 1 ulp, log ≤ 1 ulp, expm1 ≤ 2 ulp, log1p ≤ 2 ulp, tanh ≤ 2 ulp,
  *   erf ≤ 2 ulp;
  *   NaN, ±Infinity, ±0 and subnormal inputs and results follow Math.*.
- * The exp of softmax, logSoftmax and logSumExp (an exp of `x - max`) is the
- * cheaper `expShifted`: ≤ 2 ulp (1.78 measured), 0 below 2^-126; the
- * contract and the measured softmax error are in docs/memory.md.
+ * The exp of softmax, logSoftmax, logSumExp and sigmoid (_cheap_exp.ts) is
+ * the cheaper `expShifted`: ≤ 2 ulp (1.78 measured), 0 below 2^-126; the
+ * contract and the measured errors of those ops are in docs/memory.md.
  * @module
  */
 import { type Fn, simd, V128 } from "./_emit.ts";
@@ -236,8 +236,8 @@ export class VMath {
   }
 
   /**
-   * e^x within 2 ulp for the exps of softmax, logSoftmax and logSumExp (`x - max(x)` along a row,
-   * so x <= 0): 19 vector operations against `exp`'s 32. The scale 2^n is built once from the
+   * e^x within 2 ulp for the exps of softmax, logSoftmax, logSumExp (`x - max(x)` along a row,
+   * so x <= 0) and sigmoid (`_cheap_exp.ts`): 19 vector operations against `exp`'s 32. The scale 2^n is built once from the
    * rounded product's low bits, so results below 2^-126 (subnormal) are 0, and x above 88.37
    * (e^x above 2.4e38, within a factor 1.42 of the float32 maximum) gives Infinity; NaN stays NaN.
    */

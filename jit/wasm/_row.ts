@@ -150,17 +150,3 @@ function replace(body: VExpr, target: VExpr): VExpr {
   };
   return swap(body);
 }
-
-/**
- * Whether `e` is `x - m` for a row maximum `m` (or the stable shift `where(finite, m, 0)` that
- * softmax, logSoftmax and logSumExp subtract): an exp of it may use the cheaper
- * `VMath.expShifted` (≤ 2 ulp; its argument is ≤ 0 unless the row holds a NaN or an infinity).
- */
-export function shiftedByMax(e: VExpr): boolean {
-  if (e.k !== "alu" || e.op !== "add") return false;
-  const shift = e.args[1];
-  if (shift.k !== "alu" || shift.op !== "neg") return false;
-  const m = shift.args[0];
-  const isMax = (v: VExpr) => v.k === "reduce" && v.op === "max";
-  return isMax(m) || (m.k === "alu" && m.op === "where" && isMax(m.args[1]));
-}
