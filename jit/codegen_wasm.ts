@@ -166,7 +166,13 @@ export function renderWasm(kernel: Kernel, options: WasmOptions): WasmKernel | u
       const terms = plan.store.terms.map(([v, c]) => [v === outVar ? rowVar : v, c] as const);
       em.rowStore = { reduce: row!.reduce, value: row!.value, at: { c: plan.store.c, terms } };
     }
-    return em.kernel(reuse ? row!.body : kernel.body, range);
+    let body = reuse ? row!.body : kernel.body;
+    // softmax's division by its row sum: one reciprocal per row, then products (docs/memory.md)
+    if (reuse && body.k === "alu" && body.op === "div" && body.args[1] === row!.reduce) {
+      const r: VExpr = { k: "alu", op: "recip", args: [body.args[1]], dtype: "float32" };
+      body = { ...body, op: "mul", args: [body.args[0], r] };
+    }
+    return em.kernel(body, range);
   };
   if (kernel.kind === "loop") {
     const elements = sizeOf(kernel.shape);
