@@ -47,7 +47,7 @@ const EXP_SHIFTED_P = [
 const ROUND_BIASED = 12583039;
 /** Below this e^x is subnormal (2^-126): `expShifted` returns 0 there. */
 const EXP_SHIFTED_MIN = -87.33654;
-/** Just below 127.5·ln 2, where n becomes 128 (2^n is not a float32): `expShifted` gives Infinity above. */
+/** Just below 127.5·ln 2, where n becomes 128 (2^n is not a float32): Infinity above. */
 const EXP_SHIFTED_MAX = 88.37;
 /** log(1 + m) = m - m^2/2 + m^3 * P(m) on sqrt(1/2) - 1 <= m < sqrt(2) - 1 (Cephes logf). */
 const LOG_P = [
@@ -237,9 +237,10 @@ export class VMath {
 
   /**
    * e^x within 2 ulp for the exps of softmax, logSoftmax, logSumExp (`x - max(x)` along a row,
-   * so x <= 0) and sigmoid (`_cheap_exp.ts`): 19 vector operations against `exp`'s 32. The scale 2^n is built once from the
-   * rounded product's low bits, so results below 2^-126 (subnormal) are 0, and x above 88.37
-   * (e^x above 2.4e38, within a factor 1.42 of the float32 maximum) gives Infinity; NaN stays NaN.
+   * so x <= 0) and sigmoid (`_cheap_exp.ts`): 19 vector operations against `exp`'s 32. The
+   * scale 2^n is built once from the rounded product's low bits, so results below 2^-126
+   * (subnormal) are 0, and x above 88.37 (e^x above 2.4e38, within a factor 1.42 of the float32
+   * maximum) gives Infinity; NaN stays NaN.
    */
   expShifted(x: number): void {
     const f = this.f;
