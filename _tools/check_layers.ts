@@ -43,12 +43,12 @@ export const LAYER_RULES: readonly (readonly [prefix: string, layer: Layer])[] =
   ["nn/", "nn"],
   ["testing/", "nn"],
   ["mod.ts", "entry"],
-  ["core/dtype.ts", "ir"],
-  ["core/shape.ts", "ir"],
-  ["core/errors.ts", "ir"],
-  ["core/ir.ts", "ir"],
-  ["jit/jit.ts", "frontend"],
-  ["jit/explain.ts", "frontend"],
+  ["core/ir/dtype.ts", "ir"],
+  ["core/ir/shape.ts", "ir"],
+  ["core/ir/errors.ts", "ir"],
+  ["core/ir/ir.ts", "ir"],
+  ["jit/api/jit.ts", "frontend"],
+  ["jit/api/explain.ts", "frontend"],
 ];
 
 /** The layer of a root-relative path, or `undefined` if it is not library code. */

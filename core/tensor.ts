@@ -3,10 +3,10 @@
  * (which realizes the graph) and method sugar over the op functions.
  * @module
  */
-import type { Device, Node } from "./ir.ts";
-import { checkDType, type DataArray, type DType } from "./dtype.ts";
-import { sizeOf } from "./shape.ts";
-import { fmtShape } from "./errors.ts";
+import type { Device, Node } from "./ir/ir.ts";
+import { checkDType, type DataArray, type DType } from "./ir/dtype.ts";
+import { sizeOf } from "./ir/shape.ts";
+import { fmtShape } from "./ir/errors.ts";
 import { registerTensorClass, wrap } from "./_wrap.ts";
 import type { TensorLike } from "./_convert.ts";
 import { cast } from "./ops/build.ts";

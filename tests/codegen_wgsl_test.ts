@@ -5,7 +5,7 @@ import { describe, it } from "@std/testing/bdd";
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import * as lt from "../mod.ts";
 import { schedule } from "../jit/schedule.ts";
-import { MAX_ITERATIONS, renderWgsl, type WgslPlan } from "../jit/codegen_wgsl.ts";
+import { MAX_ITERATIONS, renderWgsl, type WgslPlan } from "../jit/codegen/wgsl/mod.ts";
 
 /** The plans of the kernels that realize `t` (nothing runs). */
 function plans(t: lt.Tensor, maxBuffers?: number): WgslPlan[] {

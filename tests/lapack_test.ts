@@ -6,7 +6,7 @@ import { describe, it } from "@std/testing/bdd";
 import { assertEquals, assertThrows } from "@std/assert";
 import * as lt from "../mod.ts";
 import { assertAllClose } from "../testing/mod.ts";
-import { lapackLibrary } from "../jit/backend_lapack.ts";
+import { lapackLibrary } from "../jit/runtime/cpu/lapack.ts";
 
 const available = lapackLibrary() !== undefined;
 if (!available) {

@@ -6,9 +6,9 @@
 // churn, and a kernel splits only while splitting measures faster.
 import { describe, it } from "@std/testing/bdd";
 import { assert, assertEquals } from "@std/assert";
-import { Heap } from "../jit/wasm/_memory.ts";
-import { recordLaunch, splitPays } from "../jit/wasm/_split_tuning.ts";
-import type { WasmFn } from "../jit/wasm/_runtime.ts";
+import { Heap } from "../jit/runtime/cpu/wasm/_memory.ts";
+import { recordLaunch, splitPays } from "../jit/runtime/cpu/wasm/_split_tuning.ts";
+import type { WasmFn } from "../jit/runtime/cpu/wasm/_runtime.ts";
 import * as lt from "../mod.ts";
 
 const MIB = 1 << 20;

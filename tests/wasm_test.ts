@@ -7,7 +7,7 @@ import { assert, assertEquals } from "@std/assert";
 import * as lt from "../mod.ts";
 import * as nn from "../nn/mod.ts";
 import { mulberry32 as rng } from "./_random.ts";
-import { erf as erf64 } from "../jit/runtime_js.ts";
+import { erf as erf64 } from "../jit/runtime/cpu/js.ts";
 
 type Backend = "wasm" | "js";
 

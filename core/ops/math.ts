@@ -4,7 +4,7 @@
  * it needs its own kernel (a composition would lose accuracy or speed).
  * @module
  */
-import type { Node } from "../ir.ts";
+import type { Node } from "../ir/ir.ts";
 import { apply, binary, type Elementwise, missing, rt, unary } from "./primitive.ts";
 import { builtin, helper, isFloat } from "./_wgsl_helpers.ts";
 import { alu, c, mul, neg, unaryVjp, where } from "./arith.ts";

@@ -11,9 +11,9 @@
  * beside them in this layer, so no name is resolved by string in another one.
  * @module
  */
-import { coerceScalar, type DType } from "../dtype.ts";
-import { Node, type Origin } from "../ir.ts";
-import type { Shape } from "../shape.ts";
+import { coerceScalar, type DType } from "../ir/dtype.ts";
+import { Node, type Origin } from "../ir/ir.ts";
+import type { Shape } from "../ir/shape.ts";
 import type { WgslForm } from "./_wgsl_helpers.ts";
 import { erf, maximum, minimum, pow, remainder, roundHalfEven } from "./_scalar.ts";
 import { digamma, erfc, erfinv, lgamma, trigamma } from "./_special_math.ts";

@@ -3,8 +3,8 @@
  * Wasm accumulator): every code generator reads these rows and knows no identity or combine itself.
  * @module
  */
-import { type DType, isFloat } from "../dtype.ts";
-import type { Node } from "../ir.ts";
+import { type DType, isFloat } from "../ir/dtype.ts";
+import type { Node } from "../ir/ir.ts";
 import * as b from "./build.ts";
 import { c, mul, neg } from "./arith.ts";
 import type { ArithOp } from "./arith.ts";

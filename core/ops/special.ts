@@ -13,7 +13,7 @@
  * (except acosh's, which avoids the cancellation of x² - 1 near 1).
  * @module
  */
-import type { Node } from "../ir.ts";
+import type { Node } from "../ir/ir.ts";
 import { apply, binary, call, type Elementwise, rt, unary } from "./primitive.ts";
 import { helper, isFloat } from "./_wgsl_helpers.ts";
 import { alu, c, mul, neg, unaryVjp, where } from "./arith.ts";
