@@ -63,7 +63,12 @@ export type { SpecialOp } from "./core/ops/special.ts";
 export type { LinalgArgs, LinalgRoutine } from "./core/ops/linalg.ts";
 export type { Shape } from "./core/ir/shape.ts";
 export { explain, type Explanation, type KernelReport } from "./jit/api/explain.ts";
-export { type CpuBackend, cpuBackend, kernelStats, setCpuBackend } from "./jit/runtime/cpu/kernels.ts";
+export {
+  type CpuBackend,
+  cpuBackend,
+  kernelStats,
+  setCpuBackend,
+} from "./jit/runtime/cpu/kernels.ts";
 export { cpuThreads, setCpuThreads } from "./jit/runtime/cpu/threads.ts";
 export { blasLibrary } from "./jit/runtime/cpu/blas.ts";
 export { debugNans } from "./jit/debug_nans.ts";

@@ -17,7 +17,12 @@
 import { simd } from "./_emit.ts";
 import type { VMath } from "./_math.ts";
 import { trig } from "./_trig.ts";
-import { GILES_HIGH, GILES_LOW, LGAMMA2, LGAMMA2_F32_TERMS } from "../../../core/ops/_special_math.ts";
+import {
+  GILES_HIGH,
+  GILES_LOW,
+  LGAMMA2,
+  LGAMMA2_F32_TERMS,
+} from "../../../core/ops/_special_math.ts";
 
 const LN2 = 0.6931471805599453;
 

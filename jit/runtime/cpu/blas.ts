@@ -14,7 +14,14 @@
  */
 import type { DataArray, DType } from "../../../core/ir/dtype.ts";
 import { Node } from "../../../core/ir/ir.ts";
-import { iadd, type IExpr, imul, type Kernel, type StridedOperand, type VExpr } from "../../kernel.ts";
+import {
+  iadd,
+  type IExpr,
+  imul,
+  type Kernel,
+  type StridedOperand,
+  type VExpr,
+} from "../../kernel.ts";
 import { mapValues, readsOf } from "../../_vexpr_map.ts";
 import { envVar, pinOpenBlasCore } from "../_env.ts";
 

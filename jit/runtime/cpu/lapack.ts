@@ -9,7 +9,12 @@
  */
 import type { DataArray } from "../../../core/ir/dtype.ts";
 import type { Shape } from "../../../core/ir/shape.ts";
-import { type LinalgArgs, notPositiveDefinite, perMatrix, singular } from "../../../core/ops/linalg.ts";
+import {
+  type LinalgArgs,
+  notPositiveDefinite,
+  perMatrix,
+  singular,
+} from "../../../core/ops/linalg.ts";
 import { blasLibrary } from "./blas.ts";
 
 type Fn = (...args: (DataArray | Uint8Array | number | bigint)[]) => void;
