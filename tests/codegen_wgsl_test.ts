@@ -1,4 +1,4 @@
-// WGSL code generation (jit/codegen_wgsl.ts) as text, with no GPU: the passes the
+// WGSL code generation (jit/codegen/wgsl/mod.ts) as text, with no GPU: the passes the
 // scheduler's kernels become, the loop-iteration bound that software GPUs need, the
 // constants buffer, the NaN-safe forms and the errors. tests/webgpu_test.ts runs them.
 import { describe, it } from "@std/testing/bdd";

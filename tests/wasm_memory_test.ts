@@ -1,6 +1,6 @@
-// The Wasm memory's resident-copy cache (jit/wasm/_memory.ts, docs/memory.md)
+// The Wasm memory's resident-copy cache (jit/runtime/cpu/wasm/_memory.ts, docs/memory.md)
 // and the run-time choice to split a kernel over threads
-// (jit/wasm/_split_tuning.ts), on their own: an output's resident copy
+// (jit/runtime/cpu/wasm/_split_tuning.ts), on their own: an output's resident copy
 // serves its first read, outputs that die (or are read once) reuse a few
 // blocks instead of growing the memory, an array read twice survives that
 // churn, and a kernel splits only while splitting measures faster.

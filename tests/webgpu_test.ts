@@ -1,4 +1,4 @@
-// The WebGPU backend (jit/codegen_wgsl.ts, jit/backend_webgpu.ts, core/device.ts) on a
+// The WebGPU backend (jit/codegen/wgsl/mod.ts, jit/runtime/webgpu/device.ts, core/device.ts) on a
 // real adapter (Mesa's lavapipe in CI): the PyTorch op fixtures run on webgpu, GPU
 // results against the CPU, the loop-limit trap of software GPUs, gradients, the device
 // rules and their errors, and GPU memory over many steps. Skipped, with a logged note,

@@ -90,7 +90,7 @@ export function call(name: string): JsForm & WgslForm {
 
 // deno-fmt-ignore
 /**
- * A vector routine of the Wasm code generator (`jit/wasm/_alu.ts` implements
+ * A vector routine of the Wasm code generator (`jit/codegen/wasm/_alu.ts` implements
  * each): an instruction such as `f32.add` (f32x4.add) or a polynomial such as
  * `exp`. `select` picks by a mask or a nonzero float condition.
  */

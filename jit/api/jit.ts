@@ -3,7 +3,7 @@
  * shapes, dtypes, static values), schedules the whole program (forward,
  * backward, optimizer update) into a fixed list of fused kernels, and
  * replays it on later calls with no per-op JavaScript work: on the cpu, or
- * on webgpu when the tensor arguments are there (jit/_jit_webgpu.ts).
+ * on webgpu when the tensor arguments are there (jit/runtime/webgpu/mod.ts).
  * @module
  */
 import type { Tensor } from "../../core/tensor.ts";

@@ -330,7 +330,7 @@ function arraysOf(k: Kernel, inputs: readonly Value[], nodes = k.inputs): DataAr
   });
 }
 
-// --- the native BLAS tier (jit/backend_blas.ts) ------------------------------
+// --- the native BLAS tier (jit/runtime/cpu/blas.ts) ------------------------------
 
 /** A matmul's BLAS plan, its epilogue step, and a product buffer reused across runs. */
 interface BlasStep {
