@@ -21,7 +21,7 @@ export type ReduceKind = "sum" | "prod" | "max" | "argmax";
  * A reduction: accumulator `kind`; `identity` per dtype (the value over an empty axis too); the
  * primitive folding a value in, `acc = combine(value, acc)` (ties keep acc); `nan`: `propagates`
  * through combine, or `first` (argmax: the first NaN's index wins); gradient, vmap rule; Wasm
- * accumulator (`wasm/_reduce.ts`, `_argmax.ts`) or why there is none.
+ * accumulator (`jit/codegen/wasm/_reduce.ts`, `_argmax.ts`) or why there is none.
  */
 export interface Reduction {
   readonly kind: ReduceKind;

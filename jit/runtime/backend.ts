@@ -1,7 +1,7 @@
 /**
  * The backend interface: everything `realize`, `jit` and `explain` ask of a
  * device's backend, so none of them branches on the device. The CPU backend
- * is `cpu.ts`; the WebGPU one (`_jit_webgpu.ts`, over `backend_webgpu.ts`) is
+ * is `cpu/mod.ts`; the WebGPU one (`webgpu/mod.ts`, over `webgpu/device.ts`) is
  * loaded on demand by `realize.ts`.
  * @module
  */

@@ -32,7 +32,7 @@ export class LoopEmitter {
   vec: Var | undefined;
   /** Elements added to the vector loop's index (unrolled copies of a body). */
   laneOffset = 0;
-  /** A value a row reduction's pass stores in the output row, read back later (wasm/_row.ts). */
+  /** A value a row reduction's pass stores in the output row, read back later (_row.ts). */
   rowStore: { readonly reduce: VExpr; readonly value: VExpr; readonly at: Access } | undefined;
   readonly #consts: number;
   readonly #open = new Set<Var>();

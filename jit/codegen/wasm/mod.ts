@@ -1,17 +1,17 @@
 /**
  * Wasm code generation: renders a kernel description as a WebAssembly SIMD
- * module, binary emitted directly (wasm/_emit.ts). Loop kernels run four
+ * module, binary emitted directly (_emit.ts). Loop kernels run four
  * lanes along the innermost contiguous output axis or along a reduction
- * (wasm/_loops.ts, wasm/_reduce.ts, wasm/_argmax.ts), with vector
- * polynomials for exp, log, tanh, expm1, log1p and erf (wasm/_math.ts), sin and
- * cos (wasm/_trig.ts), remainder and fmod (wasm/_remainder.ts; these in loop
- * kernels only) and the special functions (wasm/_special.ts); pads compute
+ * (_loops.ts, _reduce.ts, _argmax.ts), with vector
+ * polynomials for exp, log, tanh, expm1, log1p and erf (_math.ts), sin and
+ * cos (_trig.ts), remainder and fmod (_remainder.ts; these in loop
+ * kernels only) and the special functions (_special.ts); pads compute
  * their value only in range. Matmuls use a
- * packed, register-blocked kernel (wasm/_matmul.ts), or a loop over k when
- * they are too small for packing to pay (wasm/_matmul_loop.ts). float32 and
+ * packed, register-blocked kernel (_matmul.ts), or a loop over k when
+ * they are too small for packing to pay (_matmul_loop.ts). float32 and
  * int32 data run as f32x4 and i32x4 lanes, bools as lane masks (bytes in
  * memory); loop kernels may output any of them. A row reduction and its
- * consumer share a value the reduction's pass stored (wasm/_row.ts).
+ * consumer share a value the reduction's pass stored (_row.ts).
  * Kernels without a Wasm form (gathers, non-affine indices, float64 data,
  * ops without a vector form such as pow, prod, bool pads) return
  * `undefined` and run on the JavaScript reference. Pure bytes: compiling

@@ -1,5 +1,5 @@
 /**
- * The expression renderer behind `codegen_wgsl.ts`: turns a kernel's value
+ * The expression renderer behind `mod.ts`: turns a kernel's value
  * expression into WGSL statements, one invocation's worth, and counts the
  * loop iterations that invocation runs (lavapipe silently stops an
  * invocation after 65,535 in all, so the planner checks the count). A

@@ -1,7 +1,7 @@
 /**
  * WGSL code generation: renders the scheduler's kernel description (the one
  * the JavaScript renderer reads) as WebGPU compute passes. Pure text, so it
- * is testable without a device; running the passes is `backend_webgpu.ts`'s job.
+ * is testable without a device; running the passes is `jit/runtime/webgpu/device.ts`'s job.
  *
  * - Elementwise and short reductions: one invocation per output element.
  * - Long reductions: a workgroup per output element, threads striding over

@@ -1,6 +1,6 @@
 /**
- * The CPU backend: runs each kernel as Wasm SIMD when codegen_wasm has a
- * form for it (the default), else as JavaScript from codegen_js, the
+ * The CPU backend: runs each kernel as Wasm SIMD when codegen/wasm has a
+ * form for it (the default), else as JavaScript from codegen/js, the
  * reference. Both are compiled once per kernel structure (cached by
  * `kernelKey`, so a loop re-running the same program compiles nothing new). Buffers stay
  * TypedArrays; Wasm kernels work on resident copies (wasm/_memory.ts).

@@ -1,6 +1,6 @@
 /**
  * The native tier of the `linalg` host routines: where the BLAS tier's library is open (Deno with
- * `--allow-ffi` granted; see `backend_blas.ts`) and exports LAPACK's Fortran symbols (OpenBLAS
+ * `--allow-ffi` granted; see `blas.ts`) and exports LAPACK's Fortran symbols (OpenBLAS
  * does), `solve` (dgesv), `cholesky` (dpotrf), `det`/`slogdet` (dgetrf), `eigh` (dsyevd) and
  * `svd`/`svdvals` (dgesdd) run there in float64 on column-major copies; the other routines, and
  * every routine without the library, run the JavaScript forms (`core/ops/linalg.ts`), against

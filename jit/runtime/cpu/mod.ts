@@ -1,6 +1,6 @@
 /**
  * The CPU backend behind the backend interface: eager programs to realize,
- * compiled programs to replay, the kernel tiers of `backend_cpu.ts`.
+ * compiled programs to replay, the kernel tiers of `kernels.ts`.
  * @module
  */
 import { isRealized, Node } from "../../../core/ir/ir.ts";

@@ -19,7 +19,7 @@ import { fromGpuData, gpuCopyBytes, toGpuData } from "./_data.ts";
 
 export type { WebGpuOptions };
 
-/** A node's data in GPU memory (as `_webgpu_data.ts` lays it out). */
+/** A node's data in GPU memory (as `_data.ts` lays it out). */
 interface GpuData extends DeviceData {
   readonly device: "webgpu";
   readonly buffer: GPUBuffer;

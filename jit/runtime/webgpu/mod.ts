@@ -1,6 +1,6 @@
 /**
  * The WebGPU backend behind the backend interface, over the loaded
- * `backend_webgpu.ts`. The float64 scalars device kernels read are computed
+ * `device.ts`. The float64 scalars device kernels read are computed
  * on the host. jit's replay splits a traced program in two: host work (the
  * outputs that are constant-like, e.g. an optimizer's step count, and those
  * float64 scalars) compiles to a CPU program, and the rest to a GPU program

@@ -4,8 +4,8 @@
  * scratch in a temporary block, the output copied out or kept resident).
  * A kernel of at least {@linkcode MIN_THREADED_WORK} multiply-adds (a
  * matmul, or their equivalent in a big loop kernel) can split its output
- * rows over the worker threads (wasm/_pool.ts) when they are ready; it does
- * when splitting measured faster than running alone (wasm/_split_tuning.ts).
+ * rows over the worker threads (_pool.ts) when they are ready; it does
+ * when splitting measured faster than running alone (_split_tuning.ts).
  * Smaller kernels run on the calling thread.
  * @module
  */
@@ -117,7 +117,7 @@ export function instantiate(bytes: Uint8Array<ArrayBuffer>): Instantiated | unde
 /**
  * Multiply-adds from which a kernel may split over threads (a 160³ matmul,
  * a loop kernel over 256K elements). Whether it does is measured per kernel
- * (wasm/_split_tuning.ts): a split costs ~50–100 µs of posting and waking
+ * (_split_tuning.ts): a split costs ~50–100 µs of posting and waking
  * on an idle machine (bench/threads.ts on 2 cores: matmuls break even at
  * 256³, gain ×1.3–1.6 from 384³ up), and up to the whole kernel's time on
  * a busy one.
