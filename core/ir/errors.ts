@@ -21,7 +21,7 @@ export function fmtValue(value: unknown): string {
 }
 
 /** The library's folder (frames inside it are not the user's). */
-const libraryRoot = new URL("../", import.meta.url).href;
+const libraryRoot = new URL("../../", import.meta.url).href;
 const libraryDirs = ["core/", "jit/", "nn/", "testing/", "mod.ts"].map((d) => libraryRoot + d);
 
 /** Runtime internals (Node's and Bun's `node:*`, Deno's `ext:*`, Bun's `native:`) are not the user's. */
