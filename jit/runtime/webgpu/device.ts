@@ -1,6 +1,6 @@
 /**
  * The WebGPU backend: adapter and device setup (lazy, async), a pool of
- * storage buffers, pipelines cached by WGSL source, dispatch and async
+ * storage buffers, pipelines cached by the kernel's structure (`kernelKey`), dispatch and async
  * readback. A node's GPU buffer goes back to the pool when the node is
  * garbage-collected (a `FinalizationRegistry`): users never dispose.
  * Dispatching is synchronous (queue submission is); only reading is async.
@@ -12,7 +12,7 @@
 import type { DataArray, DType } from "../../../core/ir/dtype.ts";
 import type { DeviceData, Node } from "../../../core/ir/ir.ts";
 import { sizeOf } from "../../../core/ir/shape.ts";
-import type { Kernel } from "../../kernel.ts";
+import { type Kernel, kernelKey } from "../../kernel.ts";
 import { renderWgsl, type WgslRef } from "../../codegen/wgsl/mod.ts";
 import { openDevice, type WebGpuOptions } from "./_open.ts";
 import { fromGpuData, gpuCopyBytes, toGpuData } from "./_data.ts";
@@ -35,7 +35,8 @@ let device: GPUDevice | undefined;
 let lost: string | undefined;
 const pool = new Map<number, GPUBuffer[]>();
 let pooledBytes = 0;
-const pipelines = new Map<string, GPUComputePipeline>();
+/** Pipelines by `kernelKey` and pass; the source is kept to catch a key that misses a field. */
+const pipelines = new Map<string, { source: string; pipeline: GPUComputePipeline }>();
 const stats = { live: 0, dispatches: 0 };
 /** Validation results of submitted work, checked at the next readback. */
 let scopes: Promise<GPUError | null>[] = [];
@@ -171,14 +172,29 @@ function inputBuffer(node: Node, local: Map<Node, GpuData>): GPUBuffer {
   return data.buffer;
 }
 
+/**
+ * The pipeline of pass `pass` of a kernel with structure `key` (its `kernelKey`: constants are
+ * read from a buffer, so kernels that differ only in them share one). Throws if the same key
+ * ever renders other WGSL, so a field missing from `kernelKey` cannot run the wrong code.
+ */
 function pipelineFor(
+  key: string,
   source: string,
   reads: number,
   extras: number,
   checks: boolean,
 ): GPUComputePipeline {
-  let pipeline = pipelines.get(source);
-  if (pipeline !== undefined) return pipeline;
+  const cached = pipelines.get(key);
+  if (cached !== undefined) {
+    if (cached.source !== source) {
+      throw new Error(
+        `WebGPU pipeline cache: two kernels with the same structural key render different WGSL ` +
+          `(internal error: kernelKey in jit/kernel.ts misses a field the WGSL renderer reads); ` +
+          `key ${key.slice(0, 200)}`,
+      );
+    }
+    return cached.pipeline;
+  }
   const d = gpuDevice();
   const count = 1 + reads + extras;
   const entries: GPUBindGroupLayoutEntry[] = Array.from({ length: count }, (_, i) => ({
@@ -190,9 +206,9 @@ function pipelineFor(
     bindGroupLayouts: [d.createBindGroupLayout({ entries })],
   });
   const module = d.createShaderModule({ code: source });
-  pipeline = d.createComputePipeline({ layout, compute: { module, entryPoint: "main" } });
+  const pipeline = d.createComputePipeline({ layout, compute: { module, entryPoint: "main" } });
   if (pipelines.size >= MAX_PIPELINES) pipelines.delete(pipelines.keys().next().value!);
-  pipelines.set(source, pipeline);
+  pipelines.set(key, { source, pipeline });
   return pipeline;
 }
 
@@ -217,6 +233,7 @@ export function runKernels(kernels: readonly Kernel[]): void {
   const local = new Map<Node, GpuData>();
   for (const kernel of kernels) {
     const plan = renderWgsl(kernel, { maxBuffers: d.limits.maxStorageBuffersPerShaderStage });
+    const key = kernelKey(kernel);
     const out = newData(gpuCopyBytes(kernel.dtype, sizeOf(kernel.shape)));
     const inputs = kernel.inputs.map((n) => inputBuffer(n, local));
     const scratch = plan.scratch.map((s) => acquire(s.size * 4));
@@ -227,7 +244,7 @@ export function runKernels(kernels: readonly Kernel[]): void {
         : ref.kind === "input"
         ? inputs[ref.index]
         : scratch[ref.index];
-    for (const p of plan.passes) {
+    for (const [i, p] of plan.passes.entries()) {
       const buffers = [resolve(p.write), ...p.reads.map(resolve)];
       if (p.constants.length > 0) {
         const c = acquire(p.constants.byteLength);
@@ -237,7 +254,7 @@ export function runKernels(kernels: readonly Kernel[]): void {
       }
       if (p.checksIndex) buffers.push(flagBuffer(d));
       const extras = buffers.length - 1 - p.reads.length;
-      const pipeline = pipelineFor(p.source, p.reads.length, extras, p.checksIndex);
+      const pipeline = pipelineFor(`${key}#${i}`, p.source, p.reads.length, extras, p.checksIndex);
       const entries = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, d.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
@@ -386,6 +403,7 @@ export function compileGpuProgram(
   const steps: Step[] = [];
   for (const kernel of kernels) {
     const plan = renderWgsl(kernel, { maxBuffers: d.limits.maxStorageBuffersPerShaderStage });
+    const key = kernelKey(kernel);
     const size = sizeOf(kernel.shape);
     const index = outIndex.get(kernel.output);
     const bytes = gpuCopyBytes(kernel.dtype, size);
@@ -401,7 +419,7 @@ export function compileGpuProgram(
         : ref.kind === "input"
         ? inputs[ref.index]
         : { kind: "fixed", buffer: scratch[ref.index] };
-    for (const p of plan.passes) {
+    for (const [i, p] of plan.passes.entries()) {
       const bindings = [resolve(p.write), ...p.reads.map(resolve)];
       if (p.constants.length > 0) {
         const c = own(p.constants.byteLength);
@@ -411,7 +429,7 @@ export function compileGpuProgram(
       if (p.checksIndex) bindings.push({ kind: "fixed", buffer: flagBuffer(d) });
       checks ||= p.checksIndex;
       const extras = bindings.length - 1 - p.reads.length;
-      const pipeline = pipelineFor(p.source, p.reads.length, extras, p.checksIndex);
+      const pipeline = pipelineFor(`${key}#${i}`, p.source, p.reads.length, extras, p.checksIndex);
       const fixed = bindings.every((s) => s.kind === "fixed");
       const group = fixed ? bindGroup(d, pipeline, bindings, [], []) : undefined;
       steps.push({ pipeline, bindings, group, workgroups: p.workgroups });
