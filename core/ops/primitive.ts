@@ -100,7 +100,8 @@ export type WasmRoutine =
   | "f32.isnan" | "f32.remainder" | "exp" | "expm1" | "log" | "log1p" | "tanh" | "erf" | "sin"
   | "cos" | "i32.neg" | "i32.abs" | "i32.add" | "i32.mul" | "i32.max" | "i32.min" | "i32.lt"
   | "i32.eq" | "i32.remainder" | "or" | "and" | "select" | "sinh" | "cosh" | "asinh" | "acosh"
-  | "log2" | "log10" | "erfc" | "erfinv" | "atan2" | "lgamma" | "digamma" | "trigamma" | "f32.fmod";
+  | "log2" | "log10" | "erfc" | "erfinv" | "atan2" | "lgamma" | "digamma" | "trigamma" | "f32.fmod"
+  | "f32.pow";
 
 /**
  * A Wasm form: the routine per lane type of the value operands, `f32` (float32), `i32` (int32,

@@ -12,6 +12,7 @@ import { type Fn, simd } from "./_emit.ts";
 import type { VMath } from "./_math.ts";
 import { trig } from "./_trig.ts";
 import { intRemainder, remainder } from "./_remainder.ts";
+import { pow } from "./_pow.ts";
 
 /** The operands' locals, and the dtype of the first (a selection's condition: bool or float32). */
 type Emit = (f: Fn, m: VMath, args: readonly number[], first: DType) => void;
@@ -74,6 +75,7 @@ export const wasmRoutines: { readonly [K in WasmRoutine]: Emit } = {
   erfc: (_f, m, [a]) => sp.erfc(m, a),
   erfinv: (_f, m, [a]) => sp.erfinv(m, a),
   "f32.fmod": (_f, m, [a, b]) => remainder(m, a, b, true),
+  "f32.pow": (_f, m, [a, b]) => pow(m, a, b),
   atan2: (_f, m, [y, x]) => sp.atan2(m, y, x),
   lgamma: (_f, m, [a]) => sp.lgamma(m, a),
   digamma: (_f, m, [a]) => sp.digamma(m, a),

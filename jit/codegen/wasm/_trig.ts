@@ -81,7 +81,7 @@ export function trig(m: VMath, x: number, cos: boolean): void {
 }
 
 /** Horner in f64 lanes: c[0] · z^(n-1) + … + c[n-1], on the stack. */
-function poly64(m: VMath, z: number, c: readonly number[]): void {
+export function poly64(m: VMath, z: number, c: readonly number[]): void {
   const f = m.f;
   f.f64x2(c[0]);
   for (let i = 1; i < c.length; i++) f.get(z).v(simd.f64x2Mul).f64x2(c[i]).v(simd.f64x2Add);
