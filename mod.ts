@@ -17,6 +17,7 @@
  * @module
  */
 export { type NestedValues, Tensor } from "./core/tensor.ts";
+export type { OpMethods } from "./core/tensor_methods.ts";
 export type { MathMethods } from "./core/tensor_math.ts";
 export type { SeqMethods } from "./core/tensor_seq.ts";
 export type { TensorLike } from "./core/_convert.ts";

@@ -62,11 +62,6 @@ export function debugNans(enable: boolean): boolean {
   return before;
 }
 
-/** Whether `debugNans` is on. */
-export function debuggingNans(): boolean {
-  return on;
-}
-
 if (envVar("LATHE_DEBUG_NANS") === "1") debugNans(true);
 
 function firstBad(values: DataArray): number {
