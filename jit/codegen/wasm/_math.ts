@@ -235,15 +235,17 @@ export class VMath {
     this.select(x, v, () => f.get(x).f32x4(0).v(simd.f32x4Eq));
   }
 
-  /** Natural logarithm (NaN below 0, -Infinity at ±0). */
-  log(x: number): void {
+  /**
+   * x = m · 2^e for positive finite float32 lanes, exactly: locals `m` in [√½, √2) and `e`, an
+   * integer in float32 lanes (subnormals are scaled by 2^23 first).
+   */
+  split(x: number): { m: number; e: number } {
     const f = this.f;
-    // subnormals: scale by 2^23 first
     f.get(x).f32x4(1.1754943508222875e-38).v(simd.f32x4Lt);
     const tiny = this.keep();
     this.select(() => f.get(x).f32x4(8388608).v(simd.f32x4Mul), x, tiny);
     const xs = this.keep();
-    // x = m * 2^e with m in [0.5, 1)
+    // x = m0 · 2^e0 with m0 in [0.5, 1)
     f.get(xs).i32(23).v(simd.i32x4ShrU).i32x4(126).v(simd.i32x4Sub).v(simd.f32x4ConvertI32x4S);
     f.get(tiny).f32x4(23).v(simd.and).v(simd.f32x4Sub);
     const e0 = this.keep();
@@ -251,12 +253,20 @@ export class VMath {
     const m0 = this.keep();
     f.get(m0).f32x4(0.707106781186547524).v(simd.f32x4Lt);
     const low = this.keep();
-    // m < sqrt(1/2): use 2m - 1 and e - 1, else m - 1
+    // m0 < sqrt(1/2): 2m0 and e0 - 1
     this.select(() => f.get(m0).get(m0).v(simd.f32x4Add), m0, low);
-    f.f32x4(1).v(simd.f32x4Sub);
     const m = this.keep();
     f.get(e0).get(low).f32x4(1).v(simd.and).v(simd.f32x4Sub);
-    const e = this.keep();
+    return { m, e: this.keep() };
+  }
+
+  /** Natural logarithm (NaN below 0, -Infinity at ±0). */
+  log(x: number): void {
+    const f = this.f;
+    const split = this.split(x);
+    const e = split.e;
+    f.get(split.m).f32x4(1).v(simd.f32x4Sub);
+    const m = this.keep();
     f.get(m).get(m).v(simd.f32x4Mul);
     const z = this.keep();
     this.poly(m, LOG_P);

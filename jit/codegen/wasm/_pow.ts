@@ -2,7 +2,7 @@
  * torch.pow of float32 lanes in Wasm: |a|^b = 2^(b·log2|a|) computed in float64 lanes and
  * rounded once to float32, so it stays within 1 ulp of the JS reference (`Math.pow` in float64,
  * rounded), then C's special cases as lane selects. log2|a| = e + log2(m) from the float32 bits
- * (m in [√½, √2), subnormals scaled by 2^24 first), log(m) = 2·atanh(s) with s = (m-1)/(m+1) by
+ * (`VMath.split`: m in [√½, √2)), log(m) = 2·atanh(s) with s = (m-1)/(m+1) by
  * its series to s^19 (|s| < 0.172: truncation below 1e-16); 2^y = 2^n · 2^r with r = y - n in
  * [-½, ½] by the Taylor series of e^(r·ln2) to degree 13 and 2^n built from its bits. Special
  * cases, in the order applied: |a| = 1 gives 1; a negative sign (-0 and -inf included) with an odd
@@ -30,24 +30,10 @@ const CLAMP = 160;
  */
 export function pow(m: VMath, a: number, b: number): void {
   const f = m.f;
-  // |a| = 2^e · m in float32 lanes, exact
+  // |a| = m · 2^e in float32 lanes, exact (zero, infinity and NaN are fixed up below)
   f.get(a).v(simd.f32x4Abs);
   const ax = m.keep();
-  f.get(ax).f32x4(2 ** -126).v(simd.f32x4Lt);
-  const sub = m.keep();
-  m.select(() => f.get(ax).f32x4(2 ** 24).v(simd.f32x4Mul), ax, sub);
-  const bits = m.keep();
-  f.get(bits).i32(23).v(simd.i32x4ShrU).i32x4(127).v(simd.i32x4Sub);
-  f.get(sub).i32x4(24).v(simd.and).v(simd.i32x4Sub);
-  const e = m.keep();
-  f.get(bits).i32x4(0x007fffff).v(simd.and).i32x4(0x3f800000).v(simd.or);
-  const m1 = m.keep();
-  f.get(m1).f32x4(Math.SQRT2).v(simd.f32x4Gt);
-  const big = m.keep();
-  m.select(() => f.get(m1).f32x4(0.5).v(simd.f32x4Mul), m1, big);
-  const mant = m.keep();
-  f.get(e).get(big).v(simd.i32x4Sub).v(simd.f32x4ConvertI32x4S); // big is -1 where set
-  const ef = m.keep();
+  const { m: mant, e: ef } = m.split(ax);
   m.inFloat64(
     [mant, ef, ax, b],
     simd.f64x2PromoteLowF32x4,
