@@ -17,10 +17,11 @@
  * @module
  */
 export { type NestedValues, Tensor } from "./core/tensor.ts";
+export type { OpMethods } from "./core/tensor_methods.ts";
 export type { MathMethods } from "./core/tensor_math.ts";
 export type { SeqMethods } from "./core/tensor_seq.ts";
 export type { TensorLike } from "./core/_convert.ts";
-export type { DataArray, DType } from "./core/dtype.ts";
+export type { DataArray, DType } from "./core/ir/dtype.ts";
 export * from "./core/creation.ts";
 export {
   type AdapterOptions,
@@ -54,24 +55,29 @@ export * from "./core/conv.ts";
 export * from "./core/pool.ts";
 export * from "./core/normalization.ts";
 export { formatTensor, type PrintDType, type PrintOptions } from "./core/print.ts";
-export type { DeviceData, Node, Origin } from "./core/ir.ts";
+export type { DeviceData, Node, Origin } from "./core/ir/ir.ts";
 export type { OpArgs, OpName, ReduceOp } from "./core/ops/registry.ts";
 export type { AluOp } from "./core/ops/elementwise.ts";
 export type { ArithOp } from "./core/ops/arith.ts";
 export type { MathOp } from "./core/ops/math.ts";
 export type { SpecialOp } from "./core/ops/special.ts";
 export type { LinalgArgs, LinalgRoutine } from "./core/ops/linalg.ts";
-export type { Shape } from "./core/shape.ts";
-export { explain, type Explanation, type KernelReport } from "./jit/explain.ts";
-export { type CpuBackend, cpuBackend, kernelStats, setCpuBackend } from "./jit/backend_cpu.ts";
-export { cpuThreads, setCpuThreads } from "./jit/cpu_threads.ts";
-export { blasLibrary } from "./jit/backend_blas.ts";
+export type { Shape } from "./core/ir/shape.ts";
+export { explain, type Explanation, type KernelReport } from "./jit/api/explain.ts";
+export {
+  type CpuBackend,
+  cpuBackend,
+  kernelStats,
+  setCpuBackend,
+} from "./jit/runtime/cpu/kernels.ts";
+export { cpuThreads, setCpuThreads } from "./jit/runtime/cpu/threads.ts";
+export { blasLibrary } from "./jit/runtime/cpu/blas.ts";
 export { debugNans } from "./jit/debug_nans.ts";
 export * from "./core/autodiff.ts";
 export * as tree from "./core/tree.ts";
 export type { Tree, TreeDef } from "./core/tree.ts";
 export * from "./core/check_grads.ts";
-export { jit, type JitOptions, type Jitted } from "./jit/jit.ts";
+export { jit, type JitOptions, type Jitted } from "./jit/api/jit.ts";
 export * from "./core/custom_vjp.ts";
 export * from "./core/checkpoint.ts";
 export * from "./core/vmap.ts";

@@ -14,7 +14,7 @@
  * @module
  */
 import * as lt from "../mod.ts";
-import { webgpuStats } from "../jit/backend_webgpu.ts";
+import { webgpuStats } from "../jit/runtime/webgpu/device.ts";
 import { workloads } from "./inputs.ts";
 import { b4, b4Device, b5, b5Device } from "./train_workloads.ts";
 import { fmt, mdTable } from "./report.ts";

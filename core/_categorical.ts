@@ -11,7 +11,7 @@ import type { Key } from "./_key.ts";
 import { checkKey } from "./_key.ts";
 import { nodeOf } from "./_convert.ts";
 import { checkOptions } from "./_options.ts";
-import { fmtShape, fmtValue } from "./errors.ts";
+import { fmtShape, fmtValue } from "./ir/errors.ts";
 import { sort, topk } from "./sort.ts";
 import { cumsum } from "./scan.ts";
 import { softmax } from "./reduce.ts";

@@ -3,11 +3,11 @@
  * scalars, dtype promotion and NumPy broadcasting, with the errors users see.
  * @module
  */
-import { mixedDevices, type Node } from "./ir.ts";
+import { mixedDevices, type Node } from "./ir/ir.ts";
 import type { Tensor } from "./tensor.ts";
-import { type DType, isFloat, promoteTypes, promoteWithScalar } from "./dtype.ts";
-import { broadcastShapes, type Shape } from "./shape.ts";
-import { fmtValue } from "./errors.ts";
+import { type DType, isFloat, promoteTypes, promoteWithScalar } from "./ir/dtype.ts";
+import { broadcastShapes, type Shape } from "./ir/shape.ts";
+import { fmtValue } from "./ir/errors.ts";
 import { isTensor } from "./_wrap.ts";
 import * as b from "./ops/build.ts";
 

@@ -6,8 +6,8 @@
  */
 import type { Tensor } from "./tensor.ts";
 import { nodeOf } from "./_convert.ts";
-import { userFrame } from "./errors.ts";
-import { type Node, recordSite } from "./ir.ts";
+import { userFrame } from "./ir/errors.ts";
+import { type Node, recordSite } from "./ir/ir.ts";
 
 /** Throws unless `index` is an int32 tensor. */
 export function checkIndexTensor(op: string, index: Tensor): void {

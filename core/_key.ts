@@ -3,7 +3,7 @@
  * and `blocks`, which turns a key into per-element random words.
  * @module
  */
-import { fmtValue } from "./errors.ts";
+import { fmtValue } from "./ir/errors.ts";
 import { threefry2x32 } from "./_threefry.ts";
 import { checkSeed } from "./_torch_generator.ts";
 

@@ -5,11 +5,11 @@
  * @module
  */
 import type { Tensor } from "./tensor.ts";
-import type { DType } from "./dtype.ts";
-import { Node, pendingNodes } from "./ir.ts";
-import type { Shape } from "./shape.ts";
+import type { DType } from "./ir/dtype.ts";
+import { Node, pendingNodes } from "./ir/ir.ts";
+import type { Shape } from "./ir/shape.ts";
 import { wrap } from "./_wrap.ts";
-import type { DataArray } from "./dtype.ts";
+import type { DataArray } from "./ir/dtype.ts";
 import { collectHostSteps, compileHosted, type HostStep } from "../jit/_hosted.ts";
 import type { Kernel } from "../jit/kernel.ts";
 

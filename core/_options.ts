@@ -6,7 +6,7 @@
  * `keepdim` (torch) is accepted as an alias of `keepdims`.
  * @module
  */
-import { fmtValue } from "./errors.ts";
+import { fmtValue } from "./ir/errors.ts";
 
 /** A tensor (checked by shape, not class, so that this module stays dependency-free). */
 function isTensor(value: object): boolean {

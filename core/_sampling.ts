@@ -3,8 +3,8 @@
  * words, float neighbours and exact 64-bit modular reduction.
  * @module
  */
-import { checkDType, f16round, float16Array } from "./dtype.ts";
-import { fmtValue } from "./errors.ts";
+import { checkDType, f16round, float16Array } from "./ir/dtype.ts";
+import { fmtValue } from "./ir/errors.ts";
 
 /** The dtypes samplers make. */
 export type SampleDType = "float16" | "float32" | "float64";

@@ -6,8 +6,8 @@
  * read from outside the body (weights) are summed over the steps.
  * @module
  */
-import { allocate, type DataArray, isFloat } from "./dtype.ts";
-import { Node } from "./ir.ts";
+import { allocate, type DataArray, isFloat } from "./ir/dtype.ts";
+import { Node } from "./ir/ir.ts";
 import * as b from "./ops/build.ts";
 import { vjpNodes } from "./autodiff.ts";
 import { type Body, compileGraph, sizeOfShape } from "./_loop_body.ts";

@@ -7,8 +7,8 @@ import type { Tensor } from "./tensor.ts";
 import { tensor } from "./creation.ts";
 import { isTensor } from "./_wrap.ts";
 import { checkOptions } from "./_options.ts";
-import { checkShape, sizeOf } from "./shape.ts";
-import { fmtValue } from "./errors.ts";
+import { checkShape, sizeOf } from "./ir/shape.ts";
+import { fmtValue } from "./ir/errors.ts";
 import { Mt19937 } from "./_mt19937.ts";
 import { fmaf, normalFill16 } from "./_avx_math.ts";
 

@@ -8,7 +8,7 @@
 import type { Tensor } from "./tensor.ts";
 import { broadcastTo, pad, reshape } from "./movement.ts";
 import { slice, type SliceSpec } from "./indexing.ts";
-import { fmtShape, fmtValue } from "./errors.ts";
+import { fmtShape, fmtValue } from "./ir/errors.ts";
 
 /** A slice spec that keeps axes before `axis` whole and applies `spec` at `axis`. */
 function at(axis: number, spec: SliceSpec): SliceSpec[] {

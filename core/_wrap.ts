@@ -4,7 +4,7 @@
  * import graph stays acyclic.
  * @module
  */
-import type { Node } from "./ir.ts";
+import type { Node } from "./ir/ir.ts";
 import type { Tensor } from "./tensor.ts";
 import { dtypeGap, realize } from "../jit/realize.ts";
 

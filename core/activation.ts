@@ -8,9 +8,9 @@ import { floatNode, nodeOf } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
 import { checkOptions } from "./_options.ts";
 import * as b from "./ops/build.ts";
-import type { Node } from "./ir.ts";
-import { fmtValue } from "./errors.ts";
-import { promoteWithScalar } from "./dtype.ts";
+import type { Node } from "./ir/ir.ts";
+import { fmtValue } from "./ir/errors.ts";
+import { promoteWithScalar } from "./ir/dtype.ts";
 
 function c(value: number, like: Node): Node {
   return b.constant(value, like.dtype, like.shape);

@@ -13,7 +13,7 @@
 import type { Tensor } from "./tensor.ts";
 import { nodeOf } from "./_convert.ts";
 import { checkOptions } from "./_options.ts";
-import { fmtShape } from "./errors.ts";
+import { fmtShape } from "./ir/errors.ts";
 import { isTensor } from "./_wrap.ts";
 import { matmul } from "./linalg.ts";
 import { softmax } from "./reduce.ts";

@@ -7,13 +7,13 @@
  * @module
  */
 import type { Tensor } from "./tensor.ts";
-import { type Node, type Origin, originOf, withTrace } from "./ir.ts";
-import { isFloat } from "./dtype.ts";
+import { type Node, type Origin, originOf, withTrace } from "./ir/ir.ts";
+import { isFloat } from "./ir/dtype.ts";
 import { vjpRules } from "./ops/derivatives.ts";
 import * as b from "./ops/build.ts";
 import { isTensor, wrap } from "./_wrap.ts";
 import { checkOptions } from "./_options.ts";
-import { fmtShape, fmtValue } from "./errors.ts";
+import { fmtShape, fmtValue } from "./ir/errors.ts";
 import { flatten, type Tree, unflatten } from "./tree.ts";
 import type {
   AnyFunction,

@@ -7,7 +7,7 @@
  */
 import type { Tensor } from "./tensor.ts";
 import { isStaging } from "./_wrap.ts";
-import { fmtShape } from "./errors.ts";
+import { fmtShape } from "./ir/errors.ts";
 import { flatten, type Tree, unflatten } from "./tree.ts";
 import { where } from "./elementwise.ts";
 import { isBatching } from "./vmap.ts";

@@ -9,11 +9,11 @@
  * @module
  */
 import type { Tensor } from "./tensor.ts";
-import { allocate, type DataArray } from "./dtype.ts";
-import { isTracing, Node } from "./ir.ts";
+import { allocate, type DataArray } from "./ir/dtype.ts";
+import { isTracing, Node } from "./ir/ir.ts";
 import { isStaging, wrap } from "./_wrap.ts";
 import { checkOptions } from "./_options.ts";
-import { fmtShape, fmtValue } from "./errors.ts";
+import { fmtShape, fmtValue } from "./ir/errors.ts";
 import { flatten, type Tree, type TreeDef, unflatten } from "./tree.ts";
 import { concat, stack } from "./movement.ts";
 import { arange, zeros } from "./creation.ts";

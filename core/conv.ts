@@ -20,7 +20,7 @@ import { add } from "./elementwise.ts";
 import { ones } from "./creation.ts";
 import { slice } from "./indexing.ts";
 import { customVjp } from "./custom_vjp.ts";
-import { fmtShape, fmtValue } from "./errors.ts";
+import { fmtShape, fmtValue } from "./ir/errors.ts";
 import { batched, padSpatial, perAxis, unfoldAxis } from "./_window.ts";
 
 /** Padding of a convolution: per axis, both sides, or `"same"`/`"valid"` like PyTorch. */

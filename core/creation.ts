@@ -4,14 +4,14 @@
  * @module
  */
 import type { Tensor } from "./tensor.ts";
-import { Node } from "./ir.ts";
+import { Node } from "./ir/ir.ts";
 import { wrap } from "./_wrap.ts";
 import { checkOptions } from "./_options.ts";
 import { nodeOf } from "./_convert.ts";
 import { constant } from "./ops/build.ts";
-import { allocate, checkDType, type DataArray, type DType, dtypeOfArray } from "./dtype.ts";
-import { checkShape, sizeOf } from "./shape.ts";
-import { fmtShape, fmtValue } from "./errors.ts";
+import { allocate, checkDType, type DataArray, type DType, dtypeOfArray } from "./ir/dtype.ts";
+import { checkShape, sizeOf } from "./ir/shape.ts";
+import { fmtShape, fmtValue } from "./ir/errors.ts";
 import { checkDevice, type Device } from "./device.ts";
 import { stageNode } from "../jit/realize.ts";
 

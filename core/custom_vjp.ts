@@ -7,7 +7,7 @@ import type { Tensor } from "./tensor.ts";
 import { customVjp as customNode } from "./ops/build.ts";
 import { nodeOf } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
-import { fmtShape, fmtValue } from "./errors.ts";
+import { fmtShape, fmtValue } from "./ir/errors.ts";
 
 /**
  * Defines `f` by a forward function returning `[output, residuals]` and a

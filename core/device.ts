@@ -7,14 +7,14 @@
  * @module
  */
 import type { Tensor } from "./tensor.ts";
-import { type Device, isRealized, isTracing, Node } from "./ir.ts";
+import { type Device, isRealized, isTracing, Node } from "./ir/ir.ts";
 import { isStaging, wrap } from "./_wrap.ts";
 import { checkOptions } from "./_options.ts";
 import { constant } from "./ops/build.ts";
-import { fmtValue } from "./errors.ts";
+import { fmtValue } from "./ir/errors.ts";
 import { deviceReady, initDevice, readAsync, realize } from "../jit/realize.ts";
 import { flatten, type Tree, unflatten } from "./tree.ts";
-import type { AdapterOptions } from "../jit/_webgpu_open.ts";
+import type { AdapterOptions } from "../jit/runtime/webgpu/_open.ts";
 
 export type { AdapterOptions, Device };
 

@@ -11,7 +11,7 @@
  */
 import type { Tensor } from "./tensor.ts";
 import { nodeOf } from "./_convert.ts";
-import { fmtShape, fmtValue } from "./errors.ts";
+import { fmtShape, fmtValue } from "./ir/errors.ts";
 import { diagonal } from "./triangular.ts";
 import { matmul } from "./linalg.ts";
 

@@ -6,13 +6,13 @@
  */
 import type { Tensor } from "./tensor.ts";
 import { broadcastNode, floatNode, nodeOf, operands, type TensorLike } from "./_convert.ts";
-import { broadcastShapes } from "./shape.ts";
+import { broadcastShapes } from "./ir/shape.ts";
 import { isTensor, wrap } from "./_wrap.ts";
-import { fmtValue } from "./errors.ts";
+import { fmtValue } from "./ir/errors.ts";
 import { alu, cast, constant } from "./ops/build.ts";
 import type { AluOp } from "./ops/elementwise.ts";
-import { isFloat } from "./dtype.ts";
-import type { Node } from "./ir.ts";
+import { isFloat } from "./ir/dtype.ts";
+import type { Node } from "./ir/ir.ts";
 
 function binary(op: AluOp, name: string, a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = operands(name, [a, b]);

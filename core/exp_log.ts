@@ -21,7 +21,7 @@ import type { Tensor } from "./tensor.ts";
 import { floatNode, nodeOf, operands, type TensorLike } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
 import { alu, constant } from "./ops/build.ts";
-import type { Node } from "./ir.ts";
+import type { Node } from "./ir/ir.ts";
 import { customVjp } from "./custom_vjp.ts";
 
 function c(value: number, like: Node): Node {

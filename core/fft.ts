@@ -9,7 +9,7 @@
 import type { Tensor } from "./tensor.ts";
 import { floatNode, nodeOf } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
-import { fmtShape, fmtValue } from "./errors.ts";
+import { fmtShape, fmtValue } from "./ir/errors.ts";
 import { checkOptions } from "./_options.ts";
 import { tensor } from "./creation.ts";
 import { stack } from "./movement.ts";

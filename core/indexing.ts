@@ -9,11 +9,11 @@ import { nodeOf } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
 import { checkOptions } from "./_options.ts";
 import * as b from "./ops/build.ts";
-import { fmtShape, fmtValue } from "./errors.ts";
+import { fmtShape, fmtValue } from "./ir/errors.ts";
 import { checkIndexTensor, checkIndices } from "./_index_check.ts";
-import { normalizeAxis, sizeOf } from "./shape.ts";
+import { normalizeAxis, sizeOf } from "./ir/shape.ts";
 import { realize } from "../jit/realize.ts";
-import type { DType } from "./dtype.ts";
+import type { DType } from "./ir/dtype.ts";
 
 /**
  * One axis of a slice: an integer (selects and drops the axis), `null`

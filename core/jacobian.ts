@@ -9,7 +9,7 @@ import { grad, jvp, vjp } from "./autodiff.ts";
 import { vmap } from "./vmap.ts";
 import { eye } from "./creation.ts";
 import { isTensor } from "./_wrap.ts";
-import { fmtValue } from "./errors.ts";
+import { fmtValue } from "./ir/errors.ts";
 
 /** A function of one tensor. */
 export type TensorFunction = (x: Tensor) => Tensor;

@@ -7,10 +7,10 @@ import type { Tensor } from "./tensor.ts";
 import { broadcastNode, nodeOf, operands } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
 import * as b from "./ops/build.ts";
-import type { Node } from "./ir.ts";
-import { fmtShape } from "./errors.ts";
-import { broadcastShapes } from "./shape.ts";
-import { promoteTypes } from "./dtype.ts";
+import type { Node } from "./ir/ir.ts";
+import { fmtShape } from "./ir/errors.ts";
+import { broadcastShapes } from "./ir/shape.ts";
+import { promoteTypes } from "./ir/dtype.ts";
 
 function innerMismatch(op: string, a: Node, b2: Node, k1: number, k2: number): RangeError {
   const hint = a.shape.length === 2 && b2.shape.length === 2 && a.shape[1] === b2.shape[1]

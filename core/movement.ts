@@ -7,9 +7,9 @@ import type { Tensor } from "./tensor.ts";
 import { broadcastNode, nodeOf } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
 import * as b from "./ops/build.ts";
-import { fmtShape, fmtValue } from "./errors.ts";
-import { broadcastShapes, checkShape, normalizeAxis, sizeOf } from "./shape.ts";
-import { promoteTypes } from "./dtype.ts";
+import { fmtShape, fmtValue } from "./ir/errors.ts";
+import { broadcastShapes, checkShape, normalizeAxis, sizeOf } from "./ir/shape.ts";
+import { promoteTypes } from "./ir/dtype.ts";
 import { axesArg, singleAxis } from "./_options.ts";
 
 /**

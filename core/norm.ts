@@ -13,14 +13,14 @@
 import type { Tensor } from "./tensor.ts";
 import { floatNode, nodeOf, operands, type TensorLike } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
-import { fmtValue } from "./errors.ts";
+import { fmtValue } from "./ir/errors.ts";
 import { max, min, type ReduceOptions, sum } from "./reduce.ts";
 import { abs, pow, sqrt, where } from "./elementwise.ts";
 import { broadcastTo } from "./movement.ts";
 import { alu, constant } from "./ops/build.ts";
-import type { Node } from "./ir.ts";
+import type { Node } from "./ir/ir.ts";
 import { customVjp } from "./custom_vjp.ts";
-import { broadcastShapes, normalizeAxes, normalizeAxis } from "./shape.ts";
+import { broadcastShapes, normalizeAxes, normalizeAxis } from "./ir/shape.ts";
 
 function c(value: number, like: Node): Node {
   return constant(value, like.dtype, like.shape);

@@ -13,7 +13,7 @@ import { reshape } from "./movement.ts";
 import { mean } from "./reduce.ts";
 import { add, mul, rsqrt, sub, where } from "./elementwise.ts";
 import { bernoulli, type Key } from "./random.ts";
-import { fmtShape, fmtValue } from "./errors.ts";
+import { fmtShape, fmtValue } from "./ir/errors.ts";
 
 /** Options of `batchNorm` (torch.nn.functional.batch_norm). */
 export interface BatchNormOptions {

@@ -14,7 +14,7 @@ import { argmax, sum } from "./reduce.ts";
 import { div, eq, where } from "./elementwise.ts";
 import { arange, ones, tensor } from "./creation.ts";
 import { matmul } from "./linalg.ts";
-import { fmtShape, fmtValue } from "./errors.ts";
+import { fmtShape, fmtValue } from "./ir/errors.ts";
 import { batched, padSpatial, perAxis, unfoldAxis } from "./_window.ts";
 
 /** Options of the max pools (torch.nn.functional.max_pool2d names; `ceilMode` is not supported). */

@@ -25,9 +25,9 @@
  */
 import type { Tensor } from "./tensor.ts";
 import { tensor } from "./creation.ts";
-import { allocate, type DType } from "./dtype.ts";
-import { checkShape, sizeOf } from "./shape.ts";
-import { fmtValue } from "./errors.ts";
+import { allocate, type DType } from "./ir/dtype.ts";
+import { checkShape, sizeOf } from "./ir/shape.ts";
+import { fmtValue } from "./ir/errors.ts";
 import { checkOptions } from "./_options.ts";
 import { ndtr, ndtri } from "./_special.ts";
 import { dtypeRange, finite, floatDType, mod64, openUniform } from "./_sampling.ts";

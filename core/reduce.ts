@@ -7,9 +7,9 @@ import type { Tensor } from "./tensor.ts";
 import { floatNode, nodeOf } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
 import * as b from "./ops/build.ts";
-import type { Node } from "./ir.ts";
-import { fmtShape } from "./errors.ts";
-import { normalizeAxes, normalizeAxis, sizeOf } from "./shape.ts";
+import type { Node } from "./ir/ir.ts";
+import { fmtShape } from "./ir/errors.ts";
+import { normalizeAxes, normalizeAxis, sizeOf } from "./ir/shape.ts";
 import type { ReduceOp } from "./ops/registry.ts";
 import { type AxisOptions, axisOptions, singleAxis } from "./_options.ts";
 

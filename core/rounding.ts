@@ -10,8 +10,8 @@ import type { Tensor } from "./tensor.ts";
 import { floatNode, nodeOf, operands, type TensorLike } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
 import { alu, constant } from "./ops/build.ts";
-import { isFloat } from "./dtype.ts";
-import type { Node } from "./ir.ts";
+import { isFloat } from "./ir/dtype.ts";
+import type { Node } from "./ir/ir.ts";
 
 function c(value: number, like: Node): Node {
   return constant(value, like.dtype, like.shape);

@@ -18,8 +18,8 @@ import { nodeOf } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
 import { singleAxis } from "./_options.ts";
 import * as b from "./ops/build.ts";
-import type { Node } from "./ir.ts";
-import { normalizeAxis } from "./shape.ts";
+import type { Node } from "./ir/ir.ts";
+import { normalizeAxis } from "./ir/shape.ts";
 import { logSumExp } from "./reduce.ts";
 
 /** The axis argument of a scan: a number or `{axis}` (torch's `dim` is required). */

@@ -14,9 +14,9 @@ import { broadcastTo } from "./movement.ts";
 import { checkOptions } from "./_options.ts";
 import * as b from "./ops/build.ts";
 import { scatterInto } from "./ops/scatter.ts";
-import type { Node } from "./ir.ts";
-import { fmtShape, fmtValue } from "./errors.ts";
-import { broadcastShapes, normalizeAxis, shapesEqual } from "./shape.ts";
+import type { Node } from "./ir/ir.ts";
+import { fmtShape, fmtValue } from "./ir/errors.ts";
+import { broadcastShapes, normalizeAxis, shapesEqual } from "./ir/shape.ts";
 import { checkIndexTensor, checkIndices } from "./_index_check.ts";
 import { take } from "./indexing.ts";
 

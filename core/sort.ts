@@ -12,9 +12,9 @@ import { wrap } from "./_wrap.ts";
 import { checkOptions } from "./_options.ts";
 import * as b from "./ops/build.ts";
 import { argsortLast } from "./ops/sort.ts";
-import type { Node } from "./ir.ts";
-import { fmtValue } from "./errors.ts";
-import { normalizeAxis } from "./shape.ts";
+import type { Node } from "./ir/ir.ts";
+import { fmtValue } from "./ir/errors.ts";
+import { normalizeAxis } from "./ir/shape.ts";
 
 /** Options of `sort` and `argsort`. */
 export interface SortOptions {

@@ -70,94 +70,66 @@ export interface MathMethods {
   norm(options?: n.NormOptions): Tensor;
 }
 
-const methods: MathMethods = {
-  tan(this: Tensor): Tensor {
-    return t.tan(this);
-  },
-  asin(this: Tensor): Tensor {
-    return t.asin(this);
-  },
-  acos(this: Tensor): Tensor {
-    return t.acos(this);
-  },
-  atan(this: Tensor): Tensor {
-    return t.atan(this);
-  },
-  sinh(this: Tensor): Tensor {
-    return t.sinh(this);
-  },
-  cosh(this: Tensor): Tensor {
-    return t.cosh(this);
-  },
-  asinh(this: Tensor): Tensor {
-    return t.asinh(this);
-  },
-  acosh(this: Tensor): Tensor {
-    return t.acosh(this);
-  },
-  atanh(this: Tensor): Tensor {
-    return t.atanh(this);
-  },
-  sinc(this: Tensor): Tensor {
-    return t.sinc(this);
-  },
-  deg2rad(this: Tensor): Tensor {
-    return t.deg2rad(this);
-  },
-  log2(this: Tensor): Tensor {
-    return x.log2(this);
-  },
-  log10(this: Tensor): Tensor {
-    return x.log10(this);
-  },
-  exp2(this: Tensor): Tensor {
-    return x.exp2(this);
-  },
-  erfc(this: Tensor): Tensor {
-    return x.erfc(this);
-  },
-  erfinv(this: Tensor): Tensor {
-    return x.erfinv(this);
-  },
-  lgamma(this: Tensor): Tensor {
-    return x.lgamma(this);
-  },
-  digamma(this: Tensor): Tensor {
-    return x.digamma(this);
-  },
-  trunc(this: Tensor): Tensor {
-    return r.trunc(this);
-  },
-  frac(this: Tensor): Tensor {
-    return r.frac(this);
-  },
-  atan2(this: Tensor, other: TensorLike): Tensor {
-    return t.atan2(this, other);
-  },
-  hypot(this: Tensor, other: TensorLike): Tensor {
-    return n.hypot(this, other);
-  },
-  logAddExp(this: Tensor, other: TensorLike): Tensor {
-    return x.logAddExp(this, other);
-  },
-  xlogy(this: Tensor, other: TensorLike): Tensor {
-    return x.xlogy(this, other);
-  },
-  fmod(this: Tensor, other: TensorLike): Tensor {
-    return r.fmod(this, other);
-  },
-  lerp(this: Tensor, end: Tensor, weight: TensorLike): Tensor {
-    return r.lerp(this, end, weight);
-  },
-  norm(this: Tensor, options?: n.NormOptions): Tensor {
-    return n.norm(this, options);
-  },
+const methods: FreeFunctions<MathMethods> = {
+  tan: t.tan,
+  asin: t.asin,
+  acos: t.acos,
+  atan: t.atan,
+  sinh: t.sinh,
+  cosh: t.cosh,
+  asinh: t.asinh,
+  acosh: t.acosh,
+  atanh: t.atanh,
+  sinc: t.sinc,
+  deg2rad: t.deg2rad,
+  log2: x.log2,
+  log10: x.log10,
+  exp2: x.exp2,
+  erfc: x.erfc,
+  erfinv: x.erfinv,
+  lgamma: x.lgamma,
+  digamma: x.digamma,
+  trunc: r.trunc,
+  frac: r.frac,
+  atan2: t.atan2,
+  hypot: n.hypot,
+  logAddExp: x.logAddExp,
+  xlogy: x.xlogy,
+  fmod: r.fmod,
+  lerp: r.lerp,
+  norm: n.norm,
 };
+
+/**
+ * The free function behind each method of `M`: the tensor first, then the method's arguments,
+ * typed against the method's signature.
+ */
+export type FreeFunctions<M> = {
+  readonly [K in keyof M]: M[K] extends (...args: infer A) => infer R
+    ? (self: Tensor, ...args: A) => R
+    : never;
+};
+
+/**
+ * Adds methods that call their free functions with `this` first to a prototype (the Tensor
+ * class's).
+ * @param proto the prototype
+ * @param functions the free function of each method
+ */
+export function installMethods<M>(proto: object, functions: FreeFunctions<M>): void {
+  for (const [name, fn] of Object.entries(functions) as [string, (...a: unknown[]) => unknown][]) {
+    Object.assign(proto, {
+      [name](this: Tensor, ...args: unknown[]) {
+        return fn(this, ...args);
+      },
+    });
+  }
+}
 
 /**
  * Adds the methods to a prototype (the Tensor class's).
  * @param proto the prototype
  */
 export function installMathMethods(proto: object): void {
-  Object.assign(proto, methods);
+  installMethods(proto, methods);
 }

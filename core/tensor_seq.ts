@@ -7,6 +7,7 @@
  * @module
  */
 import type { Tensor } from "./tensor.ts";
+import { type FreeFunctions, installMethods } from "./tensor_math.ts";
 import type { TensorLike } from "./_convert.ts";
 import * as s from "./scatter.ts";
 import * as tr from "./triangular.ts";
@@ -55,64 +56,24 @@ export interface SeqMethods {
   where(cond: TensorLike, other: TensorLike): Tensor;
 }
 
-const methods: SeqMethods = {
-  scatter(this: Tensor, axis: number, index: Tensor, src: Tensor | number): Tensor {
-    return s.scatter(this, axis, index, src);
-  },
-  scatterAdd(this: Tensor, axis: number, index: Tensor, src: Tensor): Tensor {
-    return s.scatterAdd(this, axis, index, src);
-  },
-  indexAdd(
-    this: Tensor,
-    axis: number,
-    index: Tensor,
-    source: Tensor,
-    options?: s.IndexAddOptions,
-  ): Tensor {
-    return s.indexAdd(this, axis, index, source, options);
-  },
-  indexSelect(this: Tensor, axis: number, index: Tensor): Tensor {
-    return s.indexSelect(this, axis, index);
-  },
-  maskedFill(this: Tensor, mask: Tensor, value: number | Tensor): Tensor {
-    return s.maskedFill(this, mask, value);
-  },
-  maskedSelect(this: Tensor, mask: Tensor): Tensor {
-    return s.maskedSelect(this, mask);
-  },
-  tril(this: Tensor, diagonal?: number): Tensor {
-    return tr.tril(this, diagonal);
-  },
-  triu(this: Tensor, diagonal?: number): Tensor {
-    return tr.triu(this, diagonal);
-  },
-  diagonal(this: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor {
-    return tr.diagonal(this, offset, dim1, dim2);
-  },
-  trace(this: Tensor): Tensor {
-    return tr.trace(this);
-  },
-  sort(this: Tensor, options?: number | o.SortOptions): [Tensor, Tensor] {
-    return o.sort(this, options);
-  },
-  argsort(this: Tensor, options?: number | o.SortOptions): Tensor {
-    return o.argsort(this, options);
-  },
-  topk(this: Tensor, k: number, axisOrOptions?: number | o.TopkOptions): [Tensor, Tensor] {
-    return o.topk(this, k, axisOrOptions);
-  },
-  cumsum(this: Tensor, axis: c.ScanAxis): Tensor {
-    return c.cumsum(this, axis);
-  },
-  cumprod(this: Tensor, axis: c.ScanAxis): Tensor {
-    return c.cumprod(this, axis);
-  },
-  logCumSumExp(this: Tensor, axis: c.ScanAxis): Tensor {
-    return c.logCumSumExp(this, axis);
-  },
-  where(this: Tensor, cond: TensorLike, other: TensorLike): Tensor {
-    return e.where(cond, this, other);
-  },
+const methods: FreeFunctions<SeqMethods> = {
+  scatter: s.scatter,
+  scatterAdd: s.scatterAdd,
+  indexAdd: s.indexAdd,
+  indexSelect: s.indexSelect,
+  maskedFill: s.maskedFill,
+  maskedSelect: s.maskedSelect,
+  tril: tr.tril,
+  triu: tr.triu,
+  diagonal: tr.diagonal,
+  trace: tr.trace,
+  sort: o.sort,
+  argsort: o.argsort,
+  topk: o.topk,
+  cumsum: c.cumsum,
+  cumprod: c.cumprod,
+  logCumSumExp: c.logCumSumExp,
+  where: (self: Tensor, cond: TensorLike, other: TensorLike): Tensor => e.where(cond, self, other),
 };
 
 /**
@@ -120,5 +81,5 @@ const methods: SeqMethods = {
  * @param proto the prototype
  */
 export function installSeqMethods(proto: object): void {
-  Object.assign(proto, methods);
+  installMethods(proto, methods);
 }

@@ -8,7 +8,7 @@
 import type { Tensor } from "./tensor.ts";
 import { isTensor } from "./_wrap.ts";
 import { checkOptions } from "./_options.ts";
-import { fmtShape } from "./errors.ts";
+import { fmtShape } from "./ir/errors.ts";
 
 /** A tree of tensors: a tensor, or arrays / plain objects of trees. */
 export type Tree =

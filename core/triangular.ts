@@ -9,9 +9,9 @@ import type { Tensor } from "./tensor.ts";
 import { nodeOf } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
 import * as b from "./ops/build.ts";
-import type { Node } from "./ir.ts";
-import { fmtShape, fmtValue } from "./errors.ts";
-import { normalizeAxis } from "./shape.ts";
+import type { Node } from "./ir/ir.ts";
+import { fmtShape, fmtValue } from "./ir/errors.ts";
+import { normalizeAxis } from "./ir/shape.ts";
 
 function matrixOf(op: string, x: Tensor, diagonal: number): Node {
   const node = nodeOf(op, x);

@@ -7,13 +7,13 @@
  * @module
  */
 import type { Tensor } from "./tensor.ts";
-import { type Node, withTrace } from "./ir.ts";
+import { type Node, withTrace } from "./ir/ir.ts";
 import * as b from "./ops/build.ts";
 import { type Batched, batchGraph } from "./ops/batching.ts";
 import { moveAxis } from "./ops/_batch_axes.ts";
 import { isTensor, wrap } from "./_wrap.ts";
 import { checkOptions } from "./_options.ts";
-import { fmtShape, fmtValue } from "./errors.ts";
+import { fmtShape, fmtValue } from "./ir/errors.ts";
 import { flatten, type Tree, unflatten } from "./tree.ts";
 import type { AnyFunction } from "./transform_types.ts";
 

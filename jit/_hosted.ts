@@ -4,10 +4,10 @@
  * collects the steps in order; `compileHosted` cuts the program around them.
  * @module
  */
-import type { Node } from "../core/ir.ts";
-import type { DataArray } from "../core/dtype.ts";
+import type { Node } from "../core/ir/ir.ts";
+import type { DataArray } from "../core/ir/dtype.ts";
 import { schedule } from "./schedule.ts";
-import { compileProgram, type Program } from "./backend_cpu.ts";
+import { compileProgram, type Program } from "./runtime/cpu/kernels.ts";
 import type { Kernel } from "./kernel.ts";
 
 /** A step run on the host: it reads the arrays of `inputs` and returns those of `outputs`. */

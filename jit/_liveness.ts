@@ -5,10 +5,10 @@
  * program holds only what is still to be read (what makes `checkpoint` pay).
  * @module
  */
-import type { DataArray, DType } from "../core/dtype.ts";
+import type { DataArray, DType } from "../core/ir/dtype.ts";
 import type { Kernel } from "./kernel.ts";
-import { sizeOf } from "../core/shape.ts";
-import { heap, type Value } from "./wasm/_runtime.ts";
+import { sizeOf } from "../core/ir/shape.ts";
+import { heap, type Value } from "./runtime/cpu/wasm/_runtime.ts";
 
 /** A JS kernel's output buffer, reused across runs (shared by kernels whose outputs never overlap). */
 export type Reuse = { buffer?: DataArray };

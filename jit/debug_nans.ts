@@ -14,15 +14,15 @@
  * run the computation on the CPU to find the op.
  * @module
  */
-import type { DataArray } from "../core/dtype.ts";
-import { userFrame } from "../core/errors.ts";
-import { setCaptureSites, siteOf } from "../core/ir.ts";
-import { Node } from "../core/ir.ts";
+import type { DataArray } from "../core/ir/dtype.ts";
+import { userFrame } from "../core/ir/errors.ts";
+import { setCaptureSites, siteOf } from "../core/ir/ir.ts";
+import { Node } from "../core/ir/ir.ts";
 import type { OpName } from "../core/ops/registry.ts";
 import type { Kernel } from "./kernel.ts";
-import { runKernels, setOutputCheck } from "./backend_cpu.ts";
+import { runKernels, setOutputCheck } from "./runtime/cpu/kernels.ts";
 import { schedule } from "./schedule.ts";
-import { envVar } from "./_env.ts";
+import { envVar } from "./runtime/_env.ts";
 
 /** Views: their outputs only repeat their input's values, so they never make a NaN. */
 const movementOps: ReadonlySet<OpName> = new Set<OpName>([
@@ -60,11 +60,6 @@ export function debugNans(enable: boolean): boolean {
   setCaptureSites(enable);
   setOutputCheck(enable ? checkKernel : undefined);
   return before;
-}
-
-/** Whether `debugNans` is on. */
-export function debuggingNans(): boolean {
-  return on;
 }
 
 if (envVar("LATHE_DEBUG_NANS") === "1") debugNans(true);

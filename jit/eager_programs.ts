@@ -11,9 +11,9 @@
  * running the schedule directly would.
  * @module
  */
-import { capturingSites, Node, pendingNodes } from "../core/ir.ts";
+import { capturingSites, Node, pendingNodes } from "../core/ir/ir.ts";
 import { schedule } from "./schedule.ts";
-import { compileProgram, cpuConfig, type Program, runKernels } from "./backend_cpu.ts";
+import { compileProgram, cpuConfig, type Program, runKernels } from "./runtime/cpu/kernels.ts";
 
 /** A compiled structure: the program, and which pending node each of its outputs belongs to. */
 interface Entry {

@@ -6,9 +6,9 @@
  */
 import type { AluOp } from "../core/ops/elementwise.ts";
 import type { ReduceKind } from "../core/ops/reductions.ts";
-import type { DType } from "../core/dtype.ts";
-import type { Shape } from "../core/shape.ts";
-import type { Node } from "../core/ir.ts";
+import type { DType } from "../core/ir/dtype.ts";
+import type { Shape } from "../core/ir/shape.ts";
+import type { Node } from "../core/ir/ir.ts";
 import type { LinalgArgs } from "../core/ops/linalg.ts";
 import { structureOf } from "./_vexpr_map.ts";
 

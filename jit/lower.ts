@@ -5,11 +5,11 @@
  * become inner loops; anything else is asked of the scheduler as a buffer.
  * @module
  */
-import type { Node } from "../core/ir.ts";
+import type { Node } from "../core/ir/ir.ts";
 import type { OpArgs } from "../core/ops/registry.ts";
 import { isElementwise } from "../core/ops/elementwise.ts";
 import { isReduction, reductions } from "../core/ops/reductions.ts";
-import { contiguousStrides, type Shape } from "../core/shape.ts";
+import { contiguousStrides, type Shape } from "../core/ir/shape.ts";
 import { iadd, idiv, type IExpr, imod, imul, isub, type LoopVar, type VExpr } from "./kernel.ts";
 
 /**

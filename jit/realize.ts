@@ -5,7 +5,7 @@
  * (`initDevice`).
  * @module
  */
-import type { DataArray, DType } from "../core/dtype.ts";
+import type { DataArray, DType } from "../core/ir/dtype.ts";
 import {
   type CallSite,
   type Device,
@@ -13,13 +13,13 @@ import {
   type Node,
   pendingNodes,
   siteOf,
-} from "../core/ir.ts";
-import { userFrame } from "../core/errors.ts";
-import { stageBuffer } from "./backend_cpu.ts";
-import type { Backend } from "./backend.ts";
-import { cpu } from "./cpu.ts";
-import { webgpuBackend } from "./_jit_webgpu.ts";
-import type * as WebGpu from "./backend_webgpu.ts";
+} from "../core/ir/ir.ts";
+import { userFrame } from "../core/ir/errors.ts";
+import { stageBuffer } from "./runtime/cpu/kernels.ts";
+import type { Backend } from "./runtime/backend.ts";
+import { cpu } from "./runtime/cpu/mod.ts";
+import { webgpuBackend } from "./runtime/webgpu/mod.ts";
+import type * as WebGpu from "./runtime/webgpu/device.ts";
 
 let webgpu: Backend | undefined;
 
@@ -128,7 +128,7 @@ export async function initDevice(
   options: WebGpu.WebGpuOptions = {},
 ): Promise<string | undefined> {
   if (device === "cpu") return undefined;
-  const backend = await import("./backend_webgpu.ts");
+  const backend = await import("./runtime/webgpu/device.ts");
   const failure = await backend.initWebGpu(options);
   if (failure === undefined) webgpu = webgpuBackend(backend, realize);
   return failure;

@@ -7,7 +7,7 @@
  * become buffers of their own.
  * @module
  */
-import { type Node, pendingNodes } from "../core/ir.ts";
+import { type Node, pendingNodes } from "../core/ir/ir.ts";
 import { isElementwise } from "../core/ops/elementwise.ts";
 import type { OpArgs, OpName } from "../core/ops/registry.ts";
 import { isReduction } from "../core/ops/reductions.ts";
@@ -22,7 +22,7 @@ const oneToOne: ReadonlySet<OpName> = new Set<OpName>([
   "stopGradient",
   "customVjp",
 ]);
-import { contiguousStrides, sizeOf } from "../core/shape.ts";
+import { contiguousStrides, sizeOf } from "../core/ir/shape.ts";
 import {
   iadd,
   type IExpr,

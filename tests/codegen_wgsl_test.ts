@@ -1,11 +1,11 @@
-// WGSL code generation (jit/codegen_wgsl.ts) as text, with no GPU: the passes the
+// WGSL code generation (jit/codegen/wgsl/mod.ts) as text, with no GPU: the passes the
 // scheduler's kernels become, the loop-iteration bound that software GPUs need, the
 // constants buffer, the NaN-safe forms and the errors. tests/webgpu_test.ts runs them.
 import { describe, it } from "@std/testing/bdd";
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import * as lt from "../mod.ts";
 import { schedule } from "../jit/schedule.ts";
-import { MAX_ITERATIONS, renderWgsl, type WgslPlan } from "../jit/codegen_wgsl.ts";
+import { MAX_ITERATIONS, renderWgsl, type WgslPlan } from "../jit/codegen/wgsl/mod.ts";
 
 /** The plans of the kernels that realize `t` (nothing runs). */
 function plans(t: lt.Tensor, maxBuffers?: number): WgslPlan[] {
@@ -46,7 +46,7 @@ describe("renderWgsl()", () => {
     ) assertStringIncludes(pass.source, line);
   });
 
-  it("gives the same source for other constant values (pipelines are cached by source)", () => {
+  it("gives the same source for other constant values (a pipeline serves every constant)", () => {
     const x = lt.tensor([1, 2, 3]);
     const [a, b] = [only(x.mul(2).add(1)), only(x.mul(-7.5).add(1e30))];
     assertEquals(a.passes[0].source, b.passes[0].source);

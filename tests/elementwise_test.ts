@@ -1,5 +1,5 @@
 // Elementwise ops (core/elementwise.ts, kernels in the primitive table core/ops/ and
-// jit/runtime_js.ts): every op against PyTorch 1.13 references in float32,
+// jit/runtime/cpu/js.ts): every op against PyTorch 1.13 references in float32,
 // float64, int32 and bool, as a free function and as a method, then dtype
 // promotion, broadcasting, special values and error messages by hand.
 import { describe, it } from "@std/testing/bdd";

@@ -3,7 +3,7 @@
 // adapter without shader-f16 (tests/_gpu_hide.ts, a --preload), they pass and
 // say what they skipped. (c) lavapipe is the adapter CI and this machine have,
 // where the GPU files run in full in `deno task test`. Also: opening WebGPU on
-// Mesa prints nothing about XDG_RUNTIME_DIR (jit/_env.ts sets a private one).
+// Mesa prints nothing about XDG_RUNTIME_DIR (jit/runtime/_env.ts sets a private one).
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
 import { gpu } from "./_gpu.ts";

@@ -1,4 +1,4 @@
-// The LAPACK tier of the linalg host routines (jit/backend_lapack.ts) against the JavaScript
+// The LAPACK tier of the linalg host routines (jit/runtime/cpu/lapack.ts) against the JavaScript
 // forms on the same inputs: solve, cholesky, det, slogdet, eigh and svd, batched, in float32
 // and float64, with the same errors; explain names the tier. Skipped, with a message, without
 // FFI permission or a BLAS library with LAPACK's symbols.
@@ -6,7 +6,7 @@ import { describe, it } from "@std/testing/bdd";
 import { assertEquals, assertThrows } from "@std/assert";
 import * as lt from "../mod.ts";
 import { assertAllClose } from "../testing/mod.ts";
-import { lapackLibrary } from "../jit/backend_lapack.ts";
+import { lapackLibrary } from "../jit/runtime/cpu/lapack.ts";
 
 const available = lapackLibrary() !== undefined;
 if (!available) {

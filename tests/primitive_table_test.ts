@@ -4,7 +4,7 @@
 // wasm_test.ts and webgpu_test.ts (the other tiers against the JS reference).
 import { describe, it } from "@std/testing/bdd";
 import { assert, assertEquals } from "@std/assert";
-import { Node } from "../core/ir.ts";
+import { Node } from "../core/ir/ir.ts";
 import { alu, type AluOp, elementwiseOps } from "../core/ops/elementwise.ts";
 import {
   definePrimitive,
@@ -14,10 +14,10 @@ import {
   missing,
   sameAsInput,
 } from "../core/ops/primitive.ts";
-import { runtimeJs } from "../jit/runtime_js.ts";
+import { runtimeJs } from "../jit/runtime/cpu/js.ts";
 import { reductionOf, reductions } from "../core/ops/reductions.ts";
-import { wasmRoutines } from "../jit/wasm/_alu.ts";
-import type { DType } from "../core/dtype.ts";
+import { wasmRoutines } from "../jit/codegen/wasm/_alu.ts";
+import type { DType } from "../core/ir/dtype.ts";
 
 const ops = Object.keys(elementwiseOps) as AluOp[];
 

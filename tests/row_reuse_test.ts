@@ -7,7 +7,7 @@ import { assert, assertEquals } from "@std/assert";
 import * as lt from "../mod.ts";
 import { mulberry32 as rng } from "./_random.ts";
 
-/** The float32 bits of log2(e) as an i32: the Wasm exp (jit/wasm/_math.ts) reads it once per call. */
+/** The float32 bits of log2(e) as an i32: the Wasm exp (jit/codegen/wasm/_math.ts) reads it once per call. */
 const LOG2E_BITS = new Int32Array(Float32Array.of(Math.LOG2E).buffer)[0];
 
 /** How many exp evaluations a Wasm listing holds (reads of the splatted log2(e) local). */

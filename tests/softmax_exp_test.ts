@@ -1,5 +1,5 @@
 // The cheaper exp of softmax, logSoftmax, logSumExp and sigmoid on the Wasm
-// tier (VMath.expShifted, jit/wasm/_math.ts, chosen by jit/wasm/_cheap_exp.ts):
+// tier (VMath.expShifted, jit/codegen/wasm/_math.ts, chosen by jit/wasm/_cheap_exp.ts):
 // an exp of `x - max` or sigmoid's uses it, a plain exp keeps the ≤ 1 ulp
 // routine, and both the exp and the fused ops stay within the bounds
 // docs/memory.md states, against float64 references.

@@ -1,14 +1,14 @@
-// The Wasm memory's resident-copy cache (jit/wasm/_memory.ts, docs/memory.md)
+// The Wasm memory's resident-copy cache (jit/runtime/cpu/wasm/_memory.ts, docs/memory.md)
 // and the run-time choice to split a kernel over threads
-// (jit/wasm/_split_tuning.ts), on their own: an output's resident copy
+// (jit/runtime/cpu/wasm/_split_tuning.ts), on their own: an output's resident copy
 // serves its first read, outputs that die (or are read once) reuse a few
 // blocks instead of growing the memory, an array read twice survives that
 // churn, and a kernel splits only while splitting measures faster.
 import { describe, it } from "@std/testing/bdd";
 import { assert, assertEquals } from "@std/assert";
-import { Heap } from "../jit/wasm/_memory.ts";
-import { recordLaunch, splitPays } from "../jit/wasm/_split_tuning.ts";
-import type { WasmFn } from "../jit/wasm/_runtime.ts";
+import { Heap } from "../jit/runtime/cpu/wasm/_memory.ts";
+import { recordLaunch, splitPays } from "../jit/runtime/cpu/wasm/_split_tuning.ts";
+import type { WasmFn } from "../jit/runtime/cpu/wasm/_runtime.ts";
 import * as lt from "../mod.ts";
 
 const MIB = 1 << 20;

@@ -1,5 +1,5 @@
 // The Wasm tier's vector forms of the special-function primitives
-// (jit/wasm/_special.ts, fmod in jit/wasm/_remainder.ts) over dense float32
+// (jit/codegen/wasm/_special.ts, fmod in jit/codegen/wasm/_remainder.ts) over dense float32
 // sweeps, against the float64 functions rounded to float32: the error bounds
 // their module doc implies, and the kernels really run in Wasm.
 import { describe, it } from "@std/testing/bdd";

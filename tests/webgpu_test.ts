@@ -1,4 +1,4 @@
-// The WebGPU backend (jit/codegen_wgsl.ts, jit/backend_webgpu.ts, core/device.ts) on a
+// The WebGPU backend (jit/codegen/wgsl/mod.ts, jit/runtime/webgpu/device.ts, core/device.ts) on a
 // real adapter (Mesa's lavapipe in CI): the PyTorch op fixtures run on webgpu, GPU
 // results against the CPU, the loop-limit trap of software GPUs, gradients, the device
 // rules and their errors, and GPU memory over many steps. Skipped, with a logged note,
@@ -8,8 +8,8 @@ import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import * as lt from "../mod.ts";
 import * as nn from "../nn/mod.ts";
 import * as optim from "../nn/optim.ts";
-import { webgpuStats } from "../jit/backend_webgpu.ts";
-import { openDevice } from "../jit/_webgpu_open.ts";
+import { webgpuStats } from "../jit/runtime/webgpu/device.ts";
+import { openDevice } from "../jit/runtime/webgpu/_open.ts";
 import { caseLabel, decode, refCases } from "./_reference.ts";
 import { type FixtureCase, inputTensor, loadFixture, num } from "./_ref.ts";
 import elementwise from "./fixtures/elementwise.json" with { type: "json" };

@@ -5,7 +5,7 @@
 import { describe, it } from "@std/testing/bdd";
 import { assert, assertEquals } from "@std/assert";
 import * as lt from "../mod.ts";
-import { openDevice } from "../jit/_webgpu_open.ts";
+import { openDevice } from "../jit/runtime/webgpu/_open.ts";
 import { type Helper, HelperSet } from "../core/ops/_wgsl_helpers.ts";
 import { specialHelpers } from "../core/ops/_wgsl_special.ts";
 import { digamma, erfc, erfinv, lgamma, trigamma } from "../core/ops/_special_math.ts";

@@ -9,8 +9,8 @@
  * (NaN payloads, -0, subnormals): floats are moved as bits, never as numbers.
  * @module
  */
-import type { DataArray, DType } from "../dtype.ts";
-import { allocate, float16Array } from "../dtype.ts";
+import type { DataArray, DType } from "../ir/dtype.ts";
+import { allocate, float16Array } from "../ir/dtype.ts";
 
 /** How one element is stored in a file. */
 export interface ElementSpec {

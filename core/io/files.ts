@@ -7,7 +7,7 @@
  */
 import type { Tree } from "../tree.ts";
 import type { Tensor } from "../tensor.ts";
-import type { DataArray } from "../dtype.ts";
+import type { DataArray } from "../ir/dtype.ts";
 import {
   decodeSafetensors,
   type DecodeSafetensorsOptions,

@@ -11,8 +11,8 @@
  * @module
  */
 import type { Tensor } from "../tensor.ts";
-import { allocate, type DataArray, type DType } from "../dtype.ts";
-import { Node } from "../ir.ts";
+import { allocate, type DataArray, type DType } from "../ir/dtype.ts";
+import { Node } from "../ir/ir.ts";
 import { wrap } from "../_wrap.ts";
 import { decodeElements, type ElementSpec, encodeElements } from "./_codec.ts";
 import { checkOptions } from "./_options.ts";

@@ -13,9 +13,9 @@
  * @module
  */
 import type { Tensor } from "../tensor.ts";
-import { Node } from "../ir.ts";
+import { Node } from "../ir/ir.ts";
 import { wrap } from "../_wrap.ts";
-import { fmtShape } from "../errors.ts";
+import { fmtShape } from "../ir/errors.ts";
 import { decodeElements, type ElementSpec } from "./_codec.ts";
 import { checkOptions } from "./_options.ts";
 

@@ -6,7 +6,7 @@
  */
 import type { Tensor } from "../tensor.ts";
 import type { Tree } from "../tree.ts";
-import type { DataArray, DType } from "../dtype.ts";
+import type { DataArray, DType } from "../ir/dtype.ts";
 import { encodeElements } from "./_codec.ts";
 import { stateDict } from "./state_dict.ts";
 import { checkOptions } from "./_options.ts";

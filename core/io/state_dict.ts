@@ -17,7 +17,7 @@
 import type { Tensor } from "../tensor.ts";
 import type { Tree } from "../tree.ts";
 import { isTensor } from "../_wrap.ts";
-import { fmtShape, fmtValue } from "../errors.ts";
+import { fmtShape, fmtValue } from "../ir/errors.ts";
 import { toDevice } from "../device.ts";
 import { checkOptions } from "./_options.ts";
 

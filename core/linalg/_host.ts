@@ -10,9 +10,9 @@ import { floatNode, nodeOf } from "../_convert.ts";
 import { wrap } from "../_wrap.ts";
 import * as b from "../ops/build.ts";
 import { linalgNode, type LinalgRoutine } from "../ops/linalg.ts";
-import type { Node } from "../ir.ts";
-import { fmtShape } from "../errors.ts";
-import { broadcastShapes } from "../shape.ts";
+import type { Node } from "../ir/ir.ts";
+import { fmtShape } from "../ir/errors.ts";
+import { broadcastShapes } from "../ir/shape.ts";
 import { tensor } from "../creation.ts";
 import { broadcastTo } from "../movement.ts";
 

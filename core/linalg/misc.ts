@@ -5,11 +5,11 @@
  * @module
  */
 import type { Tensor } from "../tensor.ts";
-import { fmtShape, fmtValue } from "../errors.ts";
+import { fmtShape, fmtValue } from "../ir/errors.ts";
 import { checkOptions } from "../_options.ts";
 import { floatNode, nodeOf } from "../_convert.ts";
 import { wrap } from "../_wrap.ts";
-import { normalizeAxis } from "../shape.ts";
+import { normalizeAxis } from "../ir/shape.ts";
 import { where } from "../elementwise.ts";
 import { batchPair, floatInput, mT } from "./_host.ts";
 import { qr, svd, svdvals } from "./decomp.ts";

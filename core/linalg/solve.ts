@@ -4,7 +4,7 @@
  * @module
  */
 import type { Tensor } from "../tensor.ts";
-import { fmtShape } from "../errors.ts";
+import { fmtShape } from "../ir/errors.ts";
 import { eye } from "../creation.ts";
 import { batchPair, floatInput, hostOp, mT, squareInput, tril, triu } from "./_host.ts";
 

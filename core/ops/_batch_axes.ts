@@ -4,7 +4,7 @@
  * `primitive.ts` (which `build.ts` imports) can use it without an import cycle.
  * @module
  */
-import { Node, type Origin } from "../ir.ts";
+import { Node, type Origin } from "../ir/ir.ts";
 
 /** A value under vmap: the node, and its batch axis (`undefined`: not batched). */
 export type Batched = readonly [node: Node, axis: number | undefined];

@@ -4,7 +4,7 @@
  * maximum/minimum share the gradient).
  * @module
  */
-import type { Node } from "../ir.ts";
+import type { Node } from "../ir/ir.ts";
 import type { Elementwise, JsForm, KernelForms, VjpRule } from "./primitive.ts";
 import { apply, binary, call, constant, definePrimitive, elementwiseBatch } from "./primitive.ts";
 import { predicate, rt, sameAsBranches, unary } from "./primitive.ts";

@@ -5,7 +5,7 @@
  * table is exhaustive: a primitive without a batching rule does not compile.
  * @module
  */
-import { type Node, type Origin, originOf } from "../ir.ts";
+import { type Node, type Origin, originOf } from "../ir/ir.ts";
 import type { OpArgs, OpName } from "./registry.ts";
 import * as b from "./build.ts";
 import { type AluOp, elementwiseOps } from "./elementwise.ts";

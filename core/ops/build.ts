@@ -4,9 +4,9 @@
  * and fold the trivial cases (`reshape` to the same shape returns its input).
  * @module
  */
-import { type Device, Node } from "../ir.ts";
-import type { DType } from "../dtype.ts";
-import { type Shape, shapesEqual } from "../shape.ts";
+import { type Device, Node } from "../ir/ir.ts";
+import type { DType } from "../ir/dtype.ts";
+import { type Shape, shapesEqual } from "../ir/shape.ts";
 import type { ReduceOp } from "./registry.ts";
 import { constant } from "./primitive.ts";
 

@@ -8,8 +8,8 @@
  * max/maximum share the gradient).
  * @module
  */
-import type { Node } from "../ir.ts";
-import { isFloat } from "../dtype.ts";
+import type { Node } from "../ir/ir.ts";
+import { isFloat } from "../ir/dtype.ts";
 import type { OpArgs, OpName } from "./registry.ts";
 import * as b from "./build.ts";
 import { type AluOp, elementwiseOps } from "./elementwise.ts";

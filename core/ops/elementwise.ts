@@ -5,7 +5,7 @@
  * (sub, sigmoid, gelu, …) are written over these in the frontend.
  * @module
  */
-import type { Node } from "../ir.ts";
+import type { Node } from "../ir/ir.ts";
 import { apply, type Elementwise } from "./primitive.ts";
 import { type ArithOp, arithOps } from "./arith.ts";
 import { type MathOp, mathOps } from "./math.ts";

@@ -8,9 +8,9 @@
  * they can be differentiated again.
  * @module
  */
-import type { DataArray, DType } from "../dtype.ts";
-import { Node } from "../ir.ts";
-import type { Shape } from "../shape.ts";
+import type { DataArray, DType } from "../ir/dtype.ts";
+import { Node } from "../ir/ir.ts";
+import type { Shape } from "../ir/shape.ts";
 import { type BatchRule, type Missing, missing } from "./primitive.ts";
 import * as la from "./_lapack.ts";
 import * as b from "./build.ts";

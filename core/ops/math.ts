@@ -4,8 +4,8 @@
  * it needs its own kernel (a composition would lose accuracy or speed).
  * @module
  */
-import type { Node } from "../ir.ts";
-import { apply, binary, type Elementwise, missing, rt, unary } from "./primitive.ts";
+import type { Node } from "../ir/ir.ts";
+import { apply, binary, type Elementwise, rt, unary } from "./primitive.ts";
 import { builtin, helper, isFloat } from "./_wgsl_helpers.ts";
 import { alu, c, mul, neg, unaryVjp, where } from "./arith.ts";
 
@@ -81,7 +81,8 @@ export const mathOps: { readonly [K in MathOp]: Elementwise<K> } = {
     },
     kernel: {
       js: rt("pow"),
-      wasm: missing("no vector pow yet: kernels with pow run on the JavaScript tier"),
+      // float32 lanes (jit/codegen/wasm/_pow.ts); int32 pow runs on the JavaScript tier
+      wasm: { f32: "f32.pow" },
       wgsl: ([a, b], [t], h) => `${h.use(isFloat(t) ? "lt_pow" : "lt_ipow")}(${a}, ${b})`,
     },
   }),

@@ -11,9 +11,9 @@
  * beside them in this layer, so no name is resolved by string in another one.
  * @module
  */
-import { coerceScalar, type DType } from "../dtype.ts";
-import { Node, type Origin } from "../ir.ts";
-import type { Shape } from "../shape.ts";
+import { coerceScalar, type DType } from "../ir/dtype.ts";
+import { Node, type Origin } from "../ir/ir.ts";
+import type { Shape } from "../ir/shape.ts";
 import type { WgslForm } from "./_wgsl_helpers.ts";
 import { erf, maximum, minimum, pow, remainder, roundHalfEven } from "./_scalar.ts";
 import { digamma, erfc, erfinv, lgamma, trigamma } from "./_special_math.ts";
@@ -90,7 +90,7 @@ export function call(name: string): JsForm & WgslForm {
 
 // deno-fmt-ignore
 /**
- * A vector routine of the Wasm code generator (`jit/wasm/_alu.ts` implements
+ * A vector routine of the Wasm code generator (`jit/codegen/wasm/_alu.ts` implements
  * each): an instruction such as `f32.add` (f32x4.add) or a polynomial such as
  * `exp`. `select` picks by a mask or a nonzero float condition.
  */
@@ -100,7 +100,8 @@ export type WasmRoutine =
   | "f32.isnan" | "f32.remainder" | "exp" | "expm1" | "log" | "log1p" | "tanh" | "erf" | "sin"
   | "cos" | "i32.neg" | "i32.abs" | "i32.add" | "i32.mul" | "i32.max" | "i32.min" | "i32.lt"
   | "i32.eq" | "i32.remainder" | "or" | "and" | "select" | "sinh" | "cosh" | "asinh" | "acosh"
-  | "log2" | "log10" | "erfc" | "erfinv" | "atan2" | "lgamma" | "digamma" | "trigamma" | "f32.fmod";
+  | "log2" | "log10" | "erfc" | "erfinv" | "atan2" | "lgamma" | "digamma" | "trigamma" | "f32.fmod"
+  | "f32.pow";
 
 /**
  * A Wasm form: the routine per lane type of the value operands, `f32` (float32), `i32` (int32,

@@ -3,8 +3,8 @@
  * Wasm accumulator): every code generator reads these rows and knows no identity or combine itself.
  * @module
  */
-import { type DType, isFloat } from "../dtype.ts";
-import type { Node } from "../ir.ts";
+import { type DType, isFloat } from "../ir/dtype.ts";
+import type { Node } from "../ir/ir.ts";
 import * as b from "./build.ts";
 import { c, mul, neg } from "./arith.ts";
 import type { ArithOp } from "./arith.ts";
@@ -21,7 +21,7 @@ export type ReduceKind = "sum" | "prod" | "max" | "argmax";
  * A reduction: accumulator `kind`; `identity` per dtype (the value over an empty axis too); the
  * primitive folding a value in, `acc = combine(value, acc)` (ties keep acc); `nan`: `propagates`
  * through combine, or `first` (argmax: the first NaN's index wins); gradient, vmap rule; Wasm
- * accumulator (`wasm/_reduce.ts`, `_argmax.ts`) or why there is none.
+ * accumulator (`jit/codegen/wasm/_reduce.ts`, `_argmax.ts`) or why there is none.
  */
 export interface Reduction {
   readonly kind: ReduceKind;

@@ -7,8 +7,8 @@
 import type { AluOp } from "./elementwise.ts";
 import type { ReduceOp } from "./reductions.ts";
 import type { LinalgArgs } from "./linalg.ts";
-import type { DType } from "../dtype.ts";
-import type { Node } from "../ir.ts";
+import type { DType } from "../ir/dtype.ts";
+import type { Node } from "../ir/ir.ts";
 
 export type { ReduceOp };
 

@@ -6,7 +6,7 @@
  * output element must look at every update.
  * @module
  */
-import type { Node } from "../ir.ts";
+import type { Node } from "../ir/ir.ts";
 import * as b from "./build.ts";
 
 /**

@@ -6,7 +6,7 @@
  * NaN is the largest value, and ties keep their order, as torch's stable sort.
  * @module
  */
-import type { Node } from "../ir.ts";
+import type { Node } from "../ir/ir.ts";
 import * as b from "./build.ts";
 
 /** The int32 positions that sort each row of `x` (its last axis). */

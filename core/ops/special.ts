@@ -7,13 +7,13 @@
  *
  * JS forms are `Math.*` or the float64 functions of `_special_math.ts`;
  * WGSL forms are the float32 helpers of `_wgsl_special.ts`; Wasm forms are
- * the same float32 formulas as vector code (jit/wasm/_special.ts; fmod in
+ * the same float32 formulas as vector code (jit/codegen/wasm/_special.ts; fmod in
  * float64 lanes like remainder). Gradients follow PyTorch's
  * formulas (derivatives.yaml), so they agree where its inputs are extreme
  * (except acosh's, which avoids the cancellation of x² - 1 near 1).
  * @module
  */
-import type { Node } from "../ir.ts";
+import type { Node } from "../ir/ir.ts";
 import { apply, binary, call, type Elementwise, rt, unary } from "./primitive.ts";
 import { helper, isFloat } from "./_wgsl_helpers.ts";
 import { alu, c, mul, neg, unaryVjp, where } from "./arith.ts";

@@ -1,0 +1,409 @@
+/**
+ * Vectorised float32 math for the Wasm kernels: Cephes-style polynomials
+ * evaluated on f32x4 lanes with plain multiplies and adds (no FMA, so every
+ * engine gives the same bits). Each emitter reads its operand from a local
+ * and leaves the result on the stack.
+ *
+ * Measured error against the correctly rounded result (`Math.fround` of the
+ * float64 function), over a sweep of every binade plus specials
+ * (tests/wasm_math_test.ts keeps these bounds):
+ *   exp ≤ 1 ulp, log ≤ 1 ulp, expm1 ≤ 2 ulp, log1p ≤ 2 ulp, tanh ≤ 2 ulp,
+ *   erf ≤ 2 ulp;
+ *   NaN, ±Infinity, ±0 and subnormal inputs and results follow Math.*.
+ * The exp of softmax, logSoftmax, logSumExp and sigmoid (_cheap_exp.ts) is
+ * the cheaper `expShifted`: ≤ 2 ulp (1.78 measured), 0 below 2^-126; the
+ * contract and the measured errors of those ops are in docs/memory.md.
+ * @module
+ */
+import { type Fn, simd, V128 } from "./_emit.ts";
+
+const LOG2E = 1.44269504088896341;
+/** 1.5·2^23: adding it rounds a float32 below 2^22 to an integer, kept in the low mantissa bits. */
+const ROUND = 12582912;
+// ln 2 split so that n * LN2_HI is exact for |n| < 2^9 (Cody and Waite)
+const LN2_HI = 0.693359375;
+const LN2_LO = -2.12194440e-4;
+/** e^r = 1 + r + r^2 * P(r) on |r| <= ln(2)/2 (Cephes expf). */
+const EXP_P = [
+  1.9875691500e-4,
+  1.3981999507e-3,
+  8.3334519073e-3,
+  4.1665795894e-2,
+  1.6666665459e-1,
+  5.0000001201e-1,
+];
+/**
+ * e^r = 1 + r * P(r) on |r| <= ln(2)/2: a least-squares fit weighted by e^-r at 200 Chebyshev
+ * nodes (softmax's exp, `expShifted`).
+ */
+const EXP_SHIFTED_P = [
+  8.26153066009283e-3,
+  4.1898731142282486e-2,
+  1.6668114066123962e-1,
+  4.9999141693115234e-1,
+  9.999995231628418e-1,
+];
+/** 1.5·2^23 + 127: adding it leaves n + 127 (the biased exponent of 2^n) in the low bits. */
+const ROUND_BIASED = 12583039;
+/** Below this e^x is subnormal (2^-126): `expShifted` returns 0 there. */
+const EXP_SHIFTED_MIN = -87.33654;
+/** Just below 127.5·ln 2, where n becomes 128 (2^n is not a float32): Infinity above. */
+const EXP_SHIFTED_MAX = 88.37;
+/** log(1 + m) = m - m^2/2 + m^3 * P(m) on sqrt(1/2) - 1 <= m < sqrt(2) - 1 (Cephes logf). */
+const LOG_P = [
+  7.0376836292e-2,
+  -1.1514610310e-1,
+  1.1676998740e-1,
+  -1.2420140846e-1,
+  1.4249322787e-1,
+  -1.6668057665e-1,
+  2.0000714765e-1,
+  -2.4999993993e-1,
+  3.3333331174e-1,
+];
+/** tanh(x) = x + x^3 * P(x^2) on |x| < 0.625 (Cephes tanhf). */
+const TANH_P = [
+  -5.70498872745e-3,
+  2.06390887954e-2,
+  -5.37397155531e-2,
+  1.33314422036e-1,
+  -3.33332819422e-1,
+];
+
+/** erf(x) = x * P(x^2) on |x| < 1 (Cephes erff; relative error 1.2e-9 in float64). */
+const ERF_P = [
+  7.847265806049109e-5,
+  -8.008197182789445e-4,
+  5.188100505620241e-3,
+  -2.6853691786527634e-2,
+  1.128358244895935e-1,
+  -3.761262595653534e-1,
+  1.1283791065216064,
+];
+/**
+ * erfc(x) = e^(-x^2) * Q(1/x) on 1 <= x < 4: a least-squares fit of
+ * erfc(x)·e^(x^2) at Chebyshev nodes in t = 1/x (relative error 2.3e-9).
+ */
+const ERFC_Q = [
+  -3.6330994218587875e-2,
+  2.5306326150894165e-1,
+  -7.791820764541626e-1,
+  1.3746777772903442,
+  -1.4744220972061157,
+  8.660802245140076e-1,
+  -5.405266210436821e-2,
+  -2.898132801055908e-1,
+  3.913829103112221e-3,
+  5.636187195777893e-1,
+  3.0884162697475404e-5,
+];
+
+/** Emits vector math into one function; temporaries are fresh locals. */
+export class VMath {
+  constructor(readonly f: Fn) {}
+
+  tmp(): number {
+    return this.f.local(V128);
+  }
+
+  /** Pushes a local, or evaluates a callback that pushes a vector. */
+  #push(x: number | (() => void)): void {
+    if (typeof x === "number") this.f.get(x);
+    else x();
+  }
+
+  /** Horner: c[0] * x^(n-1) + … + c[n-1], on the stack. */
+  poly(x: number, c: readonly number[]): void {
+    const f = this.f;
+    f.f32x4(c[0]);
+    for (let i = 1; i < c.length; i++) f.get(x).v(simd.f32x4Mul).f32x4(c[i]).v(simd.f32x4Add);
+  }
+
+  /**
+   * Shuffles the two vectors on the stack (or, with `one`, the top one with
+   * itself) by 32-bit lanes into a fresh local.
+   */
+  shuffle(lanes: readonly number[], one = false): number {
+    if (one) {
+      const t = this.keep();
+      this.f.get(t).get(t);
+    }
+    this.f.shuffle(lanes);
+    return this.keep();
+  }
+
+  /** Stores the stack top in a fresh local. */
+  keep(): number {
+    const l = this.tmp();
+    this.f.set(l);
+    return l;
+  }
+
+  /**
+   * Computes in float64 lanes: for each half of the 32-bit lanes, `body`
+   * gets its operands' two lanes widened by `widen` (an f64x2 conversion of
+   * the low lanes) and leaves an f64x2 result, narrowed by `narrow` into the
+   * low lanes; the two halves are then joined on the stack.
+   * @param operands locals holding 32-bit-lane vectors
+   * @param widen the f64x2 conversion (promote_low_f32x4 or convert_low_i32x4_s)
+   * @param narrow the conversion back (demote_f64x2_zero or trunc_sat_f64x2_s_zero)
+   * @param body the computation on the widened locals
+   */
+  inFloat64(
+    operands: readonly number[],
+    widen: number,
+    narrow: number,
+    body: (wide: number[]) => void,
+  ): void {
+    const f = this.f;
+    const halves = [0, 1].map((half) => {
+      const wide = operands.map((v) => {
+        f.get(v);
+        if (half === 1) f.get(v).shuffle([2, 3, 0, 1]);
+        f.v(widen);
+        return this.keep();
+      });
+      body(wide);
+      f.v(narrow);
+      return this.keep();
+    });
+    f.get(halves[0]).get(halves[1]).shuffle([0, 1, 4, 5]);
+  }
+
+  /** bitselect(a, b, mask): a where mask bits are set, else b. */
+  select(a: number | (() => void), b: number | (() => void), mask: number | (() => void)): void {
+    this.#push(a);
+    this.#push(b);
+    this.#push(mask);
+    this.f.v(simd.bitselect);
+  }
+
+  /** 2^k for integer lanes k in [-126, 127] (i32x4 on the stack → f32x4). */
+  pow2(): void {
+    this.f.i32x4(127).v(simd.i32x4Add).i32(23).v(simd.i32x4Shl);
+  }
+
+  /**
+   * Range reduction x = n ln2 + r, |r| <= ln2/2, with x clamped to [lo, hi]
+   * (NaN stays NaN: pmax/pmin keep their first operand then). n is rounded
+   * to even by adding 1.5·2^23, whose low bits then hold n as an integer
+   * (cheaper than f32x4.nearest plus a saturating conversion).
+   * Returns the locals n (float), ni (int32 lanes) and r.
+   */
+  #reduce(x: number, lo: number, hi: number): { n: number; ni: number; r: number } {
+    const f = this.f;
+    f.get(x).f32x4(lo).v(simd.f32x4Pmax).f32x4(hi).v(simd.f32x4Pmin);
+    const xc = this.keep();
+    f.get(xc).f32x4(LOG2E).v(simd.f32x4Mul).f32x4(ROUND).v(simd.f32x4Add);
+    const t = this.keep();
+    f.get(t).f32x4(ROUND).v(simd.f32x4Sub);
+    const n = this.keep();
+    f.get(t).f32x4(ROUND).v(simd.i32x4Sub);
+    const ni = this.keep();
+    f.get(xc).get(n).f32x4(LN2_HI).v(simd.f32x4Mul).v(simd.f32x4Sub);
+    f.get(n).f32x4(LN2_LO).v(simd.f32x4Mul).v(simd.f32x4Sub);
+    return { n, ni, r: this.keep() };
+  }
+
+  /** expm1(r) = r + r^2 * P(r) for the reduced argument. */
+  #expm1Reduced(r: number): number {
+    const f = this.f;
+    this.poly(r, EXP_P);
+    f.get(r).get(r).v(simd.f32x4Mul).v(simd.f32x4Mul).get(r).v(simd.f32x4Add);
+    return this.keep();
+  }
+
+  /** The two factors 2^(n>>1) and 2^(n-(n>>1)) (so 2^n may be subnormal or 2^128). */
+  #scales(ni: number): [number, number] {
+    const f = this.f;
+    f.get(ni).i32(1).v(simd.i32x4ShrS);
+    const half = this.keep();
+    f.get(half);
+    this.pow2();
+    const s1 = this.keep();
+    f.get(ni).get(half).v(simd.i32x4Sub);
+    this.pow2();
+    return [s1, this.keep()];
+  }
+
+  /** e^x. */
+  exp(x: number): void {
+    const f = this.f;
+    const { ni, r } = this.#reduce(x, -104, 89);
+    const q = this.#expm1Reduced(r);
+    const [s1, s2] = this.#scales(ni);
+    f.get(q).f32x4(1).v(simd.f32x4Add).get(s1).v(simd.f32x4Mul).get(s2).v(simd.f32x4Mul);
+  }
+
+  /**
+   * e^x within 2 ulp for the exps of softmax, logSoftmax, logSumExp (`x - max(x)` along a row,
+   * so x <= 0) and sigmoid (`_cheap_exp.ts`): 19 vector operations against `exp`'s 32. The
+   * scale 2^n is built once from the rounded product's low bits, so results below 2^-126
+   * (subnormal) are 0, and x above 88.37 (e^x above 2.4e38, within a factor 1.42 of the float32
+   * maximum) gives Infinity; NaN stays NaN.
+   */
+  expShifted(x: number): void {
+    const f = this.f;
+    f.get(x).f32x4(LOG2E).v(simd.f32x4Mul).f32x4(ROUND_BIASED).v(simd.f32x4Add);
+    const t = this.keep();
+    f.get(t).f32x4(ROUND_BIASED).v(simd.f32x4Sub);
+    const n = this.keep();
+    f.get(x).get(n).f32x4(LN2_HI).v(simd.f32x4Mul).v(simd.f32x4Sub);
+    f.get(n).f32x4(LN2_LO).v(simd.f32x4Mul).v(simd.f32x4Sub);
+    const r = this.keep();
+    f.get(t).i32(23).v(simd.i32x4Shl);
+    const s = this.keep();
+    // s + (r s) P(r)
+    this.poly(r, EXP_SHIFTED_P);
+    f.get(r).get(s).v(simd.f32x4Mul).v(simd.f32x4Mul).get(s).v(simd.f32x4Add);
+    f.get(x).f32x4(EXP_SHIFTED_MIN).v(simd.f32x4Lt).v(simd.andnot);
+    const y = this.keep();
+    this.select(() => f.f32x4(Infinity), y, () => f.get(x).f32x4(EXP_SHIFTED_MAX).v(simd.f32x4Gt));
+  }
+
+  /** e^x - 1, accurate near 0: 2^n expm1(r) + (2^n - 1), or e^x when that is large. */
+  expm1(x: number): void {
+    const f = this.f;
+    const { n, ni, r } = this.#reduce(x, -30, 89);
+    const q = this.#expm1Reduced(r);
+    const [s1, s2] = this.#scales(ni);
+    const big = () => {
+      f.get(q).f32x4(1).v(simd.f32x4Add).get(s1).v(simd.f32x4Mul).get(s2).v(simd.f32x4Mul);
+    };
+    const small = () => {
+      f.get(s1).get(s2).v(simd.f32x4Mul);
+      const s = this.keep();
+      f.get(s).get(q).v(simd.f32x4Mul).get(s).f32x4(1).v(simd.f32x4Sub).v(simd.f32x4Add);
+    };
+    // 2^n - 1 is exact while n <= 24; ±0 passes through with its sign
+    this.select(big, small, () => f.get(n).f32x4(24).v(simd.f32x4Gt));
+    const v = this.keep();
+    this.select(x, v, () => f.get(x).f32x4(0).v(simd.f32x4Eq));
+  }
+
+  /**
+   * x = m · 2^e for positive finite float32 lanes, exactly: locals `m` in [√½, √2) and `e`, an
+   * integer in float32 lanes (subnormals are scaled by 2^23 first).
+   */
+  split(x: number): { m: number; e: number } {
+    const f = this.f;
+    f.get(x).f32x4(1.1754943508222875e-38).v(simd.f32x4Lt);
+    const tiny = this.keep();
+    this.select(() => f.get(x).f32x4(8388608).v(simd.f32x4Mul), x, tiny);
+    const xs = this.keep();
+    // x = m0 · 2^e0 with m0 in [0.5, 1)
+    f.get(xs).i32(23).v(simd.i32x4ShrU).i32x4(126).v(simd.i32x4Sub).v(simd.f32x4ConvertI32x4S);
+    f.get(tiny).f32x4(23).v(simd.and).v(simd.f32x4Sub);
+    const e0 = this.keep();
+    f.get(xs).i32x4(0x807fffff).v(simd.and).i32x4(0x3f000000).v(simd.or);
+    const m0 = this.keep();
+    f.get(m0).f32x4(0.707106781186547524).v(simd.f32x4Lt);
+    const low = this.keep();
+    // m0 < sqrt(1/2): 2m0 and e0 - 1
+    this.select(() => f.get(m0).get(m0).v(simd.f32x4Add), m0, low);
+    const m = this.keep();
+    f.get(e0).get(low).f32x4(1).v(simd.and).v(simd.f32x4Sub);
+    return { m, e: this.keep() };
+  }
+
+  /** Natural logarithm (NaN below 0, -Infinity at ±0). */
+  log(x: number): void {
+    const f = this.f;
+    const split = this.split(x);
+    const e = split.e;
+    f.get(split.m).f32x4(1).v(simd.f32x4Sub);
+    const m = this.keep();
+    f.get(m).get(m).v(simd.f32x4Mul);
+    const z = this.keep();
+    this.poly(m, LOG_P);
+    f.get(m).v(simd.f32x4Mul).get(z).v(simd.f32x4Mul);
+    f.get(e).f32x4(LN2_LO).v(simd.f32x4Mul).v(simd.f32x4Add);
+    f.get(z).f32x4(0.5).v(simd.f32x4Mul).v(simd.f32x4Sub);
+    f.get(m).v(simd.f32x4Add);
+    f.get(e).f32x4(LN2_HI).v(simd.f32x4Mul).v(simd.f32x4Add);
+    const y = this.keep();
+    // specials: +Infinity, ±0 → -Infinity, x < 0 or NaN → NaN
+    this.select(x, y, () => f.get(x).f32x4(Infinity).v(simd.f32x4Eq));
+    const y1 = this.keep();
+    this.select(() => f.f32x4(-Infinity), y1, () => f.get(x).f32x4(0).v(simd.f32x4Eq));
+    const y2 = this.keep();
+    this.select(() => f.f32x4(NaN), y2, () => f.get(x).f32x4(0).v(simd.f32x4Ge).v(simd.not));
+  }
+
+  /** log(1 + x) = log(u) + (x - (u - 1)) / u with u = 1 + x rounded. */
+  log1p(x: number): void {
+    const f = this.f;
+    f.get(x).f32x4(1).v(simd.f32x4Add);
+    const u = this.keep();
+    this.log(u);
+    const l = this.keep();
+    f.get(x).get(u).f32x4(1).v(simd.f32x4Sub).v(simd.f32x4Sub).get(u).v(simd.f32x4Div);
+    const c = this.keep();
+    // the correction is NaN only where u is 0 or infinite: drop it there
+    f.get(l).get(c).get(c).get(c).v(simd.f32x4Eq).v(simd.and).v(simd.f32x4Add);
+    const v = this.keep();
+    this.select(x, v, () => f.get(x).f32x4(0).v(simd.f32x4Eq));
+  }
+
+  /** tanh: a polynomial below 0.625, else 1 - 2 / (e^(2|x|) + 1); then x's sign. */
+  tanh(x: number): void {
+    const f = this.f;
+    f.get(x).v(simd.f32x4Abs);
+    const ax = this.keep();
+    f.get(ax).get(ax).v(simd.f32x4Mul);
+    const z = this.keep();
+    this.poly(z, TANH_P);
+    f.get(z).v(simd.f32x4Mul).get(ax).v(simd.f32x4Mul).get(ax).v(simd.f32x4Add);
+    const small = this.keep();
+    f.get(ax).get(ax).v(simd.f32x4Add);
+    const x2 = this.keep();
+    this.exp(x2);
+    f.f32x4(1).v(simd.f32x4Add);
+    const d = this.keep();
+    f.f32x4(1).f32x4(2).get(d).v(simd.f32x4Div).v(simd.f32x4Sub);
+    const big = this.keep();
+    this.select(small, big, () => f.get(ax).f32x4(0.625).v(simd.f32x4Lt));
+    // copy the sign of x (NaN stays NaN)
+    f.get(x).i32x4(-0x80000000).v(simd.and).v(simd.or);
+  }
+
+  /**
+   * erf: |x|·P(x²) below 1, 1 - e^(-x²)·Q(1/|x|) below 4, else 1 (erfc(4)
+   * is under half a float32 ulp of 1); then x's sign (NaN stays NaN).
+   */
+  erf(x: number): void {
+    const f = this.f;
+    f.get(x).v(simd.f32x4Abs);
+    const ax = this.keep();
+    f.get(ax).get(ax).v(simd.f32x4Mul);
+    const z = this.keep();
+    this.poly(z, ERF_P);
+    f.get(ax).v(simd.f32x4Mul);
+    const small = this.keep();
+    f.f32x4(1).get(ax).v(simd.f32x4Div);
+    const t = this.keep();
+    f.get(z).v(simd.f32x4Neg);
+    const nz = this.keep();
+    this.exp(nz);
+    const e = this.keep();
+    f.f32x4(1);
+    this.poly(t, ERFC_Q);
+    f.get(e).v(simd.f32x4Mul).v(simd.f32x4Sub);
+    const big = this.keep();
+    this.select(small, big, () => f.get(ax).f32x4(1).v(simd.f32x4Lt));
+    const v = this.keep();
+    this.select(() => f.f32x4(1), v, () => f.get(ax).f32x4(4).v(simd.f32x4Ge));
+    f.get(x).i32x4(-0x80000000).v(simd.and).v(simd.or);
+  }
+
+  /** torch.maximum / minimum: NaN if either is NaN, else the JS comparison's pick. */
+  maxMin(a: number, b: number, max: boolean): void {
+    const f = this.f;
+    // pmax(b, a) = b < a ? a : b, which is NaN when b is NaN; fix the case where a is NaN
+    this.select(
+      a,
+      () => f.get(b).get(a).v(max ? simd.f32x4Pmax : simd.f32x4Pmin),
+      () => f.get(a).get(a).v(simd.f32x4Ne),
+    );
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * Reductions in Wasm loop kernels. Where the lanes are free and every
+ * access is contiguous or invariant along the reduction's innermost loop,
+ * the four lanes run along it (up to four accumulators, a masked partial
+ * vector at the end, then the lanes folded); otherwise each lane reduces its
+ * own output serially. Sums accumulate in float64 (two f64x2 per float32
+ * vector) and round once at the end, like the JS reference: the result does
+ * not depend on the summation order, so a sum gives the same float32 in
+ * every kernel it is fused into (jit and eager agree) and its error is
+ * ~n·2⁻⁵³·Σ|x| before the final rounding. Max follows the JS reference:
+ * NaN wins, else the larger.
+ * @module
+ */
+import type { VExpr } from "../../kernel.ts";
+import { elementwiseOps } from "../../../core/ops/elementwise.ts";
+import { reductionOf } from "../../../core/ops/reductions.ts";
+import { simd, V128 } from "./_emit.ts";
+import type { LoopEmitter } from "./_loops.ts";
+import { lanesAlong, type Var } from "./_plan.ts";
+import { exactProducts } from "./_matmul_loop.ts";
+
+type Reduce = Extract<VExpr, { k: "reduce" }>;
+/** The Wasm accumulators of this file (argmax has its own, `_argmax.ts`). */
+type Kind = "f64sum" | "f32max";
+
+/** Whether a value costs enough per element that unrolling gains nothing. */
+function heavy(e: VExpr): boolean {
+  if (e.k === "alu") return elementwiseOps[e.op].cost === "costly" || e.args.some(heavy);
+  return e.k === "cast" && heavy(e.x);
+}
+
+/** Whether `x` occurs in the tree `e`. */
+export function within(x: VExpr, e: VExpr, seen = new Set<VExpr>()): boolean {
+  if (e === x) return true;
+  if (seen.has(e)) return false;
+  seen.add(e);
+  if (e.k === "alu") return e.args.some((a) => within(x, a, seen));
+  if (e.k === "cast" || e.k === "pad") return within(x, e.x, seen);
+  return e.k === "reduce" && within(x, e.body, seen);
+}
+
+/**
+ * Emits a reduction (its enclosing loops open).
+ * @returns the local holding the result
+ */
+export function emitReduce(em: LoopEmitter, e: Reduce): number {
+  return new Reducer(em, e).run();
+}
+
+class Reducer {
+  readonly kind: Kind;
+  /** The accumulator's start (and masked lanes' value). */
+  readonly identity: number;
+
+  constructor(readonly em: LoopEmitter, readonly e: Reduce) {
+    const { wasm, identity } = reductionOf[e.op];
+    if (wasm !== "f64sum" && wasm !== "f32max") {
+      throw new Error(`wasm codegen: no ${e.op} (internal)`);
+    }
+    [this.kind, this.identity] = [wasm, identity("float32")];
+  }
+
+  run(): number {
+    const { em, e } = this;
+    const vars = em.plan.reduces.get(e)!;
+    const inner = vars[vars.length - 1];
+    if (inner === undefined) {
+      // one term: the sum is 0 + term (an exact product rounds once, like x·y; -0 becomes +0)
+      const b = e.body;
+      const v = em.value(b.k === "alu" && exactProducts.has(b) ? { ...b } : b);
+      if (this.kind === "f32max") return v;
+      em.f.get(v).f32x4(0).v(simd.f32x4Add);
+      return em.m.keep();
+    }
+    const tot = this.acc();
+    const lanes = em.vec === undefined && lanesAlong(em.plan, inner, (l) => within(l, e.body));
+    em.nest(vars.slice(0, -1), e.body, () => {
+      em.hoist(e.body);
+      if (lanes) em.vec = inner;
+      const i = em.open1(inner);
+      if (lanes) this.lanes(inner, i, tot);
+      else {em.f.loop(
+          i,
+          () => em.f.i32(0),
+          () => em.f.i32(inner.extent),
+          1,
+          () => this.combine(tot, this.body()),
+        );}
+      em.close1(inner);
+      if (lanes) em.vec = undefined;
+    });
+    return this.result(tot, lanes);
+  }
+
+  /**
+   * The body in a fresh scope (lanes shifted by `offset` elements, if
+   * given); for an exact product, its two factors.
+   */
+  body(offset?: number, lanes = 4): number | [number, number] {
+    const em = this.em;
+    const saved = em.laneOffset;
+    em.laneOffset = offset ?? saved;
+    const b = this.e.body;
+    const row = em.rowStore?.reduce === this.e ? em.rowStore : undefined;
+    if (row !== undefined && offset === undefined) {
+      throw new Error("wasm codegen: a row store without lanes (internal error)");
+    }
+    const v = em.scoped((): number | [number, number] => {
+      if (row !== undefined) em.store(row.at, em.value(row.value), lanes);
+      return b.k === "alu" && exactProducts.has(b)
+        ? [em.value(b.args[0]), em.value(b.args[1])]
+        : em.value(b);
+    });
+    em.laneOffset = saved;
+    return v;
+  }
+
+  /** Lanes along the reduction: `u` accumulators over whole steps, single vectors, a masked rest. */
+  lanes(v: Var, i: number, tot: number[]): void {
+    const { f, m } = this.em;
+    const u = heavy(this.e.body) ? 1 : 4;
+    const main = v.extent - (v.extent % (4 * u));
+    const accs = [tot, ...Array.from({ length: u - 1 }, () => this.acc())];
+    f.loop(i, () => f.i32(0), () => f.i32(main), 4 * u, () => {
+      accs.forEach((acc, k) => this.combine(acc, this.body(4 * k)));
+    });
+    for (const acc of accs.slice(1)) this.merge(tot, acc);
+    let k = 0;
+    for (; main + 4 * k + 4 <= v.extent; k++) this.combine(tot, this.body(4 * k));
+    const rest = v.extent - main - 4 * k;
+    if (rest > 0) {
+      const x = this.body(4 * k, rest);
+      const masked = (v: number) => {
+        m.select(v, () => f.f32x4(this.identity), () => f.mask(rest));
+        return m.keep();
+      };
+      this.combine(tot, typeof x === "number" ? masked(x) : [masked(x[0]), masked(x[1])]);
+    }
+  }
+
+  /** A fresh accumulator: two f64x2 (lanes 0-1, 2-3) for a sum, one f32x4 for max. */
+  acc(): number[] {
+    const { f } = this.em;
+    const locals = this.kind === "f64sum" ? [f.local(V128), f.local(V128)] : [f.local(V128)];
+    for (const l of locals) f.f32x4(this.identity).set(l);
+    return locals;
+  }
+
+  /** acc = acc ∘ v for a float32 vector v (or the float64 product of two). */
+  combine(acc: number[], v: number | [number, number]): void {
+    const { f, m } = this.em;
+    if (this.kind === "f64sum") {
+      const factors = typeof v === "number" ? [v] : v;
+      for (const [half, lanes] of [[0, [0, 1, 2, 3]], [1, [2, 3, 0, 1]]] as const) {
+        f.get(acc[half]);
+        for (const x of factors) {
+          f.get(x);
+          if (half === 1) f.get(x).shuffle(lanes);
+          f.v(simd.f64x2PromoteLowF32x4);
+        }
+        if (factors.length === 2) f.v(simd.f64x2Mul);
+        f.v(simd.f64x2Add).set(acc[half]);
+      }
+      return;
+    }
+    if (typeof v !== "number") throw new Error("wasm codegen: a max of products (internal error)");
+    // like the JS reference: take v when v > acc or v is NaN
+    const a = acc[0];
+    m.select(v, () => f.get(a).get(v).v(simd.f32x4Pmax), () => f.get(v).get(v).v(simd.f32x4Ne));
+    f.set(a);
+  }
+
+  /** acc = acc ∘ other (two accumulators of the same lanes). */
+  merge(acc: number[], other: number[]): void {
+    if (this.kind === "f32max") return this.combine(acc, other[0]);
+    acc.forEach((l, k) => this.em.f.get(l).get(other[k]).v(simd.f64x2Add).set(l));
+  }
+
+  /** The float32 result: per lane, or (when lanes ran along the reduction) folded into every lane. */
+  result(acc: number[], folded: boolean): number {
+    const { f, m } = this.em;
+    if (this.kind === "f32max") {
+      // (l0 ∘ l2, l1 ∘ l3, …), then (l0 ∘ l2) ∘ (l1 ∘ l3) in every lane
+      for (const perm of folded ? [[2, 3, 0, 1], [1, 0, 3, 2]] : []) {
+        f.get(acc[0]).get(acc[0]).shuffle(perm);
+        this.combine(acc, m.keep());
+      }
+      return acc[0];
+    }
+    const [lo, hi] = acc;
+    if (!folded) {
+      f.get(lo).v(simd.f32x4DemoteF64x2Zero).get(hi).v(simd.f32x4DemoteF64x2Zero);
+      return m.shuffle([0, 1, 4, 5]);
+    }
+    f.get(lo).get(hi).v(simd.f64x2Add).set(lo);
+    f.get(lo).get(lo).get(lo).shuffle([2, 3, 0, 1]).v(simd.f64x2Add).v(simd.f32x4DemoteF64x2Zero);
+    return m.shuffle([0, 0, 0, 0], true);
+  }
+}

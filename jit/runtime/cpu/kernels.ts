@@ -1,0 +1,495 @@
+/**
+ * The CPU backend: runs each kernel as Wasm SIMD when codegen/wasm has a
+ * form for it (the default), else as JavaScript from codegen/js, the
+ * reference. Both are compiled once per kernel structure (cached by
+ * `kernelKey`, so a loop re-running the same program compiles nothing new). Buffers stay
+ * TypedArrays; Wasm kernels work on resident copies (wasm/_memory.ts).
+ * `LATHE_CPU=js` (read once, only if env access is already granted) or
+ * `setCpuBackend("js")` forces the reference.
+ * @module
+ */
+import { allocate, type DataArray } from "../../../core/ir/dtype.ts";
+import { runLinalg } from "../../../core/ops/linalg.ts";
+import { lapackHost, runsInLapack } from "./lapack.ts";
+import { sizeOf } from "../../../core/ir/shape.ts";
+import { type Kernel, kernelKey } from "../../kernel.ts";
+import type { Node } from "../../../core/ir/ir.ts";
+import { type JsKernelSource, renderJs } from "../../codegen/js.ts";
+import { envVar } from "../_env.ts";
+import { runtimeJs } from "./js.ts";
+import { constantValues, renderWasm } from "../../codegen/wasm/mod.ts";
+import {
+  heap,
+  heapBytes,
+  instantiate,
+  launch,
+  type Output,
+  plannedThreads,
+  release,
+  stage,
+  threadedLaunches,
+  type Value,
+  wasmFeatures,
+  type WasmLaunch,
+} from "./wasm/_runtime.ts";
+import { poolJobs } from "./wasm/_pool.ts";
+import { declinedSplits } from "./wasm/_split_tuning.ts";
+import { lastProgramPeak, liveness, recordPeak, retire } from "../../_liveness.ts";
+import { type BlasPlan, blasPlan, blasProduct, epilogueKernel } from "./blas.ts";
+
+/** The kernel tiers of the CPU: `wasm` (SIMD, where a kernel has a Wasm form) or `js` (the reference). */
+export type CpuBackend = "wasm" | "js";
+
+type JsKernel = (
+  rt: typeof runtimeJs,
+  c: Float64Array,
+  out: DataArray,
+  ...inputs: DataArray[]
+) => void;
+
+interface Compiled {
+  readonly js: JsKernel;
+  readonly wasm: Omit<WasmLaunch, "constants"> | undefined;
+  /** The Wasm module's bytes (for `explain`'s listing). */
+  readonly bytes: Uint8Array | undefined;
+}
+
+function envBackend(): CpuBackend {
+  return envVar("LATHE_CPU") === "js" ? "js" : "wasm";
+}
+
+let chosen: CpuBackend = envBackend();
+let fma = true;
+let blas = true;
+
+/**
+ * Chooses the CPU kernel tier (for comparisons and tests; `wasm` is the default).
+ * @param backend `wasm`: SIMD kernels where available, JS elsewhere; `js`: the reference only
+ * @param options `fma: false` keeps matmuls off relaxed-SIMD fused multiply-add; `blas: false`
+ *   keeps large matmuls off the native BLAS tier (used only where FFI is granted and a
+ *   library loads)
+ * @example Run the same kernel on both tiers
+ * ```ts
+ * import { explain, setCpuBackend, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * const x = tensor([1, 2, 3]);
+ * setCpuBackend("js");
+ * assertEquals(explain(x.mul(2)).kernels[0].backend, "js");
+ * const reference = x.mul(2).toArray();
+ * setCpuBackend("wasm");
+ * assertEquals(x.mul(2).toArray(), reference);
+ * ```
+ */
+export function setCpuBackend(
+  backend: CpuBackend,
+  options: { fma?: boolean; blas?: boolean } = {},
+): void {
+  // NOTE: core/_options.ts is above this layer; the same rule, written out
+  const unknown = Object.keys(options).find((k) => k !== "fma" && k !== "blas");
+  if (unknown !== undefined) {
+    throw new TypeError(
+      `setCpuBackend(): unknown option "${unknown}": known options: "fma", "blas"`,
+    );
+  }
+  chosen = backend;
+  fma = options.fma ?? true;
+  blas = options.blas ?? true;
+}
+
+/**
+ * The CPU tier in effect: `wasm` needs an engine with Wasm SIMD.
+ * @returns `wasm` or `js`
+ * @example
+ * ```ts
+ * import { cpuBackend } from "@lathe/lathe";
+ * import { assert } from "@std/assert";
+ * assert(["wasm", "js"].includes(cpuBackend()));
+ * ```
+ */
+export function cpuBackend(): CpuBackend {
+  return chosen === "wasm" && wasmFeatures.simd ? "wasm" : "js";
+}
+
+/** The tier choices in effect, as a key (compiled programs depend on them). */
+export function cpuConfig(): string {
+  return `${cpuBackend()}|${fma}|${blas}`;
+}
+
+const MAX_CACHED = 4096;
+const cache = new Map<string, Compiled>();
+const counters = { compiled: 0, launched: 0, wasm: 0, js: 0, blas: 0 };
+
+/**
+ * Kernels compiled and launched since start, and launches per tier (for
+ * tests and `explain`): `blas` counts matmul kernels whose product ran in
+ * the native BLAS tier (one launch each; a fused epilogue then runs as a loop
+ * kernel and counts as that launch's `wasm` or `js`); `threaded` counts Wasm
+ * launches split over worker threads, and `workerJobs` the shares workers ran;
+ * `declinedSplits` counts launches of kernels able to split that ran on the
+ * calling thread because splitting measured slower. `wasmMemoryBytes` is the
+ * size of the Wasm memory the kernels run in, `residentBytes` the part held
+ * by resident copies of tensors (docs/memory.md). `programPeakBytes` is the
+ * peak bytes of intermediates alive at once in the last compiled program's
+ * run (what `checkpoint` lowers).
+ */
+export function kernelStats(): {
+  compiled: number;
+  launched: number;
+  cached: number;
+  wasm: number;
+  js: number;
+  blas: number;
+  threaded: number;
+  workerJobs: number;
+  declinedSplits: number;
+  wasmMemoryBytes: number;
+  residentBytes: number;
+  programPeakBytes: number;
+} {
+  const bytes = heapBytes();
+  return {
+    ...counters,
+    cached: cache.size,
+    threaded: threadedLaunches(),
+    workerJobs: poolJobs(),
+    declinedSplits: declinedSplits(),
+    wasmMemoryBytes: bytes.memory,
+    residentBytes: bytes.resident,
+    programPeakBytes: lastProgramPeak(),
+  };
+}
+
+/** A check of each kernel's output (`debugNans`): kernel, input arrays, output array. */
+type OutputCheck = (kernel: Kernel, inputs: readonly DataArray[], out: DataArray) => void;
+let outputCheck: OutputCheck | undefined;
+
+/**
+ * Sets (or, with `undefined`, removes) a check run on every kernel's output
+ * before it is stored: `debugNans` uses it.
+ * @param check the check
+ */
+export function setOutputCheck(check: OutputCheck | undefined): void {
+  outputCheck = check;
+}
+
+function checkOutput(k: Kernel, inputs: readonly Value[], out: Value): void {
+  const array = out.array ?? arraysOf(k, [out], [k.output])[0];
+  outputCheck!(k, arraysOf(k, inputs), array);
+}
+
+/** A kernel with its compiled forms and this instance's constants. */
+interface Step {
+  readonly compiled: Compiled;
+  /** The JS kernel's constants (rendered when the JS form first runs). */
+  readonly constants: () => Float64Array;
+  readonly wasm: WasmLaunch | undefined;
+  readonly kernel: Kernel;
+  readonly size: number;
+  /** The native BLAS tier, for a large matmul where it is available. */
+  readonly blas?: BlasStep;
+}
+
+const noConstants = new Float64Array(0);
+
+/** A `linalg` routine's step: LAPACK where the BLAS tier is on and has it, else its JS form. */
+function hostStep(kernel: Kernel): Step {
+  const [arg, shapes, native] = [kernel.host!, kernel.inputs.map((n) => n.shape), nativeHost()];
+  const js: JsKernel = (_rt, _c, out, ...ins) => {
+    if (!(native && lapackHost(arg, ins, shapes, out))) runLinalg(arg, ins, shapes, out);
+  };
+  const compiled = { js, wasm: undefined, bytes: undefined };
+  return {
+    compiled,
+    constants: () => noConstants,
+    wasm: undefined,
+    kernel,
+    size: sizeOf(kernel.shape),
+  };
+}
+
+const nativeHost = () => cpuBackend() === "wasm" && blas;
+
+function prepare(kernel: Kernel): Step {
+  if (kernel.kind === "host") return hostStep(kernel);
+  const tier = cpuBackend() === "js" ? "js" : fma && wasmFeatures.relaxed ? "fma" : "wasm";
+  const key = `${tier}|${kernelKey(kernel)}`;
+  let compiled = cache.get(key);
+  let js: JsKernelSource | undefined;
+  if (compiled === undefined) {
+    const source = (js = renderJs(kernel)).source;
+    const params = ["rt", "c", "out", ...kernel.inputs.map((_, i) => `in${i}`)];
+    const w = tier === "js"
+      ? undefined
+      : renderWasm(kernel, { relaxed: tier === "fma", shared: heap().shared });
+    const m = w === undefined ? undefined : instantiate(w.bytes);
+    compiled = {
+      bytes: m === undefined ? undefined : w!.bytes,
+      js: new Function(...params, source) as JsKernel,
+      wasm: m === undefined ? undefined : {
+        fn: m.fn,
+        scratch: w!.scratch,
+        size: sizeOf(kernel.shape),
+        elem: kernel.dtype as "float32" | "int32" | "bool",
+        split: w!.split,
+        pool: m.pool,
+        epilogue: m.epilogue,
+      },
+    };
+    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
+    cache.set(key, compiled);
+    counters.compiled++;
+  }
+  const size = sizeOf(kernel.shape);
+  const wasm = compiled.wasm && { ...compiled.wasm, constants: constantValues(kernel.body) };
+  const native = cpuBackend() === "wasm" && blas ? blasStep(kernel) : undefined;
+  let values: Float64Array | undefined;
+  const constants = () => (values ??= Float64Array.from((js ??= renderJs(kernel)).constants));
+  return { compiled, constants, wasm, kernel, size, blas: native };
+}
+
+/**
+ * Which tier runs a kernel (compiling it if needed).
+ * @param kernel a scheduled kernel
+ * @returns `blas` (the product; its epilogue runs as a loop kernel), `wasm` or `js`
+ */
+export function kernelBackend(kernel: Kernel): CpuBackend | "blas" {
+  if (kernel.kind === "host") return nativeHost() && runsInLapack(kernel.host!) ? "blas" : "js";
+  const step = prepare(kernel);
+  return step.blas !== undefined ? "blas" : step.wasm === undefined ? "js" : "wasm";
+}
+
+/**
+ * The Wasm module a kernel runs as (compiling it if needed).
+ * @param kernel a scheduled kernel
+ * @returns its bytes, or `undefined` when it runs in JS or BLAS
+ */
+export function kernelWasm(kernel: Kernel): Uint8Array | undefined {
+  const step = prepare(kernel);
+  return step.blas === undefined && step.wasm !== undefined ? step.compiled.bytes : undefined;
+}
+
+/**
+ * The threads a kernel runs on (compiling it if needed): more than 1 for a
+ * big Wasm kernel split over worker threads (while they boot, it runs on
+ * fewer).
+ * @param kernel a scheduled kernel
+ * @returns the thread count, the calling one included
+ */
+export function kernelThreads(kernel: Kernel): number {
+  const step = prepare(kernel);
+  const split = step.blas === undefined ? step.wasm?.split : undefined;
+  return split === undefined ? 1 : plannedThreads(split);
+}
+
+/**
+ * Runs one step: in Wasm when it has a form there and memory allows, else
+ * in JS (Wasm blocks read through fresh views). In JS a `keep` output
+ * reuses `reuse.buffer` across runs (so its values change: it is marked
+ * mutable); the others get a new array.
+ */
+function execute(
+  step: Step,
+  inputs: readonly Value[],
+  output: Output,
+  blocks: number[],
+  reuse?: { buffer?: DataArray },
+): Value {
+  if (step.blas !== undefined) return executeBlas(step, step.blas, inputs, output, blocks, reuse);
+  counters.launched++;
+  if (step.wasm !== undefined) {
+    const v = launch(step.wasm, inputs, output, blocks);
+    if (v !== undefined) {
+      counters.wasm++;
+      return v;
+    }
+  }
+  counters.js++;
+  const k = step.kernel;
+  const arrays = arraysOf(k, inputs);
+  const result = outputArray(step, output, reuse);
+  step.compiled.js(runtimeJs, step.constants(), result.array, ...arrays);
+  return result;
+}
+
+/** A JS or BLAS step's output: a kept one reuses `reuse.buffer` (so it is mutable), else new. */
+function outputArray(step: Step, output: Output, reuse?: { buffer?: DataArray }) {
+  const kept = output === "keep" && reuse !== undefined;
+  const { dtype } = step.kernel;
+  return {
+    array: kept ? (reuse.buffer ??= allocate(dtype, step.size)) : allocate(dtype, step.size),
+    mutable: kept,
+  };
+}
+
+/** Inputs (or other values of `nodes`) as arrays (Wasm blocks read through fresh views). */
+function arraysOf(k: Kernel, inputs: readonly Value[], nodes = k.inputs): DataArray[] {
+  return inputs.map((v, i) => {
+    if (v.array !== undefined) return v.array;
+    const dtype = nodes[i].dtype as "float32" | "int32" | "bool";
+    return heap().view(dtype, v.ptr!, sizeOf(nodes[i].shape));
+  });
+}
+
+// --- the native BLAS tier (jit/runtime/cpu/blas.ts) ------------------------------
+
+/** A matmul's BLAS plan, its epilogue step, and a product buffer reused across runs. */
+interface BlasStep {
+  readonly plan: BlasPlan;
+  readonly epilogue?: { readonly step: Step; readonly inputs: readonly number[] };
+  product?: DataArray;
+}
+
+function blasStep(kernel: Kernel): BlasStep | undefined {
+  const plan = blasPlan(kernel);
+  if (plan === undefined) return undefined;
+  const epi = epilogueKernel(kernel, plan.dtype);
+  return { plan, epilogue: epi && { step: prepare(epi.kernel), inputs: epi.inputs } };
+}
+
+/**
+ * Runs a matmul's product in BLAS, then its epilogue (if any) as a loop
+ * kernel over the product, which is passed as mutable (so Wasm copies it
+ * in rather than caching a resident copy of a reused buffer).
+ */
+function executeBlas(
+  step: Step,
+  native: BlasStep,
+  inputs: readonly Value[],
+  output: Output,
+  blocks: number[],
+  reuse?: { buffer?: DataArray },
+): Value {
+  counters.blas++;
+  const arrays = arraysOf(step.kernel, inputs);
+  const epi = native.epilogue;
+  if (epi === undefined) {
+    counters.launched++;
+    const result = outputArray(step, output, reuse);
+    blasProduct(native.plan, arrays, result.array);
+    return result;
+  }
+  const product = native.product ??= allocate(native.plan.dtype, step.size);
+  blasProduct(native.plan, arrays, product);
+  const epiInputs = [...epi.inputs.map((i) => inputs[i]), { array: product, mutable: true }];
+  // one launch: the epilogue's (counted as wasm or js)
+  return execute(epi.step, epiInputs, output, blocks, reuse);
+}
+
+// -----------------------------------------------------------------------------
+
+/**
+ * Makes a new tensor's data resident in Wasm memory at once (the Wasm tier
+ * only), so that the first kernel reading it copies nothing in: the copy
+ * is paid where the tensor is made, as where a tensor's data lives in Wasm
+ * memory from creation (docs/memory.md).
+ * @param buffer the tensor's host array
+ */
+export function stageBuffer(buffer: DataArray): void {
+  const wasmType = buffer instanceof Float32Array || buffer instanceof Int32Array ||
+    buffer instanceof Uint8Array;
+  if (wasmType && cpuBackend() === "wasm") stage(buffer);
+}
+
+function bufferOf(node: Node): DataArray {
+  if (node.buffer === undefined) {
+    throw new Error(
+      "Cannot read tensor values while jit traces a function: the value depends on a traced argument: " +
+        "move dataSync()/item()/printing out of the jitted function, or mark the argument static",
+    );
+  }
+  return node.buffer;
+}
+
+/** Where a program kernel finds a buffer: an argument, a captured constant or an earlier kernel's output. */
+type Slot = { kind: "arg"; index: number } | { kind: "const"; buffer: DataArray } | {
+  kind: "temp";
+  index: number;
+};
+
+/** A compiled, replayable program: arguments' buffers in, outputs' buffers out. */
+export type Program = (args: readonly DataArray[]) => DataArray[];
+
+/**
+ * Compiles a schedule into a program that replays it with no per-op work:
+ * kernels are compiled once and constants fixed; intermediates of Wasm
+ * kernels stay in Wasm memory, JS intermediates reuse their buffers; outputs
+ * get fresh buffers on every call.
+ * @param kernels the schedule of `outputs`
+ * @param args the placeholder nodes standing for the arguments
+ * @param outputs the nodes whose buffers the program returns
+ */
+export function compileProgram(
+  kernels: readonly Kernel[],
+  args: readonly Node[],
+  outputs: readonly Node[],
+): Program {
+  const slots = new Map<Node, Slot>();
+  args.forEach((n, index) => slots.set(n, { kind: "arg", index }));
+  const slotOf = (n: Node): Slot => {
+    const slot = slots.get(n);
+    if (slot !== undefined) return slot;
+    if (n.buffer === undefined) {
+      throw new Error(`jit: kernel input ${n.op} has no buffer (internal error)`);
+    }
+    return { kind: "const", buffer: n.buffer };
+  };
+  const returned = new Set(outputs);
+  const live = liveness(kernels, returned);
+  const steps = kernels.map((k, i) => {
+    const step = {
+      ...prepare(k),
+      inputs: k.inputs.map(slotOf),
+      // returned buffers are the next call's arguments, typically: keep their resident copies
+      output: (returned.has(k.output) ? "cached" : "keep") as Output,
+      reuse: live.reuse[i],
+    };
+    slots.set(k.output, { kind: "temp", index: i });
+    return step;
+  });
+  const results = outputs.map(slotOf);
+  return (argBuffers) => {
+    const temps: Value[] = new Array(steps.length);
+    const blocks: number[] = [];
+    const read = (s: Slot): Value =>
+      s.kind === "arg"
+        ? { array: argBuffers[s.index] }
+        : s.kind === "const"
+        ? { array: s.buffer }
+        : temps[s.index];
+    const tally = { bytes: 0, peak: 0 };
+    try {
+      for (let i = 0; i < steps.length; i++) {
+        const step = steps[i];
+        const values = step.inputs.map(read);
+        temps[i] = execute(step, values, step.output, blocks, step.reuse);
+        if (outputCheck !== undefined) checkOutput(step.kernel, values, temps[i]);
+        retire(live, i, temps, blocks, tally);
+      }
+      return results.map((s) => read(s).array!);
+    } finally {
+      release(blocks);
+      recordPeak(tally.peak);
+    }
+  };
+}
+
+/**
+ * Runs kernels in order; each one's output node gets its buffer.
+ * @param kernels a schedule from `schedule()`
+ */
+export function runKernels(kernels: readonly Kernel[]): void {
+  const blocks: number[] = [];
+  const readLater = new Set(kernels.flatMap((k) => k.inputs));
+  for (const kernel of kernels) {
+    const step = prepare(kernel);
+    const output = readLater.has(kernel.output) ? "cached" : "array";
+    try {
+      const values = kernel.inputs.map((n) => ({ array: bufferOf(n) }));
+      const v = execute(step, values, output, blocks);
+      if (outputCheck !== undefined) checkOutput(kernel, values, v);
+      kernel.output.setBuffer(v.array!);
+    } finally {
+      release(blocks);
+    }
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * The Wasm runtime: feature detection, module instantiation against the
+ * one memory, and kernel launches (inputs made resident, constants and
+ * scratch in a temporary block, the output copied out or kept resident).
+ * A kernel of at least {@linkcode MIN_THREADED_WORK} multiply-adds (a
+ * matmul, or their equivalent in a big loop kernel) can split its output
+ * rows over the worker threads (_pool.ts) when they are ready; it does
+ * when splitting measured faster than running alone (_split_tuning.ts).
+ * Smaller kernels run on the calling thread.
+ * @module
+ */
+import type { DataArray } from "../../../../core/ir/dtype.ts";
+import type { WasmSplit } from "../../../codegen/wasm/mod.ts";
+import { Heap } from "./_memory.ts";
+import {
+  type PoolKernel,
+  readyWorkers,
+  runParallel,
+  threadCount,
+  wantSharedMemory,
+} from "./_pool.ts";
+import { recordLaunch, splitPays } from "./_split_tuning.ts";
+import { scalarImports } from "./_imports.ts";
+
+/** A kernel's exported function: byte addresses in, nothing out. */
+export type WasmFn = (...addresses: number[]) => void;
+
+/** A minimal module using `op` (0xfd-prefixed, LEB bytes) on three f32x4 constants. */
+function probe(op: number[]): Uint8Array<ArrayBuffer> {
+  const c = [0xfd, 0x0c, ...new Array(16).fill(0)];
+  const body = [0x00, ...c, ...c, ...c, 0xfd, ...op, 0x1a, 0x0b];
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...[0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00],
+    ...[0x0a, body.length + 2, 0x01, body.length, ...body],
+  ]);
+}
+
+/** What the engine offers: SIMD (required) and relaxed SIMD (for FMA). */
+function detect(): { simd: boolean; relaxed: boolean } {
+  try {
+    // bitselect pops three vectors and pushes one; relaxed_madd (0x105) likewise
+    const simd = WebAssembly.validate(probe([0x52]));
+    return { simd, relaxed: simd && WebAssembly.validate(probe([0x85, 0x02])) };
+  } catch {
+    return { simd: false, relaxed: false };
+  }
+}
+
+/** Engine features, probed once. */
+export const wasmFeatures: { readonly simd: boolean; readonly relaxed: boolean } = detect();
+
+let theHeap: Heap | undefined;
+
+/**
+ * The memory every kernel runs in (made on first use: shared where worker
+ * threads are available, unless `LATHE_THREADS=1`).
+ */
+export function heap(): Heap {
+  return theHeap ??= new Heap(wantSharedMemory());
+}
+
+/**
+ * Bytes of the Wasm memory and of the resident copies in it.
+ * @returns zeros before the first Wasm kernel
+ */
+export function heapBytes(): { memory: number; resident: number } {
+  if (theHeap === undefined) return { memory: 0, resident: 0 };
+  return { memory: theHeap.memory.buffer.byteLength, resident: theHeap.cachedBytes };
+}
+
+/**
+ * Gives a new float32, int32 or bool array its resident copy in Wasm memory
+ * (see `Heap.stage`).
+ */
+export function stage(array: DataArray): void {
+  heap().stage(array);
+}
+
+/** Frees a run's blocks and releases its pinned inputs. */
+export function release(blocks: number[]): void {
+  if (theHeap === undefined) return;
+  for (const b of blocks) theHeap.free(b);
+  blocks.length = 0;
+  theHeap.unpin();
+}
+
+/** An instantiated kernel module. */
+export interface Instantiated {
+  /** The kernel (`f0`). */
+  readonly fn: WasmFn;
+  /** A matmul's epilogue alone (`f5`), if it has one. */
+  readonly epilogue?: WasmFn;
+  /** The module, for worker threads. */
+  readonly pool: PoolKernel;
+}
+
+let modules = 0;
+
+/**
+ * Compiles and instantiates a kernel module against the heap's memory.
+ * @returns its functions, or undefined where the engine refuses it
+ *   (e.g. browsers limit synchronous compilation of large modules)
+ */
+export function instantiate(bytes: Uint8Array<ArrayBuffer>): Instantiated | undefined {
+  try {
+    const module = new WebAssembly.Module(bytes);
+    const e = { m: heap().memory, ...scalarImports };
+    const instance = new WebAssembly.Instance(module, { e });
+    const { f0, f5 } = instance.exports as { f0: WasmFn; f5?: WasmFn };
+    return { fn: f0, epilogue: f5, pool: { module, id: modules++ } };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Multiply-adds from which a kernel may split over threads (a 160³ matmul,
+ * a loop kernel over 256K elements). Whether it does is measured per kernel
+ * (_split_tuning.ts): a split costs ~50–100 µs of posting and waking
+ * on an idle machine (bench/threads.ts on 2 cores: matmuls break even at
+ * 256³, gain ×1.3–1.6 from 384³ up), and up to the whole kernel's time on
+ * a busy one.
+ */
+export const MIN_THREADED_WORK = 1 << 22;
+
+let threaded = 0;
+
+/** Launches split over worker threads since start. */
+export function threadedLaunches(): number {
+  return threaded;
+}
+
+/** Where a value lives during a run: a JS array (maybe reused, so never cached), a Wasm block, or both. */
+export interface Value {
+  readonly array?: DataArray;
+  readonly ptr?: number;
+  readonly mutable?: boolean;
+}
+
+/** A kernel ready to launch in Wasm. */
+export interface WasmLaunch {
+  readonly fn: WasmFn;
+  readonly scratch: number;
+  readonly constants: Float32Array;
+  readonly size: number;
+  /** The output's element type (float32 when absent). */
+  readonly elem?: "float32" | "int32" | "bool";
+  /** A matmul's split over threads, with its module and epilogue. */
+  readonly split?: WasmSplit;
+  readonly pool?: PoolKernel;
+  readonly epilogue?: WasmFn;
+}
+
+/**
+ * What becomes of a kernel's output: `keep` leaves it in a Wasm block (that
+ * `blocks` collects for the caller to free); `array` copies it out to a new
+ * array; `cached` does too and keeps the block as that array's resident
+ * copy, for a kernel that reads it next.
+ */
+export type Output = "keep" | "array" | "cached";
+
+/** Bytes a block of `n` bytes takes in the arena (with slack for reads past its end). */
+function padded(n: number): number {
+  return Math.ceil(n / 64) * 64 + 64;
+}
+
+/**
+ * Runs a Wasm kernel. Constants, scratch, small or mutable inputs and an
+ * `array` output go to the launch arena (one block reused by every launch);
+ * large inputs are acquired from the heap.
+ * @returns the output, or undefined when memory ran out (run it in JS then)
+ */
+export function launch(
+  k: WasmLaunch,
+  inputs: readonly Value[],
+  output: Output,
+  blocks: number[],
+): Value | undefined {
+  const h = heap();
+  // an output too small to cache is copied out from the arena
+  const outBytes = (k.elem === "bool" ? 1 : 4) * k.size;
+  if (output === "cached" && outBytes < h.minCached) output = "array";
+  const inArena = (v: Value) => v.ptr === undefined && (v.mutable || !h.cacheable(v.array!));
+  const planned = k.split === undefined ? 1 : plannedThreads(k.split);
+  const way = planned === 1 ? "alone" : splitPays(k.fn);
+  const threads = way === "alone"
+    ? 1
+    : Math.min(1 + readyWorkers(h.memory, way === "split"), planned);
+  const scratch = threads === 1 ? k.scratch : padded(k.scratch) * threads;
+  let bytes = padded(4 * k.constants.length) + scratch;
+  for (const v of inputs) if (inArena(v)) bytes += padded(v.array!.byteLength);
+  if (output === "array") bytes += padded(outBytes);
+  const arena = h.arena(bytes);
+  if (arena === undefined) return undefined;
+  const args = [0];
+  let at = arena + padded(4 * k.constants.length);
+  for (const v of inputs) {
+    let ptr = v.ptr;
+    if (inArena(v)) {
+      ptr = at;
+      h.write(v.array!, at);
+      at += padded(v.array!.byteLength);
+    } else if (ptr === undefined) ptr = h.acquire(v.array!, blocks);
+    if (ptr === undefined) return undefined;
+    args.push(ptr);
+  }
+  const out = output === "array" ? at : h.alloc(outBytes);
+  if (out === undefined) return undefined;
+  if (output === "array") at += padded(outBytes);
+  if (at + scratch > arena + bytes) {
+    throw new Error("wasm launch: arena overflow (internal error)");
+  }
+  args[0] = out;
+  args.push(arena);
+  h.f32.set(k.constants, arena >> 2);
+  if (k.split !== undefined) {
+    const t0 = planned > 1 ? performance.now() : 0;
+    split(k, k.split, args, at, threads);
+    if (planned > 1) recordLaunch(k.fn, threads > 1, performance.now() - t0);
+  } else {
+    if (k.scratch > 0) args.push(at);
+    k.fn.apply(undefined, args);
+  }
+  if (output === "keep") {
+    blocks.push(out);
+    return { ptr: out };
+  }
+  const array = h.copyOut(k.elem ?? "float32", out, k.size);
+  if (output === "cached") h.adopt(array, out);
+  return { array };
+}
+
+/**
+ * Threads a split kernel is meant to run on: 1 under the work threshold or
+ * without a shared memory, else up to `threadCount()`.
+ * @param split how the kernel splits
+ * @returns the thread count, the calling one included
+ */
+export function plannedThreads(split: WasmSplit): number {
+  const most = Math.floor(split.rows / split.rowBlock);
+  if (split.work < MIN_THREADED_WORK || most < 2 || !heap().shared) return 1;
+  return Math.min(threadCount(), most);
+}
+
+/**
+ * Chunks of rows per thread, and the fewest rows in one: more chunks
+ * balance a thread the OS delays, fewer pack B less often.
+ */
+const CHUNKS_PER_THREAD = 2;
+const MIN_CHUNK_ROWS = 64;
+/** Work per chunk of a loop kernel (which packs nothing, so small chunks cost little). */
+const LOOP_CHUNK_WORK = 1 << 21;
+
+/**
+ * Runs a split kernel over `threads` threads claiming chunks of its output
+ * rows (each thread with its own scratch), then a matmul's epilogue on the
+ * calling thread.
+ */
+function split(
+  k: WasmLaunch,
+  split: WasmSplit,
+  args: number[],
+  scratch: number,
+  threads: number,
+): void {
+  if (threads === 1) return k.fn(...args, scratch, 0, split.rows, 1);
+  const b = split.rowBlock;
+  const even = Math.ceil(split.rows / threads);
+  // a matmul (the kernel with scratch) packs B again for every chunk
+  const want = k.scratch > 0
+    ? Math.max(Math.ceil(split.rows / (threads * CHUNKS_PER_THREAD)), MIN_CHUNK_ROWS)
+    : Math.ceil(split.rows * LOOP_CHUNK_WORK / split.work);
+  // at most 0xffff chunks: the claim counter's width
+  const rows = Math.ceil(Math.max(Math.min(want, even), split.rows / 0xffff) / b) * b;
+  const chunks = Math.ceil(split.rows / rows);
+  const own = Array.from({ length: threads - 1 }, (_, i) => scratch + (i + 1) * padded(k.scratch));
+  threaded++;
+  const job = { gen: 0, args, scratch, total: split.rows, rows, chunks };
+  runParallel(k.pool!, job, own, k.fn);
+  if (split.epilogue) k.epilogue!.apply(undefined, args);
+}
