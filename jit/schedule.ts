@@ -51,6 +51,15 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
     }
   }
   const rootSet = new Set(roots);
+  // A matmul reads its operands as buffers, so those are computed once whatever else reads them:
+  // the other readers read that buffer too rather than recompute it (a gelu's derivative feeds
+  // both the input gradient's product and the bias gradient's sum)
+  const operandBases = new Set<Node>();
+  for (const node of consumers.keys()) {
+    for (const up of consumers.get(node)!) {
+      if (up.op === "matmul") operandBases.add(stridedView(node, given).base);
+    }
+  }
   // The kernels that would read a node if it were fused everywhere: walk up
   // through consumers until a matmul operand or a requested output (at most 2 kept).
   const terminalsMemo = new Map<Node, Node[]>();
@@ -152,6 +161,15 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
     const ctx: LowerContext = {
       asBuffer: (n) => {
         if (isBuffer(n)) return true;
+        // a scalar read by several kernels (a step count's bias correction, read by every
+        // parameter's update) is computed once; also, ops without a Wasm form in it (pow) then
+        // keep off the readers' kernels, which stay on the Wasm tier
+        const scalar = sizeOf(root.shape) > 1 && sizeOf(n.shape) === 1 && n.src.length > 0 &&
+          shared(n);
+        if (n !== root && n.op !== "const" && (operandBases.has(n) || scalar)) {
+          need(n);
+          return true;
+        }
         if (n === root || !shared(n) || !expensive(n)) return false;
         need(n);
         return true;
