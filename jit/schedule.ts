@@ -200,12 +200,14 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
     const memo = new Map<string, VExpr>();
     let scatter: Kernel["scatter"];
     let sort: Kernel["sort"];
+    let scan: Kernel["scan"];
     let body: VExpr;
-    if (root.op === "argsort") {
-      // rows are sorted in place of a copy: the values are a buffer first
+    if (root.op === "argsort" || root.op === "cumulative") {
+      // rows are sorted or scanned in one pass over a copy: the values are a buffer first
       ctx.fused.add(root);
       need(root.src[0]);
-      sort = root.arg as OpArgs["argsort"];
+      if (root.op === "argsort") sort = root.arg as OpArgs["argsort"];
+      else scan = root.arg as OpArgs["cumulative"];
       body = {
         k: "load",
         input: inputSlot(root.src[0]),
@@ -232,6 +234,8 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
     return {
       kind: sort !== undefined
         ? "sort"
+        : scan !== undefined
+        ? "scan"
         : scatter !== undefined
         ? "scatter"
         : matmul === undefined
@@ -246,6 +250,7 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
       matmul,
       scatter,
       sort,
+      scan,
       fused: [...ctx.fused].sort((x, y) => x.id - y.id),
     };
   }
