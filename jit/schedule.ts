@@ -8,7 +8,8 @@
  * @module
  */
 import { type Node, pendingNodes } from "../core/ir.ts";
-import { isElementwise } from "../core/ops/elementwise.ts";
+import { type AluOp, elementwiseOps, isElementwise } from "../core/ops/elementwise.ts";
+import { isMissing } from "../core/ops/primitive.ts";
 import type { OpArgs, OpName } from "../core/ops/registry.ts";
 import { isReduction } from "../core/ops/reductions.ts";
 
@@ -95,6 +96,17 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
     }
     return known;
   };
+  const jsOnlyMemo = new Map<Node, boolean>();
+  /** Whether computing `n` needs the JS tier (float64 values, an op without a Wasm form). */
+  const jsOnly = (n: Node): boolean => {
+    let known = jsOnlyMemo.get(n);
+    if (known === undefined) {
+      known = !isBuffer(n) && n.op !== "const" &&
+        (n.dtype === "float64" || isElementwise(n.op) && !wasmForm(n.op) || n.src.some(jsOnly));
+      jsOnlyMemo.set(n, known);
+    }
+    return known;
+  };
   const kernels: Kernel[] = [];
   const isBuffer = (n: Node) =>
     n.buffer !== undefined || n.op === "buffer" || produced.has(n) || given.has(n);
@@ -161,11 +173,11 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
     const ctx: LowerContext = {
       asBuffer: (n) => {
         if (isBuffer(n)) return true;
-        // a scalar read by several kernels (a step count's bias correction, read by every
-        // parameter's update) is computed once; also, ops without a Wasm form in it (pow) then
-        // keep off the readers' kernels, which stay on the Wasm tier
-        const scalar = sizeOf(root.shape) > 1 && sizeOf(n.shape) === 1 && n.src.length > 0 &&
-          shared(n);
+        // a scalar read by several kernels whose computation has no Wasm form (float64, pow: a
+        // step count's bias correction, read by every parameter's update) is computed once in a
+        // kernel of its own, and the readers' kernels stay on the Wasm tier
+        const scalar = sizeOf(root.shape) > 1 && root.dtype !== "float64" &&
+          sizeOf(n.shape) === 1 && shared(n) && jsOnly(n);
         if (n !== root && n.op !== "const" && (operandBases.has(n) || scalar)) {
           need(n);
           return true;
@@ -258,6 +270,11 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
   // shallowest first: in a gradient, the last layer's is ready first, and its values die early
   for (const root of [...roots].sort((x, y) => x.depth - y.depth)) need(root);
   return kernels;
+}
+
+/** Whether an elementwise primitive has a Wasm form. */
+function wasmForm(op: string): boolean {
+  return !isMissing(elementwiseOps[op as AluOp].kernel.wasm);
 }
 
 /**
