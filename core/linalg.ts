@@ -9,7 +9,7 @@ import { wrap } from "./_wrap.ts";
 import * as b from "./ops/build.ts";
 import type { Node } from "./ir/ir.ts";
 import { fmtShape } from "./ir/errors.ts";
-import { broadcastShapes } from "./ir/shape.ts";
+import { broadcastShapes, sizeOf } from "./ir/shape.ts";
 import { promoteTypes } from "./ir/dtype.ts";
 
 function innerMismatch(op: string, a: Node, b2: Node, k1: number, k2: number): RangeError {
@@ -58,7 +58,12 @@ export function matmul(a: Tensor, c: Tensor): Tensor {
   const batch = broadcastShapes("matmul", x2.shape.slice(0, -2), y2.shape.slice(0, -2));
   const m = x2.shape[x2.shape.length - 2];
   const n = y2.shape[y2.shape.length - 1];
-  const out = b.matmul(broadcastNode(x2, [...batch, m, k1]), broadcastNode(y2, [...batch, k1, n]));
+  // [...batch, m, k] @ [k, n] -> one [batch·m, k] @ [k, n] product (as torch folds it): one large
+  // GEMM instead of a batch of small ones, and the weight's gradient is one product over all
+  // rows instead of a batched product and a sum over the batch
+  const out = y2.shape.length === 2 && batch.length > 0
+    ? b.matmul(b.reshape(x2, [sizeOf(batch) * m, k1]), y2)
+    : b.matmul(broadcastNode(x2, [...batch, m, k1]), broadcastNode(y2, [...batch, k1, n]));
   const shape = [
     ...batch,
     ...(x.shape.length === 1 ? [] : [m]),

@@ -1,16 +1,15 @@
 /**
  * Cumulative scans along an axis, as torch: `cumsum`, `cumprod`,
- * `logCumSumExp`. Each is a reduction over the prefix `j <= i`, masked from
- * a broadcast (no n × n buffer is written: the mask and the reduction fuse
- * into one kernel, and so does the gradient). That costs O(n²) work per row:
- * right for the sequence lengths of sequence models (up to a few thousand);
- * long scans are better done in blocks.
+ * `logCumSumExp`. Each is the `cumulative` primitive over the last axis (the
+ * axis is moved there and back as views): on the CPU one pass per row, O(n),
+ * and so is each gradient; off the CPU a masked reduction over each prefix,
+ * O(n²) per row, fused into one kernel (`ops/scan.ts`).
  *
- * `logCumSumExp` is stable: each prefix subtracts its own maximum, so no
- * prefix underflows to -Infinity because a later element is large.
+ * `logCumSumExp` is stable: terms are added as max(a, b) + log1p(e^-|a - b|),
+ * so no prefix underflows to -Infinity because a later element is large.
  * Gradients: `cumsum` a reverse cumulative sum, `cumprod` zero-aware like
- * torch (a product's gradient with zeros in the prefix), `logCumSumExp`
- * softmax-weighted.
+ * torch (the first zero of a row gets the product of the others),
+ * `logCumSumExp` softmax-weighted, summed in log space.
  * @module
  */
 import type { Tensor } from "./tensor.ts";
@@ -18,49 +17,27 @@ import { nodeOf } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
 import { singleAxis } from "./_options.ts";
 import * as b from "./ops/build.ts";
-import type { Node } from "./ir/ir.ts";
+import { cumulativeLast, type ScanKind } from "./ops/scan.ts";
 import { normalizeAxis } from "./ir/shape.ts";
-import { logSumExp } from "./reduce.ts";
 
 /** The axis argument of a scan: a number or `{axis}` (torch's `dim` is required). */
 export type ScanAxis = number | { axis: number };
 
-/**
- * `x` along `axis` spread to `[..., i, j, ...rest]`: element j of the prefix
- * of i where `j <= i`, `fill` elsewhere; reduced over j by the caller.
- */
-function prefixes(op: string, x: Tensor, axis: ScanAxis, fill: number): { grid: Node; j: number } {
-  let node = nodeOf(op, x);
+/** The running `op` of `x` along `axis`, moved to the last axis and back. */
+function scanAlong(name: string, x: Tensor, axis: ScanAxis, op: ScanKind): Tensor {
+  let node = nodeOf(name, x);
   if (node.dtype === "bool") node = b.cast(node, "int32");
-  if (node.shape.length === 0) node = b.reshape(node, [1]);
-  const a = normalizeAxis(op, singleAxis(op, axis), node.shape.length);
-  const n = node.shape[a];
-  const before = node.shape.slice(0, a);
-  const after = node.shape.slice(a + 1);
-  const grid = [...before, n, n, ...after];
-  const ones = (k: number) => Array(k).fill(1);
-  const xj = b.expand(b.reshape(node, [...before, 1, n, ...after]), grid);
-  const at = (d: number) =>
-    b.expand(
-      b.reshape(b.iota(n, node.device), [
-        ...ones(before.length),
-        ...(d === 0 ? [n, 1] : [1, n]),
-        ...ones(after.length),
-      ]),
-      grid,
-    );
-  // j <= i is j < i + 1
-  const inside = b.alu(
-    "cmplt",
-    at(1),
-    b.alu("add", at(0), b.constant(1, "int32", grid, node.device)),
-  );
-  const masked = b.alu("where", inside, xj, b.constant(fill, node.dtype, grid, node.device));
-  return { grid: masked, j: a + 1 };
-}
-
-function finish(x: Tensor, n: Node): Tensor {
-  return wrap(x.shape.length === 0 ? b.reshape(n, []) : n);
+  if (op === "logaddexp" && node.dtype !== "float64" && node.dtype !== "float16") {
+    node = b.cast(node, "float32");
+  }
+  const scalar = node.shape.length === 0;
+  if (scalar) node = b.reshape(node, [1]);
+  const a = normalizeAxis(name, singleAxis(name, axis), node.shape.length);
+  const perm = [...node.shape.keys()].filter((d) => d !== a);
+  perm.push(a);
+  const inverse = perm.map((_, d) => perm.indexOf(d));
+  const out = b.permute(cumulativeLast(b.permute(node, perm), op), inverse);
+  return wrap(scalar ? b.reshape(out, []) : out);
 }
 
 /**
@@ -76,8 +53,7 @@ function finish(x: Tensor, n: Node): Tensor {
  * ```
  */
 export function cumsum(x: Tensor, axis: ScanAxis): Tensor {
-  const { grid, j } = prefixes("cumsum", x, axis, 0);
-  return finish(x, b.reduce("reduceSum", grid, [j]));
+  return scanAlong("cumsum", x, axis, "sum");
 }
 
 /**
@@ -94,13 +70,12 @@ export function cumsum(x: Tensor, axis: ScanAxis): Tensor {
  * ```
  */
 export function cumprod(x: Tensor, axis: ScanAxis): Tensor {
-  const { grid, j } = prefixes("cumprod", x, axis, 1);
-  return finish(x, b.reduce("reduceProd", grid, [j]));
+  return scanAlong("cumprod", x, axis, "prod");
 }
 
 /**
  * torch.logcumsumexp: `out[i] = log(exp(x[0]) + … + exp(x[i]))` along `axis`,
- * stable for any range of values (each prefix subtracts its own maximum).
+ * stable for any range of values (terms add as max(a, b) + log1p(e^-|a - b|)).
  * @param x the input (ints are converted to float32)
  * @param axis the axis to scan (a number or `{axis}`)
  * @returns a float tensor shaped like `x`
@@ -114,11 +89,5 @@ export function cumprod(x: Tensor, axis: ScanAxis): Tensor {
  * ```
  */
 export function logCumSumExp(x: Tensor, axis: ScanAxis): Tensor {
-  const node = nodeOf("logCumSumExp", x);
-  const float = node.dtype === "float32" || node.dtype === "float64" || node.dtype === "float16"
-    ? x
-    : x.astype("float32");
-  const { grid, j } = prefixes("logCumSumExp", float, axis, -Infinity);
-  const out = logSumExp(wrap(grid), j);
-  return x.shape.length === 0 ? out.reshape([]) : out;
+  return scanAlong("logCumSumExp", x, axis, "logaddexp");
 }

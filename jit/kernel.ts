@@ -65,9 +65,10 @@ export interface Kernel {
    * `loop`: one value per output element; `matmul`: a blocked product plus an epilogue; `host`:
    * a `linalg` routine run on its inputs' buffers (`body` is unused); `scatter`: zeros, then one
    * value per element of the updates (the loops run over the updates) added at `scatter.target`;
-   * `sort`: the sorting permutation of each row (the last axis) of input 0.
+   * `sort`: the sorting permutation of each row (the last axis) of input 0; `scan`: the running
+   * sum, product or log-sum-exp of each row (the last axis) of input 0.
    */
-  readonly kind: "loop" | "matmul" | "host" | "scatter" | "sort";
+  readonly kind: "loop" | "matmul" | "host" | "scatter" | "sort" | "scan";
   /** The nodes whose buffers the kernel reads, in input order. */
   readonly inputs: readonly Node[];
   /** The node whose buffer the kernel writes. */
@@ -87,6 +88,8 @@ export interface Kernel {
   readonly scatter?: { readonly target: IExpr };
   /** For `sort`: the order (rows are the last axis of input 0, a buffer). */
   readonly sort?: { readonly descending: boolean };
+  /** For `scan`: the combining operation (rows are the last axis of input 0, a buffer). */
+  readonly scan?: { readonly op: "sum" | "logaddexp" | "linear" };
   /** The primitives fused into this kernel (for `explain`). */
   readonly fused: readonly Node[];
 }
@@ -102,7 +105,7 @@ export function kernelKey(k: Kernel): string {
     structureOf({ k: "load", input: -1, index: k.scatter.target, dtype: "int32" });
   const kind = `${k.kind}${k.host ? JSON.stringify(k.host) : ""}${target ?? ""}${
     k.sort ? k.sort.descending : ""
-  }`;
+  }${k.scan?.op ?? ""}`;
   return `${kind}|${k.dtype}[${k.shape}]|${inputs}|${loops}|${mm ?? ""}:${k.matmul?.k}|${
     structureOf(k.body)
   }`;

@@ -8,7 +8,8 @@
  * @module
  */
 import { type Node, pendingNodes } from "../core/ir/ir.ts";
-import { isElementwise } from "../core/ops/elementwise.ts";
+import { type AluOp, elementwiseOps, isElementwise } from "../core/ops/elementwise.ts";
+import { isMissing } from "../core/ops/primitive.ts";
 import type { OpArgs, OpName } from "../core/ops/registry.ts";
 import { isReduction } from "../core/ops/reductions.ts";
 
@@ -51,6 +52,15 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
     }
   }
   const rootSet = new Set(roots);
+  // A matmul reads its operands as buffers, so those are computed once whatever else reads them:
+  // the other readers read that buffer too rather than recompute it (a gelu's derivative feeds
+  // both the input gradient's product and the bias gradient's sum)
+  const operandBases = new Set<Node>();
+  for (const node of consumers.keys()) {
+    for (const up of consumers.get(node)!) {
+      if (up.op === "matmul") operandBases.add(stridedView(node, given).base);
+    }
+  }
   // The kernels that would read a node if it were fused everywhere: walk up
   // through consumers until a matmul operand or a requested output (at most 2 kept).
   const terminalsMemo = new Map<Node, Node[]>();
@@ -83,6 +93,17 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
         (oneToOne.has(n.op) || isElementwise(n.op)) &&
           n.src.some((s) => !shared(s) && expensive(s)));
       expensiveMemo.set(n, known);
+    }
+    return known;
+  };
+  const jsOnlyMemo = new Map<Node, boolean>();
+  /** Whether computing `n` needs the JS tier (float64 values, an op without a Wasm form). */
+  const jsOnly = (n: Node): boolean => {
+    let known = jsOnlyMemo.get(n);
+    if (known === undefined) {
+      known = !isBuffer(n) && n.op !== "const" &&
+        (n.dtype === "float64" || isElementwise(n.op) && !wasmForm(n.op) || n.src.some(jsOnly));
+      jsOnlyMemo.set(n, known);
     }
     return known;
   };
@@ -152,6 +173,15 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
     const ctx: LowerContext = {
       asBuffer: (n) => {
         if (isBuffer(n)) return true;
+        // a scalar read by several kernels whose computation has no Wasm form (float64, pow: a
+        // step count's bias correction, read by every parameter's update) is computed once in a
+        // kernel of its own, and the readers' kernels stay on the Wasm tier
+        const scalar = sizeOf(root.shape) > 1 && root.dtype !== "float64" &&
+          sizeOf(n.shape) === 1 && shared(n) && jsOnly(n);
+        if (n !== root && n.op !== "const" && (operandBases.has(n) || scalar)) {
+          need(n);
+          return true;
+        }
         if (n === root || !shared(n) || !expensive(n)) return false;
         need(n);
         return true;
@@ -182,12 +212,14 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
     const memo = new Map<string, VExpr>();
     let scatter: Kernel["scatter"];
     let sort: Kernel["sort"];
+    let scan: Kernel["scan"];
     let body: VExpr;
-    if (root.op === "argsort") {
-      // rows are sorted in place of a copy: the values are a buffer first
+    if (root.op === "argsort" || root.op === "cumulative") {
+      // rows are sorted or scanned in one pass over a copy: the values are a buffer first
       ctx.fused.add(root);
       need(root.src[0]);
-      sort = root.arg as OpArgs["argsort"];
+      if (root.op === "argsort") sort = root.arg as OpArgs["argsort"];
+      else scan = root.arg as OpArgs["cumulative"];
       body = {
         k: "load",
         input: inputSlot(root.src[0]),
@@ -214,6 +246,8 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
     return {
       kind: sort !== undefined
         ? "sort"
+        : scan !== undefined
+        ? "scan"
         : scatter !== undefined
         ? "scatter"
         : matmul === undefined
@@ -228,6 +262,7 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
       matmul,
       scatter,
       sort,
+      scan,
       fused: [...ctx.fused].sort((x, y) => x.id - y.id),
     };
   }
@@ -235,6 +270,11 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
   // shallowest first: in a gradient, the last layer's is ready first, and its values die early
   for (const root of [...roots].sort((x, y) => x.depth - y.depth)) need(root);
   return kernels;
+}
+
+/** Whether an elementwise primitive has a Wasm form. */
+function wasmForm(op: string): boolean {
+  return !isMissing(elementwiseOps[op as AluOp].kernel.wasm);
 }
 
 /**

@@ -216,10 +216,17 @@ function adamDirection(count: Tensor, mu: Tree, nu: Tree, o: Required<ScaleByAda
   const t = count.astype("float64");
   const bc1 = lt.sub(1, lt.pow(o.b1, t));
   const bc2Sqrt = lt.sqrt(lt.sub(1, lt.pow(o.b2, t)));
+  // one cast per dtype, read by every parameter's update (computed once under jit)
+  const casts = new Map<string, Tensor | number>();
+  const cast = (x: Tensor, dtype: lt.DType, name: string) => {
+    const key = `${name}|${dtype}`;
+    if (!casts.has(key)) casts.set(key, castScalar(x, dtype));
+    return casts.get(key)!;
+  };
   return lt.tree.map(
     (m, v) => {
-      const denom = lt.sqrt(v).div(castScalar(bc2Sqrt, v.dtype)).add(o.eps);
-      return m.div(castScalar(bc1, m.dtype)).div(denom);
+      const denom = lt.sqrt(v).div(cast(bc2Sqrt, v.dtype, "bc2")).add(o.eps);
+      return m.div(cast(bc1, m.dtype, "bc1")).div(denom);
     },
     mu,
     nu,

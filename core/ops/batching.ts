@@ -131,6 +131,8 @@ export const batchRules: { readonly [K in OpName]: BatchRule } = {
   scatterAdd: scatterAddBatch,
   // argsort sorts the last axis, which stays last with the batch in front
   argsort: front((x, _out, arg) => b.argsort(x, (arg as OpArgs["argsort"]).descending)),
+  // so does a scan's
+  cumulative: front((x, _out, arg) => b.cumulative(x, (arg as OpArgs["cumulative"]).op)),
   linalg: (src, dims, x, out, rebatch) => {
     const { routine } = x.arg as OpArgs["linalg"];
     return linalgRoutines[routine].batch(src, dims, x, out, rebatch);

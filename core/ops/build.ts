@@ -7,7 +7,7 @@
 import { type Device, Node } from "../ir/ir.ts";
 import type { DType } from "../ir/dtype.ts";
 import { type Shape, shapesEqual } from "../ir/shape.ts";
-import type { ReduceOp } from "./registry.ts";
+import type { OpArgs, ReduceOp } from "./registry.ts";
 import { constant } from "./primitive.ts";
 
 export { alu } from "./elementwise.ts";
@@ -123,6 +123,12 @@ export function scatterAdd(updates: Node, index: Node, axis: number, shape: Shap
 /** The stable sorting permutation of the last axis, int32 (NaN largest). */
 export function argsort(x: Node, descending: boolean): Node {
   return Node.make("argsort", "int32", x.shape, [x], { descending });
+}
+
+/** The running `op` of the last axis (`ops/scan.ts`). */
+export function cumulative(x: Node, op: OpArgs["cumulative"]["op"]): Node {
+  const shape = op === "linear" ? x.shape.slice(0, -1) : x.shape;
+  return Node.make("cumulative", x.dtype, shape, [x], { op });
 }
 
 /** The same values, seen by autodiff as a constant. */

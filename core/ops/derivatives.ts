@@ -16,6 +16,7 @@ import { type AluOp, elementwiseOps } from "./elementwise.ts";
 import { reductions } from "./reductions.ts";
 import type { VjpRule } from "./primitive.ts";
 import { scatterInto } from "./scatter.ts";
+import { cumulativeVjp } from "./scan.ts";
 
 /** The elementwise and reduction primitives' rules, read from their rows. */
 const rowVjps = Object.fromEntries(
@@ -136,4 +137,7 @@ export const vjpRules: { readonly [K in OpName]: VjpRule } = {
   // an integer permutation: sort's gradient flows through the gather that applies it
   argsort: () => [zero()],
   scatterAdd: (ct, { src: [, index], arg }) => [b.gather(ct, index, arg as number), zero()],
+  cumulative: (ct, { src: [x], arg }, out) => [
+    cumulativeVjp(ct, x, out, (arg as OpArgs["cumulative"]).op),
+  ],
 };

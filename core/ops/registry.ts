@@ -67,6 +67,16 @@ export interface OpArgs extends Record<AluOp, undefined>, Record<ReduceOp, reado
    * O(n log n) per row; comparisons alone (the form off the CPU) cost O(n²).
    */
   argsort: { readonly descending: boolean };
+  /**
+   * A running scan of the last axis (`ops/scan.ts`): `sum` and `logaddexp`
+   * give `out[..., i] = x[..., 0] ⊕ … ⊕ x[..., i]`; `linear` reads pairs
+   * `x[..., i, :] = (a_i, b_i)` and gives `out_i = a_i · out_(i-1) + b_i`
+   * (`out_(-1) = 0`), which is cumprod and the gradients of products with no
+   * division (so exact at zeros, to any order). A primitive because its CPU
+   * kernel is one pass per row, O(n); masked prefix reductions (the form off
+   * the CPU) cost O(n²).
+   */
+  cumulative: { readonly op: "sum" | "logaddexp" | "linear" };
 }
 
 /** The name of any primitive. */

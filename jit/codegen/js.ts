@@ -43,6 +43,7 @@ class Scope {
  */
 export function renderJs(kernel: Kernel): JsKernelSource {
   if (kernel.kind === "sort") return { source: sortSource(kernel), constants: [] };
+  if (kernel.kind === "scan") return { source: scanSource(kernel), constants: [] };
   let r = new Renderer();
   let body = kernel.kind === "matmul" ? r.matmul(kernel) : r.loop(kernel);
   if (body === undefined) body = (r = new Renderer()).loop(kernel, false)!;
@@ -72,6 +73,36 @@ function sortSource(kernel: Kernel): string {
     `return ${sign} * c || a - b;`,
     "});",
     "for (let i = 0; i < n; i++) out[base + i] = order[i];",
+    "}",
+  ].join("\n");
+}
+
+/**
+ * The running scan of each row of input 0, in one pass accumulated in
+ * float64 (as torch's CPU scans accumulate float32); int32 wraps like the
+ * reference. log-sum-exp adds two terms stably: max(a, v) + log1p(e^-|a - v|),
+ * with -inf ⊕ -inf = -inf and NaN kept; `linear` reads (a_i, b_i) pairs.
+ */
+function scanSource(kernel: Kernel): string {
+  const n = kernel.shape[kernel.shape.length - 1] ?? 1;
+  const int = kernel.dtype === "int32";
+  const { op } = kernel.scan!;
+  const step = op === "sum"
+    ? (int ? "a = (a + in0[i]) | 0;" : "a += in0[i];")
+    : op === "linear"
+    ? (int
+      ? "a = (Math.imul(in0[2 * i], a) + in0[2 * i + 1]) | 0;"
+      : "a = in0[2 * i] * a + in0[2 * i + 1];")
+    : "const v = in0[i];\na = a === v ? (v === -Infinity ? v : v + Math.LN2) : " +
+      "Math.max(a, v) + Math.log1p(Math.exp(-Math.abs(a - v)));";
+  return [
+    '"use strict";',
+    `for (let base = 0; base < out.length; base += ${n}) {`,
+    `let a = ${op === "logaddexp" ? -Infinity : 0};`,
+    `for (let i = base; i < base + ${n}; i++) {`,
+    step,
+    "out[i] = a;",
+    "}",
     "}",
   ].join("\n");
 }

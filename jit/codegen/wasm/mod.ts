@@ -142,8 +142,9 @@ export function renderWasm(kernel: Kernel, options: WasmOptions): WasmKernel | u
   // int32 and bool outputs: loop kernels only (a product of int32 matrices wraps in the reference)
   // NOTE: scatters run in JS: a SIMD store of 4 lanes would lose the adds of lanes with equal targets
   if (kernel.kind === "scatter") return undefined;
-  // NOTE: sorts run in JS: a comparison sort has no SIMD form here
-  if (kernel.kind === "sort") return undefined;
+  // NOTE: sorts and scans run in JS: a comparison sort has no SIMD form here, and a row's scan is
+  // one serial chain of adds, as fast in JS (one pass, O(n))
+  if (kernel.kind === "sort" || kernel.kind === "scan") return undefined;
   const exact = (kernel.dtype === "int32" || kernel.dtype === "bool") && kernel.kind === "loop";
   if (kernel.kind === "matmul" && smallMatmul(kernel)) kernel = matmulAsLoop(kernel);
   if ((kernel.dtype !== "float32" && !exact) || !vectorisable(kernel.body)) return undefined;

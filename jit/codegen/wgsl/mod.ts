@@ -91,6 +91,10 @@ export function renderWgsl(kernel: Kernel, options: WgslOptions = {}): WgslPlan 
     // NOTE: unreachable from the API: off the CPU, argsort is built from comparisons (ops/sort.ts)
     throw new TypeError("argsort has no WGSL form: compute it on the cpu");
   }
+  if (kernel.kind === "scan") {
+    // NOTE: unreachable from the API: off the CPU, scans are masked prefix reductions (ops/scan.ts)
+    throw new TypeError("cumulative has no WGSL form: compute it on the cpu");
+  }
   if (kernel.kind === "scatter") {
     // NOTE: unreachable from the API: scatterAdd and gather's gradient build a compare-and-sum off the CPU
     throw new TypeError(
