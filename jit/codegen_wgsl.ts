@@ -10,6 +10,7 @@
  *   finished by the kernel's own pass.
  * - Matmul: 16×16 tiles through shared memory, the epilogue applied in
  *   place; a long K is split into slices summed by a second pass.
+ * - Scatter-add (atomic adds) and argsort (a merge sort): `_wgsl_order.ts`.
  *
  * NOTE: every invocation's loops run at most `MAX_ITERATIONS` times in all:
  * lavapipe (Mesa's software Vulkan) silently stops an invocation after
@@ -22,6 +23,8 @@ import type { DType } from "../core/dtype.ts";
 import { iadd, type IExpr, imul, type Kernel, type LoopVar, type VExpr } from "./kernel.ts";
 import {
   type Cooperation,
+  grid,
+  MAX_GROUPS,
   type ReduceExpr,
   Renderer,
   Scope,
@@ -33,6 +36,7 @@ import {
 } from "./_wgsl_render.ts";
 import type { WgslType } from "../core/ops/_wgsl_helpers.ts";
 import { mapValues, readsOf } from "./_vexpr_map.ts";
+import { renderScatter, renderSort } from "./_wgsl_order.ts";
 
 /** The most loop iterations one invocation may run (lavapipe stops at 65,535). */
 export const MAX_ITERATIONS = 16384;
@@ -40,7 +44,6 @@ export const MAX_ITERATIONS = 16384;
 export const MAX_K_SLICE = 8192;
 const TILE = 16;
 const ELEMENTWISE_WG = 64;
-const MAX_GROUPS = 65535;
 
 /** A buffer a pass binds: one of the kernel's inputs, a scratch buffer, or the kernel's output. */
 export type WgslRef =
@@ -87,31 +90,13 @@ export interface WgslOptions {
  */
 export function renderWgsl(kernel: Kernel, options: WgslOptions = {}): WgslPlan {
   const plan = new Planner(kernel, options.maxBuffers ?? 8);
-  if (kernel.kind === "sort") {
-    // NOTE: unreachable from the API: off the CPU, argsort is built from comparisons (ops/sort.ts)
-    throw new TypeError("argsort has no WGSL form: compute it on the cpu");
-  }
-  if (kernel.kind === "scatter") {
-    // NOTE: unreachable from the API: scatterAdd and gather's gradient build a compare-and-sum off the CPU
-    throw new TypeError(
-      "scatterAdd has no WGSL form (WGSL has no float atomics): compute it on the cpu",
-    );
-  }
+  if (kernel.kind === "sort") return renderSort(kernel);
+  if (kernel.kind === "scatter") return renderScatter(kernel);
   if (sizeOf(kernel.shape) > 0) {
     if (kernel.kind === "matmul") plan.matmul();
     else plan.loop(kernel.body);
   }
   return { passes: plan.passes, scratch: plan.scratch };
-}
-
-/** Workgroup counts covering `n` groups in two dimensions, and the row width. */
-function grid(n: number): [number, number, number] {
-  const x = Math.min(Math.max(n, 1), MAX_GROUPS);
-  const y = Math.ceil(n / x);
-  if (y > MAX_GROUPS) {
-    throw new RangeError(`WebGPU cannot dispatch ${n} workgroups: the limit is ${MAX_GROUPS ** 2}`);
-  }
-  return [x, y, 1];
 }
 
 function tooLong(what: string, iterations: number): Error {
