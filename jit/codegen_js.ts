@@ -239,6 +239,36 @@ class Renderer {
     const [sBk, sBn] = [mm.b.strides[nb], mm.b.strides[nb + 1]];
     const A = `in${mm.a.input}`;
     const B = `in${mm.b.input}`;
+    if (mm.a.fused !== undefined || mm.b.fused !== undefined) {
+      // a WGSL matmul computing an operand in its tiles (an implicit im2col): the reference
+      const inner = new Scope(this.hoisted);
+      const operand = (o: typeof mm.a, rc: string[], strided: string) => {
+        if (o.fused === undefined) return `in${o.input}[${strided}]`;
+        o.fused.vars.forEach((l, d) => {
+          const at = d < nb ? (l.extent === 1 ? "0" : batch[d].v) : rc[d - nb];
+          inner.lines.push(`const ${l.v} = ${at};`);
+        });
+        return this.value(o.fused.value, inner);
+      };
+      const a = operand(mm.a, [mVar.v, "kk"], `${base(mm.a)} + ${mVar.v} * ${sAm} + kk * ${sAk}`);
+      const b = operand(mm.b, ["kk", nVar.v], `${base(mm.b)} + kk * ${sBk} + ${nVar.v} * ${sBn}`);
+      return [
+        "let p = 0;",
+        ...[...batch, mVar, nVar].map((l) =>
+          `for (let ${l.v} = 0; ${l.v} < ${l.extent}; ${l.v}++) {`
+        ),
+        "let acc = 0;",
+        `for (let kk = 0; kk < ${mm.k}; kk++) {`,
+        ...inner.lines,
+        `acc += ${a} * ${b};`,
+        "}",
+        ...epi.lines,
+        `out[p++] = ${value};`,
+        "}",
+        "}",
+        ...batch.map(() => "}"),
+      ].join("\n");
+    }
     const open = [
       "let p = 0;",
       ...batch.map((l) => `for (let ${l.v} = 0; ${l.v} < ${l.extent}; ${l.v}++) {`),

@@ -20,7 +20,15 @@
  */
 import { sizeOf } from "../core/shape.ts";
 import type { DType } from "../core/dtype.ts";
-import { iadd, type IExpr, imul, type Kernel, type LoopVar, type VExpr } from "./kernel.ts";
+import {
+  iadd,
+  type IExpr,
+  imul,
+  type Kernel,
+  type LoopVar,
+  type StridedOperand,
+  type VExpr,
+} from "./kernel.ts";
 import {
   type Cooperation,
   grid,
@@ -346,17 +354,19 @@ class Planner {
     const mm = k.matmul!;
     const epilogue = new Renderer();
     epilogue.value(k.body, new Scope());
-    const reads = new Set([...epilogue.reads, mm.a.input, mm.b.input]).size;
+    for (const o of [mm.a, mm.b]) if (o.fused) epilogue.value(o.fused.value, new Scope());
+    const own = [mm.a, mm.b].filter((o) => o.fused === undefined).map((o) => o.input);
+    const reads = new Set([...epilogue.reads, ...own]).size;
     const fused = mm.k <= MAX_K_SLICE && reads + 3 <= this.maxBuffers &&
       epilogue.iterations + mm.k * 17 / 16 + TILE <= MAX_ITERATIONS;
     const slices = fused ? 1 : Math.ceil(mm.k / MAX_K_SLICE);
-    const accType = wgslType(k.inputs[mm.a.input].dtype);
+    const wanted = mm.a.fused?.value.dtype ?? k.inputs[mm.a.input].dtype;
+    const accType = wgslType(wanted);
     if (fused) return this.#tiled(1, accType, { kind: "output" });
     const index = this.#newScratch(this.#size * slices, accType);
     this.#tiled(slices, accType, this.#scratchRef(index));
     const p: LoopVar = { v: "p", extent: this.#size };
     const s: LoopVar = { v: "ks", extent: slices };
-    const wanted = k.inputs[mm.a.input].dtype;
     const dtype = scratchDType(wanted);
     const sum: VExpr = slices === 1 ? { k: "load", input: index, index: p, dtype } : {
       k: "reduce",
@@ -382,11 +392,23 @@ class Planner {
     const base = (o: typeof mm.a) =>
       [String(o.offset), ...batch.map((l, d) => `${l.v} * ${o.strides[d]}`)].join(" + ");
     r.unflatten(batch, "bz", root);
-    const A = (i: string) => r.load(mm.a.input, k.inputs[mm.a.input].dtype, i);
-    const B = (i: string) => r.load(mm.b.input, k.inputs[mm.b.input].dtype, i);
     const zero = t === "f32" ? "0.0" : "0";
     const [sAm, sAk] = [mm.a.strides[nb], mm.a.strides[nb + 1]];
     const [sBk, sBn] = [mm.b.strides[nb], mm.b.strides[nb + 1]];
+    /** Loads element (row, col) of an operand into a tile (`at`: a strided view's offset). */
+    const tile = (o: StridedOperand, v: string, ok: string, rc: [string, string], at: string) => {
+      if (o.fused === undefined) {
+        return [`if (${ok}) { ${v} = ${r.load(o.input, k.inputs[o.input].dtype, at)}; }`];
+      }
+      // an implicit im2col: the operand's index arithmetic and pads, computed here
+      const inner = new Scope(root);
+      o.fused.vars.forEach((l, d) => {
+        const bound = d < nb ? (l.extent === 1 ? "0" : batch[d].v) : rc[d - nb];
+        inner.lines.push(`let ${l.v} = ${bound};`);
+      });
+      const x = r.value(o.fused.value, inner);
+      return [`if (${ok}) {`, ...inner.lines.map((l) => `  ${l}`), `  ${v} = ${x};`, "}"];
+    };
     const tail = new Scope(root);
     let store: string;
     if (slices === 1 && write.kind === "output") {
@@ -409,21 +431,31 @@ class Planner {
       `  let bz = i32(wid.z) / ${slices};`,
       `  let ks = i32(wid.z) % ${slices};`,
       ...root.lines.map((l) => `  ${l}`),
-      `  let aRow = ${base(mm.a)} + ${mVar.v} * ${sAm};`,
-      `  let bCol = ${base(mm.b)} + ${nVar.v} * ${sBn};`,
+      ...(mm.a.fused ? [] : [`  let aRow = ${base(mm.a)} + ${mVar.v} * ${sAm};`]),
+      ...(mm.b.fused ? [] : [`  let bCol = ${base(mm.b)} + ${nVar.v} * ${sBn};`]),
       `  let k0 = ks * ${slice};`,
       `  let k1 = min(${mm.k}, k0 + ${slice});`,
       `  var lt_acc: ${t} = ${zero};`,
       `  for (var kt: i32 = k0; kt < k1; kt += ${TILE}) {`,
       `    var av: ${t} = ${zero};`,
-      `    if (${mVar.v} < ${mVar.extent} && kt + tx < k1) { av = ${
-        A(`aRow + (kt + tx) * ${sAk}`)
-      }; }`,
+      ...tile(
+        mm.a,
+        "av",
+        `${mVar.v} < ${mVar.extent} && kt + tx < k1`,
+        [mVar.v, "kt + tx"],
+        `aRow + (kt + tx) * ${sAk}`,
+      )
+        .map((l) => `    ${l}`),
       `    lt_ta[ty * ${TILE} + tx] = av;`,
       `    var bv: ${t} = ${zero};`,
-      `    if (${nVar.v} < ${nVar.extent} && kt + ty < k1) { bv = ${
-        B(`bCol + (kt + ty) * ${sBk}`)
-      }; }`,
+      ...tile(
+        mm.b,
+        "bv",
+        `${nVar.v} < ${nVar.extent} && kt + ty < k1`,
+        ["kt + ty", nVar.v],
+        `bCol + (kt + ty) * ${sBk}`,
+      )
+        .map((l) => `    ${l}`),
       `    lt_tb[ty * ${TILE} + tx] = bv;`,
       "    workgroupBarrier();",
       `    for (var kk: i32 = 0; kk < ${TILE}; kk++) {`,

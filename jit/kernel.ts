@@ -57,6 +57,12 @@ export interface StridedOperand {
   readonly input: number;
   readonly offset: number;
   readonly strides: readonly number[];
+  /**
+   * WGSL only: the operand computed where the tiles read it (an implicit
+   * im2col), `value` at `vars` (its batch axes, rows, columns); `input`,
+   * `offset` and `strides` are then unused.
+   */
+  readonly fused?: { readonly value: VExpr; readonly vars: readonly LoopVar[] };
 }
 
 /** One fused kernel. */
@@ -93,7 +99,12 @@ export interface Kernel {
 
 /** A kernel's cache key for every code generator: its structure, not its rendered source. */
 export function kernelKey(k: Kernel): string {
-  const mm = k.matmul && [k.matmul.a, k.matmul.b].map((o) => `${o.input}@${o.offset}:${o.strides}`);
+  const mm = k.matmul &&
+    [k.matmul.a, k.matmul.b].map((o) =>
+      o.fused === undefined
+        ? `${o.input}@${o.offset}:${o.strides}`
+        : `${o.fused.vars.map((l) => l.extent)}=${structureOf(o.fused.value)}`
+    );
   const loops = k.loops.map((l) => `${l.v}<${l.extent}`).join();
   const inputs = k.inputs.map((n) => n.dtype).join();
   // NOTE: every field a code generator reads belongs here (a scatter's target, a sort's order):

@@ -22,6 +22,13 @@ const oneToOne: ReadonlySet<OpName> = new Set<OpName>([
   "stopGradient",
   "customVjp",
 ]);
+/** Ops a WGSL matmul may compute in its operand tiles: index maps and pads. */
+const operandOps: ReadonlySet<OpName> = new Set<OpName>([
+  ...oneToOne,
+  "expand",
+  "pad",
+  "slice",
+]);
 import { contiguousStrides, sizeOf } from "../core/shape.ts";
 import {
   iadd,
@@ -89,6 +96,12 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
   const kernels: Kernel[] = [];
   const isBuffer = (n: Node) =>
     n.buffer !== undefined || n.op === "buffer" || produced.has(n) || given.has(n);
+  /** Whether `n` is views, pads and elementwise ops over buffers (cheap to compute where read). */
+  const fusable = (n: Node): boolean => {
+    if (isBuffer(n) || n.op === "const") return true;
+    if (n.op === "customVjp") return fusable(n.src[n.src.length - 1]);
+    return (operandOps.has(n.op) || isElementwise(n.op)) && n.src.every(fusable);
+  };
   const need = (n: Node) => {
     if (!isBuffer(n)) kernels.push(n.op === "linalg" ? hostKernel(n) : planKernel(n));
   };
@@ -170,16 +183,22 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
       reduceCount: 0,
     };
     let matmul: Kernel["matmul"];
+    const memo = new Map<string, VExpr>();
     if (matmulNode !== undefined) {
-      const operand = (n: Node): StridedOperand => {
+      const operand = (n: Node, name: string): StridedOperand => {
         const view = stridedView(n, given);
+        if (root.device === "webgpu" && !isBuffer(view.base) && fusable(n)) {
+          // WGSL tiles compute the operand where they read it (an implicit im2col)
+          const vars = n.shape.map((extent, d) => ({ v: `${name}${d}`, extent }));
+          const value = lowerNode(ctx, memo, n, vars, "other");
+          return { input: -1, offset: 0, strides: [], fused: { value, vars } };
+        }
         need(view.base);
         return { input: inputSlot(view.base), offset: view.offset, strides: view.strides };
       };
       const [a, b] = matmulNode.src;
-      matmul = { a: operand(a), b: operand(b), k: a.shape[a.shape.length - 1] };
+      matmul = { a: operand(a, "ia"), b: operand(b, "ib"), k: a.shape[a.shape.length - 1] };
     }
-    const memo = new Map<string, VExpr>();
     let scatter: Kernel["scatter"];
     let sort: Kernel["sort"];
     let body: VExpr;
