@@ -20,19 +20,10 @@
  */
 import { sizeOf } from "../core/shape.ts";
 import type { DType } from "../core/dtype.ts";
-import {
-  iadd,
-  type IExpr,
-  imul,
-  type Kernel,
-  type LoopVar,
-  type StridedOperand,
-  type VExpr,
-} from "./kernel.ts";
+import { iadd, type IExpr, imul, type Kernel, type LoopVar, type VExpr } from "./kernel.ts";
 import {
   type Cooperation,
   grid,
-  MAX_GROUPS,
   type ReduceExpr,
   Renderer,
   Scope,
@@ -45,12 +36,12 @@ import {
 import type { WgslType } from "../core/ops/_wgsl_helpers.ts";
 import { mapValues, readsOf } from "./_vexpr_map.ts";
 import { renderScatter, renderSort } from "./_wgsl_order.ts";
+import { flatOf, TILE, tiledMatmul } from "./_wgsl_matmul.ts";
 
 /** The most loop iterations one invocation may run (lavapipe stops at 65,535). */
 export const MAX_ITERATIONS = 16384;
 /** The longest K slice one matmul invocation accumulates. */
 export const MAX_K_SLICE = 8192;
-const TILE = 16;
 const ELEMENTWISE_WG = 64;
 
 /** A buffer a pass binds: one of the kernel's inputs, a scratch buffer, or the kernel's output. */
@@ -134,13 +125,6 @@ function scratchDType(dtype: DType): DType {
 
 function flatVar(d: Domain): LoopVar {
   return { v: d.inner === 1 ? "p" : "q", extent: d.size };
-}
-
-/** The flat index of `vars` (row-major) as an index expression. */
-function flatOf(vars: readonly LoopVar[]): IExpr {
-  let flat: IExpr = 0;
-  for (const v of vars) flat = iadd(imul(flat, v.extent), v);
-  return flat;
 }
 
 class Planner {
@@ -365,7 +349,8 @@ class Planner {
     if (fused) return this.#tiled(1, accType, { kind: "output" });
     const index = this.#newScratch(this.#size * slices, accType);
     this.#tiled(slices, accType, this.#scratchRef(index));
-    const p: LoopVar = { v: "p", extent: this.#size };
+    // the product's flat index at each output element
+    const p: IExpr = mm.view?.at ?? { v: "p", extent: this.#size };
     const s: LoopVar = { v: "ks", extent: slices };
     const dtype = scratchDType(wanted);
     const sum: VExpr = slices === 1 ? { k: "load", input: index, index: p, dtype } : {
@@ -381,107 +366,10 @@ class Planner {
   }
 
   #tiled(slices: number, t: WgslType, write: WgslRef): void {
-    const k = this.kernel;
-    const mm = k.matmul!;
-    const nb = k.loops.length - 2;
-    const [mVar, nVar] = [k.loops[nb], k.loops[nb + 1]];
-    const batch = k.loops.slice(0, nb);
-    const r = new Renderer();
-    const root = new Scope();
-    const slice = slices === 1 ? mm.k : MAX_K_SLICE;
-    const base = (o: typeof mm.a) =>
-      [String(o.offset), ...batch.map((l, d) => `${l.v} * ${o.strides[d]}`)].join(" + ");
-    r.unflatten(batch, "bz", root);
-    const zero = t === "f32" ? "0.0" : "0";
-    const [sAm, sAk] = [mm.a.strides[nb], mm.a.strides[nb + 1]];
-    const [sBk, sBn] = [mm.b.strides[nb], mm.b.strides[nb + 1]];
-    /** Loads element (row, col) of an operand into a tile (`at`: a strided view's offset). */
-    const tile = (o: StridedOperand, v: string, ok: string, rc: [string, string], at: string) => {
-      if (o.fused === undefined) {
-        return [`if (${ok}) { ${v} = ${r.load(o.input, k.inputs[o.input].dtype, at)}; }`];
-      }
-      // an implicit im2col: the operand's index arithmetic and pads, computed here
-      const inner = new Scope(root);
-      o.fused.vars.forEach((l, d) => {
-        const bound = d < nb ? (l.extent === 1 ? "0" : batch[d].v) : rc[d - nb];
-        inner.lines.push(`let ${l.v} = ${bound};`);
-      });
-      const x = r.value(o.fused.value, inner);
-      return [`if (${ok}) {`, ...inner.lines.map((l) => `  ${l}`), `  ${v} = ${x};`, "}"];
-    };
-    const tail = new Scope(root);
-    let store: string;
-    if (slices === 1 && write.kind === "output") {
-      const value = r.value(k.body, tail);
-      store = `lt_out[p] = ${wgslStore(value, this.#out)};`;
-    } else {
-      store = `lt_out[ks * ${this.#size} + p] = lt_acc;`;
-    }
-    const trips = Math.ceil(slice / TILE);
-    r.iterations += trips * (TILE + 1);
-    const main = [
-      `var<workgroup> lt_ta: array<${t}, ${TILE * TILE}>;`,
-      `var<workgroup> lt_tb: array<${t}, ${TILE * TILE}>;`,
-      `@compute @workgroup_size(${TILE}, ${TILE})`,
-      "fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {",
-      "  let tx = i32(lid.x);",
-      "  let ty = i32(lid.y);",
-      `  let ${nVar.v} = i32(wid.x) * ${TILE} + tx;`,
-      `  let ${mVar.v} = i32(wid.y) * ${TILE} + ty;`,
-      `  let bz = i32(wid.z) / ${slices};`,
-      `  let ks = i32(wid.z) % ${slices};`,
-      ...root.lines.map((l) => `  ${l}`),
-      ...(mm.a.fused ? [] : [`  let aRow = ${base(mm.a)} + ${mVar.v} * ${sAm};`]),
-      ...(mm.b.fused ? [] : [`  let bCol = ${base(mm.b)} + ${nVar.v} * ${sBn};`]),
-      `  let k0 = ks * ${slice};`,
-      `  let k1 = min(${mm.k}, k0 + ${slice});`,
-      `  var lt_acc: ${t} = ${zero};`,
-      `  for (var kt: i32 = k0; kt < k1; kt += ${TILE}) {`,
-      `    var av: ${t} = ${zero};`,
-      ...tile(
-        mm.a,
-        "av",
-        `${mVar.v} < ${mVar.extent} && kt + tx < k1`,
-        [mVar.v, "kt + tx"],
-        `aRow + (kt + tx) * ${sAk}`,
-      )
-        .map((l) => `    ${l}`),
-      `    lt_ta[ty * ${TILE} + tx] = av;`,
-      `    var bv: ${t} = ${zero};`,
-      ...tile(
-        mm.b,
-        "bv",
-        `${nVar.v} < ${nVar.extent} && kt + ty < k1`,
-        ["kt + ty", nVar.v],
-        `bCol + (kt + ty) * ${sBk}`,
-      )
-        .map((l) => `    ${l}`),
-      `    lt_tb[ty * ${TILE} + tx] = bv;`,
-      "    workgroupBarrier();",
-      `    for (var kk: i32 = 0; kk < ${TILE}; kk++) {`,
-      `      lt_acc = lt_acc + lt_ta[ty * ${TILE} + kk] * lt_tb[kk * ${TILE} + tx];`,
-      "    }",
-      "    workgroupBarrier();",
-      "  }",
-      `  if (${mVar.v} < ${mVar.extent} && ${nVar.v} < ${nVar.extent}) {`,
-      `    let p = (bz * ${mVar.extent} + ${mVar.v}) * ${nVar.extent} + ${nVar.v};`,
-      ...tail.lines.map((l) => `    ${l}`),
-      `    ${store}`,
-      "  }",
-      "}",
-    ];
+    const slice = slices === 1 ? this.kernel.matmul!.k : MAX_K_SLICE;
+    const out = slices === 1 && write.kind === "output" ? this.#out : undefined;
+    const { r, main, groups } = tiledMatmul(this.kernel, slices, slice, t, out);
     if (r.iterations > MAX_ITERATIONS) throw tooLong("a matmul", r.iterations);
-    const batchSize = batch.reduce((n, l) => n * l.extent, 1);
-    const groups: [number, number, number] = [
-      Math.ceil(nVar.extent / TILE),
-      Math.ceil(mVar.extent / TILE),
-      batchSize * slices,
-    ];
-    if (groups.some((g) => g > MAX_GROUPS)) {
-      throw new RangeError(
-        `WebGPU matmul needs ${groups.join(" × ")} workgroups: the limit is ${MAX_GROUPS} per axis`,
-      );
-    }
-    this.#pass(r, write.kind === "output" ? this.#out : t, main, groups, write);
+    this.#pass(r, out ?? t, main, groups, write);
   }
 }

@@ -86,7 +86,22 @@ export interface Kernel {
   /** The value stored at each output element (`acc` is the matmul sum there). */
   readonly body: VExpr;
   /** For `matmul`: the operands as strided views over `[...batch, m, k]` and `[...batch, k, n]`. */
-  readonly matmul?: { readonly a: StridedOperand; readonly b: StridedOperand; readonly k: number };
+  readonly matmul?: {
+    readonly a: StridedOperand;
+    readonly b: StridedOperand;
+    readonly k: number;
+    /**
+     * WGSL only: the epilogue reads the product through reshapes and permutes
+     * (a conv's `[G, O/G, N·L]` product stored as `[N, O, H, W]`). `loops`
+     * run over the product, `outer` gives the kernel's loops from them, and
+     * `at` the product's flat index from the kernel's loops.
+     */
+    readonly view?: {
+      readonly loops: readonly LoopVar[];
+      readonly outer: readonly IExpr[];
+      readonly at: IExpr;
+    };
+  };
   /** For `host`: the routine and its parameters. */
   readonly host?: LinalgArgs;
   /** For `scatter`: the flat output position each loop iteration adds its value to. */
@@ -111,9 +126,11 @@ export function kernelKey(k: Kernel): string {
   // two kernels that differ only in one would otherwise share compiled code
   const target = k.scatter &&
     structureOf({ k: "load", input: -1, index: k.scatter.target, dtype: "int32" });
+  const view = k.matmul?.view &&
+    structureOf({ k: "load", input: -1, index: k.matmul.view.at, dtype: "int32" });
   const kind = `${k.kind}${k.host ? JSON.stringify(k.host) : ""}${target ?? ""}${
     k.sort ? k.sort.descending : ""
-  }`;
+  }${view ?? ""}`;
   return `${kind}|${k.dtype}[${k.shape}]|${inputs}|${loops}|${mm ?? ""}:${k.matmul?.k}|${
     structureOf(k.body)
   }`;
