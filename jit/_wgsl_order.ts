@@ -25,7 +25,7 @@ import { grid, Renderer, Scope, wgslStorage, wgslStore, wgslType } from "./_wgsl
 const WG = 64;
 
 /** The first lines of a pass's `main` over `size` invocations, `p` the flat index. */
-function head(size: number): { lines: string[]; groups: [number, number, number] } {
+export function head(size: number): { lines: string[]; groups: [number, number, number] } {
   const groups = grid(Math.ceil(size / WG));
   const lines = [
     `@compute @workgroup_size(${WG})`,
@@ -36,7 +36,8 @@ function head(size: number): { lines: string[]; groups: [number, number, number]
   return { lines, groups };
 }
 
-function pass(
+/** A pass of hand-written WGSL (`more`: its constants, index checks, iterations). */
+export function pass(
   source: string,
   groups: WgslPass["workgroups"],
   write: WgslRef,
