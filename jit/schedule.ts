@@ -22,7 +22,10 @@ const oneToOne: ReadonlySet<OpName> = new Set<OpName>([
   "stopGradient",
   "customVjp",
 ]);
-/** Ops a WGSL matmul may compute in its operand tiles: index maps and pads. */
+/**
+ * Ops a WGSL matmul may compute in its operand tiles: index maps and pads
+ * (elementwise math would be recomputed once per tile column that reads it).
+ */
 const operandOps: ReadonlySet<OpName> = new Set<OpName>([
   ...oneToOne,
   "expand",
@@ -96,11 +99,16 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
   const kernels: Kernel[] = [];
   const isBuffer = (n: Node) =>
     n.buffer !== undefined || n.op === "buffer" || produced.has(n) || given.has(n);
-  /** Whether `n` is views, pads and elementwise ops over buffers (cheap to compute where read). */
-  const fusable = (n: Node): boolean => {
-    if (isBuffer(n) || n.op === "const") return true;
-    if (n.op === "customVjp") return fusable(n.src[n.src.length - 1]);
-    return (operandOps.has(n.op) || isElementwise(n.op)) && n.src.every(fusable);
+  /** Whether `n` is views and pads of buffers (cheap to compute where read). */
+  const fusable = (n: Node, memo = new Map<Node, boolean>()): boolean => {
+    let known = memo.get(n);
+    if (known === undefined) {
+      const srcs = n.op === "customVjp" ? [n.src[n.src.length - 1]] : n.src;
+      known = isBuffer(n) || n.op === "const" ||
+        operandOps.has(n.op) && srcs.every((s) => fusable(s, memo));
+      memo.set(n, known);
+    }
+    return known;
   };
   const need = (n: Node) => {
     if (!isBuffer(n)) kernels.push(n.op === "linalg" ? hostKernel(n) : planKernel(n));
