@@ -11,6 +11,10 @@
  * matmul's: the weight gradient is one matmul with the batch in its inner
  * dimension, the input gradient a matmul followed by col2im (the views'
  * transposes, which fuse into one reduction kernel).
+ * On WebGPU the same graph becomes one tiled kernel: the matmul's tiles read
+ * the windows straight from the padded input (an implicit im2col, with no
+ * column buffer) and its epilogue adds the bias, applies a following
+ * activation and stores `[N, O, H, W]` (`jit/_wgsl_matmul.ts`).
  * @module
  */
 import type { Tensor } from "./tensor.ts";

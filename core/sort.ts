@@ -2,8 +2,9 @@
  * Order along an axis: `sort` (values and indices), `argsort` and `topk`,
  * as torch's stable forms. Values are a gather of the input at the sorting
  * permutation, so gradients flow to the selected elements (a scatter-add).
- * NaN sorts as the largest value; ties keep their original order. On the CPU
- * a row sorts in O(n log n); off it, in O(n²) comparisons (fused).
+ * NaN sorts as the largest value; ties keep their original order. The
+ * `argsort` primitive sorts each row: in O(n log n) on the CPU, and by a
+ * merge sort of ⌈log₂ n⌉ passes in WGSL.
  * @module
  */
 import type { Tensor } from "./tensor.ts";
@@ -11,7 +12,6 @@ import { nodeOf } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
 import { checkOptions } from "./_options.ts";
 import * as b from "./ops/build.ts";
-import { argsortLast } from "./ops/sort.ts";
 import type { Node } from "./ir/ir.ts";
 import { fmtValue } from "./ir/errors.ts";
 import { normalizeAxis } from "./ir/shape.ts";
@@ -43,7 +43,7 @@ function sorted(x: Node, axis: number, descending: boolean): [Node, Node] {
   const flat = x.shape.length === 0 ? b.reshape(x, [1]) : x;
   const [perm, back] = moveLast(flat.shape.length, axis);
   const moved = b.permute(flat, perm);
-  const order = argsortLast(moved, descending);
+  const order = b.argsort(moved, descending);
   const last = moved.shape.length - 1;
   const values = b.gather(moved, order, last);
   const undo = (n: Node) => {

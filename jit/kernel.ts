@@ -57,6 +57,12 @@ export interface StridedOperand {
   readonly input: number;
   readonly offset: number;
   readonly strides: readonly number[];
+  /**
+   * WGSL only: the operand computed where the tiles read it (an implicit
+   * im2col), `value` at `vars` (its batch axes, rows, columns); `input`,
+   * `offset` and `strides` are then unused.
+   */
+  readonly fused?: { readonly value: VExpr; readonly vars: readonly LoopVar[] };
 }
 
 /** One fused kernel. */
@@ -81,7 +87,22 @@ export interface Kernel {
   /** The value stored at each output element (`acc` is the matmul sum there). */
   readonly body: VExpr;
   /** For `matmul`: the operands as strided views over `[...batch, m, k]` and `[...batch, k, n]`. */
-  readonly matmul?: { readonly a: StridedOperand; readonly b: StridedOperand; readonly k: number };
+  readonly matmul?: {
+    readonly a: StridedOperand;
+    readonly b: StridedOperand;
+    readonly k: number;
+    /**
+     * WGSL only: the epilogue reads the product through reshapes and permutes
+     * (a conv's `[G, O/G, N·L]` product stored as `[N, O, H, W]`). `loops`
+     * run over the product, `outer` gives the kernel's loops from them, and
+     * `at` the product's flat index from the kernel's loops.
+     */
+    readonly view?: {
+      readonly loops: readonly LoopVar[];
+      readonly outer: readonly IExpr[];
+      readonly at: IExpr;
+    };
+  };
   /** For `host`: the routine and its parameters. */
   readonly host?: LinalgArgs;
   /** For `scatter`: the flat output position each loop iteration adds its value to. */
@@ -96,16 +117,23 @@ export interface Kernel {
 
 /** A kernel's cache key for every code generator: its structure, not its rendered source. */
 export function kernelKey(k: Kernel): string {
-  const mm = k.matmul && [k.matmul.a, k.matmul.b].map((o) => `${o.input}@${o.offset}:${o.strides}`);
+  const mm = k.matmul &&
+    [k.matmul.a, k.matmul.b].map((o) =>
+      o.fused === undefined
+        ? `${o.input}@${o.offset}:${o.strides}`
+        : `${o.fused.vars.map((l) => l.extent)}=${structureOf(o.fused.value)}`
+    );
   const loops = k.loops.map((l) => `${l.v}<${l.extent}`).join();
   const inputs = k.inputs.map((n) => n.dtype).join();
   // NOTE: every field a code generator reads belongs here (a scatter's target, a sort's order):
   // two kernels that differ only in one would otherwise share compiled code
   const target = k.scatter &&
     structureOf({ k: "load", input: -1, index: k.scatter.target, dtype: "int32" });
+  const view = k.matmul?.view &&
+    structureOf({ k: "load", input: -1, index: k.matmul.view.at, dtype: "int32" });
   const kind = `${k.kind}${k.host ? JSON.stringify(k.host) : ""}${target ?? ""}${
     k.sort ? k.sort.descending : ""
-  }${k.scan?.op ?? ""}`;
+  }${k.scan?.op ?? ""}${view ?? ""}`;
   return `${kind}|${k.dtype}[${k.shape}]|${inputs}|${loops}|${mm ?? ""}:${k.matmul?.k}|${
     structureOf(k.body)
   }`;

@@ -40,6 +40,11 @@ export interface LowerContext {
   mayHoist(node: Node, idx: readonly IExpr[]): boolean;
   /** The matmul this kernel computes as `acc`, if any. */
   readonly matmul: Node | undefined;
+  /**
+   * WGSL: the matmul may also be reached through reshapes and permutes; called
+   * with the product's index there (undefined: through elementwise ops only).
+   */
+  readonly viewedAcc?: (idx: readonly IExpr[]) => void;
   /** The kernel's loop variables and the flat output position. */
   readonly loops: readonly LoopVar[];
   readonly flat: LoopVar;
@@ -82,8 +87,11 @@ export function flatIndex(shape: Shape, idx: readonly IExpr[]): IExpr {
   return flat;
 }
 
-/** Index arithmetic for a reshape: groups of axes with equal products map directly. */
-function reshapeIndex(from: Shape, to: Shape, idx: readonly IExpr[]): IExpr[] {
+/**
+ * Index arithmetic for a reshape: the index into `from` of element `idx` of
+ * `to` (groups of axes with equal products map directly).
+ */
+export function reshapeIndex(from: Shape, to: Shape, idx: readonly IExpr[]): IExpr[] {
   // an empty tensor has no elements to index (and its group products are all 0)
   if (from.includes(0) || to.includes(0)) return from.map(() => 0);
   const out: IExpr[] = new Array(from.length);
@@ -153,8 +161,9 @@ function lowerUncached(
   idx: readonly IExpr[],
   path: Path,
 ): VExpr {
-  if (node === ctx.matmul && path === "identity") {
+  if (node === ctx.matmul && (path === "identity" || path === "bijective" && ctx.viewedAcc)) {
     ctx.fused.add(node);
+    ctx.viewedAcc?.(idx);
     return { k: "acc", dtype: node.dtype };
   }
   if (ctx.asBuffer(node)) return load(ctx, node, idx);

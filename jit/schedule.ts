@@ -23,6 +23,16 @@ const oneToOne: ReadonlySet<OpName> = new Set<OpName>([
   "stopGradient",
   "customVjp",
 ]);
+/**
+ * Ops a WGSL matmul may compute in its operand tiles: index maps and pads
+ * (elementwise math would be recomputed once per tile column that reads it).
+ */
+const operandOps: ReadonlySet<OpName> = new Set<OpName>([
+  ...oneToOne,
+  "expand",
+  "pad",
+  "slice",
+]);
 import { contiguousStrides, sizeOf } from "../core/ir/shape.ts";
 import {
   iadd,
@@ -34,7 +44,7 @@ import {
   type VExpr,
 } from "./kernel.ts";
 import { loopSplits } from "./_loop_split.ts";
-import { flatIndex, type LowerContext, lowerNode } from "./lower.ts";
+import { flatIndex, type LowerContext, lowerNode, reshapeIndex } from "./lower.ts";
 
 /**
  * Plans the kernels that compute `roots`, in run order.
@@ -110,6 +120,17 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
   const kernels: Kernel[] = [];
   const isBuffer = (n: Node) =>
     n.buffer !== undefined || n.op === "buffer" || produced.has(n) || given.has(n);
+  /** Whether `n` is views and pads of buffers (cheap to compute where read). */
+  const fusable = (n: Node, memo = new Map<Node, boolean>()): boolean => {
+    let known = memo.get(n);
+    if (known === undefined) {
+      const srcs = n.op === "customVjp" ? [n.src[n.src.length - 1]] : n.src;
+      known = isBuffer(n) || n.op === "const" ||
+        operandOps.has(n.op) && srcs.every((s) => fusable(s, memo));
+      memo.set(n, known);
+    }
+    return known;
+  };
   const need = (n: Node) => {
     if (!isBuffer(n)) kernels.push(n.op === "linalg" ? hostKernel(n) : planKernel(n));
   };
@@ -142,7 +163,11 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
   }
 
   /** Plans `root`'s kernel, its output axes split into `[extent / c, c]` loops where given. */
-  function planKernelWith(root: Node, splits: Map<number, number> | undefined): Kernel {
+  function planKernelWith(
+    root: Node,
+    splits: Map<number, number> | undefined,
+    views = root.device === "webgpu",
+  ): Kernel {
     const inputs: Node[] = [];
     const slots = new Map<Node, number>();
     const scattered = root.op === "scatterAdd" ? root.src[0] : undefined;
@@ -160,7 +185,11 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
       loops.push(hi, lo);
       index.push(iadd(imul(hi, c), lo));
     });
-    const matmulNode = findEpilogueMatmul(root, shared, isBuffer);
+    // WGSL applies an epilogue at the output position of each product element, even through views
+    const found = findEpilogueMatmul(root, shared, isBuffer, views);
+    const matmulNode = found?.node;
+    let viewAt: IExpr | undefined;
+    let viewIndices = 0; // distinct product indices the epilogue reads (lowering memoizes)
     const inputSlot = (n: Node) => {
       let slot = slots.get(n);
       if (slot === undefined) {
@@ -194,22 +223,32 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
         root.device === "cpu" && matmulNode === undefined && !shared(n) &&
         hoistedOnce(idx, loops, sizeOf(n.shape)),
       matmul: matmulNode,
+      viewedAcc: found?.chain && ((idx) => {
+        viewIndices++;
+        viewAt = flatIndex(matmulNode!.shape, idx);
+      }),
       loops,
       flat: { v: "p", extent: sizeOf((scattered ?? root).shape) },
       fused: new Set(),
       reduceCount: 0,
     };
     let matmul: Kernel["matmul"];
+    const memo = new Map<string, VExpr>();
     if (matmulNode !== undefined) {
-      const operand = (n: Node): StridedOperand => {
+      const operand = (n: Node, name: string): StridedOperand => {
         const view = stridedView(n, given);
+        if (root.device === "webgpu" && !isBuffer(view.base) && fusable(n)) {
+          // WGSL tiles compute the operand where they read it (an implicit im2col)
+          const vars = n.shape.map((extent, d) => ({ v: `${name}${d}`, extent }));
+          const value = lowerNode(ctx, memo, n, vars, "other");
+          return { input: -1, offset: 0, strides: [], fused: { value, vars } };
+        }
         need(view.base);
         return { input: inputSlot(view.base), offset: view.offset, strides: view.strides };
       };
       const [a, b] = matmulNode.src;
-      matmul = { a: operand(a), b: operand(b), k: a.shape[a.shape.length - 1] };
+      matmul = { a: operand(a, "ia"), b: operand(b, "ib"), k: a.shape[a.shape.length - 1] };
     }
-    const memo = new Map<string, VExpr>();
     let scatter: Kernel["scatter"];
     let sort: Kernel["sort"];
     let scan: Kernel["scan"];
@@ -240,6 +279,11 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
       scatter = { target: flatIndex(root.shape, idx) };
     } else {
       body = lowerNode(ctx, memo, root, index, "identity");
+    }
+    // the product read at two positions per output element (x + xᵀ): no epilogue through views
+    if (viewIndices > 1) return planKernelWith(root, splits, false);
+    if (matmul !== undefined && found?.chain !== undefined) {
+      matmul = { ...matmul, view: { ...productView(found.chain), at: viewAt! } };
     }
     produced.add(root);
     expensiveMemo.clear(); // nodes above a new buffer are cheap now
@@ -297,27 +341,56 @@ function hoistedOnce(idx: readonly IExpr[], loops: readonly LoopVar[], results: 
   return loops.slice(0, deepest + 1).reduce((n, l) => n * l.extent, 1) <= results;
 }
 
-/** The matmul reached from `root` through elementwise ops only, with the same shape. */
+/**
+ * The matmul reached from `root` through elementwise ops only, with the same
+ * shape; with `views` (WGSL), also through reshapes and permutes (`chain`:
+ * the route, root first, the matmul last).
+ */
 function findEpilogueMatmul(
   root: Node,
   shared: (n: Node) => boolean,
   isBuffer: (n: Node) => boolean,
-): Node | undefined {
-  const stack = [root];
+  views: boolean,
+): { node: Node; chain?: Node[] } | undefined {
+  const stack: Node[][] = [[root]];
   const seen = new Set<Node>();
   while (stack.length > 0) {
-    const node = stack.pop()!;
+    const route = stack.pop()!;
+    const node = route[route.length - 1];
     if (seen.has(node) || isBuffer(node)) continue;
     // a shared intermediate is computed by a kernel of its own (see `expensive`)
     if (node !== root && shared(node)) continue;
     seen.add(node);
+    const next = (n: Node) => stack.push([...route, n]);
     if (node.op === "matmul") {
-      if (node.shape.length === root.shape.length) return node;
+      if (!route.some((n) => n.op === "reshape" || n.op === "permute")) {
+        if (node.shape.length === root.shape.length) return { node };
+      } else return { node, chain: route };
     } else if (isElementwise(node.op) || node.op === "cast") {
-      stack.push(...node.src);
+      node.src.forEach(next);
+    } else if (views && (node.op === "reshape" || node.op === "permute")) {
+      next(node.src[0]);
+    } else if (views && node.op === "customVjp") {
+      next(node.src[node.src.length - 1]);
     }
   }
   return undefined;
+}
+
+/** The product's loops, and the chain's root index as a function of them. */
+function productView(chain: readonly Node[]): { loops: LoopVar[]; outer: IExpr[] } {
+  const product = chain[chain.length - 1];
+  const loops = product.shape.map((extent, d) => ({ v: `mg${d}`, extent }));
+  let idx: IExpr[] = loops;
+  for (let i = chain.length - 2; i >= 0; i--) {
+    const node = chain[i];
+    if (node.op === "reshape") idx = reshapeIndex(node.shape, chain[i + 1].shape, idx);
+    else if (node.op === "permute") {
+      const at = idx;
+      idx = (node.arg as OpArgs["permute"]).map((p) => at[p]);
+    }
+  }
+  return { loops, outer: idx };
 }
 
 interface View {

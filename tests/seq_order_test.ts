@@ -43,7 +43,7 @@ describe("sort", () => {
     assertEquals(lt.sort(x, 1)[1].toArray(), [[2, 4, 0, 3, 1]]);
     assertEquals(lt.topk(lt.tensor([[1], [3], [2]]), 2, 0)[1].toArray(), [[1], [2]]);
   });
-  it("orders NaN, infinities and ties the same on webgpu (ranks from comparisons)", {
+  it("orders NaN, infinities and ties the same on webgpu (the merge-sort kernel)", {
     ignore: !hasGpu,
   }, async () => {
     const x = lt.tensor([[2, NaN, -Infinity, 2, 1]]).to("webgpu");

@@ -64,7 +64,7 @@ export interface OpArgs extends Record<AluOp, undefined>, Record<ReduceOp, reado
   /**
    * The int32 permutation that sorts the last axis (stable; NaN counts as the
    * largest value, as in torch). A primitive because its CPU kernel sorts in
-   * O(n log n) per row; comparisons alone (the form off the CPU) cost O(n²).
+   * O(n log n) per row (WGSL: a merge sort); comparisons alone cost O(n²).
    */
   argsort: { readonly descending: boolean };
   /**

@@ -1,9 +1,10 @@
 /**
  * Running sums, products and log-sum-exps of the last axis, the one way
  * `cumsum`, `cumprod` and `logCumSumExp` are built: the `cumulative`
- * primitive on the CPU (one pass per row, O(n)); off the CPU, each prefix is
- * a masked reduction, O(n²) per row, fused into one kernel (WGSL has no scan
- * kernel yet). On the CPU the gradients are scans too, so O(n): a reverse
+ * primitive (one pass per row on the CPU, O(n); ⌈log₂ n⌉ Hillis-Steele
+ * passes in WGSL); where WGSL's scan has no form (int32 products), each
+ * prefix is a masked reduction, O(n²) per row, fused into one kernel. The
+ * gradients are scans too, so O(n): a reverse
  * running sum for `sum`; for `logaddexp`, softmax weights summed in log
  * space by sign (no `exp(-out)` overflows); a product is the linear
  * recurrence `h_i = x_i · h_(i-1)`, whose gradient is the reverse recurrence
@@ -35,9 +36,14 @@ function positions(x: Node): Node {
   return b.expand(b.reshape(b.iota(n, x.device), [...ones, n]), x.shape);
 }
 
-/** `x`'s running `op` along its last axis: the primitive on the CPU, masked prefixes elsewhere. */
+/**
+ * `x`'s running `op` along its last axis: the primitive on the CPU, and on WebGPU for float32
+ * (and for sums of any dtype); masked prefixes where WGSL's scan has no form (int32 products).
+ */
 export function cumulativeLast(x: Node, op: ScanKind): Node {
-  if (x.device === "cpu") return op === "prod" ? cumprodCpu(x) : b.cumulative(x, op);
+  if (x.device === "cpu" || op === "sum" || x.dtype === "float32") {
+    return op === "prod" ? cumprodLinear(x) : b.cumulative(x, op);
+  }
   const n = x.shape[last(x)];
   const lead = x.shape.slice(0, -1);
   const grid = [...lead, n, n]; // [..., i, j]: element j of the prefix of i
@@ -46,10 +52,10 @@ export function cumulativeLast(x: Node, op: ScanKind): Node {
   const xj = b.expand(b.reshape(x, [...lead, 1, n]), grid);
   // j <= i is j < i + 1
   const inside = b.alu("cmplt", at([1, n]), b.alu("add", at([n, 1]), full(xj, 1, "int32")));
-  const fill = op === "sum" ? 0 : op === "prod" ? 1 : -Infinity;
+  const fill = op === "prod" ? 1 : -Infinity;
   const masked = b.alu("where", inside, xj, full(xj, fill));
   const j = lead.length + 1;
-  if (op !== "logaddexp") return b.reduce(op === "sum" ? "reduceSum" : "reduceProd", masked, [j]);
+  if (op === "prod") return b.reduce("reduceProd", masked, [j]);
   // log Σ exp(x_j - m) + m, m the prefix's maximum (0 where infinite: -inf or inf comes out)
   const max = b.reduce("reduceMax", masked, [j]);
   const m = b.alu(
@@ -99,8 +105,8 @@ function linear(a: Node, c: Node, reverse = false): Node {
   return flip(linear(flip(a), flip(c)));
 }
 
-/** cumprod on the CPU: `h_i = x_i · h_(i-1)` with `h_0 = x_0`. */
-function cumprodCpu(x: Node): Node {
+/** cumprod as a linear recurrence: `h_i = x_i · h_(i-1)` with `h_0 = x_0`. */
+function cumprodLinear(x: Node): Node {
   const first = b.alu("cmpeq", positions(x), full(x, 0, "int32"));
   return linear(x, b.alu("where", first, x, full(x, 0)));
 }

@@ -270,6 +270,9 @@ class Renderer {
     const [sBk, sBn] = [mm.b.strides[nb], mm.b.strides[nb + 1]];
     const A = `in${mm.a.input}`;
     const B = `in${mm.b.input}`;
+    if (mm.a.fused !== undefined || mm.b.fused !== undefined || mm.view !== undefined) {
+      return this.#wgslReference(k, epi, value);
+    }
     const open = [
       "let p = 0;",
       ...batch.map((l) => `for (let ${l.v} = 0; ${l.v} < ${l.extent}; ${l.v}++) {`),
@@ -316,6 +319,52 @@ class Renderer {
       ...store,
       "}",
       ...close,
+    ].join("\n");
+  }
+
+  /**
+   * The reference of a WGSL matmul that computes an operand in its tiles (an
+   * implicit im2col) or stores through views: a plain triple loop.
+   */
+  #wgslReference(k: Kernel, epi: Scope, value: string): string {
+    const mm = k.matmul!;
+    const loops = mm.view?.loops ?? k.loops;
+    const nb = loops.length - 2;
+    const batch = loops.slice(0, nb);
+    const inner = new Scope(this.hoisted);
+    const operand = (o: typeof mm.a, rc: string[]) => {
+      if (o.fused === undefined) {
+        const at = [...batch.map((l) => l.v), ...rc].map((v, d) => `${v} * ${o.strides[d]}`);
+        return `in${o.input}[${o.offset} + ${at.join(" + ")}]`;
+      }
+      o.fused.vars.forEach((l, d) => {
+        const at = d < nb ? (l.extent === 1 ? "0" : batch[d].v) : rc[d - nb];
+        inner.lines.push(`const ${l.v} = ${at};`);
+      });
+      return this.value(o.fused.value, inner);
+    };
+    const a = operand(mm.a, [loops[nb].v, "kk"]);
+    const b = operand(mm.b, ["kk", loops[nb + 1].v]);
+    const outer = new Scope(this.hoisted);
+    if (mm.view !== undefined) {
+      k.loops.forEach((l, d) =>
+        outer.lines.push(`const ${l.v} = ${this.index(mm.view!.outer[d], outer)};`)
+      );
+    }
+    const flat = k.loops.reduce((f, l) => `(${f}) * ${l.extent} + ${l.v}`, "0");
+    return [
+      ...(mm.view === undefined ? ["let p = 0;"] : []),
+      ...loops.map((l) => `for (let ${l.v} = 0; ${l.v} < ${l.extent}; ${l.v}++) {`),
+      "let acc = 0;",
+      `for (let kk = 0; kk < ${mm.k}; kk++) {`,
+      ...inner.lines,
+      `acc += ${a} * ${b};`,
+      "}",
+      ...outer.lines,
+      ...(mm.view === undefined ? [] : [`const p = ${flat};`]),
+      ...epi.lines,
+      `out[${mm.view === undefined ? "p++" : "p"}] = ${value};`,
+      ...loops.map(() => "}"),
     ].join("\n");
   }
 

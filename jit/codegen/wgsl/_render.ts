@@ -15,6 +15,18 @@ import { reductionOf } from "../../../core/ops/reductions.ts";
 
 /** Threads of a cooperative workgroup (the default WebGPU limit). */
 export const WG = 256;
+/** The most workgroups along one dispatch axis (the default WebGPU limit). */
+export const MAX_GROUPS = 65535;
+
+/** Workgroup counts covering `n` groups in two dimensions (`x` is the row width). */
+export function grid(n: number): [number, number, number] {
+  const x = Math.min(Math.max(n, 1), MAX_GROUPS);
+  const y = Math.ceil(n / x);
+  if (y > MAX_GROUPS) {
+    throw new RangeError(`WebGPU cannot dispatch ${n} workgroups: the limit is ${MAX_GROUPS ** 2}`);
+  }
+  return [x, y, 1];
+}
 
 /** A reduction expression. */
 export type ReduceExpr = Extract<VExpr, { k: "reduce" }>;
@@ -326,8 +338,8 @@ export class Renderer {
     return r;
   }
 
-  /** Declarations of the pass's bindings, shared arrays and helpers (`out` written). */
-  declarations(out: WgslStorage): string[] {
+  /** Declarations of the pass's bindings, shared arrays and helpers (`out` written: atomics for a scatter). */
+  declarations(out: WgslStorage | "atomic<u32>" | "atomic<i32>"): string[] {
     const decl = (i: number, access: string, name: string, type: string) =>
       `@group(0) @binding(${i}) var<storage, ${access}> ${name}: array<${type}>;`;
     const lines = [decl(0, "read_write", "lt_out", out)];

@@ -10,6 +10,7 @@
  *   finished by the kernel's own pass.
  * - Matmul: 16×16 tiles through shared memory, the epilogue applied in
  *   place; a long K is split into slices summed by a second pass.
+ * - Scatter-add (atomic adds) and argsort (a merge sort): `_wgsl_order.ts`.
  *
  * NOTE: every invocation's loops run at most `MAX_ITERATIONS` times in all:
  * lavapipe (Mesa's software Vulkan) silently stops an invocation after
@@ -22,6 +23,7 @@ import type { DType } from "../../../core/ir/dtype.ts";
 import { iadd, type IExpr, imul, type Kernel, type LoopVar, type VExpr } from "../../kernel.ts";
 import {
   type Cooperation,
+  grid,
   type ReduceExpr,
   Renderer,
   Scope,
@@ -33,14 +35,15 @@ import {
 } from "./_render.ts";
 import type { WgslType } from "../../../core/ops/_wgsl_helpers.ts";
 import { mapValues, readsOf } from "../../_vexpr_map.ts";
+import { renderScatter, renderSort } from "./_order.ts";
+import { renderScan } from "./_scan.ts";
+import { flatOf, TILE, tiledMatmul } from "./_matmul.ts";
 
 /** The most loop iterations one invocation may run (lavapipe stops at 65,535). */
 export const MAX_ITERATIONS = 16384;
 /** The longest K slice one matmul invocation accumulates. */
 export const MAX_K_SLICE = 8192;
-const TILE = 16;
 const ELEMENTWISE_WG = 64;
-const MAX_GROUPS = 65535;
 
 /** A buffer a pass binds: one of the kernel's inputs, a scratch buffer, or the kernel's output. */
 export type WgslRef =
@@ -87,35 +90,17 @@ export interface WgslOptions {
  */
 export function renderWgsl(kernel: Kernel, options: WgslOptions = {}): WgslPlan {
   const plan = new Planner(kernel, options.maxBuffers ?? 8);
-  if (kernel.kind === "sort") {
-    // NOTE: unreachable from the API: off the CPU, argsort is built from comparisons (ops/sort.ts)
-    throw new TypeError("argsort has no WGSL form: compute it on the cpu");
-  }
+  if (kernel.kind === "sort") return renderSort(kernel);
+  if (kernel.kind === "scatter") return renderScatter(kernel);
   if (kernel.kind === "scan") {
-    // NOTE: unreachable from the API: off the CPU, scans are masked prefix reductions (ops/scan.ts)
-    throw new TypeError("cumulative has no WGSL form: compute it on the cpu");
-  }
-  if (kernel.kind === "scatter") {
-    // NOTE: unreachable from the API: scatterAdd and gather's gradient build a compare-and-sum off the CPU
-    throw new TypeError(
-      "scatterAdd has no WGSL form (WGSL has no float atomics): compute it on the cpu",
-    );
+    const n = kernel.shape[kernel.shape.length - 1] ?? 1;
+    return renderScan(n === 0 ? 0 : sizeOf(kernel.shape) / n, n, kernel.dtype, kernel.scan!.op);
   }
   if (sizeOf(kernel.shape) > 0) {
     if (kernel.kind === "matmul") plan.matmul();
     else plan.loop(kernel.body);
   }
   return { passes: plan.passes, scratch: plan.scratch };
-}
-
-/** Workgroup counts covering `n` groups in two dimensions, and the row width. */
-function grid(n: number): [number, number, number] {
-  const x = Math.min(Math.max(n, 1), MAX_GROUPS);
-  const y = Math.ceil(n / x);
-  if (y > MAX_GROUPS) {
-    throw new RangeError(`WebGPU cannot dispatch ${n} workgroups: the limit is ${MAX_GROUPS ** 2}`);
-  }
-  return [x, y, 1];
 }
 
 function tooLong(what: string, iterations: number): Error {
@@ -145,13 +130,6 @@ function scratchDType(dtype: DType): DType {
 
 function flatVar(d: Domain): LoopVar {
   return { v: d.inner === 1 ? "p" : "q", extent: d.size };
-}
-
-/** The flat index of `vars` (row-major) as an index expression. */
-function flatOf(vars: readonly LoopVar[]): IExpr {
-  let flat: IExpr = 0;
-  for (const v of vars) flat = iadd(imul(flat, v.extent), v);
-  return flat;
 }
 
 class Planner {
@@ -365,17 +343,20 @@ class Planner {
     const mm = k.matmul!;
     const epilogue = new Renderer();
     epilogue.value(k.body, new Scope());
-    const reads = new Set([...epilogue.reads, mm.a.input, mm.b.input]).size;
+    for (const o of [mm.a, mm.b]) if (o.fused) epilogue.value(o.fused.value, new Scope());
+    const own = [mm.a, mm.b].filter((o) => o.fused === undefined).map((o) => o.input);
+    const reads = new Set([...epilogue.reads, ...own]).size;
     const fused = mm.k <= MAX_K_SLICE && reads + 3 <= this.maxBuffers &&
       epilogue.iterations + mm.k * 17 / 16 + TILE <= MAX_ITERATIONS;
     const slices = fused ? 1 : Math.ceil(mm.k / MAX_K_SLICE);
-    const accType = wgslType(k.inputs[mm.a.input].dtype);
+    const wanted = mm.a.fused?.value.dtype ?? k.inputs[mm.a.input].dtype;
+    const accType = wgslType(wanted);
     if (fused) return this.#tiled(1, accType, { kind: "output" });
     const index = this.#newScratch(this.#size * slices, accType);
     this.#tiled(slices, accType, this.#scratchRef(index));
-    const p: LoopVar = { v: "p", extent: this.#size };
+    // the product's flat index at each output element
+    const p: IExpr = mm.view?.at ?? { v: "p", extent: this.#size };
     const s: LoopVar = { v: "ks", extent: slices };
-    const wanted = k.inputs[mm.a.input].dtype;
     const dtype = scratchDType(wanted);
     const sum: VExpr = slices === 1 ? { k: "load", input: index, index: p, dtype } : {
       k: "reduce",
@@ -390,85 +371,10 @@ class Planner {
   }
 
   #tiled(slices: number, t: WgslType, write: WgslRef): void {
-    const k = this.kernel;
-    const mm = k.matmul!;
-    const nb = k.loops.length - 2;
-    const [mVar, nVar] = [k.loops[nb], k.loops[nb + 1]];
-    const batch = k.loops.slice(0, nb);
-    const r = new Renderer();
-    const root = new Scope();
-    const slice = slices === 1 ? mm.k : MAX_K_SLICE;
-    const base = (o: typeof mm.a) =>
-      [String(o.offset), ...batch.map((l, d) => `${l.v} * ${o.strides[d]}`)].join(" + ");
-    r.unflatten(batch, "bz", root);
-    const A = (i: string) => r.load(mm.a.input, k.inputs[mm.a.input].dtype, i);
-    const B = (i: string) => r.load(mm.b.input, k.inputs[mm.b.input].dtype, i);
-    const zero = t === "f32" ? "0.0" : "0";
-    const [sAm, sAk] = [mm.a.strides[nb], mm.a.strides[nb + 1]];
-    const [sBk, sBn] = [mm.b.strides[nb], mm.b.strides[nb + 1]];
-    const tail = new Scope(root);
-    let store: string;
-    if (slices === 1 && write.kind === "output") {
-      const value = r.value(k.body, tail);
-      store = `lt_out[p] = ${wgslStore(value, this.#out)};`;
-    } else {
-      store = `lt_out[ks * ${this.#size} + p] = lt_acc;`;
-    }
-    const trips = Math.ceil(slice / TILE);
-    r.iterations += trips * (TILE + 1);
-    const main = [
-      `var<workgroup> lt_ta: array<${t}, ${TILE * TILE}>;`,
-      `var<workgroup> lt_tb: array<${t}, ${TILE * TILE}>;`,
-      `@compute @workgroup_size(${TILE}, ${TILE})`,
-      "fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {",
-      "  let tx = i32(lid.x);",
-      "  let ty = i32(lid.y);",
-      `  let ${nVar.v} = i32(wid.x) * ${TILE} + tx;`,
-      `  let ${mVar.v} = i32(wid.y) * ${TILE} + ty;`,
-      `  let bz = i32(wid.z) / ${slices};`,
-      `  let ks = i32(wid.z) % ${slices};`,
-      ...root.lines.map((l) => `  ${l}`),
-      `  let aRow = ${base(mm.a)} + ${mVar.v} * ${sAm};`,
-      `  let bCol = ${base(mm.b)} + ${nVar.v} * ${sBn};`,
-      `  let k0 = ks * ${slice};`,
-      `  let k1 = min(${mm.k}, k0 + ${slice});`,
-      `  var lt_acc: ${t} = ${zero};`,
-      `  for (var kt: i32 = k0; kt < k1; kt += ${TILE}) {`,
-      `    var av: ${t} = ${zero};`,
-      `    if (${mVar.v} < ${mVar.extent} && kt + tx < k1) { av = ${
-        A(`aRow + (kt + tx) * ${sAk}`)
-      }; }`,
-      `    lt_ta[ty * ${TILE} + tx] = av;`,
-      `    var bv: ${t} = ${zero};`,
-      `    if (${nVar.v} < ${nVar.extent} && kt + ty < k1) { bv = ${
-        B(`bCol + (kt + ty) * ${sBk}`)
-      }; }`,
-      `    lt_tb[ty * ${TILE} + tx] = bv;`,
-      "    workgroupBarrier();",
-      `    for (var kk: i32 = 0; kk < ${TILE}; kk++) {`,
-      `      lt_acc = lt_acc + lt_ta[ty * ${TILE} + kk] * lt_tb[kk * ${TILE} + tx];`,
-      "    }",
-      "    workgroupBarrier();",
-      "  }",
-      `  if (${mVar.v} < ${mVar.extent} && ${nVar.v} < ${nVar.extent}) {`,
-      `    let p = (bz * ${mVar.extent} + ${mVar.v}) * ${nVar.extent} + ${nVar.v};`,
-      ...tail.lines.map((l) => `    ${l}`),
-      `    ${store}`,
-      "  }",
-      "}",
-    ];
+    const slice = slices === 1 ? this.kernel.matmul!.k : MAX_K_SLICE;
+    const out = slices === 1 && write.kind === "output" ? this.#out : undefined;
+    const { r, main, groups } = tiledMatmul(this.kernel, slices, slice, t, out);
     if (r.iterations > MAX_ITERATIONS) throw tooLong("a matmul", r.iterations);
-    const batchSize = batch.reduce((n, l) => n * l.extent, 1);
-    const groups: [number, number, number] = [
-      Math.ceil(nVar.extent / TILE),
-      Math.ceil(mVar.extent / TILE),
-      batchSize * slices,
-    ];
-    if (groups.some((g) => g > MAX_GROUPS)) {
-      throw new RangeError(
-        `WebGPU matmul needs ${groups.join(" × ")} workgroups: the limit is ${MAX_GROUPS} per axis`,
-      );
-    }
-    this.#pass(r, write.kind === "output" ? this.#out : t, main, groups, write);
+    this.#pass(r, out ?? t, main, groups, write);
   }
 }
