@@ -106,12 +106,23 @@ describe("linalg accuracy on larger inputs", () => {
   });
   it("svd of a rank-deficient matrix: orthonormal factors and zero singular values", () => {
     const R = X.slice(null, [0, 5]).matmul(X.slice([0, 5]));
-    const [u, s, vh] = L.svd(R.slice([0, 40]));
-    assertAllClose(u.T.matmul(u), lt.eye(40, 40, f64), { atol: 1e-10 });
-    assertAllClose(vh.matmul(vh.T), lt.eye(40, 40, f64), { atol: 1e-10 });
-    assertAllClose(u.mul(s.unsqueeze(0)).matmul(vh), R.slice([0, 40]), { atol: 1e-10 });
-    const sv = s.toArray() as number[];
-    assertEquals(sv.slice(5).every((x) => x < 1e-10 * sv[0]), true);
+    // on the JS tier the singular values below rounding level are not exact zeros: their left
+    // vectors must still complete an orthonormal basis
+    for (const blas of [true, false]) {
+      lt.setCpuBackend("wasm", { blas });
+      try {
+        const [u, s, vh] = L.svd(R.slice([0, 40]));
+        assertAllClose(u.T.matmul(u), lt.eye(40, 40, f64), { atol: 1e-10 });
+        assertAllClose(vh.matmul(vh.T), lt.eye(40, 40, f64), { atol: 1e-10 });
+        assertAllClose(u.mul(s.unsqueeze(0)).matmul(vh), R.slice([0, 40]), { atol: 1e-10 });
+        const sv = s.toArray() as number[];
+        assertEquals(sv.slice(5).every((x) => x < 1e-10 * sv[0]), true);
+        const [u3] = L.svd(lt.tensor([[4, 1, 2], [2, 3, 1], [2, 3, 1]], f64));
+        assertAllClose(u3.T.matmul(u3), lt.eye(3, 3, f64), { atol: 1e-14 });
+      } finally {
+        lt.setCpuBackend("wasm");
+      }
+    }
   });
 });
 
@@ -145,6 +156,17 @@ describe("linalg errors", () => {
       "options.upper to be a boolean",
     );
     assertThrows(() => L.matrixNorm(A, { ord: 3 }), RangeError, 'expected ord "fro"');
+    assertThrows(
+      () => L.lstsq(T, B.pad([[0, 1], [0, 0]]), { driver: "gelsy" as "gels" }),
+      RangeError,
+      'expected driver "gelsd" or "gels": found "gelsy"',
+    );
+    assertThrows(
+      () => L.lstsq(T, B.pad([[0, 1], [0, 0]]), { driver: "gels", rcond: 1e-3 }),
+      RangeError,
+      'takes rcond with driver "gelsd" only',
+    );
+    assertThrows(() => L.pinv(A, { rtol: -1 }), RangeError, "non-negative relative cutoff");
   });
   it("NaN input propagates (as in PyTorch) on both tiers, not reported as singular", () => {
     for (const blas of [true, false]) {
@@ -161,6 +183,60 @@ describe("linalg errors", () => {
     const S = lt.tensor([[1, 2], [2, 4]], f64);
     assertEquals(L.det(S).item(), 0);
     assertEquals(L.slogdet(S).map((t) => t.item()), [0, -Infinity]);
+  });
+});
+
+/** The cofactor matrix by 2×2 minors (3×3 only): an independent reference for det's gradient. */
+function cofactors3(m: number[][]): number[][] {
+  const minor = (i: number, j: number) => {
+    const r = [0, 1, 2].filter((k) => k !== i);
+    const c = [0, 1, 2].filter((k) => k !== j);
+    return m[r[0]][c[0]] * m[r[1]][c[1]] - m[r[0]][c[1]] * m[r[1]][c[0]];
+  };
+  return [0, 1, 2].map((i) => [0, 1, 2].map((j) => ((i + j) % 2 === 0 ? 1 : -1) * minor(i, j)));
+}
+
+describe("det at singular matrices", () => {
+  const dDet = lt.grad((a: lt.Tensor) => L.det(a));
+  // rows 1 and 2 equal: LU meets an exact zero pivot (the SVD form); [[1..9]]: a rounded one
+  const cases = [[[4, 1, 2], [2, 3, 1], [2, 3, 1]], [[1, 2, 3], [4, 5, 6], [7, 8, 9]]];
+  for (const m of cases) {
+    it(`rank n - 1 ${JSON.stringify(m)}: the cofactor matrix, nonzero`, () => {
+      const a = lt.tensor(m, f64);
+      const want = lt.tensor(cofactors3(m), f64);
+      assertEquals(want.abs().sum().item() > 0, true);
+      for (const blas of [true, false]) {
+        lt.setCpuBackend("wasm", { blas });
+        try {
+          assertAllClose(dDet(a), want, { rtol: 1e-12, atol: 1e-12 });
+          checkGrads((x) => L.det(x), [a]);
+        } finally {
+          lt.setCpuBackend("wasm");
+        }
+      }
+    });
+  }
+  it("rank n - 2: the gradient is zero (PyTorch fixture det#3 too)", () => {
+    const a = lt.tensor([[1, 2, 3], [2, 4, 6], [3, 6, 9]], f64);
+    assertAllClose(dDet(a), lt.zeros([3, 3], f64), { atol: 1e-13 });
+    checkGrads((x) => L.det(x), [a]);
+  });
+  it("batched: a singular and an invertible matrix", () => {
+    const a = lt.tensor([cases[0], [[2, 1, 0], [1, 3, 1], [0, 1, 4]]], f64);
+    const g = lt.grad((x: lt.Tensor) => L.det(x).sum())(a);
+    assertAllClose(g.select(0, 0), lt.tensor(cofactors3(cases[0]), f64), { atol: 1e-12 });
+    assertAllClose(g.select(0, 1), lt.tensor(cofactors3([[2, 1, 0], [1, 3, 1], [0, 1, 4]]), f64), {
+      atol: 1e-12,
+    });
+  });
+  it("second derivative: through the cofactor's rule where invertible, an error where singular", () => {
+    checkGrads((x) => L.det(x), [A], { order: 2 });
+    const hess = lt.grad((a: lt.Tensor) => dDet(a).sum());
+    assertThrows(
+      () => hess(lt.tensor(cases[0], f64)).dataSync(),
+      RangeError,
+      "expected an invertible matrix",
+    );
   });
 });
 

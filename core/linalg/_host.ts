@@ -108,3 +108,16 @@ export function hostOp(
   result = b.customVjp(nodes, value, (ct) => backward(wrap(result!), wrap(ct)).map((g) => g?.node));
   return wrap(result);
 }
+
+/**
+ * `value` (computed from `inputs` by any ops, which gradients never look inside) whose gradient
+ * is `backward(cotangent)`: one cotangent per input, in differentiable ops.
+ */
+export function withGradient(
+  inputs: readonly Tensor[],
+  value: Tensor,
+  backward: (ct: Tensor) => readonly (Tensor | undefined)[],
+): Tensor {
+  const nodes = inputs.map((t) => t.node);
+  return wrap(b.customVjp(nodes, value.node, (ct) => backward(wrap(ct)).map((g) => g?.node)));
+}

@@ -392,12 +392,15 @@ export function jacobiSvd(
   }
   const order = [...norms.keys()].sort((x, y) => norms[y] - norms[x]);
   const k = cols;
+  const sigmas = order.map((j) => Math.sqrt(dotAt(g, j * rows, j * rows, rows)));
+  // below rounding level (eps·‖A‖), g_j/σ_j is noise: such left vectors complete the basis
+  const tiny = Math.max(0, ...sigmas) * rows * 2 ** -52;
   order.forEach((j, r) => {
-    const sigma = Math.sqrt(dotAt(g, j * rows, j * rows, rows));
+    const sigma = sigmas[r];
     s[r] = sigma;
     // left vector r: g_j / sigma (rows), right vector r: w_j (cols)
     for (let i = 0; i < rows; i++) {
-      const val = sigma === 0 ? (i === r ? 1 : 0) : g[j * rows + i] / sigma;
+      const val = sigma <= tiny ? (i === r ? 1 : 0) : g[j * rows + i] / sigma;
       if (wide) vt[r * n + i] = val;
       else u[i * k + r] = val;
     }
@@ -407,7 +410,7 @@ export function jacobiSvd(
       else vt[r * n + i] = val;
     }
   });
-  if (s.some((x) => x === 0)) completeBasis(wide ? vt : u, wide, rows, k, s);
+  if (s.some((x) => x <= tiny)) completeBasis(wide ? vt : u, wide, rows, k, s, tiny);
 }
 
 function dotAt(x: Float64Array, i: number, j: number, len: number): number {
@@ -426,7 +429,7 @@ function rotate(x: Float64Array, i: number, j: number, len: number, c: number, s
 }
 
 /**
- * Replaces the singular vectors of zero singular values (set to unit vectors above) by an
+ * Replaces the singular vectors of negligible singular values (set to unit vectors above) by an
  * orthonormal completion of the others (Gram–Schmidt against the kept ones, twice).
  */
 function completeBasis(
@@ -435,6 +438,7 @@ function completeBasis(
   len: number,
   k: number,
   s: Float64Array,
+  tiny: number,
 ): void {
   const get = (r: number, i: number) => rowsAreVectors ? x[r * len + i] : x[i * k + r];
   const set = (r: number, i: number, v: number) => {
@@ -442,7 +446,7 @@ function completeBasis(
     else x[i * k + r] = v;
   };
   for (let r = 0; r < k; r++) {
-    if (s[r] !== 0) continue;
+    if (s[r] > tiny) continue;
     for (let start = 0; start < len; start++) {
       const v = new Float64Array(len);
       v[(r + start) % len] = 1;

@@ -13,6 +13,7 @@ import { Node } from "../ir.ts";
 import type { Shape } from "../shape.ts";
 import { type BatchRule, type Missing, missing } from "./primitive.ts";
 import * as la from "./_lapack.ts";
+import { cofactor } from "./_cofactor.ts";
 import * as b from "./build.ts";
 
 /** The routines of the `linalg` primitive. */
@@ -21,6 +22,7 @@ export type LinalgRoutine =
   | "solveTriangular"
   | "cholesky"
   | "det"
+  | "cofactor"
   | "slogdet"
   | "qr"
   | "eigh"
@@ -189,6 +191,13 @@ export const linalgRoutines: { readonly [K in LinalgRoutine]: LinalgRow } = {
     wasm: noWasm,
     wgsl: noWgsl,
     batch: batchFront("det"),
+  },
+  cofactor: {
+    shape: ([a]) => a,
+    host: (ins, src, out) => perMatrix(ins, src, out, ([a]) => cofactor(a, rows(src[0]))),
+    wasm: noWasm,
+    wgsl: noWgsl,
+    batch: batchFront("cofactor"),
   },
   slogdet: {
     shape: ([a]) => [...lead(a), 2],
