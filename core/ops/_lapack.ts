@@ -5,8 +5,14 @@
  * Chosen for accuracy first; every routine works in float64 whatever the tensor's dtype.
  * @module
  */
+import { gemmSub } from "./_gemm.ts";
 
-/** The LU factorization `P·A = L·U` in place: returns the pivot rows, the permutation's sign and the first zero pivot (-1: none). */
+/**
+ * The LU factorization `P·A = L·U` in place, blocked (LAPACK's dgetrf): each panel of NB
+ * columns is factored by rows swaps and rank-1 updates, then the rows right of it get
+ * `U12 = L11⁻¹·A12` and the trailing matrix `A22 −= L21·U12` (the register-tiled `gemmSub`).
+ * Returns the pivot rows, the permutation's sign and the first zero pivot (-1: none).
+ */
 export function luInPlace(
   a: Float64Array,
   n: number,
@@ -14,35 +20,56 @@ export function luInPlace(
   const piv = new Int32Array(n);
   let sign = 1;
   let zero = -1;
-  for (let k = 0; k < n; k++) {
-    let p = k;
-    let best = Math.abs(a[k * n + k]);
-    for (let i = k + 1; i < n; i++) {
-      const v = Math.abs(a[i * n + k]);
-      if (v > best) best = v, p = i;
-    }
-    piv[k] = p;
-    if (p !== k) {
-      sign = -sign;
-      for (let j = 0; j < n; j++) {
-        const t = a[k * n + j];
-        a[k * n + j] = a[p * n + j];
-        a[p * n + j] = t;
+  for (let k0 = 0; k0 < n; k0 += NB) {
+    const k1 = Math.min(n, k0 + NB);
+    for (let k = k0; k < k1; k++) {
+      let p = k;
+      let best = Math.abs(a[k * n + k]);
+      for (let i = k + 1; i < n; i++) {
+        const v = Math.abs(a[i * n + k]);
+        if (v > best) best = v, p = i;
+      }
+      piv[k] = p;
+      if (p !== k) {
+        sign = -sign;
+        for (let j = 0; j < n; j++) {
+          const t = a[k * n + j];
+          a[k * n + j] = a[p * n + j];
+          a[p * n + j] = t;
+        }
+      }
+      const d = a[k * n + k];
+      if (d === 0) {
+        if (zero < 0) zero = k;
+        continue;
+      }
+      for (let i = k + 1; i < n; i++) {
+        const f = (a[i * n + k] /= d);
+        if (f === 0) continue;
+        for (let j = k + 1; j < k1; j++) a[i * n + j] -= f * a[k * n + j];
       }
     }
-    const d = a[k * n + k];
-    if (d === 0) {
-      if (zero < 0) zero = k;
-      continue;
+    // U12 = L11⁻¹·A12 (unit lower), then A22 −= L21·U12
+    for (let k = k0; k < k1; k++) {
+      for (let i = k + 1; i < k1; i++) {
+        const f = a[i * n + k];
+        if (f !== 0) { for (let j = k1; j < n; j++) a[i * n + j] -= f * a[k * n + j]; }
+      }
     }
-    for (let i = k + 1; i < n; i++) {
-      const f = (a[i * n + k] /= d);
-      if (f === 0) continue;
-      for (let j = k + 1; j < n; j++) a[i * n + j] -= f * a[k * n + j];
+    const m = n - k1;
+    if (m > 0) {
+      gemmSub(m, m, k1 - k0, { a, at: k1 * n + k0, ld: n }, { a, at: k0 * n + k1, ld: n }, {
+        a,
+        at: k1 * n + k1,
+        ld: n,
+      });
     }
   }
   return { piv, sign, zero };
 }
+
+/** The panel width of the blocked factorizations. */
+const NB = 32;
 
 /** Solves `L·U·X = P·B` for `B` (`n × k`, row-major) in place, from `luInPlace`'s factors. */
 export function luSolveInPlace(
@@ -66,7 +93,10 @@ export function luSolveInPlace(
   triangularSolveInPlace(lu, n, b, k, true, false);
 }
 
-/** Solves `T·X = B` in place for the upper or lower triangle `T` of `a` (unit diagonal if `unit`). */
+/**
+ * Solves `T·X = B` in place for the upper or lower triangle `T` of `a` (unit diagonal if `unit`),
+ * by blocks of NB rows: the solved rows' contribution is one `gemmSub`, then a substitution.
+ */
 export function triangularSolveInPlace(
   a: Float64Array,
   n: number,
@@ -75,18 +105,27 @@ export function triangularSolveInPlace(
   upper: boolean,
   unit: boolean,
 ): void {
-  for (let s = 0; s < n; s++) {
-    const i = upper ? n - 1 - s : s;
-    const from = upper ? i + 1 : 0;
-    const to = upper ? n : i;
-    for (let j = from; j < to; j++) {
-      const f = a[i * n + j];
-      if (f === 0) continue;
-      for (let c = 0; c < k; c++) b[i * k + c] -= f * b[j * k + c];
+  for (let s0 = 0; s0 < n; s0 += NB) {
+    const s1 = Math.min(n, s0 + NB);
+    const [i0, i1] = upper ? [n - s1, n - s0] : [s0, s1];
+    const [c0, c1] = upper ? [i1, n] : [0, i0];
+    if (c1 > c0) {
+      const T = { a, at: i0 * n + c0, ld: n };
+      gemmSub(i1 - i0, k, c1 - c0, T, { a: b, at: c0 * k, ld: k }, { a: b, at: i0 * k, ld: k });
     }
-    if (!unit) {
-      const d = a[i * n + i];
-      for (let c = 0; c < k; c++) b[i * k + c] /= d;
+    for (let t = 0; t < i1 - i0; t++) {
+      const i = upper ? i1 - 1 - t : i0 + t;
+      const from = upper ? i + 1 : i0;
+      const to = upper ? i1 : i;
+      for (let j = from; j < to; j++) {
+        const f = a[i * n + j];
+        if (f === 0) continue;
+        for (let c = 0; c < k; c++) b[i * k + c] -= f * b[j * k + c];
+      }
+      if (!unit) {
+        const d = a[i * n + i];
+        for (let c = 0; c < k; c++) b[i * k + c] /= d;
+      }
     }
   }
 }
