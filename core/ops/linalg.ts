@@ -14,6 +14,7 @@ import type { Shape } from "../shape.ts";
 import { type BatchRule, type Missing, missing } from "./primitive.ts";
 import * as la from "./_lapack.ts";
 import { cofactor } from "./_cofactor.ts";
+import { symmetricEigen } from "./_eigen.ts";
 import * as b from "./build.ts";
 
 /** The routines of the `linalg` primitive. */
@@ -241,7 +242,7 @@ export const linalgRoutines: { readonly [K in LinalgRoutine]: LinalgRow } = {
       perMatrix(ins, src, out, ([a]) => {
         const n = rows(src[0]);
         const packed = new Float64Array(n + n * n);
-        la.symmetricEigen(a, n, packed.subarray(0, n), packed.subarray(n));
+        symmetricEigen(a, n, packed.subarray(0, n), packed.subarray(n));
         return packed;
       }),
     wasm: noWasm,
