@@ -89,20 +89,46 @@ describe("linalg batching, jit and explain", () => {
   });
 });
 
-describe("linalg accuracy on larger inputs", () => {
+/** Runs `f` on the LAPACK tier (where FFI is granted) and on the JS tier (the blocked routines). */
+function bothTiers(f: () => void): void {
+  for (const blas of [true, false]) {
+    lt.setCpuBackend("wasm", { blas });
+    try {
+      f();
+    } finally {
+      lt.setCpuBackend("wasm");
+    }
+  }
+}
+
+describe("linalg accuracy on larger inputs (several blocks of the JS routines)", () => {
   const key = lt.random.key(7);
   const X = lt.random.normal(key, [60, 60], f64);
-  it("solve: A·x = b to 1e-11", () => {
-    const b = lt.random.normal(lt.random.key(8), [60, 3], f64);
-    assertAllClose(X.matmul(L.solve(X, b)), b, { atol: 1e-11 });
-  });
-  it("eigh: V·diag(L)·Vᵀ = A and VᵀV = I, ascending", () => {
-    const S = X.add(X.T);
-    const [l, v] = L.eigh(S);
-    assertAllClose(v.mul(l.unsqueeze(0)).matmul(v.T), S, { atol: 1e-11 });
-    assertAllClose(v.T.matmul(v), lt.eye(60, 60, f64), { atol: 1e-12 });
-    const vals = l.toArray() as number[];
-    assertEquals(vals.every((x, i) => i === 0 || vals[i - 1] <= x), true);
+  it("solve: A·x = b to 1e-11; inv: A·A⁻¹ = I", () =>
+    bothTiers(() => {
+      const b = lt.random.normal(lt.random.key(8), [60, 3], f64);
+      assertAllClose(X.matmul(L.solve(X, b)), b, { atol: 1e-11 });
+      assertAllClose(X.matmul(L.inv(X)), lt.eye(60, 60, f64), { atol: 1e-11 });
+      const U = lt.triu(X).add(lt.eye(60, 60, f64).mul(8));
+      assertAllClose(U.matmul(L.solveTriangular(U, b, { upper: true })), b, { atol: 1e-12 });
+    }));
+  it("eigh: V·diag(L)·Vᵀ = A and VᵀV = I, ascending", () =>
+    bothTiers(() => {
+      const S = X.add(X.T);
+      const [l, v] = L.eigh(S);
+      assertAllClose(v.mul(l.unsqueeze(0)).matmul(v.T), S, { atol: 1e-11 });
+      assertAllClose(v.T.matmul(v), lt.eye(60, 60, f64), { atol: 1e-12 });
+      const vals = l.toArray() as number[];
+      assertEquals(vals.every((x, i) => i === 0 || vals[i - 1] <= x), true);
+    }));
+  it("qr of tall and wide matrices: Q·R = A, QᵀQ = I, R upper triangular", () => {
+    for (const a of [X.slice([0, 60], [0, 45]), X.slice([0, 45]), X.slice([0, 35], [0, 2])]) {
+      const [q, r] = L.qr(a);
+      const k = Math.min(...a.shape);
+      assertAllClose(q.matmul(r), a, { atol: 1e-12 });
+      assertAllClose(q.T.matmul(q), lt.eye(k, k, f64), { atol: 1e-13 });
+      assertEquals(r.sub(lt.triu(r)).abs().max().item(), 0);
+    }
   });
   it("svd of a rank-deficient matrix: orthonormal factors and zero singular values", () => {
     const R = X.slice(null, [0, 5]).matmul(X.slice([0, 5]));

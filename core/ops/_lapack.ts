@@ -6,6 +6,7 @@
  * @module
  */
 import { gemmSub } from "./_gemm.ts";
+import { applyBlock, type Block, makeBlock } from "./_householder.ts";
 
 /**
  * The LU factorization `P·A = L·U` in place, blocked (LAPACK's dgetrf): each panel of NB
@@ -153,8 +154,9 @@ export function cholesky(a: Float64Array, n: number, l: Float64Array): number {
 
 /**
  * The reduced QR factorization of `a` (`m × n`, consumed) by Householder reflections with
- * LAPACK's sign convention (`R[j,j] = -sign(a_jj)·‖a_j‖`): `q` gets `m × k` and `r` `k × n`,
- * `k = min(m, n)`.
+ * LAPACK's sign convention (`R[j,j] = -sign(a_jj)·‖a_j‖`), blocked (dgeqrf/dorgqr): each panel
+ * of NB columns is reduced by single reflections, then applied to the columns right of it as
+ * one compact WY block. `q` gets `m × k` and `r` `k × n`, `k = min(m, n)`.
  */
 export function householderQr(
   a: Float64Array,
@@ -164,30 +166,41 @@ export function householderQr(
   r: Float64Array,
 ): void {
   const k = Math.min(m, n);
-  const vs: Float64Array[] = [];
   const taus = new Float64Array(k);
   const w = new Float64Array(Math.max(n, k));
-  for (let j = 0; j < k; j++) {
-    const alpha = a[j * n + j];
-    let rest = 0;
-    for (let i = j + 1; i < m; i++) rest = Math.hypot(rest, a[i * n + j]);
-    const v = new Float64Array(m - j);
-    v[0] = 1;
-    vs.push(v);
-    if (rest === 0) continue; // H = I, as LAPACK (tau = 0)
-    const beta = -(alpha >= 0 ? 1 : -1) * Math.hypot(alpha, rest);
-    taus[j] = (beta - alpha) / beta;
-    for (let i = j + 1; i < m; i++) v[i - j] = a[i * n + j] / (alpha - beta);
-    a[j * n + j] = beta;
-    for (let i = j + 1; i < m; i++) a[i * n + j] = 0;
-    reflect(a, n, j, j + 1, n, v, taus[j], w);
+  const blocks: Block[] = [];
+  for (let j0 = 0; j0 < k; j0 += NB) {
+    const j1 = Math.min(k, j0 + NB);
+    const rows = m - j0;
+    const vt = new Float64Array((j1 - j0) * rows);
+    for (let j = j0; j < j1; j++) {
+      const v = vt.subarray((j - j0) * rows + (j - j0), (j - j0 + 1) * rows);
+      const alpha = a[j * n + j];
+      let rest = 0;
+      for (let i = j + 1; i < m; i++) rest = Math.hypot(rest, a[i * n + j]);
+      v[0] = 1;
+      if (rest === 0) continue; // H = I, as LAPACK (tau = 0)
+      const beta = -(alpha >= 0 ? 1 : -1) * Math.hypot(alpha, rest);
+      taus[j] = (beta - alpha) / beta;
+      for (let i = j + 1; i < m; i++) v[i - j] = a[i * n + j] / (alpha - beta);
+      a[j * n + j] = beta;
+      for (let i = j + 1; i < m; i++) a[i * n + j] = 0;
+      reflect(a, n, j, j + 1, j1, v, taus[j], w);
+    }
+    const block = makeBlock(vt, taus.subarray(j0), j1 - j0, rows);
+    blocks.push(block);
+    if (j1 < n) applyBlock(block, { a, at: j0 * n + j1, ld: n }, n - j1, true);
   }
   for (let i = 0; i < k; i++) {
     for (let c = 0; c < n; c++) r[i * n + c] = c >= i ? a[i * n + c] : 0;
   }
   q.fill(0);
   for (let i = 0; i < k; i++) q[i * k + i] = 1;
-  for (let j = k - 1; j >= 0; j--) if (taus[j] !== 0) reflect(q, k, j, 0, k, vs[j], taus[j], w);
+  // Q = H_0⋯H_{k−1}·I, the last block first (columns left of a block are still zero there)
+  for (let b = blocks.length - 1; b >= 0; b--) {
+    const j0 = b * NB;
+    applyBlock(blocks[b], { a: q, at: j0 * k + j0, ld: k }, k - j0, false);
+  }
 }
 
 /** Applies `I - tau·v·vᵀ` to rows `row0…` and columns `[c0, c1)` of a row-major matrix of width `cols`. */
