@@ -7,6 +7,7 @@
  */
 import { gemmSub } from "./_gemm.ts";
 import { applyBlock, type Block, makeBlock } from "./_householder.ts";
+import { symmetricEigen } from "./_eigen.ts";
 
 /**
  * The LU factorization `P·A = L·U` in place, blocked (LAPACK's dgetrf): each panel of NB
@@ -252,10 +253,10 @@ export function jacobiSvd(
       else g[j * m + i] = a[i * n + j];
     }
   }
-  const w = new Float64Array(cols * cols); // right vectors, column j contiguous
-  for (let j = 0; j < cols; j++) w[j * cols + j] = 1;
+  const w = precondition(g, rows, cols); // right vectors, column j contiguous
   const norms = new Float64Array(cols);
-  const eps = 2 ** -53;
+  // converged below sqrt(rows)·ε relative (LAPACK dgesvj): below it the rotations chase rounding
+  const eps = Math.sqrt(rows) * 2 ** -53;
   for (let sweep = 0; sweep < 60; sweep++) {
     // the squared column norms, updated in closed form by each rotation, refreshed per sweep
     for (let j = 0; j < cols; j++) norms[j] = dotAt(g, j * rows, j * rows, rows);
@@ -300,6 +301,35 @@ export function jacobiSvd(
     }
   });
   if (s.some((x) => x <= tiny)) completeBasis(wide ? vt : u, wide, rows, k, s, tiny);
+}
+
+/**
+ * Rotates the columns `g` (`cols × rows`, row j = column j) by the eigenvectors `E` of their
+ * Gram matrix, so they start nearly orthogonal and the Jacobi sweeps (which keep the accuracy)
+ * have little left to do: `g ← −Eᵀ·g`; returns the matching right vectors `−Eᵀ`.
+ */
+function precondition(g: Float64Array, rows: number, cols: number): Float64Array {
+  const gt = new Float64Array(rows * cols);
+  for (let j = 0; j < cols; j++) for (let i = 0; i < rows; i++) gt[i * cols + j] = g[j * rows + i];
+  const gram = new Float64Array(cols * cols); // −g·gᵀ: the eigenvectors are those of g·gᵀ
+  gemmSub(cols, cols, rows, { a: g, at: 0, ld: rows }, { a: gt, at: 0, ld: cols }, {
+    a: gram,
+    at: 0,
+    ld: cols,
+  });
+  const e = new Float64Array(cols * cols);
+  symmetricEigen(gram, cols, new Float64Array(cols), e);
+  const et = new Float64Array(cols * cols);
+  for (let i = 0; i < cols; i++) for (let j = 0; j < cols; j++) et[j * cols + i] = e[i * cols + j];
+  const rotated = new Float64Array(rows * cols);
+  gemmSub(cols, rows, cols, { a: et, at: 0, ld: cols }, { a: g, at: 0, ld: rows }, {
+    a: rotated,
+    at: 0,
+    ld: rows,
+  });
+  g.set(rotated);
+  for (let i = 0; i < et.length; i++) et[i] = -et[i];
+  return et;
 }
 
 function dotAt(x: Float64Array, i: number, j: number, len: number): number {
