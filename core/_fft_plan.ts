@@ -38,7 +38,8 @@ function table(
     }
   }
   const shape = rows === 1 ? [cols] : [rows, cols];
-  const t = (v: Float64Array) => tensor(v, { dtype: like.dtype }).reshape(...shape);
+  const t = (v: Float64Array) =>
+    tensor(v, { dtype: like.dtype, device: like.device }).reshape(...shape);
   return [t(c), t(s)];
 }
 
@@ -121,7 +122,7 @@ function kernel(n: number, m: number, sigma: number, like: Tensor): Complex {
     im[j] = im[(m - j) % m] = -sigma * Math.sin(angle);
   }
   hostFft(re, im);
-  const t = (v: Float64Array) => tensor(v, { dtype: like.dtype });
+  const t = (v: Float64Array) => tensor(v, { dtype: like.dtype, device: like.device });
   return [t(re), t(im)];
 }
 

@@ -59,7 +59,8 @@ function twiddles(
       sn[k * n + j] = Math.sin(angle) * weight(k) * s;
     }
   }
-  const t = (v: Float64Array) => tensor(v, { dtype: like.dtype }).reshape(m, n);
+  const t = (v: Float64Array) =>
+    tensor(v, { dtype: like.dtype, device: like.device }).reshape(m, n);
   return [t(c), t(sn)];
 }
 

@@ -29,8 +29,9 @@ export function floatInput(op: string, x: Tensor, position = 0, min = 2): Tensor
   }
   if (node.device !== "cpu") {
     throw new TypeError(
-      `${op}() runs on the cpu: found a tensor on ${node.device}: move it with .to("cpu") ` +
-        "and back after (decompositions are host routines)",
+      `${op}() runs on the cpu: found a tensor on ${node.device}: read it with ` +
+        `await lt.toCpu(x) and move the result back with .to(device) (decompositions are ` +
+        "host routines, and WebGPU memory can only be read asynchronously)",
     );
   }
   return wrap(node);
