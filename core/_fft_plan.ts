@@ -13,7 +13,7 @@ import type { Tensor } from "./tensor.ts";
 import { tensor, zerosLike } from "./creation.ts";
 
 /** The longest transform computed directly, as a product with the DFT matrix. */
-export const DIRECT = 32;
+const DIRECT = 32;
 
 /** A complex tensor as its real and imaginary parts. */
 export type Complex = readonly [Tensor, Tensor];

@@ -12,9 +12,8 @@ import { floatNode, nodeOf } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
 import { fmtShape, fmtValue } from "./errors.ts";
 import { checkOptions } from "./_options.ts";
-import { tensor } from "./creation.ts";
 import { concat, stack } from "./movement.ts";
-import { dftLast, DIRECT, realSignal } from "./_fft_plan.ts";
+import { dftLast, realSignal } from "./_fft_plan.ts";
 
 /** The normalization of a transform pair (torch's `norm`). */
 export type FftNorm = "backward" | "ortho" | "forward";
@@ -40,28 +39,6 @@ function scale(norm: FftNorm | undefined, n: number, inverse: boolean): number {
     );
   }
   return (mode === "forward") !== inverse ? 1 / n : 1;
-}
-
-/** `cos` and `sin` of `2π·j·k/n` for rows k < m and columns j < n, times `weight(k)·s`. */
-function twiddles(
-  m: number,
-  n: number,
-  s: number,
-  like: Tensor,
-  weight: (k: number) => number = () => 1,
-): [Tensor, Tensor] {
-  const c = new Float64Array(m * n);
-  const sn = new Float64Array(m * n);
-  for (let k = 0; k < m; k++) {
-    for (let j = 0; j < n; j++) {
-      const angle = (2 * Math.PI * ((j * k) % n)) / n;
-      c[k * n + j] = Math.cos(angle) * weight(k) * s;
-      sn[k * n + j] = Math.sin(angle) * weight(k) * s;
-    }
-  }
-  const t = (v: Float64Array) =>
-    tensor(v, { dtype: like.dtype, device: like.device }).reshape(m, n);
-  return [t(c), t(sn)];
 }
 
 function complexInput(op: string, x: Tensor): Tensor {
@@ -169,10 +146,6 @@ export function rfft(x: Tensor, options: FftOptions = {}): Tensor {
   const n = t.shape[t.ndim - 1];
   const half = Math.floor(n / 2) + 1;
   const s = scale(options.norm, n, false);
-  if (n <= DIRECT) {
-    const [C, S] = twiddles(half, n, s, t);
-    return stack([t.matmul(C.T), t.matmul(S.T).neg()], -1);
-  }
   const [re, im] = dftLast(realSignal(t), false);
   const first = (v: Tensor) => v.slice(...v.shape.slice(0, -1).map(() => null), [0, half]);
   return stack([first(re).mul(s), first(im).mul(s)], -1);
@@ -206,11 +179,7 @@ export function irfft(x: Tensor, options: IrfftOptions = {}): Tensor {
   }
   const used = Math.min(m, Math.floor(n / 2) + 1);
   const spectrum = t.slice(...t.shape.slice(0, -2).map(() => null), [0, used]);
-  if (n > DIRECT) return hermitian(spectrum, n).mul(scale(options.norm, n, true));
-  // frequencies 1…⌈n/2⌉−1 stand for themselves and their conjugate mirror
-  const weight = (k: number) => (k === 0 || 2 * k === n ? 1 : 2);
-  const [C, S] = twiddles(used, n, scale(options.norm, n, true), t, weight);
-  return spectrum.select(-1, 0).matmul(C).sub(spectrum.select(-1, 1).matmul(S));
+  return hermitian(spectrum, n).mul(scale(options.norm, n, true));
 }
 
 /**
