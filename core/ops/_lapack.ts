@@ -257,17 +257,34 @@ export function jacobiSvd(
   const norms = new Float64Array(cols);
   // converged below sqrt(rows)·ε relative (LAPACK dgesvj): below it the rotations chase rounding
   const eps = Math.sqrt(rows) * 2 ** -53;
+  let gram = new Float64Array(0);
+  const dirty = new Uint8Array(cols);
   for (let sweep = 0; sweep < 60; sweep++) {
-    // the squared column norms, updated in closed form by each rotation, refreshed per sweep
-    for (let j = 0; j < cols; j++) norms[j] = dotAt(g, j * rows, j * rows, rows);
+    // the Gram matrix (one GEMM, or the rows of the columns rotated last sweep): its entries
+    // hold until a rotation touches a column (`dirty`); the squared norms are updated in closed
+    // form by each rotation
+    const changed = [...dirty.keys()].filter((j) => dirty[j]);
+    if (sweep === 0 || changed.length > cols / 2) gram = negativeGram(g, rows, cols);
+    else {
+      for (const j of changed) {
+        for (let q = 0; q < cols; q++) {
+          gram[j * cols + q] = gram[q * cols + j] = -dotAt(g, j * rows, q * rows, rows);
+        }
+      }
+    }
+    dirty.fill(0);
+    for (let j = 0; j < cols; j++) norms[j] = -gram[j * cols + j];
     let rotated = false;
     for (let p = 0; p < cols - 1; p++) {
       for (let q = p + 1; q < cols; q++) {
         const alpha = norms[p];
         const beta = norms[q];
-        const gamma = dotAt(g, p * rows, q * rows, rows);
+        const gamma = dirty[p] || dirty[q]
+          ? dotAt(g, p * rows, q * rows, rows)
+          : -gram[p * cols + q];
         if (gamma === 0 || Math.abs(gamma) <= eps * Math.sqrt(alpha * beta)) continue;
         rotated = true;
+        dirty[p] = dirty[q] = 1;
         const zeta = (beta - alpha) / (2 * gamma);
         const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
         const c = 1 / Math.sqrt(1 + t * t);
@@ -309,14 +326,7 @@ export function jacobiSvd(
  * have little left to do: `g ← −Eᵀ·g`; returns the matching right vectors `−Eᵀ`.
  */
 function precondition(g: Float64Array, rows: number, cols: number): Float64Array {
-  const gt = new Float64Array(rows * cols);
-  for (let j = 0; j < cols; j++) for (let i = 0; i < rows; i++) gt[i * cols + j] = g[j * rows + i];
-  const gram = new Float64Array(cols * cols); // −g·gᵀ: the eigenvectors are those of g·gᵀ
-  gemmSub(cols, cols, rows, { a: g, at: 0, ld: rows }, { a: gt, at: 0, ld: cols }, {
-    a: gram,
-    at: 0,
-    ld: cols,
-  });
+  const gram = negativeGram(g, rows, cols); // its eigenvectors are those of g·gᵀ
   const e = new Float64Array(cols * cols);
   symmetricEigen(gram, cols, new Float64Array(cols), e);
   const et = new Float64Array(cols * cols);
@@ -330,6 +340,16 @@ function precondition(g: Float64Array, rows: number, cols: number): Float64Array
   g.set(rotated);
   for (let i = 0; i < et.length; i++) et[i] = -et[i];
   return et;
+}
+
+/** `−g·gᵀ` for the columns `g` (`cols × rows`, row j = column j), by `gemmSub`. */
+function negativeGram(g: Float64Array, rows: number, cols: number): Float64Array {
+  const gt = new Float64Array(rows * cols);
+  for (let j = 0; j < cols; j++) for (let i = 0; i < rows; i++) gt[i * cols + j] = g[j * rows + i];
+  const gram = new Float64Array(cols * cols);
+  const out = { a: gram, at: 0, ld: cols };
+  gemmSub(cols, cols, rows, { a: g, at: 0, ld: rows }, { a: gt, at: 0, ld: cols }, out);
+  return gram;
 }
 
 function dotAt(x: Float64Array, i: number, j: number, len: number): number {
