@@ -257,7 +257,7 @@ export function jacobiSvd(
   const norms = new Float64Array(cols);
   // converged below sqrt(rows)·ε relative (LAPACK dgesvj): below it the rotations chase rounding
   const eps = Math.sqrt(rows) * 2 ** -53;
-  let gram = new Float64Array(0);
+  let gram: Float64Array = new Float64Array(0);
   const dirty = new Uint8Array(cols);
   for (let sweep = 0; sweep < 60; sweep++) {
     // the Gram matrix (one GEMM, or the rows of the columns rotated last sweep): its entries
