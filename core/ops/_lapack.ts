@@ -1,8 +1,10 @@
 /**
  * Dense matrix routines on one row-major float64 matrix, for the `linalg` primitive's host form:
  * pivoted LU, triangular solves, Cholesky, Householder QR and the one-sided Jacobi SVD (the
- * symmetric eigensolver is in `_eigen.ts`).
- * Chosen for accuracy first; every routine works in float64 whatever the tensor's dtype.
+ * symmetric eigensolver is in `_eigen.ts`). Chosen for accuracy first; every routine works in
+ * float64 whatever the tensor's dtype. LU, the triangular solves and QR are blocked (panels of
+ * NB columns) so that most of their work is `gemmSub`; the SVD starts from the eigenvectors of
+ * the Gram matrix (blocked `eigh`), leaving the Jacobi sweeps little to do.
  * @module
  */
 import { gemmSub } from "./_gemm.ts";
