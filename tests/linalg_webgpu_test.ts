@@ -1,11 +1,11 @@
 // lt.fft and lt.linalg on WebGPU (WGSL on Mesa's lavapipe in CI): the transforms are compositions of matmuls,
 // twiddle products and reshapes, with their constants made on the input's device, so the fast
 // paths (mixed radix at 100, Bluestein at 37) and their gradients run there too. Checked against
-// the CPU in float32. The decompositions are host routines: on a webgpu tensor they raise an
-// error that gives the (asynchronous) way round, tested here. Skipped, with a logged note, where
-// no adapter exists.
+// the CPU in float32. The decompositions are host routines: on a webgpu tensor they run on the
+// host when the value is read asynchronously (the host fallback), tested here for values,
+// gradients and the error inside jit. Skipped, with a logged note, where no adapter exists.
 import { it } from "@std/testing/bdd";
-import { assertThrows } from "@std/assert";
+import { assertEquals, assertThrows } from "@std/assert";
 import * as lt from "../mod.ts";
 import { assertAllClose } from "../testing/mod.ts";
 import { gpuSuite } from "./_gpu.ts";
@@ -41,17 +41,51 @@ suite("lt.fft on webgpu matches the cpu", () => {
   });
 });
 
-suite("lt.linalg on webgpu", () => {
-  it("says how to go through the cpu, and that way works", async () => {
+suite("lt.linalg on webgpu (host fallback)", () => {
+  const a = lt.tensor([[4, 1, 2], [1, 3, 0], [2, 0, 5]]);
+  const b = lt.tensor([[1, 0], [2, 1], [3, -1]]);
+  const L = lt.linalg;
+  const fns: [string, (x: lt.Tensor, y: lt.Tensor) => lt.Tensor][] = [
+    ["solve", (x, y) => L.solve(x, y)],
+    ["inv", (x) => L.inv(x)],
+    ["det", (x) => L.det(x)],
+    ["slogdet", (x) => L.slogdet(x)[1]],
+    ["cholesky", (x) => L.cholesky(x)],
+    ["qr", (x) => L.qr(x)[1].abs()],
+    ["eigh", (x) => L.eigh(x)[0]],
+    ["svdvals", (x) => L.svdvals(x)],
+    ["lstsq", (x, y) => L.lstsq(x, y).solution],
+  ];
+  it("values and gradients equal the cpu's, and the results stay on webgpu", async () => {
     const dev = await lt.device("webgpu");
-    const a = lt.tensor([[4, 1], [1, 3]], { device: dev });
+    for (const [name, f] of fns) {
+      const got = f(a.to(dev), b.to(dev));
+      assertEquals(got.device, "webgpu", name);
+      assertAllClose(await lt.toCpu(got), f(a, b), { rtol: 1e-5, atol: 1e-5, msg: name });
+      const g = lt.grad((x: lt.Tensor, y: lt.Tensor) => f(x, y).square().sum());
+      const gpu = await g(a.to(dev), b.to(dev)).data();
+      assertAllClose(lt.tensor(gpu).reshape(3, 3), g(a, b), { rtol: 1e-4, atol: 1e-4, msg: name });
+    }
+  });
+  it("inside jit on webgpu: a clear error (a jit program cannot wait for the host)", async () => {
+    const dev = await lt.device("webgpu");
     assertThrows(
-      () => lt.linalg.solve(a, a),
+      () => lt.jit((x: lt.Tensor) => L.inv(x))(a.to(dev)),
       TypeError,
-      "linalg.solve() runs on the cpu: found a tensor on webgpu: read it with await " +
-        "lt.toCpu(x) and move the result back with .to(device)",
+      "linalg.inv() on webgpu runs on the host when the value is read asynchronously, which a " +
+        "jit program on webgpu cannot do: call it outside jit",
     );
-    const inv = lt.linalg.inv(await lt.toCpu(a)).to(dev);
-    assertAllClose(await lt.toCpu(inv.matmul(a)), lt.eye(2, 2), { atol: 1e-6 });
+    // a pending result passed to a jit program must be read first
+    const pending = L.inv(a.to(dev));
+    assertThrows(
+      () => lt.jit((x: lt.Tensor) => x.add(1))(pending),
+      Error,
+      "linalg.inv() on webgpu runs on the host when the value is read asynchronously: read its " +
+        "result first (await x.data() or await lt.toCpu(x))",
+    );
+    await pending.data();
+    assertAllClose(await lt.toCpu(lt.jit((x: lt.Tensor) => x.add(1))(pending)), L.inv(a).add(1), {
+      rtol: 1e-5,
+    });
   });
 });

@@ -125,7 +125,7 @@ function triangularBatched(A: Tensor, B: Tensor, upper: boolean, unit: boolean):
 export function inv(a: Tensor): Tensor {
   const A = squareInput("linalg.inv", a);
   const n = A.shape[A.ndim - 1];
-  const I = eye(n, n, { dtype: A.dtype }).broadcastTo(A.shape);
+  const I = eye(n, n, { dtype: A.dtype, device: A.device }).broadcastTo(A.shape);
   return solveBatched(A, I, "linalg.inv");
 }
 
