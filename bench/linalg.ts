@@ -4,7 +4,7 @@
 // right-hand side), eigh (of A + Aᵀ) and svd on the LAPACK tier (when FFI is granted) and on the
 // JavaScript host routines, and the accuracy: the residual of solve and the
 // largest difference of the eigenvalues and singular values from PyTorch's, relative to the largest.
-// Times are the best of 5 runs (1 for the slow JS eigh/svd).
+// Times are the best of 5 runs (3 for the JS eigh/svd, whose first run includes V8's warm-up).
 //
 //   deno run -A bench/linalg.ts [n]
 import * as lt from "../mod.ts";
@@ -43,7 +43,7 @@ S.dataSync();
 function measure(native: boolean) {
   lt.setCpuBackend("wasm", { blas: native });
   time(() => lt.linalg.solve(A, b)); // warm-up: the first call compiles the copy kernels
-  const reps = native ? 5 : 1;
+  const reps = native ? 5 : 3;
   const [tSolve, x] = time(() => lt.linalg.solve(A, b), 5);
   const [tEigh, values] = time(() => lt.linalg.eigh(S)[0], reps);
   const [tSvd, sing] = time(() => lt.linalg.svd(A)[1], reps);

@@ -12,7 +12,7 @@ import { isStaging, wrap } from "./_wrap.ts";
 import { checkOptions } from "./_options.ts";
 import { constant } from "./ops/build.ts";
 import { fmtValue } from "./ir/errors.ts";
-import { deviceReady, initDevice, readAsync, realize } from "../jit/realize.ts";
+import { deviceReady, hostFallback, initDevice, readAsync, realize } from "../jit/realize.ts";
 import { flatten, type Tree, unflatten } from "./tree.ts";
 import type { AdapterOptions } from "../jit/runtime/webgpu/_open.ts";
 
@@ -159,7 +159,9 @@ export function toDevice(x: Tensor, target: Device): Tensor {
 export async function toCpu<T extends Tree>(x: T): Promise<T> {
   const { leaves, def } = flatten(x);
   if (leaves.every((t) => t.node.device === "cpu")) return x;
-  realize(leaves.filter((t) => t.node.device !== "cpu").map((t) => t.node));
+  const onDevice = leaves.filter((t) => t.node.device !== "cpu").map((t) => t.node);
+  await hostFallback(onDevice);
+  realize(onDevice);
   const copies = await Promise.all(leaves.map(async (t) => {
     if (t.node.device === "cpu") return t;
     const values = await readAsync(t.node);

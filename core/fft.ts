@@ -1,9 +1,10 @@
 /**
  * `lt.fft`: discrete Fourier transforms mirroring torch.fft (`fft`, `ifft`, `rfft`, `irfft`,
  * `fft2`). A complex tensor is a real one with a trailing axis of 2 (real, imaginary), like
- * `torch.view_as_real`. Each transform is a product with a twiddle matrix computed in float64
- * (exact angles: `j·k mod n`), so it is O(n²) per axis but runs on the fast matmul kernels, and
- * its gradient (the adjoint), gradients of gradients, `jit` and batching come for free.
+ * `torch.view_as_real`. The transforms are fast (O(n log n), any length: `_fft_plan.ts`) and
+ * composed of tensor ops (products with small DFT matrices computed in float64 from exact
+ * angles, twiddle products, reshapes), so their gradient (the adjoint), gradients of gradients,
+ * `jit`, batching and every device come for free.
  * @module
  */
 import type { Tensor } from "./tensor.ts";
@@ -11,8 +12,8 @@ import { floatNode, nodeOf } from "./_convert.ts";
 import { wrap } from "./_wrap.ts";
 import { fmtShape, fmtValue } from "./ir/errors.ts";
 import { checkOptions } from "./_options.ts";
-import { tensor } from "./creation.ts";
-import { stack } from "./movement.ts";
+import { concat, stack } from "./movement.ts";
+import { dftLast, realSignal } from "./_fft_plan.ts";
 
 /** The normalization of a transform pair (torch's `norm`). */
 export type FftNorm = "backward" | "ortho" | "forward";
@@ -40,27 +41,6 @@ function scale(norm: FftNorm | undefined, n: number, inverse: boolean): number {
   return (mode === "forward") !== inverse ? 1 / n : 1;
 }
 
-/** `cos` and `sin` of `2π·j·k/n` for rows k < m and columns j < n, times `weight(k)·s`. */
-function twiddles(
-  m: number,
-  n: number,
-  s: number,
-  like: Tensor,
-  weight: (k: number) => number = () => 1,
-): [Tensor, Tensor] {
-  const c = new Float64Array(m * n);
-  const sn = new Float64Array(m * n);
-  for (let k = 0; k < m; k++) {
-    for (let j = 0; j < n; j++) {
-      const angle = (2 * Math.PI * ((j * k) % n)) / n;
-      c[k * n + j] = Math.cos(angle) * weight(k) * s;
-      sn[k * n + j] = Math.sin(angle) * weight(k) * s;
-    }
-  }
-  const t = (v: Float64Array) => tensor(v, { dtype: like.dtype }).reshape(m, n);
-  return [t(c), t(sn)];
-}
-
 function complexInput(op: string, x: Tensor): Tensor {
   const t = wrap(floatNode(nodeOf(op, x)));
   if (t.ndim < 2 || t.shape[t.ndim - 1] !== 2) {
@@ -75,15 +55,8 @@ function complexInput(op: string, x: Tensor): Tensor {
 
 /** `Σ_j x_j·e^{∓2πi·jk/n}` along axis -2 of a complex `[..., n, 2]`, scaled by `s`. */
 function dft(x: Tensor, inverse: boolean, s: number): Tensor {
-  const n = x.shape[x.ndim - 2];
-  const [C, S] = twiddles(n, n, s, x);
-  const re = x.select(-1, 0);
-  const im = x.select(-1, 1);
-  // e^{-iθ} = cos θ − i sin θ (forward); e^{+iθ} for the inverse
-  const sign = inverse ? 1 : -1;
-  const yr = re.matmul(C.T).sub(im.matmul(S.T).mul(sign));
-  const yi = im.matmul(C.T).add(re.matmul(S.T).mul(sign));
-  return stack([yr, yi], -1);
+  const [re, im] = dftLast([x.select(-1, 0), x.select(-1, 1)], inverse);
+  return stack(s === 1 ? [re, im] : [re.mul(s), im.mul(s)], -1);
 }
 
 /**
@@ -146,9 +119,10 @@ export function fft2(x: Tensor, options: FftOptions = {}): Tensor {
     );
   }
   const [h, w] = t.shape.slice(-3, -1);
-  const rows = dft(t, false, scale(options.norm, w, false));
-  const cols = dft(rows.transpose(-3, -2), false, scale(options.norm, h, false));
-  return cols.transpose(-3, -2);
+  const rows = dftLast([t.select(-1, 0), t.select(-1, 1)], false);
+  const [re, im] = dftLast([rows[0].transpose(-2, -1), rows[1].transpose(-2, -1)], false);
+  const s = scale(options.norm, w, false) * scale(options.norm, h, false);
+  return stack([re.transpose(-2, -1).mul(s), im.transpose(-2, -1).mul(s)], -1);
 }
 
 /**
@@ -170,8 +144,11 @@ export function rfft(x: Tensor, options: FftOptions = {}): Tensor {
     throw new RangeError("fft.rfft() expected a signal with at least 1 axis: found a scalar");
   }
   const n = t.shape[t.ndim - 1];
-  const [C, S] = twiddles(Math.floor(n / 2) + 1, n, scale(options.norm, n, false), t);
-  return stack([t.matmul(C.T), t.matmul(S.T).neg()], -1);
+  const half = Math.floor(n / 2) + 1;
+  const s = scale(options.norm, n, false);
+  const [re, im] = dftLast(realSignal(t), false);
+  const first = (v: Tensor) => v.slice(...v.shape.slice(0, -1).map(() => null), [0, half]);
+  return stack([first(re).mul(s), first(im).mul(s)], -1);
 }
 
 /**
@@ -202,8 +179,26 @@ export function irfft(x: Tensor, options: IrfftOptions = {}): Tensor {
   }
   const used = Math.min(m, Math.floor(n / 2) + 1);
   const spectrum = t.slice(...t.shape.slice(0, -2).map(() => null), [0, used]);
-  // frequencies 1…⌈n/2⌉−1 stand for themselves and their conjugate mirror
-  const weight = (k: number) => (k === 0 || 2 * k === n ? 1 : 2);
-  const [C, S] = twiddles(used, n, scale(options.norm, n, true), t, weight);
-  return spectrum.select(-1, 0).matmul(C).sub(spectrum.select(-1, 1).matmul(S));
+  return hermitian(spectrum, n).mul(scale(options.norm, n, true));
+}
+
+/**
+ * The real inverse transform (unscaled) of the `n`-point Hermitian spectrum whose first
+ * frequencies are `x` (`[..., used, 2]`, missing ones zero): frequency `n − k` is `conj(x_k)`.
+ * The imaginary parts of frequencies 0 and n/2 drop out of the real part, as in torch.
+ */
+function hermitian(x: Tensor, n: number): Tensor {
+  const lead = x.shape.slice(0, -2);
+  const half = Math.floor(n / 2) + 1;
+  const used = x.shape[x.ndim - 2];
+  const widths = [...lead.map(() => [0, 0] as const), [0, half - used] as const];
+  const re = x.select(-1, 0).pad(widths);
+  const im = x.select(-1, 1).pad(widths);
+  // frequencies ⌈n/2⌉−1 … 1, mirrored to n − k
+  const mirror = (v: Tensor) => v.slice(...lead.map(() => null), [1, n - half + 1]).flip(-1);
+  const full: [Tensor, Tensor] = [
+    concat([re, mirror(re)], -1),
+    concat([im, mirror(im).neg()], -1),
+  ];
+  return dftLast(full, true)[0];
 }

@@ -5,7 +5,8 @@
  * (`initDevice`).
  * @module
  */
-import type { DataArray, DType } from "../core/ir/dtype.ts";
+import { allocate, type DataArray, type DType } from "../core/ir/dtype.ts";
+import { type LinalgArgs, runLinalg } from "../core/ops/linalg.ts";
 import {
   type CallSite,
   type Device,
@@ -108,12 +109,29 @@ export function backendOf(device: Device): Backend {
 export async function readAsync(node: Node): Promise<DataArray> {
   // a GPU kernel's index error surfaces when its output is read: keep its gathers until then
   const gathers = node.device === "cpu" || isRealized(node) ? [] : gathersBelow([node]);
+  await hostFallback([node]);
   realize([node]);
   if (node.device === "cpu" || node.buffer !== undefined) return node.buffer!;
   try {
     return await backendOf(node.device).read(node);
   } catch (e) {
     throw gatherError(e, gathers);
+  }
+}
+
+/**
+ * The host fallback of the `linalg` routines on a device: before an asynchronous read realizes
+ * `roots`, each `linalg` node below them (operands first) reads its operands back, runs its
+ * float64 host form and keeps the result as host data, which the device uploads on first use.
+ * @param roots the nodes about to be realized
+ */
+export async function hostFallback(roots: readonly Node[]): Promise<void> {
+  for (const n of pendingNodes(roots)) {
+    if (n.op !== "linalg" || n.device === "cpu" || isRealized(n)) continue;
+    const ins = await Promise.all(n.src.map((s) => readAsync(s)));
+    const out = allocate(n.dtype, n.shape.reduce((a, b) => a * b, 1));
+    runLinalg(n.arg as LinalgArgs, ins, n.src.map((s) => s.shape), out);
+    n.setBuffer(out);
   }
 }
 

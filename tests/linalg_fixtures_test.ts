@@ -47,7 +47,8 @@ const FNS: Record<string, Fn> = {
     return [s, u.slice(...lead, null, [0, 1]).matmul(vh.slice(...lead, [0, 1]))];
   },
   svdvals: (a) => [L.svdvals(a)],
-  lstsq: (a, b) => [L.lstsq(a, b).solution],
+  lstsq: (a, b) => [L.lstsq(a, b, { driver: "gels" }).solution],
+  lstsq_gelsd: (a, b) => [L.lstsq(a, b).solution],
   pinv: (a) => [L.pinv(a)],
   norm_fro: (a) => [L.matrixNorm(a)],
   norm_nuc: (a) => [L.matrixNorm(a, { ord: "nuc" })],

@@ -89,29 +89,66 @@ describe("linalg batching, jit and explain", () => {
   });
 });
 
-describe("linalg accuracy on larger inputs", () => {
+/** Runs `f` on the LAPACK tier (where FFI is granted) and on the JS tier (the blocked routines). */
+function bothTiers(f: () => void): void {
+  for (const blas of [true, false]) {
+    lt.setCpuBackend("wasm", { blas });
+    try {
+      f();
+    } finally {
+      lt.setCpuBackend("wasm");
+    }
+  }
+}
+
+describe("linalg accuracy on larger inputs (several blocks of the JS routines)", () => {
   const key = lt.random.key(7);
   const X = lt.random.normal(key, [60, 60], f64);
-  it("solve: A·x = b to 1e-11", () => {
-    const b = lt.random.normal(lt.random.key(8), [60, 3], f64);
-    assertAllClose(X.matmul(L.solve(X, b)), b, { atol: 1e-11 });
-  });
-  it("eigh: V·diag(L)·Vᵀ = A and VᵀV = I, ascending", () => {
-    const S = X.add(X.T);
-    const [l, v] = L.eigh(S);
-    assertAllClose(v.mul(l.unsqueeze(0)).matmul(v.T), S, { atol: 1e-11 });
-    assertAllClose(v.T.matmul(v), lt.eye(60, 60, f64), { atol: 1e-12 });
-    const vals = l.toArray() as number[];
-    assertEquals(vals.every((x, i) => i === 0 || vals[i - 1] <= x), true);
+  it("solve: A·x = b to 1e-11; inv: A·A⁻¹ = I", () =>
+    bothTiers(() => {
+      const b = lt.random.normal(lt.random.key(8), [60, 3], f64);
+      assertAllClose(X.matmul(L.solve(X, b)), b, { atol: 1e-11 });
+      assertAllClose(X.matmul(L.inv(X)), lt.eye(60, 60, f64), { atol: 1e-11 });
+      const U = lt.triu(X).add(lt.eye(60, 60, f64).mul(8));
+      assertAllClose(U.matmul(L.solveTriangular(U, b, { upper: true })), b, { atol: 1e-12 });
+    }));
+  it("eigh: V·diag(L)·Vᵀ = A and VᵀV = I, ascending", () =>
+    bothTiers(() => {
+      const S = X.add(X.T);
+      const [l, v] = L.eigh(S);
+      assertAllClose(v.mul(l.unsqueeze(0)).matmul(v.T), S, { atol: 1e-11 });
+      assertAllClose(v.T.matmul(v), lt.eye(60, 60, f64), { atol: 1e-12 });
+      const vals = l.toArray() as number[];
+      assertEquals(vals.every((x, i) => i === 0 || vals[i - 1] <= x), true);
+    }));
+  it("qr of tall and wide matrices: Q·R = A, QᵀQ = I, R upper triangular", () => {
+    for (const a of [X.slice([0, 60], [0, 45]), X.slice([0, 45]), X.slice([0, 35], [0, 2])]) {
+      const [q, r] = L.qr(a);
+      const k = Math.min(...a.shape);
+      assertAllClose(q.matmul(r), a, { atol: 1e-12 });
+      assertAllClose(q.T.matmul(q), lt.eye(k, k, f64), { atol: 1e-13 });
+      assertEquals(r.sub(lt.triu(r)).abs().max().item(), 0);
+    }
   });
   it("svd of a rank-deficient matrix: orthonormal factors and zero singular values", () => {
     const R = X.slice(null, [0, 5]).matmul(X.slice([0, 5]));
-    const [u, s, vh] = L.svd(R.slice([0, 40]));
-    assertAllClose(u.T.matmul(u), lt.eye(40, 40, f64), { atol: 1e-10 });
-    assertAllClose(vh.matmul(vh.T), lt.eye(40, 40, f64), { atol: 1e-10 });
-    assertAllClose(u.mul(s.unsqueeze(0)).matmul(vh), R.slice([0, 40]), { atol: 1e-10 });
-    const sv = s.toArray() as number[];
-    assertEquals(sv.slice(5).every((x) => x < 1e-10 * sv[0]), true);
+    // on the JS tier the singular values below rounding level are not exact zeros: their left
+    // vectors must still complete an orthonormal basis
+    for (const blas of [true, false]) {
+      lt.setCpuBackend("wasm", { blas });
+      try {
+        const [u, s, vh] = L.svd(R.slice([0, 40]));
+        assertAllClose(u.T.matmul(u), lt.eye(40, 40, f64), { atol: 1e-10 });
+        assertAllClose(vh.matmul(vh.T), lt.eye(40, 40, f64), { atol: 1e-10 });
+        assertAllClose(u.mul(s.unsqueeze(0)).matmul(vh), R.slice([0, 40]), { atol: 1e-10 });
+        const sv = s.toArray() as number[];
+        assertEquals(sv.slice(5).every((x) => x < 1e-10 * sv[0]), true);
+        const [u3] = L.svd(lt.tensor([[4, 1, 2], [2, 3, 1], [2, 3, 1]], f64));
+        assertAllClose(u3.T.matmul(u3), lt.eye(3, 3, f64), { atol: 1e-14 });
+      } finally {
+        lt.setCpuBackend("wasm");
+      }
+    }
   });
 });
 
@@ -145,6 +182,17 @@ describe("linalg errors", () => {
       "options.upper to be a boolean",
     );
     assertThrows(() => L.matrixNorm(A, { ord: 3 }), RangeError, 'expected ord "fro"');
+    assertThrows(
+      () => L.lstsq(T, B.pad([[0, 1], [0, 0]]), { driver: "gelsy" as "gels" }),
+      RangeError,
+      'expected driver "gelsd" or "gels": found "gelsy"',
+    );
+    assertThrows(
+      () => L.lstsq(T, B.pad([[0, 1], [0, 0]]), { driver: "gels", rcond: 1e-3 }),
+      RangeError,
+      'takes rcond with driver "gelsd" only',
+    );
+    assertThrows(() => L.pinv(A, { rtol: -1 }), RangeError, "non-negative relative cutoff");
   });
   it("NaN input propagates (as in PyTorch) on both tiers, not reported as singular", () => {
     for (const blas of [true, false]) {
@@ -161,6 +209,60 @@ describe("linalg errors", () => {
     const S = lt.tensor([[1, 2], [2, 4]], f64);
     assertEquals(L.det(S).item(), 0);
     assertEquals(L.slogdet(S).map((t) => t.item()), [0, -Infinity]);
+  });
+});
+
+/** The cofactor matrix by 2×2 minors (3×3 only): an independent reference for det's gradient. */
+function cofactors3(m: number[][]): number[][] {
+  const minor = (i: number, j: number) => {
+    const r = [0, 1, 2].filter((k) => k !== i);
+    const c = [0, 1, 2].filter((k) => k !== j);
+    return m[r[0]][c[0]] * m[r[1]][c[1]] - m[r[0]][c[1]] * m[r[1]][c[0]];
+  };
+  return [0, 1, 2].map((i) => [0, 1, 2].map((j) => ((i + j) % 2 === 0 ? 1 : -1) * minor(i, j)));
+}
+
+describe("det at singular matrices", () => {
+  const dDet = lt.grad((a: lt.Tensor) => L.det(a));
+  // rows 1 and 2 equal: LU meets an exact zero pivot (the SVD form); [[1..9]]: a rounded one
+  const cases = [[[4, 1, 2], [2, 3, 1], [2, 3, 1]], [[1, 2, 3], [4, 5, 6], [7, 8, 9]]];
+  for (const m of cases) {
+    it(`rank n - 1 ${JSON.stringify(m)}: the cofactor matrix, nonzero`, () => {
+      const a = lt.tensor(m, f64);
+      const want = lt.tensor(cofactors3(m), f64);
+      assertEquals(want.abs().sum().item() > 0, true);
+      for (const blas of [true, false]) {
+        lt.setCpuBackend("wasm", { blas });
+        try {
+          assertAllClose(dDet(a), want, { rtol: 1e-12, atol: 1e-12 });
+          checkGrads((x) => L.det(x), [a]);
+        } finally {
+          lt.setCpuBackend("wasm");
+        }
+      }
+    });
+  }
+  it("rank n - 2: the gradient is zero (PyTorch fixture det#3 too)", () => {
+    const a = lt.tensor([[1, 2, 3], [2, 4, 6], [3, 6, 9]], f64);
+    assertAllClose(dDet(a), lt.zeros([3, 3], f64), { atol: 1e-13 });
+    checkGrads((x) => L.det(x), [a]);
+  });
+  it("batched: a singular and an invertible matrix", () => {
+    const a = lt.tensor([cases[0], [[2, 1, 0], [1, 3, 1], [0, 1, 4]]], f64);
+    const g = lt.grad((x: lt.Tensor) => L.det(x).sum())(a);
+    assertAllClose(g.select(0, 0), lt.tensor(cofactors3(cases[0]), f64), { atol: 1e-12 });
+    assertAllClose(g.select(0, 1), lt.tensor(cofactors3([[2, 1, 0], [1, 3, 1], [0, 1, 4]]), f64), {
+      atol: 1e-12,
+    });
+  });
+  it("second derivative: through the cofactor's rule where invertible, an error where singular", () => {
+    checkGrads((x) => L.det(x), [A], { order: 2 });
+    const hess = lt.grad((a: lt.Tensor) => dDet(a).sum());
+    assertThrows(
+      () => hess(lt.tensor(cases[0], f64)).dataSync(),
+      RangeError,
+      "expected an invertible matrix",
+    );
   });
 });
 

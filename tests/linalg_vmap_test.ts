@@ -27,4 +27,18 @@ describe("vmap of linalg", () => {
     const g = lt.vmap(lt.grad((a: lt.Tensor) => lt.linalg.det(a)))(A);
     assertEquals(g.toArray(), [[[3, -1], [-1, 4]], [[5, -0.5], [-0.5, 2]], [[2, 0], [-1, 3]]]);
   });
+
+  it("vmap(lstsq) and vmap(grad(pinv)) equal a loop; jit(grad(det)) at a singular matrix", () => {
+    const X = lt.random.normal(lt.random.key(1), [3, 5, 2], f64);
+    const Y = lt.random.normal(lt.random.key(2), [3, 5, 1], f64);
+    const solve = (a: lt.Tensor, b: lt.Tensor) => lt.linalg.lstsq(a, b).solution;
+    const loop = [0, 1, 2].map((i) => solve(X.select(0, i), Y.select(0, i)).toArray());
+    assertEquals(lt.vmap(solve)(X, Y).toArray(), loop);
+    const g = lt.grad((a: lt.Tensor) => lt.linalg.pinv(a).sum());
+    assertEquals(lt.vmap(g)(X).toArray(), [0, 1, 2].map((i) => g(X.select(0, i)).toArray()));
+    // rows 1 and 2 equal: the cofactors of row 0 vanish, those of rows 1 and 2 do not
+    const S = lt.tensor([[4, 1, 2], [2, 3, 1], [2, 3, 1]], f64);
+    const cof = lt.jit(lt.grad((a: lt.Tensor) => lt.linalg.det(a)))(S).toArray() as number[][];
+    assertEquals(cof.flat().map((v) => Math.round(v * 1e9) / 1e9), [0, 0, 0, 5, 0, -10, -5, 0, 10]);
+  });
 });

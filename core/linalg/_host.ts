@@ -7,7 +7,7 @@
  */
 import type { Tensor } from "../tensor.ts";
 import { floatNode, nodeOf } from "../_convert.ts";
-import { wrap } from "../_wrap.ts";
+import { isStaging, wrap } from "../_wrap.ts";
 import * as b from "../ops/build.ts";
 import { linalgNode, type LinalgRoutine } from "../ops/linalg.ts";
 import type { Node } from "../ir/ir.ts";
@@ -16,7 +16,7 @@ import { broadcastShapes } from "../ir/shape.ts";
 import { tensor } from "../creation.ts";
 import { broadcastTo } from "../movement.ts";
 
-/** A float input with at least `min` axes (ints and bools become float32), on the cpu. */
+/** A float input with at least `min` axes (ints and bools become float32). */
 export function floatInput(op: string, x: Tensor, position = 0, min = 2): Tensor {
   const node = floatNode(nodeOf(op, x, position));
   if (node.shape.length < min) {
@@ -27,10 +27,10 @@ export function floatInput(op: string, x: Tensor, position = 0, min = 2): Tensor
         `: found shape ${fmtShape(node.shape)}${min === 2 ? ": use reshape(1, -1) for a row" : ""}`,
     );
   }
-  if (node.device !== "cpu") {
+  if (node.device !== "cpu" && isStaging()) {
     throw new TypeError(
-      `${op}() runs on the cpu: found a tensor on ${node.device}: move it with .to("cpu") ` +
-        "and back after (decompositions are host routines)",
+      `${op}() on ${node.device} runs on the host when the value is read asynchronously, ` +
+        `which a jit program on ${node.device} cannot do: call it outside jit`,
     );
   }
   return wrap(node);
@@ -70,7 +70,7 @@ export function triangle(m: number, n: number, lower: boolean, k: number, like: 
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) values[i * n + j] = (lower ? j - i <= k : j - i >= k) ? 1 : 0;
   }
-  return tensor(values, { dtype: like.dtype }).reshape(m, n);
+  return tensor(values, { dtype: like.dtype, device: like.device }).reshape(m, n);
 }
 
 /** The lower triangle (torch.tril) of the last two axes, from diagonal offset `k`. */
@@ -107,4 +107,17 @@ export function hostOp(
   let result: Node | undefined = undefined;
   result = b.customVjp(nodes, value, (ct) => backward(wrap(result!), wrap(ct)).map((g) => g?.node));
   return wrap(result);
+}
+
+/**
+ * `value` (computed from `inputs` by any ops, which gradients never look inside) whose gradient
+ * is `backward(cotangent)`: one cotangent per input, in differentiable ops.
+ */
+export function withGradient(
+  inputs: readonly Tensor[],
+  value: Tensor,
+  backward: (ct: Tensor) => readonly (Tensor | undefined)[],
+): Tensor {
+  const nodes = inputs.map((t) => t.node);
+  return wrap(b.customVjp(nodes, value.node, (ct) => backward(wrap(ct)).map((g) => g?.node)));
 }

@@ -11,7 +11,7 @@ import { floatNode, nodeOf } from "../_convert.ts";
 import { wrap } from "../_wrap.ts";
 import { normalizeAxis } from "../ir/shape.ts";
 import { where } from "../elementwise.ts";
-import { batchPair, floatInput, mT } from "./_host.ts";
+import { batchPair, floatInput, mT, withGradient } from "./_host.ts";
 import { qr, svd, svdvals } from "./decomp.ts";
 import { solveTriangular } from "./solve.ts";
 
@@ -236,12 +236,26 @@ export function matrixNorm(a: Tensor, options: MatrixNormOptions = {}): Tensor {
   );
 }
 
+/** Options of `lstsq`. */
+export interface LstsqOptions {
+  /**
+   * "gelsd" (the default): the minimum-norm least-squares solution from the SVD, for any rank,
+   * like torch's gelsd (and its default gelsy on full-rank inputs). "gels": Householder QR,
+   * faster, for full-rank `A` only (torch's gels).
+   */
+  driver?: "gelsd" | "gels";
+  /** gelsd: singular values below `rcond · σ_max` count as zero (default `max(m, n) · ε` of the dtype, as torch). */
+  rcond?: number;
+}
+
 /**
- * The least-squares solution of `A·X = B` (torch.linalg.lstsq's `solution`) by Householder QR:
- * minimal `‖A·X − B‖` for tall `A`, the minimum-norm solution for wide `A`. `A` must have full
- * rank (use `pinv` otherwise).
+ * The least-squares solution of `A·X = B` (torch.linalg.lstsq's `solution`): minimal
+ * `‖A·X − B‖`, and among those the one of minimal norm. The default driver, "gelsd", works for
+ * any rank through the SVD (`pinv(A)·B`, with its gradient); "gels" uses Householder QR and
+ * needs full rank.
  * @param a matrices `[..., m, n]`
  * @param b right-hand sides `[..., m, k]`
+ * @param options the driver and, for gelsd, the rank cutoff
  * @returns `{ solution }`, `[..., n, k]`
  * @example
  * ```ts
@@ -249,10 +263,14 @@ export function matrixNorm(a: Tensor, options: MatrixNormOptions = {}): Tensor {
  * import { assertAlmostEquals } from "@std/assert";
  * const { solution } = linalg.lstsq(tensor([[1, 0], [0, 1], [1, 1]]), tensor([[1], [2], [3]]));
  * assertAlmostEquals(solution.dataSync()[1], 2, 1e-5);
+ * // rank 1: the minimum-norm solution
+ * const x = linalg.lstsq(tensor([[1, 1], [1, 1]]), tensor([[2], [2]])).solution;
+ * assertAlmostEquals(x.dataSync()[0], 1, 1e-5);
  * ```
  */
-export function lstsq(a: Tensor, b: Tensor): { solution: Tensor } {
+export function lstsq(a: Tensor, b: Tensor, options: LstsqOptions = {}): { solution: Tensor } {
   const op = "linalg.lstsq";
+  checkOptions(op, options, ["driver", "rcond"]);
   const A = floatInput(op, a);
   const B = floatInput(op, b, 1);
   const [m, n] = A.shape.slice(-2);
@@ -261,7 +279,20 @@ export function lstsq(a: Tensor, b: Tensor): { solution: Tensor } {
       `${op}() expected B with ${m} rows like A ${fmtShape(A.shape)}: found B ${fmtShape(B.shape)}`,
     );
   }
+  const driver = options.driver ?? "gelsd";
+  if (driver !== "gelsd" && driver !== "gels") {
+    throw new RangeError(
+      `${op}() expected driver "gelsd" or "gels": found ${fmtValue(driver)}: ` +
+        "gelsd (the default) handles any rank, gels needs full rank",
+    );
+  }
+  if (driver === "gels" && options.rcond !== undefined) {
+    throw new RangeError(`${op}() takes rcond with driver "gelsd" only: found driver "gels"`);
+  }
   const [Ab, Bb] = batchPair(op, A, B);
+  if (driver === "gelsd") {
+    return { solution: pinvOf(op, Ab, options.rcond).matmul(Bb) };
+  }
   if (m >= n) {
     const [Q, R] = qr(Ab);
     return { solution: solveTriangular(R, mT(Q).matmul(Bb), { upper: true }) };
@@ -279,8 +310,9 @@ export interface PinvOptions {
 
 /**
  * The Moore–Penrose pseudo-inverse (torch.linalg.pinv) from the SVD: `V·diag(1/σ)·Uᵀ` over the
- * singular values above the cutoff. Its gradient is that of the SVD: finite for full-rank
- * inputs with distinct singular values.
+ * singular values above the cutoff. Its gradient is PyTorch's closed form in `A` and `A⁺`
+ * (pinv_backward), exact wherever the rank is locally constant, rank-deficient inputs and
+ * repeated singular values included.
  * @param a matrices `[..., m, n]`
  * @param options the relative cutoff
  * @returns `[..., n, m]`
@@ -295,13 +327,42 @@ export interface PinvOptions {
 export function pinv(a: Tensor, options: PinvOptions = {}): Tensor {
   const op = "linalg.pinv";
   checkOptions(op, options, ["rtol"]);
-  const A = floatInput(op, a);
+  return pinvOf(op, floatInput(op, a), options.rtol);
+}
+
+/** The pseudo-inverse of `A` with cutoff `rtol`, with PyTorch's pinv_backward gradient. */
+function pinvOf(op: string, A: Tensor, rtol: number | undefined): Tensor {
   const [m, n] = A.shape.slice(-2);
   const eps = A.dtype === "float64" ? 2 ** -52 : 2 ** -23;
-  const rtol = options.rtol ?? Math.max(m, n) * eps;
+  if (rtol !== undefined && !(typeof rtol === "number" && rtol >= 0)) {
+    throw new RangeError(
+      `${op}() expected a non-negative relative cutoff: found ${fmtValue(rtol)}`,
+    );
+  }
+  const tol = rtol ?? Math.max(m, n) * eps;
   const [U, S, Vh] = svd(A);
-  const cutoff = S.max(-1, true).mul(rtol);
-  const keep = S.gt(cutoff);
+  const keep = S.gt(S.max(-1, true).mul(tol));
   const inv = where(keep, where(keep, S, 1).reciprocal(), 0);
-  return mT(Vh).mul(inv.unsqueeze(-2)).matmul(mT(U));
+  const value = mT(Vh).mul(inv.unsqueeze(-2)).matmul(mT(U));
+  // the backward reads the differentiable result, so it can be differentiated again
+  let result: Tensor | undefined = undefined;
+  result = withGradient([A], value, (g) => [pinvBackward(g, result!, A)]);
+  return result;
+}
+
+/** PyTorch's pinv_backward: the gradient of `A⁺` from `A`, `P = A⁺` and the cotangent `g`. */
+function pinvBackward(g: Tensor, P: Tensor, A: Tensor): Tensor {
+  const [m, n] = A.shape.slice(-2);
+  const Ph = mT(P);
+  const gh = mT(g);
+  if (m <= n) {
+    const K = gh.matmul(P);
+    const KPh = K.matmul(Ph);
+    return mT(P.matmul(K)).neg().add(KPh).sub(A.matmul(P).matmul(KPh))
+      .add(Ph.matmul(P).matmul(gh.sub(K.matmul(A))));
+  }
+  const K = P.matmul(gh);
+  const PhK = Ph.matmul(K);
+  return mT(K.matmul(P)).neg().add(gh.sub(A.matmul(K)).matmul(P).matmul(Ph)).add(PhK)
+    .sub(PhK.matmul(P).matmul(A));
 }

@@ -125,13 +125,15 @@ function triangularBatched(A: Tensor, B: Tensor, upper: boolean, unit: boolean):
 export function inv(a: Tensor): Tensor {
   const A = squareInput("linalg.inv", a);
   const n = A.shape[A.ndim - 1];
-  const I = eye(n, n, { dtype: A.dtype }).broadcastTo(A.shape);
+  const I = eye(n, n, { dtype: A.dtype, device: A.device }).broadcastTo(A.shape);
   return solveBatched(A, I, "linalg.inv");
 }
 
 /**
  * The determinant (torch.linalg.det), the product of the LU factorization's pivots. Its
- * gradient is `det·A⁻ᵀ`: at a singular matrix it throws (PyTorch falls back to an SVD there).
+ * gradient is the cofactor matrix `det·A⁻ᵀ`, which stays defined at singular matrices: there
+ * it is computed from the SVD, as PyTorch does (nonzero at rank n − 1, zero below). The second
+ * derivative needs an invertible matrix (it throws at a singular one).
  * @param a square matrices `[..., n, n]`
  * @returns the determinants `[...]`
  * @example
@@ -143,9 +145,19 @@ export function inv(a: Tensor): Tensor {
  */
 export function det(a: Tensor): Tensor {
   const A = squareInput("linalg.det", a);
-  return hostOp("det", [A], { caller: "linalg.det" }, (d, g) => [
-    mT(inv(A)).mul(g.mul(d).unsqueeze(-1).unsqueeze(-1)),
+  return hostOp("det", [A], { caller: "linalg.det" }, (_, g) => [
+    cofactor(A).mul(g.unsqueeze(-1).unsqueeze(-1)),
   ]);
+}
+
+/** The cofactor matrix `C = det(A)·A⁻ᵀ` (defined at singular `A`), differentiable where `A` is invertible. */
+function cofactor(A: Tensor): Tensor {
+  return hostOp("cofactor", [A], { caller: "linalg.det" }, (C, G) => {
+    // dC = tr(A⁻¹dA)·C − C·dAᵀ·A⁻ᵀ, so gA = <G, C>·A⁻ᵀ − C·Gᵀ·A⁻ᵀ
+    const invT = mT(inv(A));
+    const inner = G.mul(C).sum([-2, -1], true);
+    return [invT.mul(inner).sub(C.matmul(mT(G)).matmul(invT))];
+  });
 }
 
 /**

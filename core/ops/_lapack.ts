@@ -1,12 +1,22 @@
 /**
  * Dense matrix routines on one row-major float64 matrix, for the `linalg` primitive's host form:
- * pivoted LU, triangular solves, Cholesky, Householder QR, the symmetric eigensolver (Householder
- * tridiagonalization and implicit QL, after EISPACK's tred2/tql2) and the one-sided Jacobi SVD.
- * Chosen for accuracy first; every routine works in float64 whatever the tensor's dtype.
+ * pivoted LU, triangular solves, Cholesky, Householder QR and the one-sided Jacobi SVD (the
+ * symmetric eigensolver is in `_eigen.ts`). Chosen for accuracy first; every routine works in
+ * float64 whatever the tensor's dtype. LU, the triangular solves and QR are blocked (panels of
+ * NB columns) so that most of their work is `gemmSub`; the SVD starts from the eigenvectors of
+ * the Gram matrix (blocked `eigh`), leaving the Jacobi sweeps little to do.
  * @module
  */
+import { gemmSub } from "./_gemm.ts";
+import { applyBlock, type Block, makeBlock } from "./_householder.ts";
+import { symmetricEigen } from "./_eigen.ts";
 
-/** The LU factorization `P·A = L·U` in place: returns the pivot rows, the permutation's sign and the first zero pivot (-1: none). */
+/**
+ * The LU factorization `P·A = L·U` in place, blocked (LAPACK's dgetrf): each panel of NB
+ * columns is factored by rows swaps and rank-1 updates, then the rows right of it get
+ * `U12 = L11⁻¹·A12` and the trailing matrix `A22 −= L21·U12` (the register-tiled `gemmSub`).
+ * Returns the pivot rows, the permutation's sign and the first zero pivot (-1: none).
+ */
 export function luInPlace(
   a: Float64Array,
   n: number,
@@ -14,35 +24,56 @@ export function luInPlace(
   const piv = new Int32Array(n);
   let sign = 1;
   let zero = -1;
-  for (let k = 0; k < n; k++) {
-    let p = k;
-    let best = Math.abs(a[k * n + k]);
-    for (let i = k + 1; i < n; i++) {
-      const v = Math.abs(a[i * n + k]);
-      if (v > best) best = v, p = i;
-    }
-    piv[k] = p;
-    if (p !== k) {
-      sign = -sign;
-      for (let j = 0; j < n; j++) {
-        const t = a[k * n + j];
-        a[k * n + j] = a[p * n + j];
-        a[p * n + j] = t;
+  for (let k0 = 0; k0 < n; k0 += NB) {
+    const k1 = Math.min(n, k0 + NB);
+    for (let k = k0; k < k1; k++) {
+      let p = k;
+      let best = Math.abs(a[k * n + k]);
+      for (let i = k + 1; i < n; i++) {
+        const v = Math.abs(a[i * n + k]);
+        if (v > best) best = v, p = i;
+      }
+      piv[k] = p;
+      if (p !== k) {
+        sign = -sign;
+        for (let j = 0; j < n; j++) {
+          const t = a[k * n + j];
+          a[k * n + j] = a[p * n + j];
+          a[p * n + j] = t;
+        }
+      }
+      const d = a[k * n + k];
+      if (d === 0) {
+        if (zero < 0) zero = k;
+        continue;
+      }
+      for (let i = k + 1; i < n; i++) {
+        const f = (a[i * n + k] /= d);
+        if (f === 0) continue;
+        for (let j = k + 1; j < k1; j++) a[i * n + j] -= f * a[k * n + j];
       }
     }
-    const d = a[k * n + k];
-    if (d === 0) {
-      if (zero < 0) zero = k;
-      continue;
+    // U12 = L11⁻¹·A12 (unit lower), then A22 −= L21·U12
+    for (let k = k0; k < k1; k++) {
+      for (let i = k + 1; i < k1; i++) {
+        const f = a[i * n + k];
+        if (f !== 0) { for (let j = k1; j < n; j++) a[i * n + j] -= f * a[k * n + j]; }
+      }
     }
-    for (let i = k + 1; i < n; i++) {
-      const f = (a[i * n + k] /= d);
-      if (f === 0) continue;
-      for (let j = k + 1; j < n; j++) a[i * n + j] -= f * a[k * n + j];
+    const m = n - k1;
+    if (m > 0) {
+      gemmSub(m, m, k1 - k0, { a, at: k1 * n + k0, ld: n }, { a, at: k0 * n + k1, ld: n }, {
+        a,
+        at: k1 * n + k1,
+        ld: n,
+      });
     }
   }
   return { piv, sign, zero };
 }
+
+/** The panel width of the blocked factorizations. */
+const NB = 32;
 
 /** Solves `L·U·X = P·B` for `B` (`n × k`, row-major) in place, from `luInPlace`'s factors. */
 export function luSolveInPlace(
@@ -66,7 +97,10 @@ export function luSolveInPlace(
   triangularSolveInPlace(lu, n, b, k, true, false);
 }
 
-/** Solves `T·X = B` in place for the upper or lower triangle `T` of `a` (unit diagonal if `unit`). */
+/**
+ * Solves `T·X = B` in place for the upper or lower triangle `T` of `a` (unit diagonal if `unit`),
+ * by blocks of NB rows: the solved rows' contribution is one `gemmSub`, then a substitution.
+ */
 export function triangularSolveInPlace(
   a: Float64Array,
   n: number,
@@ -75,18 +109,27 @@ export function triangularSolveInPlace(
   upper: boolean,
   unit: boolean,
 ): void {
-  for (let s = 0; s < n; s++) {
-    const i = upper ? n - 1 - s : s;
-    const from = upper ? i + 1 : 0;
-    const to = upper ? n : i;
-    for (let j = from; j < to; j++) {
-      const f = a[i * n + j];
-      if (f === 0) continue;
-      for (let c = 0; c < k; c++) b[i * k + c] -= f * b[j * k + c];
+  for (let s0 = 0; s0 < n; s0 += NB) {
+    const s1 = Math.min(n, s0 + NB);
+    const [i0, i1] = upper ? [n - s1, n - s0] : [s0, s1];
+    const [c0, c1] = upper ? [i1, n] : [0, i0];
+    if (c1 > c0) {
+      const T = { a, at: i0 * n + c0, ld: n };
+      gemmSub(i1 - i0, k, c1 - c0, T, { a: b, at: c0 * k, ld: k }, { a: b, at: i0 * k, ld: k });
     }
-    if (!unit) {
-      const d = a[i * n + i];
-      for (let c = 0; c < k; c++) b[i * k + c] /= d;
+    for (let t = 0; t < i1 - i0; t++) {
+      const i = upper ? i1 - 1 - t : i0 + t;
+      const from = upper ? i + 1 : i0;
+      const to = upper ? i1 : i;
+      for (let j = from; j < to; j++) {
+        const f = a[i * n + j];
+        if (f === 0) continue;
+        for (let c = 0; c < k; c++) b[i * k + c] -= f * b[j * k + c];
+      }
+      if (!unit) {
+        const d = a[i * n + i];
+        for (let c = 0; c < k; c++) b[i * k + c] /= d;
+      }
     }
   }
 }
@@ -114,8 +157,9 @@ export function cholesky(a: Float64Array, n: number, l: Float64Array): number {
 
 /**
  * The reduced QR factorization of `a` (`m × n`, consumed) by Householder reflections with
- * LAPACK's sign convention (`R[j,j] = -sign(a_jj)·‖a_j‖`): `q` gets `m × k` and `r` `k × n`,
- * `k = min(m, n)`.
+ * LAPACK's sign convention (`R[j,j] = -sign(a_jj)·‖a_j‖`), blocked (dgeqrf/dorgqr): each panel
+ * of NB columns is reduced by single reflections, then applied to the columns right of it as
+ * one compact WY block. `q` gets `m × k` and `r` `k × n`, `k = min(m, n)`.
  */
 export function householderQr(
   a: Float64Array,
@@ -125,30 +169,41 @@ export function householderQr(
   r: Float64Array,
 ): void {
   const k = Math.min(m, n);
-  const vs: Float64Array[] = [];
   const taus = new Float64Array(k);
   const w = new Float64Array(Math.max(n, k));
-  for (let j = 0; j < k; j++) {
-    const alpha = a[j * n + j];
-    let rest = 0;
-    for (let i = j + 1; i < m; i++) rest = Math.hypot(rest, a[i * n + j]);
-    const v = new Float64Array(m - j);
-    v[0] = 1;
-    vs.push(v);
-    if (rest === 0) continue; // H = I, as LAPACK (tau = 0)
-    const beta = -(alpha >= 0 ? 1 : -1) * Math.hypot(alpha, rest);
-    taus[j] = (beta - alpha) / beta;
-    for (let i = j + 1; i < m; i++) v[i - j] = a[i * n + j] / (alpha - beta);
-    a[j * n + j] = beta;
-    for (let i = j + 1; i < m; i++) a[i * n + j] = 0;
-    reflect(a, n, j, j + 1, n, v, taus[j], w);
+  const blocks: Block[] = [];
+  for (let j0 = 0; j0 < k; j0 += NB) {
+    const j1 = Math.min(k, j0 + NB);
+    const rows = m - j0;
+    const vt = new Float64Array((j1 - j0) * rows);
+    for (let j = j0; j < j1; j++) {
+      const v = vt.subarray((j - j0) * rows + (j - j0), (j - j0 + 1) * rows);
+      const alpha = a[j * n + j];
+      let rest = 0;
+      for (let i = j + 1; i < m; i++) rest = Math.hypot(rest, a[i * n + j]);
+      v[0] = 1;
+      if (rest === 0) continue; // H = I, as LAPACK (tau = 0)
+      const beta = -(alpha >= 0 ? 1 : -1) * Math.hypot(alpha, rest);
+      taus[j] = (beta - alpha) / beta;
+      for (let i = j + 1; i < m; i++) v[i - j] = a[i * n + j] / (alpha - beta);
+      a[j * n + j] = beta;
+      for (let i = j + 1; i < m; i++) a[i * n + j] = 0;
+      reflect(a, n, j, j + 1, j1, v, taus[j], w);
+    }
+    const block = makeBlock(vt, taus.subarray(j0), j1 - j0, rows);
+    blocks.push(block);
+    if (j1 < n) applyBlock(block, { a, at: j0 * n + j1, ld: n }, n - j1, true);
   }
   for (let i = 0; i < k; i++) {
     for (let c = 0; c < n; c++) r[i * n + c] = c >= i ? a[i * n + c] : 0;
   }
   q.fill(0);
   for (let i = 0; i < k; i++) q[i * k + i] = 1;
-  for (let j = k - 1; j >= 0; j--) if (taus[j] !== 0) reflect(q, k, j, 0, k, vs[j], taus[j], w);
+  // Q = H_0⋯H_{k−1}·I, the last block first (columns left of a block are still zero there)
+  for (let b = blocks.length - 1; b >= 0; b--) {
+    const j0 = b * NB;
+    applyBlock(blocks[b], { a: q, at: j0 * k + j0, ld: k }, k - j0, false);
+  }
 }
 
 /** Applies `I - tau·v·vᵀ` to rows `row0…` and columns `[c0, c1)` of a row-major matrix of width `cols`. */
@@ -178,169 +233,6 @@ function reflect(
 }
 
 /**
- * Eigenvalues (ascending, into `d`) and orthonormal eigenvectors (the columns of `v`, `n × n`)
- * of the symmetric matrix whose lower triangle is that of `a`: Householder reduction to
- * tridiagonal form and the implicit QL algorithm (EISPACK tred2/tql2, as in JAMA).
- */
-export function symmetricEigen(a: Float64Array, n: number, d: Float64Array, v: Float64Array): void {
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) v[i * n + j] = v[j * n + i] = a[i * n + j];
-  }
-  const e = new Float64Array(n);
-  tridiagonalize(v, n, d, e);
-  // the QL sweeps rotate pairs of eigenvectors: keep each one contiguous (a row) meanwhile
-  const rowsOf = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) rowsOf[i * n + k] = v[k * n + i];
-  tridiagonalQl(rowsOf, n, d, e);
-  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) v[k * n + i] = rowsOf[i * n + k];
-}
-
-function tridiagonalize(V: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
-  for (let j = 0; j < n; j++) d[j] = V[(n - 1) * n + j];
-  for (let i = n - 1; i > 0; i--) {
-    let scale = 0;
-    let h = 0;
-    for (let k = 0; k < i; k++) scale += Math.abs(d[k]);
-    if (scale === 0) {
-      e[i] = d[i - 1];
-      for (let j = 0; j < i; j++) {
-        d[j] = V[(i - 1) * n + j];
-        V[i * n + j] = 0;
-        V[j * n + i] = 0;
-      }
-    } else {
-      for (let k = 0; k < i; k++) {
-        d[k] /= scale;
-        h += d[k] * d[k];
-      }
-      let f = d[i - 1];
-      let g = Math.sqrt(h);
-      if (f > 0) g = -g;
-      e[i] = scale * g;
-      h -= f * g;
-      d[i - 1] = f - g;
-      for (let j = 0; j < i; j++) e[j] = 0;
-      for (let j = 0; j < i; j++) {
-        f = d[j];
-        V[j * n + i] = f;
-        g = e[j] + V[j * n + j] * f;
-        for (let k = j + 1; k <= i - 1; k++) {
-          g += V[k * n + j] * d[k];
-          e[k] += V[k * n + j] * f;
-        }
-        e[j] = g;
-      }
-      f = 0;
-      for (let j = 0; j < i; j++) {
-        e[j] /= h;
-        f += e[j] * d[j];
-      }
-      const hh = f / (h + h);
-      for (let j = 0; j < i; j++) e[j] -= hh * d[j];
-      for (let j = 0; j < i; j++) {
-        f = d[j];
-        g = e[j];
-        for (let k = j; k <= i - 1; k++) V[k * n + j] -= f * e[k] + g * d[k];
-        d[j] = V[(i - 1) * n + j];
-        V[i * n + j] = 0;
-      }
-    }
-    d[i] = h;
-  }
-  for (let i = 0; i < n - 1; i++) {
-    V[(n - 1) * n + i] = V[i * n + i];
-    V[i * n + i] = 1;
-    const h = d[i + 1];
-    if (h !== 0) {
-      for (let k = 0; k <= i; k++) d[k] = V[k * n + i + 1] / h;
-      for (let j = 0; j <= i; j++) {
-        let g = 0;
-        for (let k = 0; k <= i; k++) g += V[k * n + i + 1] * V[k * n + j];
-        for (let k = 0; k <= i; k++) V[k * n + j] -= g * d[k];
-      }
-    }
-    for (let k = 0; k <= i; k++) V[k * n + i + 1] = 0;
-  }
-  for (let j = 0; j < n; j++) {
-    d[j] = V[(n - 1) * n + j];
-    V[(n - 1) * n + j] = 0;
-  }
-  V[(n - 1) * n + n - 1] = 1;
-  e[0] = 0;
-}
-
-/** The implicit QL iterations on the tridiagonal `(d, e)`; `W` holds the eigenvectors as rows. */
-function tridiagonalQl(W: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
-  for (let i = 1; i < n; i++) e[i - 1] = e[i];
-  e[n - 1] = 0;
-  let f = 0;
-  let tst1 = 0;
-  const eps = 2 ** -52;
-  for (let l = 0; l < n; l++) {
-    tst1 = Math.max(tst1, Math.abs(d[l]) + Math.abs(e[l]));
-    let m = l;
-    while (m < n && Math.abs(e[m]) > eps * tst1) m++;
-    if (m > l) {
-      for (let iter = 0; iter < 100 * n; iter++) {
-        let g = d[l];
-        let p = (d[l + 1] - g) / (2 * e[l]);
-        let r = Math.hypot(p, 1);
-        if (p < 0) r = -r;
-        d[l] = e[l] / (p + r);
-        d[l + 1] = e[l] * (p + r);
-        const dl1 = d[l + 1];
-        let h = g - d[l];
-        for (let i = l + 2; i < n; i++) d[i] -= h;
-        f += h;
-        p = d[m];
-        let c = 1, c2 = 1, c3 = 1, s = 0, s2 = 0;
-        const el1 = e[l + 1];
-        for (let i = m - 1; i >= l; i--) {
-          c3 = c2;
-          c2 = c;
-          s2 = s;
-          g = c * e[i];
-          h = c * p;
-          r = Math.hypot(p, e[i]);
-          e[i + 1] = s * r;
-          s = e[i] / r;
-          c = p / r;
-          p = c * d[i] - s * g;
-          d[i + 1] = h + s * (c * g + s * d[i]);
-          const r0 = i * n;
-          const r1 = r0 + n;
-          for (let k = 0; k < n; k++) {
-            h = W[r1 + k];
-            W[r1 + k] = s * W[r0 + k] + c * h;
-            W[r0 + k] = c * W[r0 + k] - s * h;
-          }
-        }
-        p = -s * s2 * c3 * el1 * e[l] / dl1;
-        e[l] = s * p;
-        d[l] = c * p;
-        if (!(Math.abs(e[l]) > eps * tst1)) break;
-      }
-    }
-    d[l] += f;
-    e[l] = 0;
-  }
-  for (let i = 0; i < n - 1; i++) {
-    let k = i;
-    let p = d[i];
-    for (let j = i + 1; j < n; j++) if (d[j] < p) k = j, p = d[j];
-    if (k !== i) {
-      d[k] = d[i];
-      d[i] = p;
-      for (let j = 0; j < n; j++) {
-        const t = W[i * n + j];
-        W[i * n + j] = W[k * n + j];
-        W[k * n + j] = t;
-      }
-    }
-  }
-}
-
-/**
  * The thin SVD `A = U·diag(s)·Vᵀ` of `a` (`m × n`, row-major) by one-sided Jacobi rotations
  * (Hestenes), singular values descending: `u` gets `m × k`, `s` `k`, `vt` `k × n`,
  * `k = min(m, n)`. Wide inputs are transposed first.
@@ -363,21 +255,38 @@ export function jacobiSvd(
       else g[j * m + i] = a[i * n + j];
     }
   }
-  const w = new Float64Array(cols * cols); // right vectors, column j contiguous
-  for (let j = 0; j < cols; j++) w[j * cols + j] = 1;
+  const w = precondition(g, rows, cols); // right vectors, column j contiguous
   const norms = new Float64Array(cols);
-  const eps = 2 ** -53;
+  // converged below sqrt(rows)·ε relative (LAPACK dgesvj): below it the rotations chase rounding
+  const eps = Math.sqrt(rows) * 2 ** -53;
+  let gram: Float64Array = new Float64Array(0);
+  const dirty = new Uint8Array(cols);
   for (let sweep = 0; sweep < 60; sweep++) {
-    // the squared column norms, updated in closed form by each rotation, refreshed per sweep
-    for (let j = 0; j < cols; j++) norms[j] = dotAt(g, j * rows, j * rows, rows);
+    // the Gram matrix (one GEMM, or the rows of the columns rotated last sweep): its entries
+    // hold until a rotation touches a column (`dirty`); the squared norms are updated in closed
+    // form by each rotation
+    const changed = [...dirty.keys()].filter((j) => dirty[j]);
+    if (sweep === 0 || changed.length > cols / 2) gram = negativeGram(g, rows, cols);
+    else {
+      for (const j of changed) {
+        for (let q = 0; q < cols; q++) {
+          gram[j * cols + q] = gram[q * cols + j] = -dotAt(g, j * rows, q * rows, rows);
+        }
+      }
+    }
+    dirty.fill(0);
+    for (let j = 0; j < cols; j++) norms[j] = -gram[j * cols + j];
     let rotated = false;
     for (let p = 0; p < cols - 1; p++) {
       for (let q = p + 1; q < cols; q++) {
         const alpha = norms[p];
         const beta = norms[q];
-        const gamma = dotAt(g, p * rows, q * rows, rows);
+        const gamma = dirty[p] || dirty[q]
+          ? dotAt(g, p * rows, q * rows, rows)
+          : -gram[p * cols + q];
         if (gamma === 0 || Math.abs(gamma) <= eps * Math.sqrt(alpha * beta)) continue;
         rotated = true;
+        dirty[p] = dirty[q] = 1;
         const zeta = (beta - alpha) / (2 * gamma);
         const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
         const c = 1 / Math.sqrt(1 + t * t);
@@ -392,12 +301,15 @@ export function jacobiSvd(
   }
   const order = [...norms.keys()].sort((x, y) => norms[y] - norms[x]);
   const k = cols;
+  const sigmas = order.map((j) => Math.sqrt(dotAt(g, j * rows, j * rows, rows)));
+  // below rounding level (eps·‖A‖), g_j/σ_j is noise: such left vectors complete the basis
+  const tiny = Math.max(0, ...sigmas) * rows * 2 ** -52;
   order.forEach((j, r) => {
-    const sigma = Math.sqrt(dotAt(g, j * rows, j * rows, rows));
+    const sigma = sigmas[r];
     s[r] = sigma;
     // left vector r: g_j / sigma (rows), right vector r: w_j (cols)
     for (let i = 0; i < rows; i++) {
-      const val = sigma === 0 ? (i === r ? 1 : 0) : g[j * rows + i] / sigma;
+      const val = sigma <= tiny ? (i === r ? 1 : 0) : g[j * rows + i] / sigma;
       if (wide) vt[r * n + i] = val;
       else u[i * k + r] = val;
     }
@@ -407,7 +319,39 @@ export function jacobiSvd(
       else vt[r * n + i] = val;
     }
   });
-  if (s.some((x) => x === 0)) completeBasis(wide ? vt : u, wide, rows, k, s);
+  if (s.some((x) => x <= tiny)) completeBasis(wide ? vt : u, wide, rows, k, s, tiny);
+}
+
+/**
+ * Rotates the columns `g` (`cols × rows`, row j = column j) by the eigenvectors `E` of their
+ * Gram matrix, so they start nearly orthogonal and the Jacobi sweeps (which keep the accuracy)
+ * have little left to do: `g ← −Eᵀ·g`; returns the matching right vectors `−Eᵀ`.
+ */
+function precondition(g: Float64Array, rows: number, cols: number): Float64Array {
+  const gram = negativeGram(g, rows, cols); // its eigenvectors are those of g·gᵀ
+  const e = new Float64Array(cols * cols);
+  symmetricEigen(gram, cols, new Float64Array(cols), e);
+  const et = new Float64Array(cols * cols);
+  for (let i = 0; i < cols; i++) for (let j = 0; j < cols; j++) et[j * cols + i] = e[i * cols + j];
+  const rotated = new Float64Array(rows * cols);
+  gemmSub(cols, rows, cols, { a: et, at: 0, ld: cols }, { a: g, at: 0, ld: rows }, {
+    a: rotated,
+    at: 0,
+    ld: rows,
+  });
+  g.set(rotated);
+  for (let i = 0; i < et.length; i++) et[i] = -et[i];
+  return et;
+}
+
+/** `−g·gᵀ` for the columns `g` (`cols × rows`, row j = column j), by `gemmSub`. */
+function negativeGram(g: Float64Array, rows: number, cols: number): Float64Array {
+  const gt = new Float64Array(rows * cols);
+  for (let j = 0; j < cols; j++) for (let i = 0; i < rows; i++) gt[i * cols + j] = g[j * rows + i];
+  const gram = new Float64Array(cols * cols);
+  const out = { a: gram, at: 0, ld: cols };
+  gemmSub(cols, cols, rows, { a: g, at: 0, ld: rows }, { a: gt, at: 0, ld: cols }, out);
+  return gram;
 }
 
 function dotAt(x: Float64Array, i: number, j: number, len: number): number {
@@ -426,7 +370,7 @@ function rotate(x: Float64Array, i: number, j: number, len: number, c: number, s
 }
 
 /**
- * Replaces the singular vectors of zero singular values (set to unit vectors above) by an
+ * Replaces the singular vectors of negligible singular values (set to unit vectors above) by an
  * orthonormal completion of the others (Gram–Schmidt against the kept ones, twice).
  */
 function completeBasis(
@@ -435,6 +379,7 @@ function completeBasis(
   len: number,
   k: number,
   s: Float64Array,
+  tiny: number,
 ): void {
   const get = (r: number, i: number) => rowsAreVectors ? x[r * len + i] : x[i * k + r];
   const set = (r: number, i: number, v: number) => {
@@ -442,7 +387,7 @@ function completeBasis(
     else x[i * k + r] = v;
   };
   for (let r = 0; r < k; r++) {
-    if (s[r] !== 0) continue;
+    if (s[r] > tiny) continue;
     for (let start = 0; start < len; start++) {
       const v = new Float64Array(len);
       v[(r + start) % len] = 1;

@@ -13,6 +13,8 @@ import { Node } from "../ir/ir.ts";
 import type { Shape } from "../ir/shape.ts";
 import { type BatchRule, type Missing, missing } from "./primitive.ts";
 import * as la from "./_lapack.ts";
+import { cofactor } from "./_cofactor.ts";
+import { symmetricEigen } from "./_eigen.ts";
 import * as b from "./build.ts";
 
 /** The routines of the `linalg` primitive. */
@@ -21,6 +23,7 @@ export type LinalgRoutine =
   | "solveTriangular"
   | "cholesky"
   | "det"
+  | "cofactor"
   | "slogdet"
   | "qr"
   | "eigh"
@@ -190,6 +193,13 @@ export const linalgRoutines: { readonly [K in LinalgRoutine]: LinalgRow } = {
     wgsl: noWgsl,
     batch: batchFront("det"),
   },
+  cofactor: {
+    shape: ([a]) => a,
+    host: (ins, src, out) => perMatrix(ins, src, out, ([a]) => cofactor(a, rows(src[0]))),
+    wasm: noWasm,
+    wgsl: noWgsl,
+    batch: batchFront("cofactor"),
+  },
   slogdet: {
     shape: ([a]) => [...lead(a), 2],
     host: (ins, src, out) =>
@@ -232,7 +242,7 @@ export const linalgRoutines: { readonly [K in LinalgRoutine]: LinalgRow } = {
       perMatrix(ins, src, out, ([a]) => {
         const n = rows(src[0]);
         const packed = new Float64Array(n + n * n);
-        la.symmetricEigen(a, n, packed.subarray(0, n), packed.subarray(n));
+        symmetricEigen(a, n, packed.subarray(0, n), packed.subarray(n));
         return packed;
       }),
     wasm: noWasm,

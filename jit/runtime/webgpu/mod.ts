@@ -26,7 +26,15 @@ export function webgpuBackend(gpu: typeof WebGpu, realizeAll: (nodes: Node[]) =>
     realize(nodes) {
       const host = float64Constants(nodes);
       if (host.length > 0) runKernels(schedule(host));
-      gpu.runKernels(schedule(nodes));
+      const kernels = schedule(nodes);
+      const onHost = kernels.find((k) => k.kind === "host");
+      if (onHost !== undefined) {
+        throw new Error(
+          `${onHost.host!.caller}() on webgpu runs on the host when the value is read ` +
+            "asynchronously: read its result first (await x.data() or await lt.toCpu(x))",
+        );
+      }
+      gpu.runKernels(kernels);
     },
     read: (node) => gpu.readNode(node),
     compile: (placeholders, outputs) => compileGpuReplay(gpu, realizeAll, placeholders, outputs),
