@@ -10,7 +10,9 @@
  */
 import type { Tensor } from "./tensor.ts";
 import { permute, reshape } from "./movement.ts";
-import { argmax, sum } from "./reduce.ts";
+import { argmax, max, sum } from "./reduce.ts";
+import { customVjp } from "./custom_vjp.ts";
+import { vjp } from "./autodiff.ts";
 import { div, eq, where } from "./elementwise.ts";
 import { arange, ones, tensor } from "./creation.ts";
 import { matmul } from "./linalg.ts";
@@ -127,19 +129,14 @@ function firstMax(windows: Tensor): Tensor {
   return sum(where(hit, windows, 0), { axis: -1 });
 }
 
-function maxPoolNd(
-  op: string,
-  nd: number,
-  input: Tensor,
-  kernelSize: number | readonly number[],
-  options: MaxPoolOptions,
-): Tensor {
-  checkKeys(op, options, ["stride", "padding", "dilation"]);
-  const args = poolArgs(op, nd, input, kernelSize, options);
-  // one spatial axis at a time, the last first: the first maximum of each row, then the
-  // first row holding the window's maximum (torch's row-major first maximum)
-  let y = args.x;
-  for (let j = nd - 1; j >= 0; j--) {
+/**
+ * torch's max pool as its gradient sees it: one spatial axis at a time, the last first, the
+ * first maximum of each row, then the first row holding the window's maximum (torch's
+ * row-major first maximum).
+ */
+function firstMaxPool(x: Tensor, args: PoolArgs): Tensor {
+  let y = x;
+  for (let j = args.kernel.length - 1; j >= 0; j--) {
     const axis = 2 + j;
     const padded = padSpatial(
       y,
@@ -150,7 +147,28 @@ function maxPoolNd(
     const perm = w.shape.map((_, i) => i).filter((i) => i !== axis);
     y = firstMax(permute(w, [...perm, axis]));
   }
-  return finish(y, args.unbatched);
+  return y;
+}
+
+function maxPoolNd(
+  op: string,
+  nd: number,
+  input: Tensor,
+  kernelSize: number | readonly number[],
+  options: MaxPoolOptions,
+): Tensor {
+  checkKeys(op, options, ["stride", "padding", "dilation"]);
+  const args = poolArgs(op, nd, input, kernelSize, options);
+  // the values are one max reduction over the windows (a view the producer fuses into); only
+  // the gradient needs the first maximum's position, so only the backward pass computes it
+  const pool = customVjp(
+    (x: Tensor): [Tensor, Tensor] => {
+      const windowAxes = args.kernel.map((_, j) => -1 - j);
+      return [max(poolWindows({ ...args, x }, -Infinity), windowAxes), x];
+    },
+    (x: Tensor, ct: Tensor) => vjp((v: Tensor) => firstMaxPool(v, args), x)[1](ct),
+  );
+  return finish(pool(args.x), args.unbatched);
 }
 /**
  * 2-D max pooling (torch.nn.functional.max_pool2d) over `[N, C, H, W]` (or `[C, H, W]`).

@@ -319,13 +319,16 @@ export class LoopEmitter {
   /**
    * A pad: its value where every condition's index is in range, else its
    * fill. The value is computed only there (its loads may be out of range
-   * elsewhere); the conditions never vary along the lanes (see `lanesAlong`).
+   * elsewhere); where a condition varies along the lanes, see `#padLanes`.
    */
   #pad(e: Extract<VExpr, { k: "pad" }>): void {
     const f = this.f;
+    const conds = this.plan.pads.get(e)!;
+    const vec = this.vec;
+    if (vec !== undefined && conds.some((a) => coefOf(a, vec) !== 0)) return this.#padLanes(e, vec);
     const res = f.local(V128);
     const t = f.local(I32);
-    this.plan.pads.get(e)!.forEach((a, n) => {
+    conds.forEach((a, n) => {
       f.i32(a.c);
       for (const [v, c] of a.terms) f.get(this.#locals.get(v)!).i32(c).emit(op.i32Mul, op.i32Add);
       f.tee(t).i32(e.conds[n].lo).emit(op.i32GeS).get(t).i32(e.conds[n].hi).emit(op.i32LtS);
@@ -337,6 +340,49 @@ export class LoopEmitter {
     this.scoped(() => f.get(this.value(e.x)).set(res));
     f.emit(op.else).get(this.#consts).mem(simd.load32Splat, 4 * this.plan.consts.get(e)!).set(res);
     f.end().get(res);
+  }
+
+  /**
+   * A pad whose conditions vary along the lanes (a convolution's padded
+   * rows): one in-range mask per lane; the value is computed when any lane
+   * is in range and the fill blended into the others.
+   *
+   * NOTE: the value's loads then also read the out-of-range lanes. Those
+   * read at most three elements past an in-range lane's address (loads
+   * step 0 or 1 along the lanes), which stays inside the block's slack in
+   * Wasm memory (`_memory.ts` keeps 64 bytes before the first block and
+   * after every block), and are blended out.
+   */
+  #padLanes(e: Extract<VExpr, { k: "pad" }>, vec: Var): void {
+    const f = this.f;
+    const res = f.local(V128);
+    const mask = f.local(V128);
+    const t = f.local(V128);
+    this.plan.pads.get(e)!.forEach((a, n) => {
+      const step = coefOf(a, vec);
+      f.i32(a.c + step * this.laneOffset);
+      for (const [v, c] of a.terms) f.get(this.#locals.get(v)!).i32(c).emit(op.i32Mul, op.i32Add);
+      f.v(simd.i32x4Splat);
+      if (step !== 0) {
+        const lanes = new Uint8Array(new Int32Array([0, step, 2 * step, 3 * step]).buffer);
+        f.v(simd.const, ...lanes).v(simd.i32x4Add);
+      }
+      // lo − 1 < t and t < hi
+      f.set(t).i32x4(e.conds[n].lo - 1).get(t).v(simd.i32x4LtS);
+      f.get(t).i32x4(e.conds[n].hi).v(simd.i32x4LtS).v(simd.and);
+      if (n > 0) f.get(mask).v(simd.and);
+      f.set(mask);
+    });
+    const fill = () => f.get(this.#consts).mem(simd.load32Splat, 4 * this.plan.consts.get(e)!);
+    f.get(mask).v(simd.anyTrue).open(op.if);
+    this.scoped(() => {
+      const x = this.value(e.x);
+      this.m.select(x, fill, mask);
+      f.set(res);
+    });
+    f.emit(op.else);
+    fill();
+    f.set(res).end().get(res);
   }
 }
 
