@@ -348,8 +348,11 @@ function blasStep(kernel: Kernel): BlasStep | undefined {
 
 /**
  * Runs a matmul's product in BLAS, then its epilogue (if any) as a loop
- * kernel over the product, which is passed as mutable (so Wasm copies it
- * in rather than caching a resident copy of a reused buffer).
+ * kernel over the product. On the Wasm tier a float32 product is written
+ * straight into Wasm memory: a kept output stays there for the kernels that
+ * read it, and an epilogue reads the product where it is (no copy in).
+ * Elsewhere the product is a host array passed as mutable (so Wasm copies
+ * it in rather than caching a resident copy of a reused buffer).
  */
 function executeBlas(
   step: Step,
@@ -360,8 +363,32 @@ function executeBlas(
   reuse?: { buffer?: DataArray },
 ): Value {
   counters.blas++;
-  const arrays = arraysOf(step.kernel, inputs);
   const epi = native.epilogue;
+  const inWasm = cpuBackend() === "wasm" && native.plan.dtype === "float32" &&
+    (epi !== undefined || output === "keep");
+  // NOTE: allocate before taking views of the inputs: growing the memory detaches them
+  const ptr = inWasm ? heap().alloc(4 * step.size) : undefined;
+  const arrays = arraysOf(step.kernel, inputs);
+  if (ptr !== undefined) {
+    blasProduct(native.plan, arrays, heap().view("float32", ptr, step.size));
+    if (epi === undefined) {
+      counters.launched++;
+      blocks.push(ptr);
+      return { ptr };
+    }
+    try {
+      // one launch: the epilogue's (counted as wasm or js)
+      return execute(
+        epi.step,
+        [...epi.inputs.map((i) => inputs[i]), { ptr }],
+        output,
+        blocks,
+        reuse,
+      );
+    } finally {
+      heap().free(ptr);
+    }
+  }
   if (epi === undefined) {
     counters.launched++;
     const result = outputArray(step, output, reuse);
