@@ -236,6 +236,12 @@ describe("CNN op errors", () => {
       RangeError,
       "maxPool2d() expected padding at most half the kernel size: found padding 2 with kernel 3",
     );
+    assertThrows(
+      // @ts-expect-error: ceilMode is a boolean
+      () => lt.avgPool2d(x, 2, { ceilMode: 1 }),
+      TypeError,
+      "avgPool2d() expected ceilMode to be a boolean: found 1",
+    );
   });
   it("groups must divide the channels", () => {
     assertThrows(
