@@ -320,6 +320,26 @@ function gemms(plan: BlasPlan, A: DataArray, B: DataArray, out: DataArray, count
   }
 }
 
+/** A matmul's BLAS plan, its epilogue step, and a product buffer reused across runs. */
+export interface BlasRun<S> {
+  readonly plan: BlasPlan;
+  readonly epilogue?: { readonly step: S; readonly inputs: readonly number[] };
+  product?: DataArray;
+}
+
+/**
+ * How a kernel runs in BLAS, its epilogue prepared as a loop kernel step.
+ * @param kernel a scheduled kernel
+ * @param prepare makes a loop kernel's step
+ * @returns the run, or undefined where BLAS does not take the kernel
+ */
+export function blasStep<S>(kernel: Kernel, prepare: (k: Kernel) => S): BlasRun<S> | undefined {
+  const plan = blasPlan(kernel);
+  if (plan === undefined) return undefined;
+  const epi = epilogueKernel(kernel, plan.dtype);
+  return { plan, epilogue: epi && { step: prepare(epi.kernel), inputs: epi.inputs } };
+}
+
 /** A matmul kernel's epilogue as a loop kernel, and which of its inputs that reads. */
 export interface Epilogue {
   /** Reads `inputs` (original input numbers), then the product. */
