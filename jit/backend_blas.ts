@@ -40,11 +40,13 @@ export const BLAS_MIN_WORK = 1 << 15;
 /**
  * Multiply-adds per call from which OpenBLAS may use its own threads; below
  * it a call runs on one. OpenBLAS's threads spin while they wait, so on 2
- * cores shared with Lathe's Wasm workers a threaded product of a few
- * million multiply-adds (a small CNN's dense layer: 64·1568·64) measured
- * 0.15 ms on one thread and 2–6 ms threaded, in the same loaded run.
+ * cores shared with Lathe's Wasm workers (a CNN's im2col and pooling kernels)
+ * threaded products were slower, in interleaved runs on a loaded machine:
+ * 64·1568·64 took 0.15 ms alone and 2–6 ms threaded, and the demo CNN's
+ * second convolution at batch 64 (32·144·12544) 2.3–6.2 ms alone and
+ * 11.7–13.0 ms threaded. From 2^26 (406³) on, threads are left on.
  */
-export const BLAS_THREADED_WORK = 1 << 24;
+export const BLAS_THREADED_WORK = 1 << 26;
 
 const ROW_MAJOR = 101;
 const NO_TRANS = 111;

@@ -283,6 +283,25 @@ describe("wasm tier", () => {
     assert(copy.includes("any_true"), "expected a lane mask (v128.any_true) in the im2col copy");
   });
 
+  it("runs lanes over loads in steps of 2: pools, strided convolutions and slices", () => {
+    const cases: [string, () => lt.Tensor][] = [
+      ["maxPool2d 2 after relu", () => lt.maxPool2d(rand([2, 3, 14, 14], 21).relu(), 2)],
+      ["maxPool2d 2, odd width", () => lt.maxPool2d(rand([1, 2, 9, 11], 22), 2)],
+      ["avgPool2d 2", () => lt.avgPool2d(rand([2, 2, 8, 10], 23), 2)],
+      ["conv2d stride 2", () => lt.conv2d(rand([2, 3, 11, 13], 24), rand([4, 3, 3, 3], 25), { stride: 2, padding: 1 })],
+      ["even elements", () => rand([5, 19], 26).slice(null, [0, 19, 2]).exp()],
+      ["odd elements, offset", () => rand([5, 18], 27).slice(null, [1, 18, 2]).add(1)],
+      ["strided sum", () => rand([4, 30], 28).slice(null, [0, 30, 2]).sum({ axis: 1 })],
+    ]; // deno-fmt-ignore
+    for (const [name, f] of cases) {
+      const { wasm, js, tiers } = both(f);
+      assert(tiers.every((t) => t === "wasm"), `${name}: ${tiers}`);
+      assertUlps(wasm, js, 1, name);
+    }
+    const pool = on("wasm", () => lt.explain(lt.maxPool2d(rand([2, 3, 14, 14], 21), 2)).kernels[0].source);
+    assert(pool.includes("shuffle"), "expected the even lanes of two vectors (i8x16.shuffle)");
+  });
+
   it("broadcasts along and across the lanes, and reads strided views", () => {
     const cases: [string, () => lt.Tensor][] = [
       ["row bias", () => rand([9, 13], 5).add(rand([13], 6))],

@@ -252,7 +252,8 @@ export class LoopEmitter {
       else if (c * size === 4) this.f.i32(2).emit(op.i32Shl, op.i32Add);
       else this.f.i32(size * c).emit(op.i32Mul, op.i32Add);
     }
-    return this.vec !== undefined && coefOf(a, this.vec) === 1 ? size * this.laneOffset : 0;
+    const step = this.vec === undefined ? 0 : coefOf(a, this.vec);
+    return step === 1 || step === 2 ? size * step * this.laneOffset : 0;
   }
 
   /** Emits `e` (its loops open) and returns the local holding it. */
@@ -269,8 +270,14 @@ export class LoopEmitter {
       case "acc": {
         const access = this.plan.loads.get(e)!;
         const offset = this.#address(access, paramOf(e));
-        const lanes = this.vec !== undefined && coefOf(access, this.vec) === 1;
-        if (e.dtype !== "bool") f.mem(lanes ? simd.load : simd.load32Splat, offset);
+        const step = this.vec === undefined ? 0 : coefOf(access, this.vec);
+        const lanes = step === 1;
+        if (step === 2) {
+          // NOTE: reads one element past the last lane's, inside the block's slack (_memory.ts)
+          const at = f.local(I32);
+          f.set(at).get(at).mem(simd.load, offset).get(at).mem(simd.load, offset + 16);
+          f.shuffle([0, 2, 4, 6]);
+        } else if (e.dtype !== "bool") f.mem(lanes ? simd.load : simd.load32Splat, offset);
         else {
           // four bytes 0 or 1 widened to lanes, or one byte in every lane; then a mask
           if (lanes) f.mem(simd.load32Zero, offset).v(simd.i16x8ExtendLowI8x16U);
