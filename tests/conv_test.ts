@@ -202,6 +202,20 @@ describe("convolution kernels", () => {
     assert(kinds.length <= 3, `kernels: ${kinds}`);
   });
 
+  it("gradients of strided, dilated and grouped convolutions run on the Wasm tier (col2im included)", () => {
+    for (const c of cases.filter((c) => c.op.startsWith("conv"))) {
+      const { names, f } = runner(c, "float32");
+      const xs = names.map((n) => decode(c.inputs[n], "float32"));
+      const argnums = names.map((_, i) => i);
+      const g = (...ys: lt.Tensor[]) =>
+        lt.grad((...zs: lt.Tensor[]) => f(...zs).sum(), { argnums })(...ys);
+      const tiers = lt.explain(g, ...xs).kernels.map((k) =>
+        `${k.backend} [${k.shape}] ${k.ops.join(",")}`
+      );
+      assertEquals(tiers.filter((t) => t.startsWith("js")), [], `${c.op}: ${c.name}`);
+    }
+  });
+
   it("a relu before max pooling fuses into the one pooling kernel, a max reduction", () => {
     const x = lt.random.normal(lt.random.key(0), [2, 3, 8, 8]);
     x.dataSync();
