@@ -58,7 +58,10 @@ export type ConvFold = (params: Tree, x: Tensor, scale: Tensor, shift: Tensor) =
 export type NormAffine = (params: Tree, state: Tree) => { scale: Tensor; shift: Tensor };
 
 const convFolds = new WeakMap<object, { fold: ConvFold; channels: number }>();
-const normAffines = new WeakMap<object, { affine: NormAffine; channels: number }>();
+const normAffines = new WeakMap<
+  object,
+  { affine: NormAffine; channels: number; rank: number }
+>();
 
 /**
  * Marks a convolution layer whose output a following eval-mode batch norm folds into.
@@ -80,15 +83,17 @@ export function foldableConv<L extends Layer<any>>(
  * Marks a batch norm layer that folds into a convolution before it in eval mode.
  * @param layer the layer
  * @param channels its channels
+ * @param rank the rank of its input (4 for `[N, C, H, W]`)
  * @param affine its eval-mode scale and shift
  * @returns the layer
  */
 export function foldableNorm<L extends Layer<any>>(
   layer: L,
   channels: number,
+  rank: number,
   affine: NormAffine,
 ): L {
-  normAffines.set(layer, { affine, channels });
+  normAffines.set(layer, { affine, channels, rank });
   return layer;
 }
 
@@ -193,9 +198,11 @@ export function sequentialState<L extends Layer<any>[]>(
         const layer = layers[i];
         const conv = convFolds.get(layer);
         const norm = i + 1 < layers.length ? normAffines.get(layers[i + 1]) : undefined;
-        if (!options.train && conv && norm && conv.channels === norm.channels) {
-          const { scale, shift } = norm.affine(params[i + 1] as Tree, state[i + 1] as Tree);
-          h = conv.fold(params[i] as Tree, h, scale, shift);
+        // (a convolution keeps its input's rank: the batch norm's own shape check holds)
+        const folds = conv && norm && conv.channels === norm.channels && h.ndim === norm.rank;
+        if (!options.train && folds) {
+          const { scale, shift } = norm!.affine(params[i + 1] as Tree, state[i + 1] as Tree);
+          h = conv!.fold(params[i] as Tree, h, scale, shift);
           i++;
           continue;
         }

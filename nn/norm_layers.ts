@@ -163,6 +163,7 @@ export function batchNorm2d(
       },
     },
     channels,
+    4,
     affine as NormAffine,
   );
 }

@@ -9,6 +9,7 @@ import { assert, assertEquals, assertThrows } from "@std/assert";
 import * as lt from "../mod.ts";
 import {
   batchNorm2d,
+  conv1d,
   conv2d,
   flatten,
   importOnnx,
@@ -163,5 +164,17 @@ describe("importOnnx() folds BatchNormalization and maps ceil_mode and ConvTrans
     const y = model.run({ x: ref2.convt_x }).y;
     assertEquals(y.shape, ref2.convt_y.shape);
     assertClose(y, ref2.convt_y.toArray(), { atol: 1e-5, rtol: 0 });
+  });
+});
+
+describe("the fold keeps batch norm's input check", () => {
+  it("a conv1d before batchNorm2d is not folded: the batch norm names the wrong shape", () => {
+    const net = sequential(conv1d(1, 4, 3), batchNorm2d(4));
+    const params = net.init(lt.random.key(0));
+    assertThrows(
+      () => net.applyWithState(params, net.initState(), lt.zeros([2, 1, 8])),
+      RangeError,
+      "batchNorm2d(4) expected input [N, 4, H, W]: found shape [2, 4, 6]",
+    );
   });
 });
