@@ -127,6 +127,14 @@ function asMatrix(ct: Tensor, groups: number): Tensor {
  * col2im: sums the columns `cols [G, C/G·K, N·L]` back onto `[N, C, ...size]`,
  * one shifted (and, for strides, spaced) copy per kernel tap, so every read
  * stays an affine view of the buffer the matmul wrote.
+ *
+ * NOTE: on a strided axis the sum runs over blocks of `stride` positions,
+ * `[⌈size / s⌉, s]`: tap k (offset k·d = q·s + r) lands at phase r of blocks
+ * q… (its zeros in between are the other phases), and the blocks are then
+ * read as one axis and cropped. A kernel over that axis splits it back into
+ * `[blocks, s]` loops (`jit/_loop_split.ts`), where every index is affine, so
+ * it runs on the Wasm tier; spacing by position instead (`(o − k·d) / s`)
+ * would not split.
  */
 function col2im(
   cols: Tensor,
@@ -137,11 +145,16 @@ function col2im(
   stride: readonly number[],
   dilation: readonly number[],
   size: readonly number[],
+  origin: readonly number[],
 ): Tensor {
   const nd = kernel.length;
   const groups = cols.shape[0];
   const split = reshape(cols, [groups, channels / groups, ...kernel, n, ...outSize]);
   const taps = kernel.reduce((p, k) => p * k, 1);
+  // blocks start `shift` before the origin, a multiple of the stride: the caller's crop to the
+  // origin (the convolution's padding) then keeps whole blocks, and its indices split
+  const shift = origin.map((o, j) => Math.ceil(o / stride[j]) * stride[j]);
+  const blocks = size.map((len, j) => Math.ceil((len - origin[j] + shift[j]) / stride[j]));
   let total: Tensor | undefined;
   for (let t = 0; t < taps; t++) {
     const tap: number[] = [];
@@ -157,35 +170,43 @@ function col2im(
       channels,
       ...outSize,
     ]);
-    for (let j = 0; j < nd; j++) {
+    // each strided axis becomes [blocks, s], the tap at phase r of blocks q, q + 1, …
+    for (let j = nd - 1; j >= 0; j--) {
       const s = stride[j];
-      if (s === 1) continue;
+      const at = tap[j] * dilation[j];
       const axis = 2 + j;
       const len = term.shape[axis];
+      const widths: [number, number][] = term.shape.slice(2).map(() => [0, 0]);
+      if (s === 1) {
+        widths[j] = [at, size[j] - at - len];
+        term = padSpatial(term, widths, 0);
+        continue;
+      }
+      const from = at - origin[j] + shift[j];
+      const [q, r] = [Math.floor(from / s), from % s];
       const before = term.shape.slice(0, axis);
       const after = term.shape.slice(axis + 1);
-      const noPad: [number, number][] = Array(j).fill([0, 0]);
-      const spaced = padSpatial(reshape(term, [...before, len, 1, ...after]), [
-        ...noPad,
-        [0, 0],
-        [0, s - 1],
+      const phased = padSpatial(reshape(term, [...before, len, 1, ...after]), [
+        ...widths.slice(0, j),
+        [q, blocks[j] - q - len],
+        [r, s - 1 - r],
       ], 0);
-      term = padSpatial(reshape(spaced, [...before, len * s, ...after]), [...noPad, [0, 1 - s]], 0);
+      term = reshape(phased, [...before, blocks[j] * s, ...after]);
     }
-    const placed = padSpatial(
-      term,
-      tap.map((k, j) => [k * dilation[j], size[j] - k * dilation[j] - term.shape[2 + j]]),
-      0,
-    );
-    total = total === undefined ? placed : add(total, placed);
+    total = total === undefined ? term : add(total, term);
   }
-  return total!;
+  const crop = size.map((len, j): [number, number] => {
+    if (stride[j] === 1) return [0, 0];
+    const start = origin[j] - shift[j];
+    return [start, len - total!.shape[2 + j] - start];
+  });
+  return crop.some(([a, b]) => a !== 0 || b !== 0) ? padSpatial(total!, crop, 0) : total!;
 }
 
 /**
  * The transposed convolution of `y [N, O, ...]` with `w [O, C/G, ...K]` (the
- * input gradient of a convolution), `size` long on each spatial axis: one
- * matmul `wᵀ @ y` into columns, then col2im.
+ * input gradient of a convolution), `size` long on each spatial axis, to be
+ * read from `origin` on: one matmul `wᵀ @ y` into columns, then col2im.
  */
 function transposed(
   y: Tensor,
@@ -194,6 +215,7 @@ function transposed(
   dilation: readonly number[],
   groups: number,
   size: readonly number[],
+  origin: readonly number[],
 ): Tensor {
   const [o, perGroup] = w.shape;
   const kernel = w.shape.slice(2);
@@ -201,12 +223,13 @@ function transposed(
   const wt = reshape(w, [groups, o / groups, depth]).transpose(-1, -2);
   const cols = matmul(wt, asMatrix(y, groups));
   const outSize = y.shape.slice(2);
-  return col2im(cols, y.shape[0], perGroup * groups, kernel, outSize, stride, dilation, size);
+  const channels = perGroup * groups;
+  return col2im(cols, y.shape[0], channels, kernel, outSize, stride, dilation, size, origin);
 }
 
 /**
- * The convolution of `x [N, C, ...S]` (already padded) with `w [O, C/g, ...K]`,
- * checked by the caller: an im2col view times the weight as one batched
+ * The convolution of `x [N, C, ...S]` (already padded, the input starting at
+ * `origin`) with `w [O, C/g, ...K]`, checked by the caller: an im2col view times the weight as one batched
  * matmul, with the bias in its epilogue. Its gradient is written out (a
  * transposed convolution for x, one matmul for w) so the backward pass runs
  * on the same fast path as the forward.
@@ -218,6 +241,7 @@ function convCore(
   stride: readonly number[],
   dilation: readonly number[],
   groups: number,
+  origin: readonly number[],
 ): Tensor {
   const kernel = w.shape.slice(2);
   const outChannels = w.shape[0];
@@ -234,7 +258,7 @@ function convCore(
     // every product reads the cotangent as the same matmul operand: it is computed once
     const ctm = asMatrix(ct, groups);
     const dw = reshape(matmul(ctm, cols.transpose(-1, -2)), w.shape);
-    const dx = transposed(ct, w, stride, dilation, groups, x.shape.slice(2));
+    const dx = transposed(ct, w, stride, dilation, groups, x.shape.slice(2), origin);
     if (bias === undefined) return [dx, dw];
     const db = matmul(ctm, ones([ctm.shape[2], 1], { dtype: ct.dtype, device: ct.device }));
     return [dx, dw, reshape(db, [outChannels])];
@@ -299,7 +323,9 @@ function convNd(op: string, nd: number, input: Tensor, weight: Tensor, options: 
       );
     }
   });
-  const y = convCore(padSpatial(x, widths, 0), weight, options.bias, stride, dilation, groups);
+  const xp = padSpatial(x, widths, 0);
+  const origin = widths.map(([before]) => before);
+  const y = convCore(xp, weight, options.bias, stride, dilation, groups, origin);
   return unbatched ? reshape(y, y.shape.slice(1)) : y;
 }
 
@@ -398,7 +424,7 @@ function convTransposeNd(
       );
     }
   });
-  const full = transposed(x, weight, stride, dilation, groups, size);
+  const full = transposed(x, weight, stride, dilation, groups, size, padding);
   let out = padSpatial(full, padding.map((p) => [-p, -p]), 0);
   if (options.bias !== undefined) {
     out = add(out, reshape(options.bias, [outChannels, ...kernel.map(() => 1)]));

@@ -10,14 +10,16 @@
  */
 import type { Tensor } from "./tensor.ts";
 import { permute, reshape } from "./movement.ts";
-import { argmax, sum } from "./reduce.ts";
+import { argmax, max, sum } from "./reduce.ts";
+import { customVjp } from "./custom_vjp.ts";
+import { vjp } from "./autodiff.ts";
 import { div, eq, where } from "./elementwise.ts";
 import { arange, ones, tensor } from "./creation.ts";
 import { matmul } from "./linalg.ts";
 import { fmtShape, fmtValue } from "./ir/errors.ts";
 import { batched, padSpatial, perAxis, unfoldAxis } from "./_window.ts";
 
-/** Options of the max pools (torch.nn.functional.max_pool2d names; `ceilMode` is not supported). */
+/** Options of the max pools (torch.nn.functional.max_pool2d names). */
 export interface MaxPoolOptions {
   /** Step between windows (default: the kernel size, like PyTorch). */
   stride?: number | readonly number[];
@@ -25,6 +27,11 @@ export interface MaxPoolOptions {
   padding?: number | readonly number[];
   /** Spacing between window taps (default 1). */
   dilation?: number | readonly number[];
+  /**
+   * Round the output size up (default false, like PyTorch): a last, partial
+   * window is kept when it starts inside the input or its left padding.
+   */
+  ceilMode?: boolean;
 }
 
 /** Options of the average pools (torch.nn.functional.avg_pool2d names). */
@@ -37,6 +44,12 @@ export interface AvgPoolOptions {
   countIncludePad?: boolean;
   /** Divide by this instead of the window size. */
   divisorOverride?: number;
+  /**
+   * Round the output size up (default false): a last, partial window is kept
+   * when it starts inside the input or its left padding; it averages over
+   * the part inside the padded input (without padding for `countIncludePad: false`).
+   */
+  ceilMode?: boolean;
 }
 
 function checkKeys(op: string, options: object, known: readonly string[]): void {
@@ -62,6 +75,20 @@ interface PoolArgs {
   readonly stride: number[];
   readonly dilation: number[];
   readonly padding: number[];
+  /** Past the right padding, per axis: room for `ceilMode`'s last partial window (else 0). */
+  readonly extra: number[];
+}
+
+/**
+ * torch's output size of a pool: ⌊(L + 2p − d(k − 1) − 1) / s⌋ + 1, or with
+ * ⌈…⌉ in ceil mode, less one when the last window would start past the input
+ * and its left padding (`(out − 1)·s ≥ L + p`).
+ */
+function outSize(L: number, k: number, s: number, d: number, p: number, ceil: boolean): number {
+  const span = L + 2 * p - d * (k - 1) - 1;
+  let out = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+  if (ceil && (out - 1) * s >= L + p) out--;
+  return out;
 }
 
 /** Checks every pooling argument. */
@@ -72,6 +99,11 @@ function poolArgs(
   kernelSize: number | readonly number[],
   options: MaxPoolOptions,
 ): PoolArgs {
+  if (options.ceilMode !== undefined && typeof options.ceilMode !== "boolean") {
+    throw new TypeError(
+      `${op}() expected ceilMode to be a boolean: found ${fmtValue(options.ceilMode)}`,
+    );
+  }
   const [x, unbatched] = batched(op, input, nd);
   const kernel = perAxis(op, "kernelSize", kernelSize, 1, nd, 1);
   const stride = options.stride === undefined
@@ -99,13 +131,18 @@ function poolArgs(
       );
     }
   });
-  return { x, unbatched, kernel, stride, dilation, padding };
+  const extra = x.shape.slice(2).map((size, j) => {
+    const [k, st, d, p] = [kernel[j], stride[j], dilation[j], padding[j]];
+    const out = outSize(size, k, st, d, p, options.ceilMode === true);
+    return Math.max(0, (out - 1) * st + d * (k - 1) + 1 - (size + 2 * p));
+  });
+  return { x, unbatched, kernel, stride, dilation, padding, extra };
 }
 
 /** The pooling windows, padded with `fill`: `[N, C, ...out, ...kernel]`. */
 function poolWindows(args: PoolArgs, fill: number): Tensor {
-  const { x, kernel, stride, dilation, padding } = args;
-  let w = padSpatial(x, padding.map((p) => [p, p]), fill);
+  const { x, kernel, stride, dilation, padding, extra } = args;
+  let w = padSpatial(x, padding.map((p, j) => [p, p + extra[j]]), fill);
   for (let j = 0; j < kernel.length; j++) {
     w = unfoldAxis(w, 2 + 2 * j, kernel[j], stride[j], dilation[j]);
   }
@@ -127,6 +164,30 @@ function firstMax(windows: Tensor): Tensor {
   return sum(where(hit, windows, 0), { axis: -1 });
 }
 
+/**
+ * torch's max pool as its gradient sees it: one spatial axis at a time, the last first, the
+ * first maximum of each row, then the first row holding the window's maximum (torch's
+ * row-major first maximum).
+ */
+function firstMaxPool(x: Tensor, args: PoolArgs): Tensor {
+  let y = x;
+  for (let j = args.kernel.length - 1; j >= 0; j--) {
+    const axis = 2 + j;
+    const padded = padSpatial(
+      y,
+      y.shape.slice(2).map((
+        _,
+        i,
+      ) => (i === j ? [args.padding[j], args.padding[j] + args.extra[j]] : [0, 0])),
+      -Infinity,
+    );
+    const w = unfoldAxis(padded, axis, args.kernel[j], args.stride[j], args.dilation[j]);
+    const perm = w.shape.map((_, i) => i).filter((i) => i !== axis);
+    y = firstMax(permute(w, [...perm, axis]));
+  }
+  return y;
+}
+
 function maxPoolNd(
   op: string,
   nd: number,
@@ -134,23 +195,18 @@ function maxPoolNd(
   kernelSize: number | readonly number[],
   options: MaxPoolOptions,
 ): Tensor {
-  checkKeys(op, options, ["stride", "padding", "dilation"]);
+  checkKeys(op, options, ["stride", "padding", "dilation", "ceilMode"]);
   const args = poolArgs(op, nd, input, kernelSize, options);
-  // one spatial axis at a time, the last first: the first maximum of each row, then the
-  // first row holding the window's maximum (torch's row-major first maximum)
-  let y = args.x;
-  for (let j = nd - 1; j >= 0; j--) {
-    const axis = 2 + j;
-    const padded = padSpatial(
-      y,
-      y.shape.slice(2).map((_, i) => (i === j ? [args.padding[j], args.padding[j]] : [0, 0])),
-      -Infinity,
-    );
-    const w = unfoldAxis(padded, axis, args.kernel[j], args.stride[j], args.dilation[j]);
-    const perm = w.shape.map((_, i) => i).filter((i) => i !== axis);
-    y = firstMax(permute(w, [...perm, axis]));
-  }
-  return finish(y, args.unbatched);
+  // the values are one max reduction over the windows (a view the producer fuses into); only
+  // the gradient needs the first maximum's position, so only the backward pass computes it
+  const pool = customVjp(
+    (x: Tensor): [Tensor, Tensor] => {
+      const windowAxes = args.kernel.map((_, j) => -1 - j);
+      return [max(poolWindows({ ...args, x }, -Infinity), windowAxes), x];
+    },
+    (x: Tensor, ct: Tensor) => vjp((v: Tensor) => firstMaxPool(v, args), x)[1](ct),
+  );
+  return finish(pool(args.x), args.unbatched);
 }
 /**
  * 2-D max pooling (torch.nn.functional.max_pool2d) over `[N, C, H, W]` (or `[C, H, W]`).
@@ -198,7 +254,7 @@ function avgPoolNd(
   kernelSize: number | readonly number[],
   options: AvgPoolOptions,
 ): Tensor {
-  checkKeys(op, options, ["stride", "padding", "countIncludePad", "divisorOverride"]);
+  checkKeys(op, options, ["stride", "padding", "countIncludePad", "divisorOverride", "ceilMode"]);
   const { countIncludePad = true, divisorOverride, ...rest } = options;
   const args = poolArgs(op, nd, x, kernelSize, rest);
   const windowAxes = args.kernel.map((_, j) => -1 - j);
@@ -213,17 +269,23 @@ function avgPoolNd(
     }
     return finish(div(total, divisorOverride), args.unbatched);
   }
-  if (countIncludePad) {
+  const partial = args.extra.some((e) => e > 0);
+  if (countIncludePad && !partial) {
     return finish(div(total, args.kernel.reduce((p, k) => p * k, 1)), args.unbatched);
   }
+  // the divisor of each window: the part of it inside the padded input (countIncludePad) or
+  // inside the input, counted on a mask of ones
+  const size = args.x.shape.slice(2);
+  const mask = countIncludePad
+    ? ones([1, 1, ...size.map((n, j) => n + 2 * args.padding[j])], { device: args.x.device })
+    : ones([1, 1, ...size], { device: args.x.device });
   const counts = sum(
-    poolWindows(
-      { ...args, x: ones([1, 1, ...args.x.shape.slice(2)], { device: args.x.device }) },
-      0,
-    ),
-    {
-      axis: windowAxes,
-    },
+    poolWindows({
+      ...args,
+      x: mask,
+      padding: countIncludePad ? args.padding.map(() => 0) : args.padding,
+    }, 0),
+    { axis: windowAxes },
   );
   return finish(div(total, counts.cast(total.dtype)), args.unbatched);
 }

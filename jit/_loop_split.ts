@@ -63,12 +63,47 @@ export function loopSplits(
   body: VExpr,
   loops: readonly LoopVar[],
 ): Map<number, number> | undefined {
+  return splitsWhere(body, loops, (extent, c) => extent % c === 0);
+}
+
+/**
+ * The output axes read `/ c` or `% c` for a c that does not divide their
+ * extent (a stride's zeros on an axis of odd length): the kernel is then
+ * computed over extents rounded up to a multiple of c, where it splits, and
+ * cropped (`jit/schedule.ts`).
+ * @param body the kernel body as lowered with `loops`
+ * @param loops the output loops, one per axis
+ * @returns axis → c, or undefined when there are none
+ */
+export function raggedSplits(
+  body: VExpr,
+  loops: readonly LoopVar[],
+): Map<number, number> | undefined {
+  return splitsWhere(body, loops, (extent, c) => extent % c !== 0);
+}
+
+/**
+ * Whether a kernel body still divides a loop variable (or takes it mod) by a constant.
+ * @param body the kernel body
+ * @returns true when some index is not affine for that reason
+ */
+export function divides(body: VExpr): boolean {
+  let found = false;
+  visitValue(body, () => void (found = true), new Set());
+  return found;
+}
+
+function splitsWhere(
+  body: VExpr,
+  loops: readonly LoopVar[],
+  fits: (extent: number, c: number) => boolean,
+): Map<number, number> | undefined {
   const splits = new Map<number, number>();
   visitValue(body, (_op, a, c) => {
     for (const v of varsOf(a, new Set())) {
       const axis = loops.findIndex((l) => l.v === v);
       const extent = loops[axis]?.extent;
-      if (axis >= 0 && !splits.has(axis) && c > 1 && c < extent && extent % c === 0) {
+      if (axis >= 0 && !splits.has(axis) && c > 1 && c < extent && fits(extent, c)) {
         splits.set(axis, c);
       }
     }

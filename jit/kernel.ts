@@ -196,6 +196,10 @@ function affineTerms(a: IExpr): { k: number; terms: [LoopVar, number][] } | unde
     const y = affineTerms(a.b);
     return x && y && { k: x.k + y.k, terms: [...x.terms, ...y.terms] };
   }
+  if (a.op === "-" && isNum(a.b)) {
+    const x = affineTerms(a.a);
+    return x && { k: x.k - a.b, terms: x.terms };
+  }
   if (a.op === "*" && (isNum(a.a) || isNum(a.b))) {
     const [f, e] = isNum(a.a) ? [a.a, a.b] : [a.b as number, a.a];
     const x = affineTerms(e);

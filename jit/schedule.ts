@@ -43,7 +43,8 @@ import {
   type StridedOperand,
   type VExpr,
 } from "./kernel.ts";
-import { loopSplits } from "./_loop_split.ts";
+import { divides, loopSplits, raggedSplits } from "./_loop_split.ts";
+import { pad as padNode } from "../core/ops/build.ts";
 import { flatIndex, type LowerContext, lowerNode, reshapeIndex } from "./lower.ts";
 
 /**
@@ -157,10 +158,61 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
     const kernel = planKernelWith(root, undefined);
     if (kernel.kind !== "loop" || root.device !== "cpu") return kernel;
     const splits = loopSplits(kernel.body, kernel.loops);
-    if (splits === undefined) return kernel;
+    const wide = raggedKernel(root, kernel);
+    if (splits === undefined || wide !== kernel) return wide;
     produced.delete(root); // planned again: the kernels it needs are produced already
     return planKernelWith(root, splits);
   }
+
+  /**
+   * A kernel reading an output axis `/ c` or `% c` where c does not divide
+   * its extent: computed over the extents rounded up to multiples of c
+   * (zeros past the end), where its loops split and its indices are affine,
+   * then cropped by a copy kernel. Unchanged when its indices still divide.
+   */
+  function raggedKernel(root: Node, kernel: Kernel): Kernel {
+    // (once: the rounded-up copy itself is not rounded again)
+    const ragged = inlined === undefined ? raggedSplits(kernel.body, kernel.loops) : undefined;
+    if (ragged === undefined) return kernel;
+    const after = root.shape.map((n, d) =>
+      ragged.has(d) ? Math.ceil(n / ragged.get(d)!) * ragged.get(d)! - n : 0
+    );
+    const wide = padNode(root, root.shape.map(() => 0), after, 0);
+    produced.delete(root);
+    inlined = root;
+    let planned: Kernel;
+    try {
+      planned = planKernel(wide);
+    } finally {
+      inlined = undefined;
+    }
+    if (divides(planned.body)) {
+      produced.delete(wide);
+      produced.add(root);
+      return kernel;
+    }
+    kernels.push(planned);
+    produced.add(root);
+    const loops = root.shape.map((extent, i) => ({ v: `o${i}`, extent }));
+    const body: VExpr = {
+      k: "load",
+      input: 0,
+      index: flatIndex(wide.shape, loops),
+      dtype: root.dtype,
+    };
+    return {
+      kind: "loop",
+      inputs: [wide],
+      output: root,
+      shape: root.shape,
+      dtype: root.dtype,
+      loops,
+      body,
+      fused: [],
+    };
+  }
+  /** A root planned inside its rounded-up copy (`raggedKernel`): inlined there, never a buffer. */
+  let inlined: Node | undefined;
 
   /** Plans `root`'s kernel, its output axes split into `[extent / c, c]` loops where given. */
   function planKernelWith(
@@ -207,17 +259,19 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
         // kernel of its own, and the readers' kernels stay on the Wasm tier
         const scalar = sizeOf(root.shape) > 1 && root.dtype !== "float64" &&
           sizeOf(n.shape) === 1 && shared(n) && jsOnly(n);
-        if (n !== root && n.op !== "const" && (operandBases.has(n) || scalar)) {
+        if (
+          n !== root && n !== inlined && n.op !== "const" && (operandBases.has(n) || scalar)
+        ) {
           need(n);
           return true;
         }
-        if (n === root || !shared(n) || !expensive(n)) return false;
+        if (n === root || n === inlined || !shared(n) || !expensive(n)) return false;
         need(n);
         return true;
       },
       inputSlot,
       materialize: need,
-      mayInline: (n) => n === root || !shared(n),
+      mayInline: (n) => n === root || n === inlined || !shared(n),
       // hoisting is the CPU codegens' (a GPU thread per element would recompute it)
       mayHoist: (n, idx) =>
         root.device === "cpu" && matmulNode === undefined && !shared(n) &&

@@ -10,6 +10,7 @@ import * as lt from "../mod.ts";
 import type { Tensor } from "../mod.ts";
 import { type InitRandom, splitRandom, uniformInit } from "./init.ts";
 import type { ApplyOptions, Layer } from "./layers.ts";
+import { type ConvFold, foldableConv } from "./_stateful.ts";
 
 /** The parameters of a convolution: torch's `weight` and optional `bias`. */
 export interface ConvParams {
@@ -143,16 +144,28 @@ function convLayer(
   const shape = [outChannels, inChannels / groups, ...kernel];
   const fanIn = (inChannels / groups) * kernel.reduce((p, k) => p * k, 1);
   const name = `${op}(${inChannels} → ${outChannels}, ${kernel.join("×")})`;
-  return {
-    name,
-    init: (rng) => convInit(rng, shape, fanIn, bias ? outChannels : false),
-    apply: (params, x) => {
-      checkWeight(name, params, shape, bias);
-      checkInput(name, x, nd, inChannels);
-      const f = nd === 1 ? lt.conv1d : lt.conv2d;
-      return f(x, params.weight, { ...conv, groups, bias: bias ? params.bias : undefined });
-    },
+  const f = nd === 1 ? lt.conv1d : lt.conv2d;
+  // a following eval-mode batch norm: weight·scale per output channel, bias·scale + shift
+  const fold = (params: ConvParams, x: Tensor, scale: Tensor, shift: Tensor) => {
+    checkWeight(name, params, shape, bias);
+    checkInput(name, x, nd, inChannels);
+    const weight = params.weight.mul(scale.reshape([outChannels, ...shape.slice(1).map(() => 1)]));
+    const b = bias ? params.bias!.mul(scale).add(shift) : shift;
+    return f(x, weight, { ...conv, groups, bias: b });
   };
+  return foldableConv(
+    {
+      name,
+      init: (rng) => convInit(rng, shape, fanIn, bias ? outChannels : false),
+      apply: (params, x) => {
+        checkWeight(name, params, shape, bias);
+        checkInput(name, x, nd, inChannels);
+        return f(x, params.weight, { ...conv, groups, bias: bias ? params.bias : undefined });
+      },
+    } as Layer<ConvParams>,
+    outChannels,
+    fold as ConvFold,
+  );
 }
 
 /**

@@ -7,6 +7,14 @@
 import * as lt from "../mod.ts";
 import type { Key, Tensor, Tree } from "../mod.ts";
 import { type InitRandom, linearDefault, normalInit, splitRandom } from "./init.ts";
+import { sequentialState, type SequentialStateful } from "./_stateful.ts";
+export type {
+  SequentialLoadOptions,
+  SequentialState,
+  SequentialStateful,
+  StatefulLayer,
+  StateOf,
+} from "./_stateful.ts";
 
 /** Options passed to `apply`. */
 export interface ApplyOptions {
@@ -223,9 +231,16 @@ export type SequentialParams<L extends readonly Layer<any>[] = Layer<any>[]> = {
   -readonly [K in keyof L]: ParamsOf<L[K]>;
 };
 
+/** `sequential(...layers)`: a layer over the tuple of its layers' params, with their state beside. */
+export type Sequential<L extends Layer<any>[]> = Layer<SequentialParams<L>> & SequentialStateful<L>;
+
 /**
  * Layers applied in order; the parameters are a tuple with one entry per
- * layer (parameter-free layers hold `{}`), typed per layer.
+ * layer (parameter-free layers hold `{}`), typed per layer. Stateful layers
+ * (`batchNorm2d`) keep their running statistics in a state tuple beside
+ * (`initState`, `applyWithState`), and `loadStateDict` reads a torch
+ * `nn.Sequential`'s `state_dict`, parameters and buffers, in one call; in
+ * eval mode `applyWithState` folds a batch norm into the convolution before it.
  * @example Seed 001's model has 26 parameters
  * ```ts
  * import { random } from "@lathe/lathe";
@@ -237,14 +252,15 @@ export type SequentialParams<L extends readonly Layer<any>[] = Layer<any>[]> = {
  * assertEquals(params[1].weight.shape, [1, 5]); // typed: the second layer's LinearParams
  * ```
  */
-export function sequential<L extends Layer<any>[]>(...layers: L): Layer<SequentialParams<L>> {
+export function sequential<L extends Layer<any>[]>(...layers: L): Sequential<L> {
   const name = `sequential(${layers.map((l) => l.name).join(", ")})`;
+  const init = (rng: InitRandom) => {
+    const keys = splitRandom(rng, layers.length);
+    return layers.map((l, i) => l.init(keys[i])) as SequentialParams<L>;
+  };
   return {
     name,
-    init: (rng) => {
-      const keys = splitRandom(rng, layers.length);
-      return layers.map((l, i) => l.init(keys[i])) as SequentialParams<L>;
-    },
+    init,
     apply: (params, x, options = {}) => {
       lt.checkOptions("sequential.apply", options, ["train", "key"]);
       if (!Array.isArray(params) || params.length !== layers.length) {
@@ -261,6 +277,7 @@ export function sequential<L extends Layer<any>[]>(...layers: L): Layer<Sequenti
       const h0 = input(name, x);
       return layers.reduce((h, l, i) => l.apply(params[i], h, { ...options, key: keys?.[i] }), h0);
     },
+    ...sequentialState(name, layers, init),
   };
 }
 

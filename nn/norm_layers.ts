@@ -7,6 +7,7 @@
 import * as lt from "../mod.ts";
 import type { Tensor } from "../mod.ts";
 import type { ApplyOptions, Layer } from "./layers.ts";
+import { foldableNorm, type NormAffine, type StatefulLayer } from "./_stateful.ts";
 
 function positive(layer: string, name: string, v: number): void {
   if (!Number.isInteger(v) || v <= 0) {
@@ -75,7 +76,7 @@ export interface BatchNormState {
 }
 
 /** `batchNorm2d`: a layer whose running statistics live in a state tree beside its parameters. */
-export interface BatchNormLayer extends Layer<NormParams> {
+export interface BatchNormLayer extends StatefulLayer<NormParams, BatchNormState> {
   /** The initial running statistics. */
   initState(): BatchNormState;
   /**
@@ -125,34 +126,44 @@ export function batchNorm2d(
       );
     }
   };
-  return {
-    name,
-    init: () => ({ weight: lt.ones([channels]), bias: lt.zeros([channels]) }),
-    initState: () => ({
-      running_mean: lt.zeros([channels]),
-      running_var: lt.ones([channels]),
-      num_batches_tracked: lt.tensor(0, { dtype: "int32" }),
-    }),
-    apply: (params, x) => {
-      check(x);
-      return lt.batchNorm(x, { ...params, training: true, eps }).output;
-    },
-    applyWithState: (params, state, x, opts = {}) => {
-      check(x);
-      const result = lt.batchNorm(x, {
-        ...params,
-        runningMean: state.running_mean,
-        runningVar: state.running_var,
-        training: opts.train ?? false,
-        momentum,
-        eps,
-      });
-      if (!opts.train) return [result.output, state];
-      return [result.output, {
-        running_mean: lt.stopGradient(result.runningMean!),
-        running_var: lt.stopGradient(result.runningVar!),
-        num_batches_tracked: state.num_batches_tracked.add(1),
-      }];
-    },
+  // eval mode: y = (x − mean)·s + β with s = γ / √(var + eps)
+  const affine = (params: NormParams, state: BatchNormState) => {
+    const scale = params.weight.div(state.running_var.add(eps).sqrt());
+    return { scale, shift: params.bias.sub(state.running_mean.mul(scale)) };
   };
+  return foldableNorm(
+    {
+      name,
+      init: () => ({ weight: lt.ones([channels]), bias: lt.zeros([channels]) }),
+      initState: () => ({
+        running_mean: lt.zeros([channels]),
+        running_var: lt.ones([channels]),
+        num_batches_tracked: lt.tensor(0, { dtype: "int32" }),
+      }),
+      apply: (params, x) => {
+        check(x);
+        return lt.batchNorm(x, { ...params, training: true, eps }).output;
+      },
+      applyWithState: (params, state, x, opts = {}) => {
+        check(x);
+        const result = lt.batchNorm(x, {
+          ...params,
+          runningMean: state.running_mean,
+          runningVar: state.running_var,
+          training: opts.train ?? false,
+          momentum,
+          eps,
+        });
+        if (!opts.train) return [result.output, state];
+        return [result.output, {
+          running_mean: lt.stopGradient(result.runningMean!),
+          running_var: lt.stopGradient(result.runningVar!),
+          num_batches_tracked: state.num_batches_tracked.add(1),
+        }];
+      },
+    },
+    channels,
+    4,
+    affine as NormAffine,
+  );
 }

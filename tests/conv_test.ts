@@ -202,11 +202,26 @@ describe("convolution kernels", () => {
     assert(kinds.length <= 3, `kernels: ${kinds}`);
   });
 
-  it("a relu before max pooling fuses into the pooling kernels", () => {
+  it("gradients of strided, dilated and grouped convolutions run on the Wasm tier (col2im included)", () => {
+    for (const c of cases.filter((c) => c.op.startsWith("conv"))) {
+      const { names, f } = runner(c, "float32");
+      const xs = names.map((n) => decode(c.inputs[n], "float32"));
+      const argnums = names.map((_, i) => i);
+      const g = (...ys: lt.Tensor[]) =>
+        lt.grad((...zs: lt.Tensor[]) => f(...zs).sum(), { argnums })(...ys);
+      const tiers = lt.explain(g, ...xs).kernels.map((k) =>
+        `${k.backend} [${k.shape}] ${k.ops.join(",")}`
+      );
+      assertEquals(tiers.filter((t) => t.startsWith("js")), [], `${c.op}: ${c.name}`);
+    }
+  });
+
+  it("a relu before max pooling fuses into the one pooling kernel, a max reduction", () => {
     const x = lt.random.normal(lt.random.key(0), [2, 3, 8, 8]);
     x.dataSync();
     const e = lt.explain(lt.maxPool2d(lt.relu(x), 2));
-    assert(e.kernels.every((k) => k.kind === "loop"));
+    // the first maximum's position (argmax) is only computed for a gradient
+    assertEquals(e.kernels.map((k) => [k.kind, k.ops.at(-1)]), [["loop", "reduceMax"]]);
     assert(e.toString().includes("maximum"), e.toString());
   });
 });
@@ -235,6 +250,12 @@ describe("CNN op errors", () => {
       () => lt.maxPool2d(x, 3, { padding: 2 }),
       RangeError,
       "maxPool2d() expected padding at most half the kernel size: found padding 2 with kernel 3",
+    );
+    assertThrows(
+      // @ts-expect-error: ceilMode is a boolean
+      () => lt.avgPool2d(x, 2, { ceilMode: 1 }),
+      TypeError,
+      "avgPool2d() expected ceilMode to be a boolean: found 1",
     );
   });
   it("groups must divide the channels", () => {

@@ -3,7 +3,7 @@
 // into Lathe's conv layers and batch-norm state with torch's names, and its
 // torch.onnx.export runs; both give torch's eval-mode logits.
 import { describe, it } from "@std/testing/bdd";
-import { assertEquals, assertThrows } from "@std/assert";
+import { assertEquals } from "@std/assert";
 import * as lt from "../mod.ts";
 import {
   batchNorm2d,
@@ -111,14 +111,13 @@ for (const jit of [true, false]) {
   });
 }
 
-describe("importOnnx() of CNN operators: errors", () => {
-  it("names the node of a pool with ceil_mode=1", () => {
+describe("importOnnx() of CNN operators: ceil_mode", () => {
+  it("maps a pool's ceil_mode=1 to ceilMode (torch's values: tests/io_cnn2_test.ts)", () => {
     const model = importOnnx(fixtureBytes("cnn_ceil.onnx"), { jit: false });
-    assertThrows(
-      () => model.run({ x: lt.zeros([1, 2, 5, 5]) }),
-      TypeError,
-      'importOnnx(): node "/MaxPool" (MaxPool) has ceil_mode=1, which Lathe\'s pools do not support: export with ceil_mode=False',
-    );
+    const x = lt.random.normal(lt.random.key(3), [1, 2, 5, 5]);
+    const y = model.run({ x }).y;
+    assertEquals(y.shape, [1, 2, 3, 3]);
+    assertClose(y, lt.maxPool2d(x, 2, { ceilMode: true }).toArray(), { atol: 0, rtol: 0 });
   });
 });
 

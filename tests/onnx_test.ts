@@ -101,7 +101,7 @@ describe("importOnnx() errors", () => {
     assertThrows(
       () => importOnnx(bytes, { jitt: true } as never),
       TypeError,
-      `importOnnx() got an unknown option "jitt": expected one of jit`,
+      `importOnnx() got an unknown option "jitt": expected one of jit, foldBatchNorm`,
     );
   });
 });

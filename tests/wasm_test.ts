@@ -262,6 +262,54 @@ describe("wasm tier", () => {
     }
   });
 
+  it("masks the lanes of a pad whose condition varies along them (im2col, reductions, nests)", () => {
+    const ints = () => lt.tensor(Int32Array.from({ length: 30 }, (_, i) => i * 5 - 60), { shape: [5, 6], dtype: "int32" });
+    // an im2col copy: 3×3 windows of a padded [2, 3, 7, 9] image, laid out [C, kh, kw, N, oh, ow]
+    const im2col = (x: lt.Tensor) => {
+      const taps: lt.Tensor[] = [];
+      const xp = x.pad([[0, 0], [0, 0], [1, 1], [1, 1]]);
+      for (let kh = 0; kh < 3; kh++) for (let kw = 0; kw < 3; kw++) taps.push(xp.slice(null, null, [kh, kh + 7], [kw, kw + 9]));
+      return lt.stack(taps, 0).permute(2, 0, 1, 3, 4).mul(1);
+    };
+    const cases: [string, () => lt.Tensor][] = [
+      ["conv2d's im2col", () => lt.conv2d(rand([2, 3, 7, 9], 11), rand([4, 3, 3, 3], 12), { padding: 1 })],
+      ["strided, dilated, uneven", () => lt.conv2d(rand([1, 2, 9, 10], 13), rand([3, 2, 3, 2], 14), { padding: [2, 1], stride: [1, 1], dilation: 2 })],
+      ["stacked windows", () => im2col(rand([2, 3, 7, 9], 15))],
+      ["pad both lane sides, odd widths", () => rand([3, 5], 16).pad([[0, 0], [3, 6]], -2).exp()],
+      ["sum along a padded lane axis (unrolled lanes)", () => rand([3, 41], 17).pad([[0, 0], [5, 7]], 0.5).sum({ axis: 1 })],
+      ["max along a padded lane axis", () => rand([4, 13], 18).pad([[0, 0], [2, 1]], -Infinity).max({ axis: 1 })],
+      ["a pad in a pad", () => rand([4, 6], 19).pad([[0, 0], [1, 2]], 3).mul(2).pad([[1, 0], [2, 3]], -1)],
+      ["int32", () => ints().pad([[0, 0], [2, 3]], 7)],
+    ]; // deno-fmt-ignore
+    for (const [name, f] of cases) {
+      const { wasm, js, tiers } = both(f);
+      assert(tiers.every((t) => t === "wasm"), `${name}: ${tiers}`);
+      assertUlps(wasm, js, 1, name);
+    }
+    // the padded copy runs in four lanes: the listing tests lanes for any in-range one
+    const copy = on("wasm", () => lt.explain(im2col(rand([2, 3, 7, 9], 15))).kernels[0].source);
+    assert(copy.includes("any_true"), "expected a lane mask (v128.any_true) in the im2col copy");
+  });
+
+  it("runs lanes over loads in steps of 2: pools, strided convolutions and slices", () => {
+    const cases: [string, () => lt.Tensor][] = [
+      ["maxPool2d 2 after relu", () => lt.maxPool2d(rand([2, 3, 14, 14], 21).relu(), 2)],
+      ["maxPool2d 2, odd width", () => lt.maxPool2d(rand([1, 2, 9, 11], 22), 2)],
+      ["avgPool2d 2", () => lt.avgPool2d(rand([2, 2, 8, 10], 23), 2)],
+      ["conv2d stride 2", () => lt.conv2d(rand([2, 3, 11, 13], 24), rand([4, 3, 3, 3], 25), { stride: 2, padding: 1 })],
+      ["even elements", () => rand([5, 19], 26).slice(null, [0, 19, 2]).exp()],
+      ["odd elements, offset", () => rand([5, 18], 27).slice(null, [1, 18, 2]).add(1)],
+      ["strided sum", () => rand([4, 30], 28).slice(null, [0, 30, 2]).sum({ axis: 1 })],
+    ]; // deno-fmt-ignore
+    for (const [name, f] of cases) {
+      const { wasm, js, tiers } = both(f);
+      assert(tiers.every((t) => t === "wasm"), `${name}: ${tiers}`);
+      assertUlps(wasm, js, 1, name);
+    }
+    const pool = on("wasm", () => lt.explain(lt.maxPool2d(rand([2, 3, 14, 14], 21), 2)).kernels[0].source);
+    assert(pool.includes("shuffle"), "expected the even lanes of two vectors (i8x16.shuffle)");
+  });
+
   it("broadcasts along and across the lanes, and reads strided views", () => {
     const cases: [string, () => lt.Tensor][] = [
       ["row bias", () => rand([9, 13], 5).add(rand([13], 6))],

@@ -1,8 +1,9 @@
 /**
- * The ONNX operators of convolutional networks: Conv, BatchNormalization
- * (inference), MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool and
- * Pad (constant mode), mapped to `conv1d`/`conv2d`, `batchNorm`, the pools and
- * `pad`. ONNX pads are `[begin…, end…]`; symmetric ones become the op's
+ * The ONNX operators of convolutional networks: Conv, ConvTranspose,
+ * BatchNormalization (inference), MaxPool and AveragePool (`ceil_mode`
+ * too), GlobalAveragePool, GlobalMaxPool and Pad (constant mode), mapped to
+ * `conv1d`/`conv2d`, `convTranspose1d`/`convTranspose2d`, `batchNorm`, the
+ * pools and `pad`. ONNX pads are `[begin…, end…]`; symmetric ones become the op's
  * `padding`, others an explicit `pad` first (zeros for Conv, −∞ for MaxPool).
  * @module
  */
@@ -69,13 +70,40 @@ function applyPads(x: Tensor, pads: [number, number][], fill: number): [Tensor, 
   return [lt.pad(x, [[0, 0], [0, 0], ...pads], fill), pads.map(() => 0)];
 }
 
-function noCeil(ctx: OpContext): void {
-  if (num(ctx, "ceil_mode", 0) !== 0) {
+/** `ceil_mode` as the pools' `ceilMode` (torch's rule for the last window). */
+function ceilMode(ctx: OpContext): boolean {
+  return num(ctx, "ceil_mode", 0) === 1;
+}
+
+/**
+ * ConvTranspose (torch's weight layout `[in, out/groups, …]`): symmetric pads
+ * are the op's `padding`, others crop the full output.
+ */
+function convTranspose(inputs: Parameters<OnnxOp>[0], ctx: OpContext): Tensor {
+  const x = input(inputs, 0, ctx);
+  const w = input(inputs, 1, ctx);
+  const nd = spatialRank(x, ctx);
+  if (attr<string>(ctx, "auto_pad", "NOTSET") !== "NOTSET" || ctx.node.attributes.output_shape) {
     throw new TypeError(
-      `${where(ctx)} has ceil_mode=1, which Lathe's pools do not support: ` +
-        "export with ceil_mode=False",
+      `${where(ctx)} sets auto_pad or output_shape, which Lathe's importer does not map: ` +
+        "export with explicit padding and output_padding (torch.onnx.export does)",
     );
   }
+  const ones = Array(nd).fill(1);
+  const pads = list(ctx, "pads", Array(2 * nd).fill(0));
+  const symmetric = ones.every((_, i) => pads[i] === pads[i + nd]);
+  const options = {
+    bias: inputs[2]?.tensor,
+    stride: [...list(ctx, "strides", ones)],
+    dilation: [...list(ctx, "dilations", ones)],
+    outputPadding: [...list(ctx, "output_padding", Array(nd).fill(0))],
+    groups: num(ctx, "group", 1),
+    padding: symmetric ? pads.slice(0, nd) : Array(nd).fill(0),
+  };
+  const y = nd === 1 ? lt.convTranspose1d(x, w, options) : lt.convTranspose2d(x, w, options);
+  if (symmetric) return y;
+  const crop = y.shape.map((n, i) => i < 2 ? null : [pads[i - 2], n - pads[i - 2 + nd]] as const);
+  return y.slice(...crop);
 }
 
 function windowOf(ctx: OpContext, x: Tensor): { kernel: number[]; strides: number[] } {
@@ -108,6 +136,7 @@ export const cnnOps: Readonly<Record<string, OnnxOp>> = {
     };
     return value(nd === 1 ? lt.conv1d(padded, w, options) : lt.conv2d(padded, w, options));
   },
+  ConvTranspose: (inputs, ctx) => value(convTranspose(inputs, ctx)),
   BatchNormalization: (inputs, ctx) => {
     if (num(ctx, "training_mode", 0) !== 0 || ctx.node.outputs.filter((o) => o).length > 1) {
       throw new TypeError(
@@ -122,7 +151,6 @@ export const cnnOps: Readonly<Record<string, OnnxOp>> = {
   },
   MaxPool: (inputs, ctx) => {
     const x = input(inputs, 0, ctx);
-    noCeil(ctx);
     if (ctx.node.outputs.filter((o) => o).length > 1) {
       throw new TypeError(
         `${
@@ -134,7 +162,7 @@ export const cnnOps: Readonly<Record<string, OnnxOp>> = {
     const { kernel, strides } = windowOf(ctx, x);
     const dilations = [...list(ctx, "dilations", kernel.map(() => 1))];
     const [padded, padding] = applyPads(x, padsOf(ctx, x, kernel, strides, dilations), -Infinity);
-    const options = { stride: strides, padding, dilation: dilations };
+    const options = { stride: strides, padding, dilation: dilations, ceilMode: ceilMode(ctx) };
     return value(
       kernel.length === 1
         ? lt.maxPool1d(padded, kernel[0], options)
@@ -143,7 +171,6 @@ export const cnnOps: Readonly<Record<string, OnnxOp>> = {
   },
   AveragePool: (inputs, ctx) => {
     const x = input(inputs, 0, ctx);
-    noCeil(ctx);
     const { kernel, strides } = windowOf(ctx, x);
     const pads = padsOf(ctx, x, kernel, strides, kernel.map(() => 1));
     const countIncludePad = num(ctx, "count_include_pad", 0) === 1;
@@ -154,7 +181,7 @@ export const cnnOps: Readonly<Record<string, OnnxOp>> = {
       );
     }
     const [padded, padding] = applyPads(x, pads, 0);
-    const options = { stride: strides, padding, countIncludePad };
+    const options = { stride: strides, padding, countIncludePad, ceilMode: ceilMode(ctx) };
     return value(
       kernel.length === 1
         ? lt.avgPool1d(padded, kernel[0], options)

@@ -11,6 +11,7 @@ import type { Tensor } from "../../mod.ts";
 import { decodeMessage } from "./_proto.ts";
 import { graphOf, type OnnxGraph, type OnnxValueInfo, type Value } from "./_graph.ts";
 import { onnxOps } from "./_ops.ts";
+import { foldBatchNorms } from "./_fold.ts";
 
 export type { OnnxValueInfo } from "./_graph.ts";
 
@@ -36,6 +37,11 @@ export interface OnnxModel {
 export interface ImportOnnxOptions {
   /** Run under `jit` (default true); false runs op by op (for debugging). */
   jit?: boolean;
+  /**
+   * Fold each inference BatchNormalization into the Conv before it, once at
+   * import (default true): the pair runs as one convolution.
+   */
+  foldBatchNorm?: boolean;
 }
 
 function checkSupported(graph: OnnxGraph): void {
@@ -144,13 +150,16 @@ export function importOnnx(
   options: ImportOnnxOptions = {},
 ): OnnxModel {
   for (const k of Object.keys(options)) {
-    if (k !== "jit") {
-      throw new TypeError(`importOnnx() got an unknown option "${k}": expected one of jit`);
+    if (k !== "jit" && k !== "foldBatchNorm") {
+      throw new TypeError(
+        `importOnnx() got an unknown option "${k}": expected one of jit, foldBatchNorm`,
+      );
     }
   }
   const all = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  const graph = graphOf(decodeMessage(all));
-  checkSupported(graph);
+  const decoded = graphOf(decodeMessage(all));
+  checkSupported(decoded);
+  const graph = options.foldBatchNorm === false ? decoded : foldBatchNorms(decoded);
   // the weights, copied once to each device the model runs on
   const placed = new Map<lt.Device, ReadonlyMap<string, Value>>([["cpu", graph.initializers]]);
   const weightsFor = (feeds: Readonly<Record<string, Tensor>>) => {
@@ -171,7 +180,7 @@ export function importOnnx(
     inputs: graph.inputs,
     outputs: graph.outputs,
     opset: graph.opset,
-    operators: [...new Set(graph.nodes.map((n) => n.opType))].sort(),
+    operators: [...new Set(decoded.nodes.map((n) => n.opType))].sort(),
     run: options.jit === false ? direct : (feeds) => {
       for (const info of graph.inputs) checkInput(info, feeds[info.name]);
       weightsFor(feeds); // place the weights outside the trace

@@ -256,7 +256,8 @@ export class LoopEmitter {
       else if (c * size === 4) this.f.i32(2).emit(op.i32Shl, op.i32Add);
       else this.f.i32(size * c).emit(op.i32Mul, op.i32Add);
     }
-    return this.vec !== undefined && coefOf(a, this.vec) === 1 ? size * this.laneOffset : 0;
+    const step = this.vec === undefined ? 0 : coefOf(a, this.vec);
+    return step === 1 || step === 2 ? size * step * this.laneOffset : 0;
   }
 
   /** Emits `e` (its loops open) and returns the local holding it. */
@@ -273,8 +274,14 @@ export class LoopEmitter {
       case "acc": {
         const access = this.plan.loads.get(e)!;
         const offset = this.#address(access, paramOf(e));
-        const lanes = this.vec !== undefined && coefOf(access, this.vec) === 1;
-        if (e.dtype !== "bool") f.mem(lanes ? simd.load : simd.load32Splat, offset);
+        const step = this.vec === undefined ? 0 : coefOf(access, this.vec);
+        const lanes = step === 1;
+        if (step === 2) {
+          // NOTE: reads one element past the last lane's, inside the block's slack (_memory.ts)
+          const at = f.local(I32);
+          f.set(at).get(at).mem(simd.load, offset).get(at).mem(simd.load, offset + 16);
+          f.shuffle([0, 2, 4, 6]);
+        } else if (e.dtype !== "bool") f.mem(lanes ? simd.load : simd.load32Splat, offset);
         else {
           // four bytes 0 or 1 widened to lanes, or one byte in every lane; then a mask
           if (lanes) f.mem(simd.load32Zero, offset).v(simd.i16x8ExtendLowI8x16U);
@@ -325,13 +332,16 @@ export class LoopEmitter {
   /**
    * A pad: its value where every condition's index is in range, else its
    * fill. The value is computed only there (its loads may be out of range
-   * elsewhere); the conditions never vary along the lanes (see `lanesAlong`).
+   * elsewhere); where a condition varies along the lanes, see `#padLanes`.
    */
   #pad(e: Extract<VExpr, { k: "pad" }>): void {
     const f = this.f;
+    const conds = this.plan.pads.get(e)!;
+    const vec = this.vec;
+    if (vec !== undefined && conds.some((a) => coefOf(a, vec) !== 0)) return this.#padLanes(e, vec);
     const res = f.local(V128);
     const t = f.local(I32);
-    this.plan.pads.get(e)!.forEach((a, n) => {
+    conds.forEach((a, n) => {
       f.i32(a.c);
       for (const [v, c] of a.terms) f.get(this.#locals.get(v)!).i32(c).emit(op.i32Mul, op.i32Add);
       f.tee(t).i32(e.conds[n].lo).emit(op.i32GeS).get(t).i32(e.conds[n].hi).emit(op.i32LtS);
@@ -343,6 +353,49 @@ export class LoopEmitter {
     this.scoped(() => f.get(this.value(e.x)).set(res));
     f.emit(op.else).get(this.#consts).mem(simd.load32Splat, 4 * this.plan.consts.get(e)!).set(res);
     f.end().get(res);
+  }
+
+  /**
+   * A pad whose conditions vary along the lanes (a convolution's padded
+   * rows): one in-range mask per lane; the value is computed when any lane
+   * is in range and the fill blended into the others.
+   *
+   * NOTE: the value's loads then also read the out-of-range lanes. Those
+   * read at most three elements past an in-range lane's address (loads
+   * step 0 or 1 along the lanes), which stays inside the block's slack in
+   * Wasm memory (`_memory.ts` keeps 64 bytes before the first block and
+   * after every block), and are blended out.
+   */
+  #padLanes(e: Extract<VExpr, { k: "pad" }>, vec: Var): void {
+    const f = this.f;
+    const res = f.local(V128);
+    const mask = f.local(V128);
+    const t = f.local(V128);
+    this.plan.pads.get(e)!.forEach((a, n) => {
+      const step = coefOf(a, vec);
+      f.i32(a.c + step * this.laneOffset);
+      for (const [v, c] of a.terms) f.get(this.#locals.get(v)!).i32(c).emit(op.i32Mul, op.i32Add);
+      f.v(simd.i32x4Splat);
+      if (step !== 0) {
+        const lanes = new Uint8Array(new Int32Array([0, step, 2 * step, 3 * step]).buffer);
+        f.v(simd.const, ...lanes).v(simd.i32x4Add);
+      }
+      // lo − 1 < t and t < hi
+      f.set(t).i32x4(e.conds[n].lo - 1).get(t).v(simd.i32x4LtS);
+      f.get(t).i32x4(e.conds[n].hi).v(simd.i32x4LtS).v(simd.and);
+      if (n > 0) f.get(mask).v(simd.and);
+      f.set(mask);
+    });
+    const fill = () => f.get(this.#consts).mem(simd.load32Splat, 4 * this.plan.consts.get(e)!);
+    f.get(mask).v(simd.anyTrue).open(op.if);
+    this.scoped(() => {
+      const x = this.value(e.x);
+      this.m.select(x, fill, mask);
+      f.set(res);
+    });
+    f.emit(op.else);
+    fill();
+    f.set(res).end().get(res);
   }
 }
 

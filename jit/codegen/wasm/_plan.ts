@@ -43,13 +43,17 @@ export function coefOf(a: Access, v: Var): number {
 }
 
 /**
- * Whether lanes may run along `v`: every load walks it contiguously or not
- * at all, and no pad's condition varies along it.
+ * Whether lanes may run along `v`: every load walks it contiguously, in
+ * steps of 2 (not bool), or not at all (a pad whose condition varies along
+ * it masks its lanes).
  */
 export function lanesAlong(plan: Plan, v: Var, within?: (e: VExpr) => boolean): boolean {
   const mine = (e: VExpr) => within === undefined || within(e);
-  return [...plan.loads].every(([e, a]) => !mine(e) || [0, 1].includes(coefOf(a, v))) &&
-    [...plan.pads].every(([e, as]) => !mine(e) || as.every((a) => coefOf(a, v) === 0));
+  return [...plan.loads].every(([e, a]) => {
+    const c = coefOf(a, v);
+    // a step of 2 (a stride-2 window): the even lanes of two vectors
+    return !mine(e) || c === 0 || c === 1 || (c === 2 && e.k === "load" && e.dtype !== "bool");
+  });
 }
 
 /** A linear form: coefficient per loop variable, the constant under "". */

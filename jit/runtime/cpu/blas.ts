@@ -44,6 +44,17 @@ const LIBRARIES = [
  */
 export const BLAS_MIN_WORK = 1 << 15;
 
+/**
+ * Multiply-adds per call from which OpenBLAS may use its own threads; below
+ * it a call runs on one. OpenBLAS's threads spin while they wait, so on 2
+ * cores shared with Lathe's Wasm workers (a CNN's im2col and pooling kernels)
+ * threaded products were slower, in interleaved runs on a loaded machine:
+ * 64·1568·64 took 0.15 ms alone and 2–6 ms threaded, and the demo CNN's
+ * second convolution at batch 64 (32·144·12544) 2.3–6.2 ms alone and
+ * 11.7–13.0 ms threaded. From 2^26 (406³) on, threads are left on.
+ */
+export const BLAS_THREADED_WORK = 1 << 26;
+
 const ROW_MAJOR = 101;
 const NO_TRANS = 111;
 const TRANS = 112;
@@ -54,6 +65,8 @@ interface Library {
   readonly path: string;
   readonly sgemm: Gemm;
   readonly dgemm: Gemm;
+  /** OpenBLAS's thread count setter and its default count, where the library has them. */
+  readonly threads?: { readonly set: Gemm; readonly count: number };
   /** The open library, kept referenced for as long as its symbols are called. */
   readonly library: unknown;
 }
@@ -76,7 +89,9 @@ interface BunFfi {
 }
 
 /** Opens a library's two gemm symbols (throws where it is missing or lacks them). */
-type Loader = (path: string) => { sgemm: Gemm; dgemm: Gemm; library: unknown };
+type Loader = (
+  path: string,
+) => Omit<Library, "path">;
 
 /**
  * A loader from a runtime's `dlopen`, its symbol description for a
@@ -84,7 +99,7 @@ type Loader = (path: string) => { sgemm: Gemm; dgemm: Gemm; library: unknown };
  */
 function loader<S>(
   dlopen: (path: string, symbols: Record<string, S>) => { symbols: Record<string, Gemm> },
-  symbol: (parameters: string[]) => S,
+  symbol: (parameters: string[], result?: string) => S,
   pointer: string,
 ): Loader {
   // cblas_?gemm: order, transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc
@@ -93,6 +108,24 @@ function loader<S>(
     symbol([i, i, i, i, i, i, scalar, pointer, i, pointer, i, scalar, pointer, i]);
   return (path) => {
     const lib = dlopen(path, { cblas_sgemm: gemm("f32"), cblas_dgemm: gemm("f64") });
+    let threads: Library["threads"];
+    try {
+      const t = dlopen(path, {
+        openblas_set_num_threads: symbol([i]),
+        openblas_get_num_threads: symbol([], i),
+      });
+      const count = Number(t.symbols.openblas_get_num_threads());
+      threads = { set: t.symbols.openblas_set_num_threads, count };
+      // NOTE: kept referenced like `lib`
+      return {
+        sgemm: lib.symbols.cblas_sgemm,
+        dgemm: lib.symbols.cblas_dgemm,
+        threads,
+        library: [lib, t],
+      };
+    } catch {
+      // not OpenBLAS: its own threading
+    }
     // NOTE: the library stays referenced: a collected handle closes it under its symbols (a crash)
     return { sgemm: lib.symbols.cblas_sgemm, dgemm: lib.symbols.cblas_dgemm, library: lib };
   };
@@ -105,7 +138,7 @@ function denoLoader(): Loader | undefined {
   if (deno.permissions.querySync({ name: "ffi" }).state !== "granted") return undefined;
   return loader(
     deno.dlopen.bind(deno),
-    (parameters) => ({ parameters, result: "void" }),
+    (parameters, result = "void") => ({ parameters, result }),
     "buffer",
   );
 }
@@ -118,7 +151,7 @@ function bunLoader(): Loader | undefined {
   const ffi = require("bun:ffi") as BunFfi;
   return loader(
     ffi.dlopen.bind(ffi),
-    (args) => ({ args, returns: "void" }),
+    (args, returns = "void") => ({ args, returns }),
     "ptr",
   );
 }
@@ -188,6 +221,8 @@ export interface BlasPlan {
   readonly batch: readonly number[];
   readonly a: Side;
   readonly b: Side;
+  /** OpenBLAS's thread setter, if the library is OpenBLAS. */
+  readonly threads?: Library["threads"];
 }
 
 /** A rows×cols matrix of an operand as BLAS sees it, or undefined for other strides. */
@@ -239,7 +274,8 @@ export function blasPlan(kernel: Kernel): BlasPlan | undefined {
   if (a === undefined || b === undefined) return undefined;
   const lib = loaded();
   if (lib === undefined) return undefined;
-  return { gemm: dtype === "float32" ? lib.sgemm : lib.dgemm, dtype, m, n, k, batch, a, b };
+  const gemm = dtype === "float32" ? lib.sgemm : lib.dgemm;
+  return { gemm, dtype, m, n, k, batch, a, b, threads: lib.threads };
 }
 
 /**
@@ -254,6 +290,18 @@ export function blasProduct(plan: BlasPlan, arrays: readonly DataArray[], out: D
   const B = arrays[b.input];
   let count = 1;
   for (const e of batch) count *= e;
+  const alone = plan.threads !== undefined && plan.threads.count > 1 &&
+    m * n * k < BLAS_THREADED_WORK;
+  if (alone) plan.threads!.set(1);
+  try {
+    gemms(plan, A, B, out, count);
+  } finally {
+    if (alone) plan.threads!.set(plan.threads!.count);
+  }
+}
+
+function gemms(plan: BlasPlan, A: DataArray, B: DataArray, out: DataArray, count: number): void {
+  const { m, n, k, a, b, batch } = plan;
   const idx = batch.map(() => 0);
   for (let t = 0; t < count; t++) {
     let [ao, bo] = [a.offset, b.offset];
@@ -279,6 +327,26 @@ export function blasProduct(plan: BlasPlan, arrays: readonly DataArray[], out: D
     );
     for (let d = batch.length - 1; d >= 0 && ++idx[d] === batch[d]; d--) idx[d] = 0;
   }
+}
+
+/** A matmul's BLAS plan, its epilogue step, and a product buffer reused across runs. */
+export interface BlasRun<S> {
+  readonly plan: BlasPlan;
+  readonly epilogue?: { readonly step: S; readonly inputs: readonly number[] };
+  product?: DataArray;
+}
+
+/**
+ * How a kernel runs in BLAS, its epilogue prepared as a loop kernel step.
+ * @param kernel a scheduled kernel
+ * @param prepare makes a loop kernel's step
+ * @returns the run, or undefined where BLAS does not take the kernel
+ */
+export function blasStep<S>(kernel: Kernel, prepare: (k: Kernel) => S): BlasRun<S> | undefined {
+  const plan = blasPlan(kernel);
+  if (plan === undefined) return undefined;
+  const epi = epilogueKernel(kernel, plan.dtype);
+  return { plan, epilogue: epi && { step: prepare(epi.kernel), inputs: epi.inputs } };
 }
 
 /** A matmul kernel's epilogue as a loop kernel, and which of its inputs that reads. */

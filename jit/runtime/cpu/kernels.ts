@@ -35,7 +35,7 @@ import {
 import { poolJobs } from "./wasm/_pool.ts";
 import { declinedSplits } from "./wasm/_split_tuning.ts";
 import { lastProgramPeak, liveness, recordPeak, retire } from "../../_liveness.ts";
-import { type BlasPlan, blasPlan, blasProduct, epilogueKernel } from "./blas.ts";
+import { blasProduct, type BlasRun, blasStep } from "./blas.ts";
 
 /** The kernel tiers of the CPU: `wasm` (SIMD, where a kernel has a Wasm form) or `js` (the reference). */
 export type CpuBackend = "wasm" | "js";
@@ -241,7 +241,7 @@ function prepare(kernel: Kernel): Step {
   }
   const size = sizeOf(kernel.shape);
   const wasm = compiled.wasm && { ...compiled.wasm, constants: constantValues(kernel.body) };
-  const native = cpuBackend() === "wasm" && blas ? blasStep(kernel) : undefined;
+  const native = cpuBackend() === "wasm" && blas ? blasStep(kernel, prepare) : undefined;
   let values: Float64Array | undefined;
   const constants = () => (values ??= Float64Array.from((js ??= renderJs(kernel)).constants));
   return { compiled, constants, wasm, kernel, size, blas: native };
@@ -332,24 +332,13 @@ function arraysOf(k: Kernel, inputs: readonly Value[], nodes = k.inputs): DataAr
 
 // --- the native BLAS tier (jit/runtime/cpu/blas.ts) ------------------------------
 
-/** A matmul's BLAS plan, its epilogue step, and a product buffer reused across runs. */
-interface BlasStep {
-  readonly plan: BlasPlan;
-  readonly epilogue?: { readonly step: Step; readonly inputs: readonly number[] };
-  product?: DataArray;
-}
-
-function blasStep(kernel: Kernel): BlasStep | undefined {
-  const plan = blasPlan(kernel);
-  if (plan === undefined) return undefined;
-  const epi = epilogueKernel(kernel, plan.dtype);
-  return { plan, epilogue: epi && { step: prepare(epi.kernel), inputs: epi.inputs } };
-}
+type BlasStep = BlasRun<Step>;
 
 /**
  * Runs a matmul's product in BLAS, then its epilogue (if any) as a loop
- * kernel over the product, which is passed as mutable (so Wasm copies it
- * in rather than caching a resident copy of a reused buffer).
+ * kernel over the product. On the Wasm tier a float32 product goes straight
+ * into Wasm memory (a kept output stays there; an epilogue reads it in
+ * place); else it is a host array, passed as mutable (copied in, not cached).
  */
 function executeBlas(
   step: Step,
@@ -360,19 +349,31 @@ function executeBlas(
   reuse?: { buffer?: DataArray },
 ): Value {
   counters.blas++;
-  const arrays = arraysOf(step.kernel, inputs);
   const epi = native.epilogue;
+  const inWasm = cpuBackend() === "wasm" && native.plan.dtype === "float32" &&
+    (epi !== undefined || output === "keep");
+  // NOTE: allocate before taking views of the inputs: growing the memory detaches them
+  const ptr = inWasm ? heap().alloc(4 * step.size) : undefined;
+  const arrays = arraysOf(step.kernel, inputs);
+  const product = ptr !== undefined
+    ? heap().view("float32", ptr, step.size)
+    : epi === undefined
+    ? outputArray(step, output, reuse).array
+    : (native.product ??= allocate(native.plan.dtype, step.size));
+  blasProduct(native.plan, arrays, product);
   if (epi === undefined) {
     counters.launched++;
-    const result = outputArray(step, output, reuse);
-    blasProduct(native.plan, arrays, result.array);
-    return result;
+    if (ptr === undefined) return { array: product, mutable: output === "keep" && !!reuse };
+    blocks.push(ptr);
+    return { ptr };
   }
-  const product = native.product ??= allocate(native.plan.dtype, step.size);
-  blasProduct(native.plan, arrays, product);
-  const epiInputs = [...epi.inputs.map((i) => inputs[i]), { array: product, mutable: true }];
-  // one launch: the epilogue's (counted as wasm or js)
-  return execute(epi.step, epiInputs, output, blocks, reuse);
+  const last: Value = ptr === undefined ? { array: product, mutable: true } : { ptr };
+  try {
+    // one launch: the epilogue's (counted as wasm or js)
+    return execute(epi.step, [...epi.inputs.map((i) => inputs[i]), last], output, blocks, reuse);
+  } finally {
+    if (ptr !== undefined) heap().free(ptr);
+  }
 }
 
 // -----------------------------------------------------------------------------
