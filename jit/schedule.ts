@@ -259,9 +259,9 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
         // kernel of its own, and the readers' kernels stay on the Wasm tier
         const scalar = sizeOf(root.shape) > 1 && root.dtype !== "float64" &&
           sizeOf(n.shape) === 1 && shared(n) && jsOnly(n);
-        if (
-          n !== root && n !== inlined && n.op !== "const" && (operandBases.has(n) || scalar)
-        ) {
+        // (WGSL tiles compute views of buffers where they read them: no operand buffer there)
+        const operand = operandBases.has(n) && !(root.device === "webgpu" && fusable(n));
+        if (n !== root && n !== inlined && n.op !== "const" && (operand || scalar)) {
           need(n);
           return true;
         }
