@@ -45,6 +45,8 @@ export * as linalg from "./core/linalg/mod.ts";
 export * as fft from "./core/fft.ts";
 export * from "./core/indexing.ts";
 export * from "./core/scatter.ts";
+export * from "./core/row_sparse.ts";
+export * from "./core/row_update.ts";
 export * from "./core/triangular.ts";
 export * from "./core/sort.ts";
 export * from "./core/scan.ts";

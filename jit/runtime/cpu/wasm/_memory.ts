@@ -164,6 +164,24 @@ export class Heap {
     return this.#arena;
   }
 
+  /**
+   * A view of `array`'s live resident copy (valid until the memory grows),
+   * if it has one: an in-place update of a donated buffer writes there too,
+   * so the copy stays equal to the array.
+   */
+  residentView(array: DataArray): DataArray | undefined {
+    const e = this.#resident.get(array);
+    if (e === undefined || !e.live) return undefined;
+    const dtype = array instanceof Float32Array
+      ? "float32"
+      : array instanceof Int32Array
+      ? "int32"
+      : array instanceof Uint8Array
+      ? "bool"
+      : undefined;
+    return dtype && this.view(dtype, e.ptr, array.length);
+  }
+
   /** Bytes in use by resident copies. */
   get cachedBytes(): number {
     return this.#staged.bytes + this.#probation.bytes + this.#protected.bytes;

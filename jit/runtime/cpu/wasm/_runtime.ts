@@ -77,6 +77,15 @@ export function stage(array: DataArray): void {
   heap().stage(array);
 }
 
+/**
+ * A view of `array`'s resident copy in Wasm memory, if it has one (see
+ * `Heap.residentView`): to keep it equal to the array through an in-place
+ * update.
+ */
+export function residentCopy(array: DataArray): DataArray | undefined {
+  return theHeap?.residentView(array);
+}
+
 /** Frees a run's blocks and releases its pinned inputs. */
 export function release(blocks: number[]): void {
   if (theHeap === undefined) return;

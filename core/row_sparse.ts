@@ -1,0 +1,156 @@
+/**
+ * Row-sparse gradients (issue 15): an embedding's gradient as the rows its
+ * ids used, summed where ids repeat, like torch's `Embedding(sparse=True)`
+ * gradient after `coalesce()`. Built on the host in one pass over the
+ * looked-up rows' gradient: linear in batch × dim, whatever the vocabulary.
+ * The updates that write only those rows are in `row_update.ts`.
+ * @module
+ */
+import type { Tensor } from "./tensor.ts";
+import { nodeOf } from "./_convert.ts";
+import { isStaging, wrap } from "./_wrap.ts";
+import { isTracing, Node } from "./ir/ir.ts";
+import { fmtShape } from "./ir/errors.ts";
+
+/** The float arrays a row-sparse gradient holds. */
+export type RowValues = Float32Array | Float64Array;
+
+/**
+ * A gradient that is zero outside some rows of a `[numRows, ...row]` table:
+ * `indices` (ascending, unique) name the rows, `values` holds them, row after
+ * row (`indices.length × rowSize` numbers). Read-only: do not modify the arrays.
+ */
+export class RowSparse {
+  /** The dense gradient's shape: `[numRows, ...row]`. */
+  readonly shape: readonly number[];
+  /** The rows that are not zero, ascending, each once. */
+  readonly indices: Int32Array;
+  /** Those rows' values, row-major, one row after another. */
+  readonly values: RowValues;
+
+  /** Use `rowSparseGrad` to make one. */
+  constructor(shape: readonly number[], indices: Int32Array, values: RowValues) {
+    this.shape = Object.freeze([...shape]);
+    this.indices = indices;
+    this.values = values;
+  }
+
+  /** The number of values in one row (the product of `shape` past the first axis). */
+  get rowSize(): number {
+    return this.shape.slice(1).reduce((a, b) => a * b, 1);
+  }
+
+  /** The element type of the values. */
+  get dtype(): "float32" | "float64" {
+    return this.values instanceof Float32Array ? "float32" : "float64";
+  }
+
+  /**
+   * The dense gradient: zeros with the rows filled (costs the whole table;
+   * for checks and small tables).
+   * @returns a new `[numRows, ...row]` tensor
+   */
+  toDense(): Tensor {
+    const size = this.rowSize;
+    const dense = this.dtype === "float32"
+      ? new Float32Array(this.shape[0] * size)
+      : new Float64Array(this.shape[0] * size);
+    this.indices.forEach((r, k) =>
+      dense.set(this.values.subarray(k * size, (k + 1) * size), r * size)
+    );
+    return wrap(Node.fromBuffer(dense, this.dtype, [...this.shape]));
+  }
+}
+
+/**
+ * The gradient of `table.take(index, 0)` (an embedding lookup) with respect
+ * to a `[numRows, ...row]` table, as a `RowSparse`: `grad` is the gradient
+ * of the looked-up rows (shaped `[...index.shape, ...row]`); rows used more
+ * than once get the sum of their gradients. Costs `grad.size` plus a sort of
+ * the distinct ids: never the table's size. Runs now, on the cpu, outside
+ * `jit` and `grad` (the values are read).
+ * @param index int32 ids, each in `[0, numRows)`
+ * @param grad the gradient of the looked-up rows, float32 or float64
+ * @param numRows the table's number of rows (the vocabulary size)
+ * @returns the coalesced row-sparse gradient
+ * @example Two lookups of row 2 add up
+ * ```ts
+ * import { rowSparseGrad, tensor } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * const ids = tensor([2, 0, 2], { dtype: "int32" });
+ * const g = rowSparseGrad(ids, tensor([[1, 1], [2, 2], [3, 3]]), 5);
+ * assertEquals([...g.indices], [0, 2]);
+ * assertEquals([...g.values], [2, 2, 4, 4]);
+ * assertEquals(g.toDense().shape, [5, 2]);
+ * ```
+ */
+export function rowSparseGrad(index: Tensor, grad: Tensor, numRows: number): RowSparse {
+  const op = "rowSparseGrad";
+  const idx = nodeOf(op, index, 0);
+  const g = nodeOf(op, grad, 1);
+  if (isTracing() || isStaging()) {
+    throw new Error(
+      `${op}() reads its inputs' values, so it cannot run inside jit or grad: ` +
+        `return the rows' gradient from the jitted step and call ${op}() on the result`,
+    );
+  }
+  if (idx.dtype !== "int32") {
+    throw new TypeError(
+      `${op}() expected an int32 index tensor: found ${idx.dtype}: convert with .astype("int32")`,
+    );
+  }
+  if (g.dtype !== "float32" && g.dtype !== "float64") {
+    throw new TypeError(
+      `${op}() expected a float32 or float64 gradient: found ${g.dtype}: convert with .astype("float32")`,
+    );
+  }
+  const lead = g.shape.slice(0, idx.shape.length);
+  if (lead.length !== idx.shape.length || lead.some((d, i) => d !== idx.shape[i])) {
+    throw new RangeError(
+      `${op}() expected a gradient shaped [...index.shape, ...row]: found index ${
+        fmtShape(idx.shape)
+      } and gradient ${fmtShape(g.shape)}: pass the gradient of table.take(index, 0)`,
+    );
+  }
+  if (!Number.isInteger(numRows) || numRows < 1) {
+    throw new RangeError(
+      `${op}() expected numRows, the table's row count, to be a positive integer: found ${numRows}`,
+    );
+  }
+  for (const [t, at] of [[index, 0], [grad, 1]] as const) {
+    if (t.device !== "cpu") {
+      throw new TypeError(
+        `${op}() runs on the cpu: argument ${at} is on ${t.device}: move it with .to("cpu")`,
+      );
+    }
+  }
+  const ids = index.dataSync() as Int32Array;
+  const gv = grad.dataSync() as RowValues;
+  const size = g.shape.slice(idx.shape.length).reduce((a, b) => a * b, 1);
+  // one pass: each distinct id gets a slot in first-seen order, its gradients summed there
+  const slotOf = new Map<number, number>();
+  const sums = g.dtype === "float32" ? new Float32Array(gv.length) : new Float64Array(gv.length);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (id < 0 || id >= numRows) {
+      throw new RangeError(
+        `${op}() index ${id} at flat position ${i} is out of range for a table of ${numRows} rows: ` +
+          `ids must be in [0, ${numRows})`,
+      );
+    }
+    let slot = slotOf.get(id);
+    if (slot === undefined) slotOf.set(id, slot = slotOf.size);
+    const from = i * size, to = slot * size;
+    for (let j = 0; j < size; j++) sums[to + j] += gv[from + j];
+  }
+  const order = [...slotOf.keys()].sort((a, b) => a - b);
+  const indices = Int32Array.from(order);
+  const values = g.dtype === "float32"
+    ? new Float32Array(order.length * size)
+    : new Float64Array(order.length * size);
+  order.forEach((id, k) => {
+    const slot = slotOf.get(id)!;
+    values.set(sums.subarray(slot * size, (slot + 1) * size), k * size);
+  });
+  return new RowSparse([numRows, ...g.shape.slice(idx.shape.length)], indices, values);
+}
