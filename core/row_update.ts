@@ -8,7 +8,10 @@
  * *donated*, as with JAX's `donate_argnums`: the step takes their buffers,
  * updates the rows there, and returns new tensors holding them. The donated
  * tensors hold no data after; any later use throws an error that says so.
- * Runs now, on the cpu, outside `jit` and `grad`.
+ * Runs now, on the cpu, outside `jit` and `grad`. NOTE: a jitted function
+ * that closed over the table (rather than taking it as an argument) holds
+ * its buffer as a constant and would see the update: pass tables to jitted
+ * functions as arguments.
  * @module
  */
 import type { Tensor } from "./tensor.ts";
