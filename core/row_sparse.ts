@@ -127,10 +127,11 @@ export function rowSparseGrad(index: Tensor, grad: Tensor, numRows: number): Row
   const ids = index.dataSync() as Int32Array;
   const gv = grad.dataSync() as RowValues;
   const size = g.shape.slice(idx.shape.length).reduce((a, b) => a * b, 1);
-  // one pass: each distinct id gets a slot in first-seen order, its gradients summed there
-  const slotOf = new Map<number, number>();
-  const sums = g.dtype === "float32" ? new Float32Array(gv.length) : new Float64Array(gv.length);
-  for (let i = 0; i < ids.length; i++) {
+  // sort (id, position) pairs packed in one float64 key (exact below 2^53), then sum runs of
+  // equal ids in position order: no per-id map, no scratch table
+  const n = ids.length;
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
     const id = ids[i];
     if (id < 0 || id >= numRows) {
       throw new RangeError(
@@ -138,19 +139,23 @@ export function rowSparseGrad(index: Tensor, grad: Tensor, numRows: number): Row
           `ids must be in [0, ${numRows})`,
       );
     }
-    let slot = slotOf.get(id);
-    if (slot === undefined) slotOf.set(id, slot = slotOf.size);
-    const from = i * size, to = slot * size;
-    for (let j = 0; j < size; j++) sums[to + j] += gv[from + j];
+    keys[i] = id * n + i;
   }
-  const order = [...slotOf.keys()].sort((a, b) => a - b);
-  const indices = Int32Array.from(order);
+  keys.sort();
+  let distinct = 0;
+  for (let t = 0, last = -1; t < n; t++) {
+    const id = Math.floor(keys[t] / n);
+    if (id !== last) [distinct, last] = [distinct + 1, id];
+  }
+  const indices = new Int32Array(distinct);
   const values = g.dtype === "float32"
-    ? new Float32Array(order.length * size)
-    : new Float64Array(order.length * size);
-  order.forEach((id, k) => {
-    const slot = slotOf.get(id)!;
-    values.set(sums.subarray(slot * size, (slot + 1) * size), k * size);
-  });
+    ? new Float32Array(distinct * size)
+    : new Float64Array(distinct * size);
+  for (let t = 0, k = -1; t < n; t++) {
+    const id = Math.floor(keys[t] / n), from = (keys[t] - id * n) * size;
+    if (k < 0 || indices[k] !== id) indices[++k] = id;
+    const to = k * size;
+    for (let j = 0; j < size; j++) values[to + j] += gv[from + j];
+  }
   return new RowSparse([numRows, ...g.shape.slice(idx.shape.length)], indices, values);
 }
