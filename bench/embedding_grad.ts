@@ -7,7 +7,7 @@
  *   is a zeros-filled vocabulary × dim table and the update reads and writes
  *   the whole table, so the step grows with the vocabulary;
  * - sparse SGD: the looked-up rows' gradient under jit, `rowSparseGrad`, and
- *   `sgdRows`, which writes only the rows used into the donated table;
+ *   `sparseSgd`, which writes only the rows used into the donated table;
  * - sparse Adam: the same with `sparseAdam` (torch's `SparseAdam`).
  * Prints the median step time of each and the 50,000 / 100 ratios.
  *
@@ -15,7 +15,7 @@
  * @module
  */
 import * as lt from "../mod.ts";
-import { sparseAdam } from "../nn/optim.ts";
+import { rowSparseGrad, sparseAdam, sparseSgd } from "../nn/optim.ts";
 
 const steps = Number(
   Deno.args.find((a) => a.startsWith("--steps="))?.slice(8) ?? 30,
@@ -45,6 +45,7 @@ function steppers(vocab: number): Record<string, Step> {
   const rowsGrad = lt.jit((w: lt.Tensor) => lt.grad(rowsLoss)(w.take(ids, 0)));
   let wSgd = init();
   let wAdam = init();
+  const sgd = sparseSgd(lr);
   const adam = sparseAdam(1e-3);
   let state = adam.init(wAdam);
   return {
@@ -53,11 +54,11 @@ function steppers(vocab: number): Record<string, Step> {
       wDense.dataSync();
     },
     sgd: () => {
-      const g = lt.rowSparseGrad(ids, rowsGrad(wSgd), vocab);
-      wSgd = lt.sgdRows(wSgd, g, lr);
+      const g = rowSparseGrad(ids, rowsGrad(wSgd), vocab);
+      [wSgd] = sgd.update(wSgd, g, {});
     },
     adam: () => {
-      const g = lt.rowSparseGrad(ids, rowsGrad(wAdam), vocab);
+      const g = rowSparseGrad(ids, rowsGrad(wAdam), vocab);
       [wAdam, state] = adam.update(wAdam, g, state);
     },
   };
@@ -82,15 +83,14 @@ console.log(
 );
 const label: Record<string, string> = {
   dense: "dense jit (w - lr·grad)",
-  sgd: "sparse SGD (sgdRows)",
+  sgd: "sparse SGD (sparseSgd)",
   adam: "sparse Adam (sparseAdam)",
 };
 for (const n of names) {
   const [small, large] = times.map((t) => median(t.get(n)!));
+  const ratio = (large / small).toFixed(2);
   console.log(
     `  ${label[n].padEnd(25)} vocab 100: ${small.toFixed(2)} ms, ` +
-      `vocab 50,000: ${large.toFixed(2)} ms, ratio ${
-        (large / small).toFixed(2)
-      }x`,
+      `vocab 50,000: ${large.toFixed(2)} ms, ratio ${ratio}x`,
   );
 }

@@ -7,7 +7,7 @@ import { describe, it } from "@std/testing/bdd";
 import { assert, assertEquals, assertLessOrEqual, assertThrows } from "@std/assert";
 import * as lt from "../mod.ts";
 import type { Tensor } from "../mod.ts";
-import { sparseAdam, sparseSgd } from "../nn/optim.ts";
+import { RowSparse, rowSparseGrad, sparseAdam, sparseSgd } from "../nn/optim.ts";
 import fx from "./fixtures/sparse_optim.json" with { type: "json" };
 
 const f64 = { dtype: "float64" } as const;
@@ -49,7 +49,7 @@ describe("rowSparseGrad", () => {
     const [vocab, dim] = [50, 4];
     const ids = [7, 3, 7, 49, 0, 3, 7, 12];
     const g = numbers(ids.length * dim, 1);
-    const sparse = lt.rowSparseGrad(
+    const sparse = rowSparseGrad(
       lt.tensor(ids, i32).reshape([2, 4]),
       lt.tensor(g, f64).reshape([2, 4, dim]),
       vocab,
@@ -67,30 +67,42 @@ describe("rowSparseGrad", () => {
     let table = lt.tensor(fx.w0, f64).reshape([fx.vocab, fx.dim]);
     fx.grads.forEach((want, step) => {
       const [ids, g] = rowsGrad(table, step);
-      const sparse = lt.rowSparseGrad(ids, g, fx.vocab);
+      const sparse = rowSparseGrad(ids, g, fx.vocab);
       assertEquals([...sparse.indices], want.indices);
       assertClose([...sparse.values], want.values, 1e-12);
       table = lt.tensor(fx.sgd.weights[step], f64).reshape([fx.vocab, fx.dim]);
     });
   });
 
+  it("RowSparse checks its parts", () => {
+    const v = new Float32Array(4);
+    assertThrows(
+      () => new RowSparse([5, 2], Int32Array.of(3, 1), v),
+      RangeError,
+      "found 1 at position 1",
+    );
+    assertThrows(() => new RowSparse([5, 2], Int32Array.of(1, 5), v), RangeError, "[0, 5)");
+    assertThrows(() => new RowSparse([5, 2], Int32Array.of(1), v), RangeError, "found 4");
+    assertEquals(new RowSparse([5, 2], Int32Array.of(1, 4), v).rowSize, 2);
+  });
+
   it("rejects bad ids, shapes, dtypes and traced use", () => {
     const g = lt.ones([2, 3]);
-    assertThrows(() => lt.rowSparseGrad(lt.tensor([0, 5], i32), g, 5), RangeError, "index 5");
-    assertThrows(() => lt.rowSparseGrad(lt.tensor([0, -1], i32), g, 5), RangeError, "[0, 5)");
-    assertThrows(() => lt.rowSparseGrad(lt.tensor([0, 1]), g, 5), TypeError, "int32");
+    assertThrows(() => rowSparseGrad(lt.tensor([0, 5], i32), g, 5), RangeError, "index 5");
+    assertThrows(() => rowSparseGrad(lt.tensor([0, -1], i32), g, 5), RangeError, "[0, 5)");
+    assertThrows(() => rowSparseGrad(lt.tensor([0, 1]), g, 5), TypeError, "int32");
     assertThrows(
-      () => lt.rowSparseGrad(lt.tensor([0, 1, 2], i32), g, 5),
+      () => rowSparseGrad(lt.tensor([0, 1, 2], i32), g, 5),
       RangeError,
       "[...index.shape",
     );
     assertThrows(
-      () => lt.rowSparseGrad(lt.tensor([0, 1], i32), g, 0),
+      () => rowSparseGrad(lt.tensor([0, 1], i32), g, 0),
       RangeError,
       "positive integer",
     );
-    const traced = lt.jit((x: Tensor) => lt.rowSparseGrad(lt.tensor([0, 1], i32), x, 5).toDense());
-    assertThrows(() => traced(g), Error, "cannot run inside jit");
+    const traced = lt.jit((x: Tensor) => rowSparseGrad(lt.tensor([0, 1], i32), x, 5).toDense());
+    assertThrows(() => traced(g), Error, "Cannot read tensor values while jit traces");
   });
 });
 
@@ -104,7 +116,7 @@ describe("sparse optimizers against torch", () => {
         let state = opt.init(table);
         for (let s = 0; s < 3; s++) {
           const [ids, g] = rowsGrad(table, s);
-          [table, state] = opt.update(table, lt.rowSparseGrad(ids, g, fx.vocab), state);
+          [table, state] = opt.update(table, rowSparseGrad(ids, g, fx.vocab), state);
           assertClose([...table.dataSync()], want[s], 1e-12);
         }
       } else {
@@ -113,7 +125,7 @@ describe("sparse optimizers against torch", () => {
         let state = opt.init(table);
         for (let s = 0; s < 3; s++) {
           const [ids, g] = rowsGrad(table, s);
-          [table, state] = opt.update(table, lt.rowSparseGrad(ids, g, fx.vocab), state);
+          [table, state] = opt.update(table, rowSparseGrad(ids, g, fx.vocab), state);
           assertClose([...table.dataSync()], want[s], 1e-12);
         }
         assertEquals(state.step, 3);
@@ -122,7 +134,7 @@ describe("sparse optimizers against torch", () => {
   }
 });
 
-describe("adamRows", () => {
+describe("sparseAdam", () => {
   it("lazy AdamW on float32 matches plain loops; untouched rows and moments stay", () => {
     const [vocab, dim, lr, b1, b2, eps, wd] = [6, 2, 0.05, 0.9, 0.99, 1e-8, 0.1];
     const w = numbers(vocab * dim, 3);
@@ -130,7 +142,8 @@ describe("adamRows", () => {
       m = new Float64Array(vocab * dim),
       v = new Float64Array(vocab * dim);
     let table = lt.tensor(w).reshape([vocab, dim]);
-    let [mt, vt] = [lt.zeros([vocab, dim]), lt.zeros([vocab, dim])];
+    const opt = sparseAdam(lr, { beta1: b1, beta2: b2, eps, weightDecay: wd });
+    let state = opt.init(table);
     const steps = [[1, 4, 1], [4, 2, 2]];
     steps.forEach((ids, s) => {
       const g = numbers(ids.length * dim, 10 + s);
@@ -144,43 +157,58 @@ describe("adamRows", () => {
           p[j] = p[j] * (1 - lr * wd) - size * m[j] / (Math.sqrt(v[j]) + eps);
         }
       }
-      const grad = lt.rowSparseGrad(lt.tensor(ids, i32), lt.tensor(g).reshape([3, dim]), vocab);
-      [table, mt, vt] = lt.adamRows(table, mt, vt, grad, t, lr, {
-        beta1: b1,
-        beta2: b2,
-        eps,
-        weightDecay: wd,
-      });
+      const grad = rowSparseGrad(lt.tensor(ids, i32), lt.tensor(g).reshape([3, dim]), vocab);
+      [table, state] = opt.update(table, grad, state);
     });
     assertClose([...table.dataSync()], [...p], 1e-6);
-    assertClose([...mt.dataSync()], [...m], 1e-6);
-    assertClose([...vt.dataSync()], [...v], 1e-6);
+    assertClose([...state.m.dataSync()], [...m], 1e-6);
+    assertClose([...state.v.dataSync()], [...v], 1e-6);
     // rows 0, 3 and 5 were never used: their values are the initial ones exactly
     for (const r of [0, 3, 5]) assertEquals(table.dataSync()[r * dim], Math.fround(w[r * dim]));
   });
 
   it("checks everything before donating anything", () => {
     const table = lt.ones([4, 2]);
-    const grad = lt.rowSparseGrad(lt.tensor([1], i32), lt.ones([1, 2]), 4);
-    const bad = lt.zeros([4, 3]);
+    const grad = rowSparseGrad(lt.tensor([1], i32), lt.ones([1, 2]), 4);
+    const [m, v] = [lt.zeros([4, 2]), lt.zeros([4, 3])];
+    const adam = sparseAdam(0.1);
     assertThrows(
-      () => lt.adamRows(table, lt.zeros([4, 2]), bad, grad, 1, 0.1),
+      () => adam.update(table, grad, { step: 0, m, v }),
       RangeError,
-      "[4, 2]",
+      "[4, 3] at argument 2",
     );
+    assertThrows(() => adam.update(table, grad, { step: 0, m, v: m }), Error, "one tensor");
+    assertThrows(() => adam.update(lt.ones([5, 2]), grad, adam.init(table)), RangeError, "[5, 2]");
     assertThrows(
-      () => lt.adamRows(table, table, lt.zeros([4, 2]), grad, 1, 0.1),
-      Error,
-      "passed twice",
+      () => sparseSgd(0.1).update(table.astype("float64"), grad, {}),
+      TypeError,
+      "float32",
     );
-    assertThrows(
-      () => lt.adamRows(table, lt.zeros([4, 2]), lt.zeros([4, 2]), grad, 0, 0.1),
-      RangeError,
-      "step",
-    );
-    assertThrows(() => lt.sgdRows(table.astype("float64"), grad, 0.1), TypeError, "float32");
-    assertThrows(() => lt.sgdRows(table, grad, -1), RangeError, "lr");
+    assertThrows(() => sparseSgd(-1), RangeError, "lr");
+    assertThrows(() => sparseAdam(0.1, { beta1: 1 }), RangeError, "beta1");
     assertEquals(table.sum().item(), 8); // still usable
+    assertEquals(m.sum().item(), 0);
+  });
+
+  it("updateRowsInPlace rejects rows out of order or range", () => {
+    const t = lt.ones([4, 2]);
+    const noop = () => {};
+    assertThrows(
+      () => lt.updateRowsInPlace("f", [t], Int32Array.of(2, 1), noop),
+      RangeError,
+      "found 1",
+    );
+    assertThrows(
+      () => lt.updateRowsInPlace("f", [t], Int32Array.of(4), noop),
+      RangeError,
+      "[0, 4)",
+    );
+    assertThrows(
+      () => lt.updateRowsInPlace("f", [t.astype("int32")], Int32Array.of(0), noop),
+      TypeError,
+      "float32",
+    );
+    assertEquals(t.sum().item(), 8);
   });
 });
 
@@ -188,15 +216,16 @@ describe("donated tables", () => {
   it("throw a clear error on any later use", () => {
     const table = lt.ones([3, 2]);
     const pending = table.mul(2); // built before the donation, computed after
-    const grad = lt.rowSparseGrad(lt.tensor([2], i32), lt.ones([1, 2]), 3);
-    const next = lt.sgdRows(table, grad, 0.5);
+    const grad = rowSparseGrad(lt.tensor([2], i32), lt.ones([1, 2]), 3);
+    const sgd = sparseSgd(0.5);
+    const [next] = sgd.update(table, grad, {});
     assertEquals(next.toArray(), [[1, 1], [1, 1], [0.5, 0.5]]);
-    const msg = "donated to sgdRows()";
+    const msg = "donated to sparseSgd()";
     assertThrows(() => table.dataSync(), Error, msg);
     assertThrows(() => table.add(1), Error, msg);
     assertThrows(() => pending.dataSync(), Error, msg);
     assertThrows(() => lt.jit((x: Tensor) => x.mul(2))(table), Error, msg);
-    assertThrows(() => lt.sgdRows(table, grad, 0.5), Error, msg);
+    assertThrows(() => sgd.update(table, grad, {}), Error, msg);
   });
 
   it("keep the Wasm resident copy equal to the updated buffer", () => {
@@ -207,9 +236,9 @@ describe("donated tables", () => {
     const start = numbers(vocab * dim, 7);
     let table = lt.tensor(start).reshape([vocab, dim]);
     for (let i = 0; i < 3; i++) scaled(table).dataSync();
-    const grad = lt.rowSparseGrad(ids, lt.ones([3, dim]), vocab);
+    const grad = rowSparseGrad(ids, lt.ones([3, dim]), vocab);
     for (let i = 1; i <= 3; i++) {
-      table = lt.sgdRows(table, grad, 0.25);
+      [table] = sparseSgd(0.25).update(table, grad, {});
       // plain loops: rows 5 (used twice) and 2000 moved, the others did not
       const want = start.map((x, j) => {
         const r = Math.floor(j / dim);
@@ -227,7 +256,7 @@ describe("donated tables", () => {
     let state = opt.init(table);
     const buffers = new Set<ArrayBufferLike>();
     for (let i = 0; i < 200; i++) {
-      const grad = lt.rowSparseGrad(ids, table.take(ids, 0).sub(1), vocab);
+      const grad = rowSparseGrad(ids, table.take(ids, 0).sub(1), vocab);
       [table, state] = opt.update(table, grad, state);
       buffers.add(table.dataSync().buffer);
       buffers.add(state.m.dataSync().buffer);

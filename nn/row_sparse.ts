@@ -3,14 +3,13 @@
  * ids used, summed where ids repeat, like torch's `Embedding(sparse=True)`
  * gradient after `coalesce()`. Built on the host in one pass over the
  * looked-up rows' gradient: linear in batch × dim, whatever the vocabulary.
- * The updates that write only those rows are in `row_update.ts`.
+ * The optimizers that write only those rows are in `sparse_optim.ts`.
  * @module
  */
-import type { Tensor } from "./tensor.ts";
-import { nodeOf } from "./_convert.ts";
-import { isStaging, wrap } from "./_wrap.ts";
-import { isTracing, Node } from "./ir/ir.ts";
-import { fmtShape } from "./ir/errors.ts";
+import * as lt from "../mod.ts";
+import type { Tensor } from "../mod.ts";
+
+const fmtShape = (shape: readonly number[]) => `[${shape.join(", ")}]`;
 
 /** The float arrays a row-sparse gradient holds. */
 export type RowValues = Float32Array | Float64Array;
@@ -28,8 +27,37 @@ export class RowSparse {
   /** Those rows' values, row-major, one row after another. */
   readonly values: RowValues;
 
-  /** Use `rowSparseGrad` to make one. */
+  /**
+   * Use `rowSparseGrad` to make one; this checks the parts.
+   * @param shape `[numRows, ...row]`
+   * @param indices ascending row numbers in `[0, numRows)`, each once
+   * @param values `indices.length` rows of values
+   */
   constructor(shape: readonly number[], indices: Int32Array, values: RowValues) {
+    const size = shape.slice(1).reduce((a, b) => a * b, 1);
+    if (shape.length < 1 || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new RangeError(
+        `RowSparse expected a shape [numRows, ...row]: found ${fmtShape(shape)}`,
+      );
+    }
+    if (!(values instanceof Float32Array || values instanceof Float64Array)) {
+      throw new TypeError("RowSparse expected values in a Float32Array or a Float64Array");
+    }
+    if (values.length !== indices.length * size) {
+      throw new RangeError(
+        `RowSparse expected ${indices.length} rows of ${size} values (${
+          indices.length * size
+        }): found ${values.length}`,
+      );
+    }
+    for (let k = 0; k < indices.length; k++) {
+      if (indices[k] < 0 || indices[k] >= shape[0] || (k > 0 && indices[k] <= indices[k - 1])) {
+        throw new RangeError(
+          `RowSparse expected ascending, distinct row numbers in [0, ${shape[0]}): ` +
+            `found ${indices[k]} at position ${k}: build one with rowSparseGrad()`,
+        );
+      }
+    }
     this.shape = Object.freeze([...shape]);
     this.indices = indices;
     this.values = values;
@@ -58,7 +86,7 @@ export class RowSparse {
     this.indices.forEach((r, k) =>
       dense.set(this.values.subarray(k * size, (k + 1) * size), r * size)
     );
-    return wrap(Node.fromBuffer(dense, this.dtype, [...this.shape]));
+    return lt.tensor(dense, { dtype: this.dtype }).reshape([...this.shape]);
   }
 }
 
@@ -75,7 +103,8 @@ export class RowSparse {
  * @returns the coalesced row-sparse gradient
  * @example Two lookups of row 2 add up
  * ```ts
- * import { rowSparseGrad, tensor } from "@lathe/lathe";
+ * import { tensor } from "@lathe/lathe";
+ * import { rowSparseGrad } from "@lathe/lathe/optim";
  * import { assertEquals } from "@std/assert";
  * const ids = tensor([2, 0, 2], { dtype: "int32" });
  * const g = rowSparseGrad(ids, tensor([[1, 1], [2, 2], [3, 3]]), 5);
@@ -86,14 +115,12 @@ export class RowSparse {
  */
 export function rowSparseGrad(index: Tensor, grad: Tensor, numRows: number): RowSparse {
   const op = "rowSparseGrad";
-  const idx = nodeOf(op, index, 0);
-  const g = nodeOf(op, grad, 1);
-  if (isTracing() || isStaging()) {
-    throw new Error(
-      `${op}() reads its inputs' values, so it cannot run inside jit or grad: ` +
-        `return the rows' gradient from the jitted step and call ${op}() on the result`,
-    );
+  for (const [t, at] of [[index, 0], [grad, 1]] as const) {
+    if (!(t instanceof lt.Tensor)) {
+      throw new TypeError(`${op}() expected a tensor at argument ${at}`);
+    }
   }
+  const [idx, g] = [index, grad];
   if (idx.dtype !== "int32") {
     throw new TypeError(
       `${op}() expected an int32 index tensor: found ${idx.dtype}: convert with .astype("int32")`,
@@ -124,6 +151,7 @@ export function rowSparseGrad(index: Tensor, grad: Tensor, numRows: number): Row
       );
     }
   }
+  // NOTE: inside jit or grad, dataSync() throws: the values are not known there
   const ids = index.dataSync() as Int32Array;
   const gv = grad.dataSync() as RowValues;
   const size = g.shape.slice(idx.shape.length).reduce((a, b) => a * b, 1);
