@@ -228,7 +228,7 @@ describe("donated tables", () => {
     assertThrows(() => sgd.update(table, grad, {}), Error, msg);
   });
 
-  it("keep the Wasm resident copy equal to the updated buffer", () => {
+  it("never leave a stale Wasm resident copy behind", () => {
     // a 64 KiB float32 table read by a jitted elementwise kernel (Wasm) gets a resident copy
     const [vocab, dim] = [2048, 8];
     const ids = lt.tensor([5, 2000, 5], i32);

@@ -165,21 +165,12 @@ export class Heap {
   }
 
   /**
-   * A view of `array`'s live resident copy (valid until the memory grows),
-   * if it has one: an in-place update of a donated buffer writes there too,
-   * so the copy stays equal to the array.
+   * Drops `array`'s resident copy, if it has one: for an array updated in
+   * place (a donated buffer), whose next read by a kernel copies it in again.
    */
-  residentView(array: DataArray): DataArray | undefined {
+  forget(array: DataArray): void {
     const e = this.#resident.get(array);
-    if (e === undefined || !e.live) return undefined;
-    const dtype = array instanceof Float32Array
-      ? "float32"
-      : array instanceof Int32Array
-      ? "int32"
-      : array instanceof Uint8Array
-      ? "bool"
-      : undefined;
-    return dtype && this.view(dtype, e.ptr, array.length);
+    if (e !== undefined && e.live) this.#evict(e); // never during a run: updates run between them
   }
 
   /** Bytes in use by resident copies. */

@@ -78,12 +78,11 @@ export function stage(array: DataArray): void {
 }
 
 /**
- * A view of `array`'s resident copy in Wasm memory, if it has one (see
- * `Heap.residentView`): to keep it equal to the array through an in-place
- * update.
+ * Drops `array`'s resident copy in Wasm memory, if it has one (see
+ * `Heap.forget`): before the array is updated in place.
  */
-export function residentCopy(array: DataArray): DataArray | undefined {
-  return theHeap?.residentView(array);
+export function forgetResident(array: DataArray): void {
+  theHeap?.forget(array);
 }
 
 /** Frees a run's blocks and releases its pinned inputs. */
