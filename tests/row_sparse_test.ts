@@ -134,6 +134,27 @@ describe("sparse optimizers against torch", () => {
   }
 });
 
+describe("sparseSgd", () => {
+  it("trains like the dense jitted step w - lr·grad(w) (float64, 20 steps)", () => {
+    const [vocab, dim, lr] = [300, 5, 0.3];
+    const ids = lt.tensor(numbers(24, 4).map((x) => Math.floor((x + 1) * 20)), i32).reshape([4, 6]);
+    const target = lt.tensor(numbers(24 * dim, 5), f64).reshape([4, 6, dim]);
+    const loss = (rows: Tensor) => rows.sub(target).square().mean();
+    const dense = lt.jit((w: Tensor) =>
+      w.sub(lt.grad((w: Tensor) => loss(w.take(ids, 0)))(w).mul(lr))
+    );
+    const rowsGrad = lt.jit((w: Tensor) => lt.grad(loss)(w.take(ids, 0)));
+    const opt = sparseSgd(lr);
+    let wd = lt.tensor(numbers(vocab * dim, 6), f64).reshape([vocab, dim]);
+    let ws = lt.tensor(numbers(vocab * dim, 6), f64).reshape([vocab, dim]);
+    for (let i = 0; i < 20; i++) {
+      wd = dense(wd);
+      [ws] = opt.update(ws, rowSparseGrad(ids, rowsGrad(ws), vocab), {});
+    }
+    assertClose([...ws.dataSync()], [...wd.dataSync()], 1e-12);
+  });
+});
+
 describe("sparseAdam", () => {
   it("lazy AdamW on float32 matches plain loops; untouched rows and moments stay", () => {
     const [vocab, dim, lr, b1, b2, eps, wd] = [6, 2, 0.05, 0.9, 0.99, 1e-8, 0.1];
