@@ -45,6 +45,7 @@ export * as linalg from "./core/linalg/mod.ts";
 export * as fft from "./core/fft.ts";
 export * from "./core/indexing.ts";
 export * from "./core/scatter.ts";
+export * from "./core/donate.ts";
 export * from "./core/triangular.ts";
 export * from "./core/sort.ts";
 export * from "./core/scan.ts";

@@ -1,64 +1,103 @@
 /**
  * Embedding train steps with a 100-row and a 50,000-row vocabulary (issue
- * 15): the gradient of `take` is a scatter-add into the rows used, so a step
- * costs batch × dim whatever the vocabulary (the compare-and-sum it replaced
- * cost vocabulary × batch × dim). Prints the median step time of each under
- * jit and their ratio. The gradient is dense (like torch's default
- * `sparse=False`): it is zeros of vocabulary × dim with the used rows added,
- * and the SGD update reads and writes the whole table, so those two parts
- * grow with the vocabulary; the update alone is timed too, to show the rest.
+ * 15), three ways, interleaved step by step so that each ratio is measured
+ * under the same load:
+ * - dense: `jit(w => w - lr · grad(loss)(w))`, like torch without
+ *   `sparse=True`: the gradient is a scatter-add into the rows used, but it
+ *   is a zeros-filled vocabulary × dim table and the update reads and writes
+ *   the whole table, so the step grows with the vocabulary;
+ * - sparse SGD: the looked-up rows' gradient under jit, `rowSparseGrad`, and
+ *   `sparseSgd`, which writes only the rows used into the donated table;
+ * - sparse Adam: the same with `sparseAdam` (torch's `SparseAdam`).
+ * Prints the median step time of each and the 50,000 / 100 ratios. A
+ * 500,000-row table runs the sparse steps too (not the dense one: 128 MB a
+ * step): with 2,048 lookups, 100 rows means ≤ 100 distinct rows a step and
+ * 50,000 about 2,000, so the sparse update does ~20x more row work there;
+ * 500,000 rows touch about as many rows as 50,000, so the step should match.
+ * Tables start at zeros (the values do not change the time).
  *
  * Usage: `deno run -A bench/embedding_grad.ts [--steps=30]`
  * @module
  */
 import * as lt from "../mod.ts";
+import { rowSparseGrad, sparseAdam, sparseSgd } from "../nn/optim.ts";
 
-const steps = Number(Deno.args.find((a) => a.startsWith("--steps="))?.slice(8) ?? 30);
+const steps = Number(
+  Deno.args.find((a) => a.startsWith("--steps="))?.slice(8) ?? 30,
+);
 const [batch, seq, dim] = [64, 32, 64];
+const lr = 0.1;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 }
 
-/** Median ms of a jit step (gradient + SGD update) and of the update alone. */
-function time(vocab: number): { step: number; update: number } {
-  const key = lt.random.key(0);
-  let w = lt.random.normal(key, [vocab, dim]);
+type Step = () => void;
+
+/** The three train steps for one vocabulary size. */
+function steppers(vocab: number): Record<string, Step> {
   const ids = lt.random.randint(lt.random.key(1), [batch, seq], 0, vocab);
   const target = lt.random.normal(lt.random.key(2), [batch, seq, dim]);
-  const loss = (w: lt.Tensor) => w.take(ids, 0).sub(target).square().mean();
-  const train = lt.jit((w: lt.Tensor) => w.sub(lt.grad(loss)(w).mul(0.1)));
-  const update = lt.jit((w: lt.Tensor) => w.sub(w.mul(1e-3)));
-  const stepMs: number[] = [];
-  const updateMs: number[] = [];
-  for (let i = 0; i < steps + 3; i++) {
-    let t = performance.now();
-    w = train(w);
-    w.dataSync();
-    if (i >= 3) stepMs.push(performance.now() - t);
-    t = performance.now();
-    update(w).dataSync();
-    if (i >= 3) updateMs.push(performance.now() - t);
-  }
-  return { step: median(stepMs), update: median(updateMs) };
+  const rowsLoss = (rows: lt.Tensor) => rows.sub(target).square().mean();
+  const init = () => lt.zeros([vocab, dim]);
+  // dense: the whole table's gradient and update
+  let wDense = vocab > 50_000 ? lt.zeros([1, dim]) : init();
+  const dense = lt.jit((w: lt.Tensor) =>
+    w.sub(lt.grad((w: lt.Tensor) => rowsLoss(w.take(ids, 0)))(w).mul(lr))
+  );
+  // sparse: the rows' gradient under jit (the lookup reads only those rows)
+  const rowsGrad = lt.jit((w: lt.Tensor) => lt.grad(rowsLoss)(w.take(ids, 0)));
+  let wSgd = init();
+  let wAdam = init();
+  const sgd = sparseSgd(lr);
+  const adam = sparseAdam(1e-3);
+  let state = adam.init(wAdam);
+  return {
+    dense: () => {
+      if (vocab > 50_000) return;
+      wDense = dense(wDense);
+      wDense.dataSync();
+    },
+    sgd: () => {
+      const g = rowSparseGrad(ids, rowsGrad(wSgd), vocab);
+      [wSgd] = sgd.update(wSgd, g, {});
+    },
+    adam: () => {
+      const g = rowSparseGrad(ids, rowsGrad(wAdam), vocab);
+      [wAdam, state] = adam.update(wAdam, g, state);
+    },
+  };
 }
 
-const small = time(100);
-const large = time(50_000);
-console.log(`embedding train step, ids [${batch}, ${seq}], dim ${dim}, ${steps} steps, jit:`);
+const vocabs = [100, 50_000, 500_000];
+const runs = vocabs.map(steppers);
+const names = ["dense", "sgd", "adam"];
+const times = runs.map(() => new Map(names.map((n) => [n, [] as number[]])));
+for (let i = 0; i < steps + 3; i++) {
+  runs.forEach((run, v) => {
+    for (const n of names) {
+      const t = performance.now();
+      run[n]();
+      if (i >= 3) times[v].get(n)!.push(performance.now() - t);
+    }
+  });
+}
 console.log(
-  `  vocab    100: ${small.step.toFixed(2)} ms/step (table update alone ${
-    small.update.toFixed(2)
-  } ms)`,
+  `embedding train step, ids [${batch}, ${seq}], dim ${dim}, median of ` +
+    `${steps} steps (interleaved):`,
 );
-console.log(
-  `  vocab 50,000: ${large.step.toFixed(2)} ms/step (table update alone ${
-    large.update.toFixed(2)
-  } ms)`,
-);
-console.log(
-  `  ratio ${(large.step / small.step).toFixed(2)}x; without the table update ${
-    ((large.step - large.update) / Math.max(small.step - small.update, 1e-3)).toFixed(2)
-  }x`,
-);
+const label: Record<string, string> = {
+  dense: "dense jit (w - lr·grad)",
+  sgd: "sparse SGD (sparseSgd)",
+  adam: "sparse Adam (sparseAdam)",
+};
+for (const n of names) {
+  const [small, large, huge] = times.map((t) => median(t.get(n)!));
+  const ratio = (large / small).toFixed(2);
+  const last = n === "dense" ? "" : `; vocab 500,000: ${huge.toFixed(2)} ms`;
+  console.log(
+    `  ${label[n].padEnd(25)} vocab 100: ${small.toFixed(2)} ms, ` +
+      `vocab 50,000: ${large.toFixed(2)} ms, ratio ${ratio}x${last}`,
+  );
+}

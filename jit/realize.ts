@@ -32,6 +32,7 @@ let webgpu: Backend | undefined;
 export function realize(nodes: readonly Node[]): void {
   const pending = nodes.filter((n) => !isRealized(n));
   if (pending.length === 0) return;
+  for (const n of pending) if (n.donated !== undefined) throw new Error(n.donated);
   try {
     realizePending(pending);
   } catch (e) {

@@ -79,6 +79,7 @@ export {
   type TraceState,
 } from "./_transforms.ts";
 export * from "./schedules.ts";
+export * from "./sparse_optim.ts";
 
 /**
  * Composes transforms: each one's updates feed the next; the state is the

@@ -124,6 +124,11 @@ export class Node {
   depth: number;
   /** The node's history, when it was realized during a trace. */
   origin: Origin | undefined;
+  /**
+   * Set when an in-place update took the node's buffer (see `donate`): the
+   * error any later use throws.
+   */
+  donated: string | undefined;
 
   private constructor(
     op: OpName,
@@ -150,8 +155,12 @@ export class Node {
     this.buffer = undefined;
     this.deviceData = undefined;
     this.origin = undefined;
+    this.donated = undefined;
     let depth = 0;
-    for (const s of src) if (s.depth + 1 > depth) depth = s.depth + 1;
+    for (const s of src) {
+      if (s.donated !== undefined) throw new Error(s.donated);
+      if (s.depth + 1 > depth) depth = s.depth + 1;
+    }
     this.depth = depth;
     if (captureSites) sites.set(this, { op, at: new Error(op) });
   }
@@ -185,6 +194,18 @@ export class Node {
   /** A buffer node whose data is bound later (a jit argument). */
   static placeholder(dtype: DType, shape: Shape, device: Device = "cpu"): Node {
     return new Node("buffer", dtype, shape, [], undefined, device);
+  }
+
+  /**
+   * Takes a realized cpu node's buffer for an in-place update: the node
+   * holds no data after, and any later use throws `message`.
+   * @returns the buffer, now the caller's
+   */
+  donate(message: string): DataArray {
+    const buffer = this.buffer!;
+    this.buffer = undefined;
+    this.donated = message;
+    return buffer;
   }
 
   /** Caches the computed buffer and forgets the sources (the one mutation). */
@@ -269,6 +290,7 @@ export function pendingNodes(roots: readonly Node[]): Node[] {
     if (next < node.src.length) {
       top[1]++;
       const child = node.src[next];
+      if (child.donated !== undefined) throw new Error(child.donated);
       if (!seen.has(child) && !isRealized(child)) stack.push([child, 0]);
     } else {
       stack.pop();

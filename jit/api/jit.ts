@@ -177,6 +177,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions
     // inside another transform (grad, an outer jit) the function is inlined, so it stays traceable
     if (isTracing() || isStaging()) return f(...args);
     const sig = signature(args, statics);
+    for (const t of sig.leaves) if (t.node.donated !== undefined) throw new Error(t.node.donated);
     // mixed devices run eagerly: an op mixing them throws the usual error
     if (sig.devices.size > 1) return f(...args);
     const { compiled, leaves } = lookup(args, sig);

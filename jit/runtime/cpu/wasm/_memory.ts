@@ -164,6 +164,15 @@ export class Heap {
     return this.#arena;
   }
 
+  /**
+   * Drops `array`'s resident copy, if it has one: for an array updated in
+   * place (a donated buffer), whose next read by a kernel copies it in again.
+   */
+  forget(array: DataArray): void {
+    const e = this.#resident.get(array);
+    if (e !== undefined && e.live) this.#evict(e); // never during a run: updates run between them
+  }
+
   /** Bytes in use by resident copies. */
   get cachedBytes(): number {
     return this.#staged.bytes + this.#probation.bytes + this.#protected.bytes;

@@ -77,6 +77,14 @@ export function stage(array: DataArray): void {
   heap().stage(array);
 }
 
+/**
+ * Drops `array`'s resident copy in Wasm memory, if it has one (see
+ * `Heap.forget`): before the array is updated in place.
+ */
+export function forgetResident(array: DataArray): void {
+  theHeap?.forget(array);
+}
+
 /** Frees a run's blocks and releases its pinned inputs. */
 export function release(blocks: number[]): void {
   if (theHeap === undefined) return;
