@@ -15,7 +15,7 @@ import { isStaging, wrap } from "./_wrap.ts";
 import { checkOptions } from "./_options.ts";
 import { fmtShape, fmtValue } from "./errors.ts";
 import { flatten, type Tree, type TreeDef, unflatten } from "./tree.ts";
-import { concat, stack } from "./movement.ts";
+import { stack } from "./movement.ts";
 import { arange, zeros } from "./creation.ts";
 import { isBatching } from "./vmap.ts";
 import { type HostStep, hostStepSink } from "../jit/_hosted.ts";
@@ -55,21 +55,6 @@ function checkCarry(op: string, init: Tree, next: Tree): void {
 function sameSpec(a: Spec, b: Spec): boolean {
   return a.dtype === b.dtype && a.shape.length === b.shape.length &&
     a.shape.every((d, i) => d === b.shape[i]);
-}
-
-/**
- * Stacks many tensors on a new axis 0 in groups. NOTE: `stack` of thousands of tensors is one
- * pending sum of as many padded pieces, whose depth overflows the call stack when realized.
- */
-function stackMany(ts: readonly Tensor[]): Tensor {
-  const groups = <T>(xs: readonly T[]) =>
-    Array.from(
-      { length: Math.ceil(xs.length / 64) },
-      (_, i) => xs.slice(i * 64, i * 64 + 64),
-    );
-  let parts = groups(ts).map((g) => stack(g));
-  while (parts.length > 1) parts = groups(parts).map((g) => concat(g));
-  return parts[0];
 }
 
 function stepsOf(xs: Tensor[], options: ScanOptions): number {
@@ -159,7 +144,7 @@ export function scan<C extends Tree, X extends Tree, Y extends Tree>(
     }
     return [
       carry,
-      unflatten(yDef!, ys[0].map((_, j) => stackMany(ys.map((y) => y[j])))),
+      unflatten(yDef!, ys[0].map((_, j) => stack(ys.map((y) => y[j])))),
     ];
   };
   const sink = compiling();
