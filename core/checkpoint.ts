@@ -3,7 +3,6 @@
  * for memory in reverse mode.
  * @module
  */
-import type { Tensor } from "./tensor.ts";
 import { isFloat } from "./dtype.ts";
 import type { Node } from "./ir.ts";
 import * as b from "./ops/build.ts";

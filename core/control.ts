@@ -3,9 +3,9 @@
  * eagerly (a JavaScript loop). Inside `jit` (on the cpu) a loop's body is traced once and compiled
  * into its own program, which the jitted program replays once per iteration as a host step:
  * compile time and program size do not grow with the trip count.
- * Under `grad` inside `jit` a compiled `scan` saves its carries and is differentiated by a second
- * compiled loop run backwards (`_scan_reverse.ts`). NOTE: inside `vmap`, and under `grad` outside
- * `jit`, loops run eagerly (unrolled into the traced graph) so batching and autodiff see every step.
+ * Under `grad` (inside `jit` or not) a `scan` saves its carries and is differentiated by a second
+ * scan run backwards (`_scan_vjp.ts`), which is differentiable in turn. Inside `vmap` a loop runs
+ * once on the whole batch (`_scan_batch.ts`).
  * @module
  */
 import type { Tensor } from "./tensor.ts";
@@ -20,7 +20,14 @@ import { arange, zeros } from "./creation.ts";
 import { isBatching } from "./vmap.ts";
 import { type HostStep, hostStepSink } from "../jit/_hosted.ts";
 import { compileBody, sizeOfShape, type Spec } from "./_loop_body.ts";
-import { differentiable } from "./_scan_reverse.ts";
+import {
+  capturedBy,
+  eagerScanVjp,
+  type FlatScan,
+  type FlatStep,
+  specsOf,
+  withScanVjp,
+} from "./_scan_vjp.ts";
 
 /** Options of `scan`. */
 export interface ScanOptions {
@@ -147,8 +154,22 @@ export function scan<C extends Tree, X extends Tree, Y extends Tree>(
       unflatten(yDef!, ys[0].map((_, j) => stack(ys.map((y) => y[j])))),
     ];
   };
+  const step: FlatStep = (args) =>
+    call(unflatten(c0.def, args.slice(0, nc)), unflatten(x0.def, args.slice(nc)));
+  const reverse = options.reverse === true;
+  const tree = (out: Tensor[]): [C, Y] => [
+    unflatten(c0.def, out.slice(0, nc)) as C,
+    unflatten(yDef!, out.slice(nc)) as Y,
+  ];
+  // under grad: saved carries and a reverse scan (vmap traces loops in the example's terms)
+  if (n === 0) return eager();
+  const differentiate = isTracing() && !isBatching();
   const sink = compiling();
-  if (sink === undefined) return eager();
+  if (sink === undefined) {
+    return differentiate
+      ? tree(eagerScanVjp(step, c0.leaves, x0.leaves, n, reverse, flatScan))
+      : eager();
+  }
   const specs = [
     ...c0.leaves,
     ...x0.leaves.map((t) => ({ dtype: t.dtype, shape: t.shape.slice(1) })),
@@ -161,9 +182,10 @@ export function scan<C extends Tree, X extends Tree, Y extends Tree>(
         unflatten(x0.def, args.slice(nc)),
       ),
   );
-  // under grad the carries are saved for the reverse loop (a loop holding loops runs eagerly)
-  const differentiate = isTracing();
-  if (differentiate && body.inner > 0) return eager();
+  // a loop holding loops runs eagerly under grad
+  if (differentiate && body.inner > 0) {
+    return tree(eagerScanVjp(step, c0.leaves, x0.leaves, n, reverse, flatScan));
+  }
   const ySpecs = body.outs.slice(nc);
   const carryOut = c0.leaves.map((t) => Node.placeholder(t.dtype, t.shape));
   const ysOut = ySpecs.map((y) => Node.placeholder(y.dtype, [n, ...y.shape]));
@@ -199,16 +221,38 @@ export function scan<C extends Tree, X extends Tree, Y extends Tree>(
       return [...carry, ...ys, ...kept];
     },
   });
-  let results = [...carryOut, ...ysOut];
-  if (differentiate) {
-    const nx = x0.leaves.length;
-    results = differentiable({ body, n, order, inputs, results, saved, nc, nx }, sink);
-  }
-  return [
-    unflatten(c0.def, results.slice(0, nc).map(wrap)),
-    unflatten(yDef!, results.slice(nc).map(wrap)),
-  ];
+  const results = [...carryOut, ...ysOut].map(wrap);
+  if (!differentiate) return tree(results);
+  // the saved carries are outputs too (each step's ys also hold the carry it started from), so
+  // that differentiating the reverse scan again reaches the inputs through them
+  const end = nc + ySpecs.length;
+  const wrapped: Tensor[] = withScanVjp({
+    step: (args) => [...step(args), ...args.slice(0, nc)],
+    init: c0.leaves,
+    xs: x0.leaves,
+    captured: capturedBy(step, specsOf(c0.leaves, x0.leaves)),
+    n,
+    reverse,
+    results: [...results, ...saved.map(wrap)],
+    saved: () => wrapped.slice(end),
+    scan: flatScan,
+  });
+  return tree(wrapped.slice(0, end));
 }
+
+/** `scan` on flat arrays (the reverse rule's loops). */
+const flatScan: FlatScan = (step, init, xs, n, reverse) => {
+  const [c, y] = scan(
+    (c: Tensor[], x: Tensor[]) => {
+      const out = step([...c, ...x]);
+      return [out.slice(0, c.length), out.slice(c.length)] as const;
+    },
+    [...init],
+    [...xs],
+    { length: n, reverse },
+  );
+  return [...c, ...y];
+};
 
 /**
  * `carry = body(i, carry)` for `i` from `lower` to `upper - 1` (`i` an int32 scalar tensor), like
