@@ -36,18 +36,24 @@ export type DeviceSpec = Spec & { readonly device: Node["device"] };
 
 /**
  * The float values of the enclosing program that `step` reads (closed over): `step` is traced
- * once on placeholders (while staging, so nothing runs). Values it makes itself from outer ones
+ * once on placeholders (while staging, so nothing runs); with `floatsOnly` false, values of
+ * every dtype (what `vmap` batches). Values it makes itself from outer ones
  * (`w.transpose()` in the body) are made again at every call, so the outer values they come from
  * are the ones reported: every node made by the trace is inside, every older one it reads outside.
  */
-export function capturedBy(step: FlatStep, specs: readonly DeviceSpec[]): Node[] {
+export function capturedBy(
+  step: FlatStep,
+  specs: readonly DeviceSpec[],
+  floatsOnly = true,
+): Node[] {
   const mark = Node.placeholder("float32", []).id;
   const ph = specs.map((s) => Node.placeholder(s.dtype, s.shape, s.device));
   const [outs, steps] = collectHostSteps(() => whileStaging(() => step(ph.map(wrap))));
   const roots = [...outs.map((t) => t.node), ...steps.flatMap((s) => s.inputs)];
   const captured = new Set<Node>();
   const outer = (n: Node) => {
-    if (n.id < mark && isFloat(n.dtype) && n.buffer === undefined && n.op !== "const") {
+    const kept = !floatsOnly || isFloat(n.dtype);
+    if (n.id < mark && kept && n.buffer === undefined && n.op !== "const") {
       captured.add(n);
     }
   };

@@ -10,14 +10,15 @@
  */
 import type { Tensor } from "./tensor.ts";
 import { allocate, type DataArray } from "./dtype.ts";
-import { isTracing, Node } from "./ir.ts";
+import { Node } from "./ir.ts";
 import { isStaging, wrap } from "./_wrap.ts";
 import { checkOptions } from "./_options.ts";
 import { fmtShape, fmtValue } from "./errors.ts";
 import { flatten, type Tree, type TreeDef, unflatten } from "./tree.ts";
 import { stack } from "./movement.ts";
 import { arange, zeros } from "./creation.ts";
-import { isBatching } from "./vmap.ts";
+import { inFrame, isBatching, isDifferentiating } from "./vmap.ts";
+import { batchedScan, batchedWhile, loopFrame } from "./_scan_batch.ts";
 import { type HostStep, hostStepSink } from "../jit/_hosted.ts";
 import { compileBody, sizeOfShape, type Spec } from "./_loop_body.ts";
 import {
@@ -163,7 +164,10 @@ export function scan<C extends Tree, X extends Tree, Y extends Tree>(
   ];
   // under grad: saved carries and a reverse scan (vmap traces loops in the example's terms)
   if (n === 0) return eager();
-  const differentiate = isTracing() && !isBatching();
+  const frame = loopFrame();
+  const batched = frame && batchedScan(frame, step, c0.leaves, x0.leaves, n, reverse, flatScan);
+  if (batched) return tree(batched);
+  const differentiate = isDifferentiating() && !isBatching();
   const sink = compiling();
   if (sink === undefined) {
     return differentiate
@@ -316,11 +320,30 @@ export function whileLoop<C extends Tree>(
     }
     return p;
   };
+  if (isBatching() && loopFrame() !== undefined) {
+    const frame = loopFrame()!;
+    const asTree = (leaves: readonly Tensor[]) => unflatten<C>(c0.def, [...leaves]);
+    const flatTest = (c: readonly Tensor[]) => test(asTree(c));
+    const flatBody = (c: readonly Tensor[]) => {
+      const next = body(asTree(c));
+      checkCarry("whileLoop", asTree(c), next);
+      return flatten(next).leaves;
+    };
+    const out = batchedWhile(
+      frame,
+      flatTest,
+      flatBody,
+      c0.leaves,
+      (t, f, init) => flatten(whileLoop((c: Tensor[]) => t(c), (c: Tensor[]) => f(c), init)).leaves,
+    );
+    // nothing batched: the loop is the same for every example
+    return out ? asTree(out) : inFrame(undefined, () => whileLoop(condFn, body, init));
+  }
   const context = isBatching()
-    ? "inside vmap (each example would stop at its own step)"
+    ? "under grad inside vmap (each example would stop at its own step)"
     : !isStaging()
     ? undefined
-    : isTracing()
+    : isDifferentiating()
     ? "under grad inside jit (it is forward only, like jax.lax.while_loop)"
     : hostStepSink() === undefined
     ? "inside jit on webgpu (compiled loops run on the cpu)"
