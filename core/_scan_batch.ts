@@ -10,12 +10,12 @@
  * @module
  */
 import type { Tensor } from "./tensor.ts";
-import { type Node, traceLevel, withTrace } from "./ir.ts";
+import { type Node, traceLevel } from "./ir.ts";
 import * as b from "./ops/build.ts";
 import { type Batched, batchGraph } from "./ops/batching.ts";
 import { moveAxis } from "./ops/_batch_axes.ts";
 import { wrap } from "./_wrap.ts";
-import { type BatchFrame, batchFrame, exampleLeaf, inFrame } from "./vmap.ts";
+import { type BatchFrame, batchFrame, batchTrace, exampleLeaf, inFrame } from "./vmap.ts";
 import { capturedBy, type FlatScan, type FlatStep, specsOf } from "./_scan_vjp.ts";
 
 /**
@@ -39,7 +39,7 @@ function batchedStep(
   size: number,
 ): FlatStep {
   return (args) =>
-    withTrace(() => {
+    batchTrace(() => {
       const env = new Map<Node, Batched>(captured);
       const stand = args.map((t, i) => {
         if (!batched[i]) return t;

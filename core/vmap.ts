@@ -58,13 +58,16 @@ const frames: BatchFrame[] = [];
 
 let vmapTraces = 0;
 
-function counted<T>(fn: () => T): T {
-  vmapTraces++;
-  try {
-    return fn();
-  } finally {
-    vmapTraces--;
-  }
+/** Runs `fn` as a vmap's trace (kept history, counted apart from grad's traces). */
+export function batchTrace<T>(fn: () => T): T {
+  return withTrace(() => {
+    vmapTraces++;
+    try {
+      return fn();
+    } finally {
+      vmapTraces--;
+    }
+  });
 }
 
 /** Whether a transform other than `vmap` (`grad`, `vjp`, `jvp`) is tracing. */
@@ -233,51 +236,49 @@ export function vmap<F extends AnyFunction>(
   checkOptions("vmap", options, ["inAxes", "outAxes"]);
   return (...args: Parameters<F>): ReturnType<F> => {
     const [leaves, size] = batchedInputs(options.inAxes === undefined ? 0 : options.inAxes, args);
-    return withTrace(() =>
-      counted(() => {
-        const env = new Map<Node, Batched>();
-        const stand = leaves.map(({ tensor, axis }) => {
-          if (axis === null) return tensor;
-          const leaf = exampleLeaf(tensor.node, axis, size);
-          env.set(leaf, [tensor.node, axis]);
-          return wrap(leaf);
-        });
-        let next = 0;
-        const traced = args.map((a) => {
-          const { leaves: ts, def } = flatten(a as Tree);
-          return unflatten(def, ts.map(() => stand[next++]));
-        });
-        const frame = { env, size, level: traceLevel() };
-        const out: ReturnType<F> = inFrame(frame, () => f(...traced));
-        const outLeaves: Leaf[] = [];
-        pairAxes(
-          "outAxes",
-          options.outAxes === undefined ? 0 : options.outAxes,
-          out,
-          "output",
-          outLeaves,
-        );
-        const done = batchGraph(outLeaves.map((l) => l.tensor.node), env);
-        const results = done.map(([node, axis], i) => {
-          const { axis: want, path, tensor } = outLeaves[i];
-          if (want === null) {
-            if (axis === undefined) return tensor;
-            throw new TypeError(
-              `vmap() outAxes is null at ${path}, but that output depends on the batched inputs: ` +
-                `give it an axis`,
-            );
-          }
-          const to = normalize(
-            "outAxes",
-            want,
-            node.shape.length + (axis === undefined ? 1 : 0),
-            path,
+    return batchTrace(() => {
+      const env = new Map<Node, Batched>();
+      const stand = leaves.map(({ tensor, axis }) => {
+        if (axis === null) return tensor;
+        const leaf = exampleLeaf(tensor.node, axis, size);
+        env.set(leaf, [tensor.node, axis]);
+        return wrap(leaf);
+      });
+      let next = 0;
+      const traced = args.map((a) => {
+        const { leaves: ts, def } = flatten(a as Tree);
+        return unflatten(def, ts.map(() => stand[next++]));
+      });
+      const frame = { env, size, level: traceLevel() };
+      const out: ReturnType<F> = inFrame(frame, () => f(...traced));
+      const outLeaves: Leaf[] = [];
+      pairAxes(
+        "outAxes",
+        options.outAxes === undefined ? 0 : options.outAxes,
+        out,
+        "output",
+        outLeaves,
+      );
+      const done = batchGraph(outLeaves.map((l) => l.tensor.node), env);
+      const results = done.map(([node, axis], i) => {
+        const { axis: want, path, tensor } = outLeaves[i];
+        if (want === null) {
+          if (axis === undefined) return tensor;
+          throw new TypeError(
+            `vmap() outAxes is null at ${path}, but that output depends on the batched inputs: ` +
+              `give it an axis`,
           );
-          return wrap(moveAxis(node, axis, to, size));
-        });
-        const { def } = flatten(out as Tree);
-        return unflatten(def, results) as ReturnType<F>;
-      })
-    );
+        }
+        const to = normalize(
+          "outAxes",
+          want,
+          node.shape.length + (axis === undefined ? 1 : 0),
+          path,
+        );
+        return wrap(moveAxis(node, axis, to, size));
+      });
+      const { def } = flatten(out as Tree);
+      return unflatten(def, results) as ReturnType<F>;
+    });
   };
 }
