@@ -6,7 +6,8 @@
  * `batchGraph`, so it is traced once per compile under `jit`), and its results come back as
  * stand-ins whose batched values `vmap` knows. A `whileLoop` whose predicate differs per example
  * runs until every example is done, each example's carry frozen from its own last step (as
- * `jax.vmap` of `while_loop`).
+ * `jax.vmap` of `while_loop`). Under a `grad` started inside the `vmap` (per-example gradients),
+ * the batched scan's results get scan's reverse rule in the example's terms.
  * @module
  */
 import type { Tensor } from "./tensor.ts";
@@ -16,7 +17,7 @@ import { type Batched, batchGraph } from "./ops/batching.ts";
 import { moveAxis } from "./ops/_batch_axes.ts";
 import { wrap } from "./_wrap.ts";
 import { type BatchFrame, batchFrame, batchTrace, exampleLeaf, inFrame } from "./vmap.ts";
-import { capturedBy, type FlatScan, type FlatStep, specsOf } from "./_scan_vjp.ts";
+import { capturedBy, type FlatScan, type FlatStep, specsOf, withScanVjp } from "./_scan_vjp.ts";
 
 /**
  * The innermost vmap, when a loop can run batched in it: not when a transform started inside the
@@ -141,4 +142,39 @@ export function batchedWhile(
       carry,
     ));
   return standIns(frame, out, () => 0);
+}
+
+/**
+ * `scan` under a `grad` started inside `vmap` (`vmap(grad(f))`): the batched scan, its results
+ * wrapped with scan's reverse rule in the example's terms (whose reverse scan runs batched in
+ * turn). The carries the forward saves are results too, so a second derivative reaches the
+ * inputs through them.
+ * @returns the flat results in the example's terms, or `undefined` when nothing is batched
+ */
+export function batchedScanVjp(
+  frame: BatchFrame,
+  step: FlatStep,
+  init: readonly Tensor[],
+  xs: readonly Tensor[],
+  n: number,
+  reverse: boolean,
+  scan: FlatScan,
+): Tensor[] | undefined {
+  const nc = init.length;
+  const withSaved: FlatStep = (args) => [...step(args), ...args.slice(0, nc)];
+  const out = batchedScan(frame, withSaved, init, xs, n, reverse, scan);
+  if (out === undefined) return undefined;
+  const end = out.length - nc;
+  const wrapped: Tensor[] = withScanVjp({
+    step: withSaved,
+    init,
+    xs,
+    captured: capturedBy(step, specsOf(init, xs)),
+    n,
+    reverse,
+    results: out,
+    saved: () => wrapped.slice(end),
+    scan,
+  });
+  return wrapped.slice(0, end);
 }

@@ -17,8 +17,8 @@ import { fmtShape, fmtValue } from "./errors.ts";
 import { flatten, type Tree, type TreeDef, unflatten } from "./tree.ts";
 import { stack } from "./movement.ts";
 import { arange, zeros } from "./creation.ts";
-import { inFrame, isBatching, isDifferentiating } from "./vmap.ts";
-import { batchedScan, batchedWhile, loopFrame } from "./_scan_batch.ts";
+import { batchFrame, inFrame, isBatching, isDifferentiating } from "./vmap.ts";
+import { batchedScan, batchedScanVjp, batchedWhile, loopFrame } from "./_scan_batch.ts";
 import { type HostStep, hostStepSink } from "../jit/_hosted.ts";
 import { compileBody, sizeOfShape, type Spec } from "./_loop_body.ts";
 import {
@@ -164,8 +164,10 @@ export function scan<C extends Tree, X extends Tree, Y extends Tree>(
   ];
   // under grad: saved carries and a reverse scan (vmap traces loops in the example's terms)
   if (n === 0) return eager();
-  const frame = loopFrame();
-  const batched = frame && batchedScan(frame, step, c0.leaves, x0.leaves, n, reverse, flatScan);
+  // inside vmap: one batched scan (with scan's reverse rule when grad traces inside the vmap)
+  const frame = batchFrame();
+  const batchedRun = loopFrame() === undefined ? batchedScanVjp : batchedScan;
+  const batched = frame && batchedRun(frame, step, c0.leaves, x0.leaves, n, reverse, flatScan);
   if (batched) return tree(batched);
   const differentiate = isDifferentiating() && !isBatching();
   const sink = compiling();

@@ -276,7 +276,21 @@ describe("scan", () => {
     );
     assertAllClose(lt.grad((h: T) => lt.vmap(lossOne)(h, xss).sum())(h0s), perLoop, tol);
     assertAllClose(lt.vmap(lt.grad(lossOne))(h0s, xss), perLoop, tol);
-    assertAllClose(lt.jit(lt.vmap(lt.grad(lossOne)))(h0s, xss), perLoop, tol);
+    const perExample = lt.jit(lt.vmap(lt.grad(lossOne)));
+    assertAllClose(perExample(h0s, xss), perLoop, tol);
+    // per-example gradients run batched forward and reverse scans: no unrolling with the length
+    const count = (n: number) =>
+      lt.explain(perExample, h0s, lt.zeros([3, n, 4], f64)).kernels.length;
+    assertEquals(count(1000), count(4));
+    // second order per example: vmap of a hessian through scan, against the unbatched one
+    const h2 = (v: T) =>
+      lt.scan((c: T, x: T) => [c.mul(x).sin(), c] as const, lt.tensor(1, f64), v)[0];
+    const vs = lt.tensor([[0.5, 0.2], [-0.3, 1.1]], f64);
+    assertAllClose(
+      lt.vmap(lt.grad((v: T) => lt.grad(h2)(v).sum()))(vs),
+      lt.stack([0, 1].map((i) => lt.grad((v: T) => lt.grad(h2)(v).sum())(vs.select(0, i)))),
+      tol,
+    );
     // nested: a batch of batches
     const [hh] = lt.vmap(lt.vmap(rnn(w)))(lt.stack([h0s, h0s.mul(2)]), lt.stack([xss, xss]));
     assertAllClose(
