@@ -169,6 +169,10 @@ export function scan<C extends Tree, X extends Tree, Y extends Tree>(
   const batchedRun = loopFrame() === undefined ? batchedScanVjp : batchedScan;
   const batched = frame && batchedRun(frame, step, c0.leaves, x0.leaves, n, reverse, flatScan);
   if (batched) return tree(batched);
+  // nothing batched: the loop is the same for every example
+  if (frame) {
+    return tree(inFrame(undefined, () => flatScan(step, c0.leaves, x0.leaves, n, reverse)));
+  }
   const differentiate = isDifferentiating() && !isBatching();
   const sink = compiling();
   if (sink === undefined) {

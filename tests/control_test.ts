@@ -298,6 +298,18 @@ describe("scan", () => {
       rnn(w)(h0s.select(0, 2).mul(2), xss.select(0, 2))[0],
       tol,
     );
+    // a scan that does not depend on the batch runs once, outside it (c₃ = w³ + w² + 2w + 3)
+    const g = (w: T, x: T) =>
+      lt.scan(
+        (c: T, u: T) => [c.mul(w).add(u), c] as const,
+        lt.tensor(1, f64),
+        lt.tensor([1, 2, 3], f64),
+      )[0]
+        .mul(x);
+    const xb = lt.tensor([1, 2], f64);
+    const half = lt.tensor(0.5, f64);
+    assertAllClose(lt.jit(lt.vmap(g, { inAxes: [null, 0] }))(half, xb), [4.375, 8.75], tol);
+    assertAllClose(lt.vmap(lt.grad(g), { inAxes: [null, 0] })(half, xb), [3.75, 7.5], tol);
     // a scalar scan (the earlier test)
     const f = (u: T) =>
       lt.scan((x: T, v: T) => [x.mul(0.5).add(v), x] as const, lt.tensor(0), u)[0];
