@@ -81,7 +81,7 @@ export * from "./core/check_grads.ts";
 export { jit, type JitOptions, type Jitted } from "./jit/api/jit.ts";
 export * from "./core/custom_vjp.ts";
 export * from "./core/checkpoint.ts";
-export * from "./core/vmap.ts";
+export { type AxisTree, isBatching, vmap, type VmapOptions } from "./core/vmap.ts";
 export * from "./core/jacobian.ts";
 export * as random from "./core/random.ts";
 export * as io from "./core/io/mod.ts";

@@ -28,16 +28,22 @@ export interface Body {
   readonly inner: number;
 }
 
-/** The outer nodes that the part of the graph below `roots` depending on `inner` reads. */
-function frontier(roots: readonly Node[], inner: ReadonlySet<Node>): Node[] {
+/**
+ * The outer nodes that the part of the graph below `roots` depending on `inner` reads (a body's
+ * closed-over values: weights, results computed before it).
+ */
+export function frontier(roots: readonly Node[], inner: ReadonlySet<Node>): Node[] {
   const dep = new Map<Node, boolean>();
   const order = pendingNodes(roots);
-  for (const n of order) dep.set(n, inner.has(n) || n.src.some((s) => dep.get(s) === true));
+  const reads = (s: Node) => inner.has(s) || dep.get(s) === true;
+  for (const n of order) dep.set(n, inner.has(n) || n.src.some(reads));
   const captured = new Set<Node>();
   const consider = (n: Node) => {
-    if (dep.get(n) !== true && n.buffer === undefined && n.op !== "const") captured.add(n);
+    if (dep.get(n) !== true && !inner.has(n) && n.buffer === undefined && n.op !== "const") {
+      captured.add(n);
+    }
   };
-  for (const n of order) if (dep.get(n) === true) n.src.forEach(consider);
+  for (const n of order) if (dep.get(n) === true && !inner.has(n)) n.src.forEach(consider);
   roots.forEach(consider);
   return [...captured];
 }

@@ -77,18 +77,27 @@ function backward(
   leaves: ReadonlySet<Node>,
 ): Map<Node, Node> {
   const { order, origins } = tape;
-  const grads = new Map<Node, Node>();
+  // contributions are summed when read (b.combine: O(log n) deep for a node read n times)
+  const parts = new Map<Node, Node[]>();
   const accumulate = (n: Node, g: Node) => {
-    const prev = grads.get(n);
-    grads.set(n, prev === undefined ? g : b.alu("add", prev, g));
+    const prev = parts.get(n);
+    if (prev === undefined) parts.set(n, [g]);
+    else prev.push(g);
+  };
+  const total = (n: Node): Node | undefined => {
+    const p = parts.get(n);
+    if (p === undefined) return undefined;
+    if (p.length > 1) parts.set(n, [b.combine("add", p)]);
+    return parts.get(n)![0];
   };
   outs.forEach((o, i) => {
     if (origins.has(o)) accumulate(o, b.cast(cts[i], o.dtype));
   });
   for (let i = order.length - 1; i >= 0; i--) {
     const node = order[i];
-    const g = grads.get(node);
-    if (g === undefined || leaves.has(node)) continue;
+    if (leaves.has(node)) continue;
+    const g = total(node);
+    if (g === undefined) continue;
     const origin = origins.get(node)!;
     const srcGrads = vjpRules[origin.op](g, origin, node);
     origin.src.forEach((s, j) => {
@@ -96,6 +105,8 @@ function backward(
       if (sg !== undefined && origins.has(s)) accumulate(s, b.cast(sg, s.dtype));
     });
   }
+  const grads = new Map<Node, Node>();
+  for (const n of parts.keys()) grads.set(n, total(n)!);
   return grads;
 }
 

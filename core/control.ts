@@ -3,24 +3,32 @@
  * eagerly (a JavaScript loop). Inside `jit` (on the cpu) a loop's body is traced once and compiled
  * into its own program, which the jitted program replays once per iteration as a host step:
  * compile time and program size do not grow with the trip count.
- * Under `grad` inside `jit` a compiled `scan` saves its carries and is differentiated by a second
- * compiled loop run backwards (`_scan_reverse.ts`). NOTE: inside `vmap`, and under `grad` outside
- * `jit`, loops run eagerly (unrolled into the traced graph) so batching and autodiff see every step.
+ * Under `grad` (inside `jit` or not) a `scan` saves its carries and is differentiated by a second
+ * scan run backwards (`_scan_vjp.ts`), which is differentiable in turn. Inside `vmap` a loop runs
+ * once on the whole batch (`_scan_batch.ts`).
  * @module
  */
 import type { Tensor } from "./tensor.ts";
 import { allocate, type DataArray } from "./ir/dtype.ts";
-import { isTracing, Node } from "./ir/ir.ts";
+import { Node } from "./ir/ir.ts";
 import { isStaging, wrap } from "./_wrap.ts";
 import { checkOptions } from "./_options.ts";
 import { fmtShape, fmtValue } from "./ir/errors.ts";
 import { flatten, type Tree, type TreeDef, unflatten } from "./tree.ts";
-import { concat, stack } from "./movement.ts";
+import { stack } from "./movement.ts";
 import { arange, zeros } from "./creation.ts";
-import { isBatching } from "./vmap.ts";
+import { batchFrame, inFrame, isBatching, isDifferentiating } from "./vmap.ts";
+import { batchedScan, batchedScanVjp, batchedWhile, loopFrame } from "./_scan_batch.ts";
 import { type HostStep, hostStepSink } from "../jit/_hosted.ts";
 import { compileBody, sizeOfShape, type Spec } from "./_loop_body.ts";
-import { differentiable } from "./_scan_reverse.ts";
+import {
+  capturedBy,
+  eagerScanVjp,
+  type FlatScan,
+  type FlatStep,
+  specsOf,
+  withScanVjp,
+} from "./_scan_vjp.ts";
 
 /** Options of `scan`. */
 export interface ScanOptions {
@@ -55,21 +63,6 @@ function checkCarry(op: string, init: Tree, next: Tree): void {
 function sameSpec(a: Spec, b: Spec): boolean {
   return a.dtype === b.dtype && a.shape.length === b.shape.length &&
     a.shape.every((d, i) => d === b.shape[i]);
-}
-
-/**
- * Stacks many tensors on a new axis 0 in groups. NOTE: `stack` of thousands of tensors is one
- * pending sum of as many padded pieces, whose depth overflows the call stack when realized.
- */
-function stackMany(ts: readonly Tensor[]): Tensor {
-  const groups = <T>(xs: readonly T[]) =>
-    Array.from(
-      { length: Math.ceil(xs.length / 64) },
-      (_, i) => xs.slice(i * 64, i * 64 + 64),
-    );
-  let parts = groups(ts).map((g) => stack(g));
-  while (parts.length > 1) parts = groups(parts).map((g) => concat(g));
-  return parts[0];
 }
 
 function stepsOf(xs: Tensor[], options: ScanOptions): number {
@@ -159,11 +152,34 @@ export function scan<C extends Tree, X extends Tree, Y extends Tree>(
     }
     return [
       carry,
-      unflatten(yDef!, ys[0].map((_, j) => stackMany(ys.map((y) => y[j])))),
+      unflatten(yDef!, ys[0].map((_, j) => stack(ys.map((y) => y[j])))),
     ];
   };
+  const step: FlatStep = (args) =>
+    call(unflatten(c0.def, args.slice(0, nc)), unflatten(x0.def, args.slice(nc)));
+  const reverse = options.reverse === true;
+  const tree = (out: Tensor[]): [C, Y] => [
+    unflatten(c0.def, out.slice(0, nc)) as C,
+    unflatten(yDef!, out.slice(nc)) as Y,
+  ];
+  // under grad: saved carries and a reverse scan (vmap traces loops in the example's terms)
+  if (n === 0) return eager();
+  // inside vmap: one batched scan (with scan's reverse rule when grad traces inside the vmap)
+  const frame = batchFrame();
+  const batchedRun = loopFrame() === undefined ? batchedScanVjp : batchedScan;
+  const batched = frame && batchedRun(frame, step, c0.leaves, x0.leaves, n, reverse, flatScan);
+  if (batched) return tree(batched);
+  // nothing batched: the loop is the same for every example
+  if (frame) {
+    return tree(inFrame(undefined, () => flatScan(step, c0.leaves, x0.leaves, n, reverse)));
+  }
+  const differentiate = isDifferentiating() && !isBatching();
   const sink = compiling();
-  if (sink === undefined) return eager();
+  if (sink === undefined) {
+    return differentiate
+      ? tree(eagerScanVjp(step, c0.leaves, x0.leaves, n, reverse, flatScan))
+      : eager();
+  }
   const specs = [
     ...c0.leaves,
     ...x0.leaves.map((t) => ({ dtype: t.dtype, shape: t.shape.slice(1) })),
@@ -176,9 +192,10 @@ export function scan<C extends Tree, X extends Tree, Y extends Tree>(
         unflatten(x0.def, args.slice(nc)),
       ),
   );
-  // under grad the carries are saved for the reverse loop (a loop holding loops runs eagerly)
-  const differentiate = isTracing();
-  if (differentiate && body.inner > 0) return eager();
+  // a loop holding loops runs eagerly under grad
+  if (differentiate && body.inner > 0) {
+    return tree(eagerScanVjp(step, c0.leaves, x0.leaves, n, reverse, flatScan));
+  }
   const ySpecs = body.outs.slice(nc);
   const carryOut = c0.leaves.map((t) => Node.placeholder(t.dtype, t.shape));
   const ysOut = ySpecs.map((y) => Node.placeholder(y.dtype, [n, ...y.shape]));
@@ -214,16 +231,38 @@ export function scan<C extends Tree, X extends Tree, Y extends Tree>(
       return [...carry, ...ys, ...kept];
     },
   });
-  let results = [...carryOut, ...ysOut];
-  if (differentiate) {
-    const nx = x0.leaves.length;
-    results = differentiable({ body, n, order, inputs, results, saved, nc, nx }, sink);
-  }
-  return [
-    unflatten(c0.def, results.slice(0, nc).map(wrap)),
-    unflatten(yDef!, results.slice(nc).map(wrap)),
-  ];
+  const results = [...carryOut, ...ysOut].map(wrap);
+  if (!differentiate) return tree(results);
+  // the saved carries are outputs too (each step's ys also hold the carry it started from), so
+  // that differentiating the reverse scan again reaches the inputs through them
+  const end = nc + ySpecs.length;
+  const wrapped: Tensor[] = withScanVjp({
+    step: (args) => [...step(args), ...args.slice(0, nc)],
+    init: c0.leaves,
+    xs: x0.leaves,
+    captured: capturedBy(step, specsOf(c0.leaves, x0.leaves)),
+    n,
+    reverse,
+    results: [...results, ...saved.map(wrap)],
+    saved: () => wrapped.slice(end),
+    scan: flatScan,
+  });
+  return tree(wrapped.slice(0, end));
 }
+
+/** `scan` on flat arrays (the reverse rule's loops). */
+const flatScan: FlatScan = (step, init, xs, n, reverse) => {
+  const [c, y] = scan(
+    (c: Tensor[], x: Tensor[]) => {
+      const out = step([...c, ...x]);
+      return [out.slice(0, c.length), out.slice(c.length)] as const;
+    },
+    [...init],
+    [...xs],
+    { length: n, reverse },
+  );
+  return [...c, ...y];
+};
 
 /**
  * `carry = body(i, carry)` for `i` from `lower` to `upper - 1` (`i` an int32 scalar tensor), like
@@ -287,11 +326,30 @@ export function whileLoop<C extends Tree>(
     }
     return p;
   };
+  if (isBatching() && loopFrame() !== undefined) {
+    const frame = loopFrame()!;
+    const asTree = (leaves: readonly Tensor[]) => unflatten<C>(c0.def, [...leaves]);
+    const flatTest = (c: readonly Tensor[]) => test(asTree(c));
+    const flatBody = (c: readonly Tensor[]) => {
+      const next = body(asTree(c));
+      checkCarry("whileLoop", asTree(c), next);
+      return flatten(next).leaves;
+    };
+    const out = batchedWhile(
+      frame,
+      flatTest,
+      flatBody,
+      c0.leaves,
+      (t, f, init) => flatten(whileLoop((c: Tensor[]) => t(c), (c: Tensor[]) => f(c), init)).leaves,
+    );
+    // nothing batched: the loop is the same for every example
+    return out ? asTree(out) : inFrame(undefined, () => whileLoop(condFn, body, init));
+  }
   const context = isBatching()
-    ? "inside vmap (each example would stop at its own step)"
+    ? "under grad inside vmap (each example would stop at its own step)"
     : !isStaging()
     ? undefined
-    : isTracing()
+    : isDifferentiating()
     ? "under grad inside jit (it is forward only, like jax.lax.while_loop)"
     : hostStepSink() === undefined
     ? "inside jit on webgpu (compiled loops run on the cpu)"

@@ -9,7 +9,8 @@ import { wrap } from "./_wrap.ts";
 import * as b from "./ops/build.ts";
 import { fmtShape, fmtValue } from "./ir/errors.ts";
 import { broadcastShapes, checkShape, normalizeAxis, sizeOf } from "./ir/shape.ts";
-import { promoteTypes } from "./ir/dtype.ts";
+import { type DType, promoteTypes } from "./ir/dtype.ts";
+import type { Node } from "./ir/ir.ts";
 import { axesArg, singleAxis } from "./_options.ts";
 
 /**
@@ -187,6 +188,30 @@ export function concat(tensors: readonly Tensor[], axis: number | { axis?: numbe
     }
   });
   const dtype = nodes.map((n) => n.dtype).reduce(promoteTypes);
+  return wrap(joined(nodes, a, dtype));
+}
+
+/** Pieces per kernel of `concat`. */
+const GROUP = 64;
+
+/**
+ * `concat` of validated nodes. Up to `GROUP` pieces are one sum of padded pieces; more are
+ * concatenated in groups whose results are buffers (a one-element `reduceMax` is the cut: a
+ * reduction read through a pad is not fused), so each output element reads O(GROUP · log n)
+ * pieces instead of all n, and no graph walk recurses n deep.
+ */
+function joined(nodes: readonly Node[], a: number, dtype: DType): Node {
+  if (nodes.length > GROUP) {
+    const groups: Node[] = [];
+    for (let i = 0; i < nodes.length; i += GROUP) {
+      const g = joined(nodes.slice(i, i + GROUP), a, dtype);
+      // the cut passes gradients straight through (the max's own rule would compare values)
+      const cut = b.reduce("reduceMax", b.reshape(g, [1, ...g.shape]), [0]);
+      groups.push(b.customVjp([g], cut, (ct) => [ct]));
+    }
+    return joined(groups, a, dtype);
+  }
+  const first = nodes[0].shape;
   const total = nodes.reduce((s, n) => s + n.shape[a], 0);
   let offset = 0;
   // concat = sum of padded pieces: one fused kernel, no copies. NOTE: the fill is -0,
@@ -197,7 +222,7 @@ export function concat(tensors: readonly Tensor[], axis: number | { axis?: numbe
     offset += n.shape[a];
     return b.pad(b.cast(n, dtype), before, after, -0);
   });
-  return wrap(pieces.reduce((acc, p) => b.alu(dtype === "bool" ? "maximum" : "add", acc, p)));
+  return b.combine(dtype === "bool" ? "maximum" : "add", pieces);
 }
 
 /** Joins tensors of one shape along a new axis. */

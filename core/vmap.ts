@@ -7,7 +7,7 @@
  * @module
  */
 import type { Tensor } from "./tensor.ts";
-import { type Node, withTrace } from "./ir/ir.ts";
+import { type Node, traceLevel, withTrace } from "./ir/ir.ts";
 import * as b from "./ops/build.ts";
 import { type Batched, batchGraph } from "./ops/batching.ts";
 import { moveAxis } from "./ops/_batch_axes.ts";
@@ -47,11 +47,54 @@ function isPlain(x: unknown): x is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-let batching = 0;
+/** A `vmap` being traced: the batched values of its stand-ins, its batch size, its trace level. */
+export interface BatchFrame {
+  readonly env: Map<Node, Batched>;
+  readonly size: number;
+  readonly level: number;
+}
+
+const frames: BatchFrame[] = [];
+
+let vmapTraces = 0;
+
+/** Runs `fn` as a vmap's trace (kept history, counted apart from grad's traces). */
+export function batchTrace<T>(fn: () => T): T {
+  return withTrace(() => {
+    vmapTraces++;
+    try {
+      return fn();
+    } finally {
+      vmapTraces--;
+    }
+  });
+}
+
+/** Whether a transform other than `vmap` (`grad`, `vjp`, `jvp`) is tracing. */
+export function isDifferentiating(): boolean {
+  return traceLevel() > vmapTraces;
+}
 
 /** Whether a function is being traced for `vmap` (its values are one example's stand-ins). */
 export function isBatching(): boolean {
-  return batching > 0;
+  return frames.length > 0;
+}
+
+/** The innermost `vmap` being traced, if any. */
+export function batchFrame(): BatchFrame | undefined {
+  return frames[frames.length - 1];
+}
+
+/** Runs `fn` with `frame` as the innermost vmap (`undefined`: outside the innermost one). */
+export function inFrame<T>(frame: BatchFrame | undefined, fn: () => T): T {
+  const top = frame === undefined ? frames.pop() : undefined;
+  if (frame !== undefined) frames.push(frame);
+  try {
+    return fn();
+  } finally {
+    if (frame !== undefined) frames.pop();
+    else if (top !== undefined) frames.push(top);
+  }
 }
 
 /** Calls `visit` on every tensor of `value` with its path, in `flatten`'s order. */
@@ -152,7 +195,7 @@ function batchedInputs(inAxes: AxisTree, args: readonly unknown[]): [Leaf[], num
 }
 
 /** One example's stand-in for a batched input: a fresh leaf over example 0 (zeros when empty). */
-function exampleLeaf(x: Node, axis: number, size: number): Node {
+export function exampleLeaf(x: Node, axis: number, size: number): Node {
   const shape = x.shape.filter((_, i) => i !== axis);
   if (size === 0) return b.leaf(b.constant(0, x.dtype, shape, x.device));
   const one = x.shape.map((d, i) => (i === axis ? 1 : d));
@@ -193,7 +236,7 @@ export function vmap<F extends AnyFunction>(
   checkOptions("vmap", options, ["inAxes", "outAxes"]);
   return (...args: Parameters<F>): ReturnType<F> => {
     const [leaves, size] = batchedInputs(options.inAxes === undefined ? 0 : options.inAxes, args);
-    return withTrace(() => {
+    return batchTrace(() => {
       const env = new Map<Node, Batched>();
       const stand = leaves.map(({ tensor, axis }) => {
         if (axis === null) return tensor;
@@ -206,13 +249,8 @@ export function vmap<F extends AnyFunction>(
         const { leaves: ts, def } = flatten(a as Tree);
         return unflatten(def, ts.map(() => stand[next++]));
       });
-      batching++;
-      let out: ReturnType<F>;
-      try {
-        out = f(...traced);
-      } finally {
-        batching--;
-      }
+      const frame = { env, size, level: traceLevel() };
+      const out: ReturnType<F> = inFrame(frame, () => f(...traced));
       const outLeaves: Leaf[] = [];
       pairAxes(
         "outAxes",

@@ -186,26 +186,136 @@ describe("scan", () => {
     );
   });
 
-  it("second derivatives through a compiled loop say they are not supported", () => {
+  it("second derivatives and jvp through scan, eager and compiled: closed form", () => {
+    // c₁ = sin(v₀), c₂ = sin(c₁ v₁)
     const f = (v: T) =>
       lt.scan((c: T, x: T) => [c.mul(x).sin(), c] as const, lt.tensor(1, f64), v)[0];
-    assertThrows(
-      () => lt.jit(lt.hessian(f))(lt.tensor([0.5, 0.2], f64)),
-      Error,
-      "scan() inside jit: second derivatives (hessian, jvp, grad of grad) through a compiled loop are not supported yet",
-    );
-    assertEquals(lt.hessian(f)(lt.tensor([0.5, 0.2], f64)).shape, [2, 2]); // eager: fine
+    const [v0, v1] = [0.5, 0.2];
+    const c1 = Math.sin(v0);
+    const [C, S] = [Math.cos(c1 * v1), Math.sin(c1 * v1)];
+    const want = [
+      [-S * v1 * v1 * Math.cos(v0) ** 2 - C * v1 * Math.sin(v0), Math.cos(v0) * (C - S * v1 * c1)],
+      [Math.cos(v0) * (C - S * v1 * c1), -S * c1 * c1],
+    ];
+    const v = lt.tensor([v0, v1], f64);
+    for (const h of [lt.hessian(f), lt.jit(lt.hessian(f))]) {
+      assertAllClose(h(v), want, { rtol: 1e-12 });
+    }
+    // grad of grad (no vmap): row 0 of the Hessian, eager and compiled
+    const g0 = (v: T) => lt.grad((u: T) => f(u))(v).select(0, 0);
+    for (const gg of [lt.grad(g0), lt.jit(lt.grad(g0))]) {
+      assertAllClose(gg(v), want[0], { rtol: 1e-12 });
+    }
+    // jvp: the directional derivative along t
+    const df = [Math.cos(c1 * v1) * v1 * Math.cos(v0), Math.cos(c1 * v1) * c1];
+    const t = [0.3, -2];
+    const jv = (v: T) => lt.jvp(f, [v], [lt.tensor(t, f64)]);
+    for (const run of [jv, lt.jit(jv)]) {
+      const [value, tangent] = run(v);
+      assertAllClose(value, Math.sin(c1 * v1), { rtol: 1e-14 });
+      assertAllClose(tangent, df[0] * t[0] + df[1] * t[1], { rtol: 1e-12 });
+    }
   });
 
-  it("vmap of a scan batches every step", () => {
-    const f = (u: T) =>
+  it("grad of a 2,000-step scan outside jit: a reverse scan, equal to the compiled gradient", () => {
+    const loss = (w: T, xs: T) => {
+      const [c, ys] = lt.scan(
+        (c: T, x: T) => {
+          const next = c.mul(w).add(x).tanh();
+          return [next, next.square()] as const;
+        },
+        lt.tensor(0, f64),
+        xs,
+      );
+      return c.add(ys.sum());
+    };
+    const xs = lt.random.normal(lt.random.key(7), [2000]).astype("float64");
+    const w = lt.tensor(0.8, f64);
+    const [gw, gx] = lt.grad(loss, { argnums: [0, 1] })(w, xs);
+    const [jw, jx] = lt.jit(lt.grad(loss, { argnums: [0, 1] }))(w, xs);
+    assertAllClose(gw, jw, { rtol: 1e-12 });
+    assertAllClose(gx, jx, { rtol: 1e-12, atol: 1e-15 });
+    // and against finite differences on a short prefix
+    checkGrads((w: T, xs: T) => loss(w, xs), [w, xs.slice([0, 6])], { order: 2 });
+  });
+
+  it("vmap of a scan is one batched scan: equal to a loop over examples, in every composition", () => {
+    const w = lt.random.normal(lt.random.key(3), [4, 4]).div(2).astype("float64");
+    const h0s = lt.random.normal(lt.random.key(4), [3, 4]).astype("float64");
+    const xss = lt.random.normal(lt.random.key(5), [3, 6, 4]).astype("float64");
+    const one = (i: number) => rnn(w)(h0s.select(0, i), xss.select(0, i));
+    const loop = [0, 1, 2].map(one);
+    const tol = { rtol: 1e-12, atol: 1e-14 };
+    for (const run of [lt.vmap(rnn(w)), lt.jit(lt.vmap(rnn(w)))]) {
+      const [h, ys] = run(h0s, xss);
+      assertAllClose(h, lt.stack(loop.map((l) => l[0])), tol);
+      assertAllClose(ys, lt.stack(loop.map((l) => l[1])), tol);
+    }
+    // under jit: one compile, and the kernel count does not grow with the length
+    const jv = lt.jit(lt.vmap(rnn(w)));
+    const long = lt.zeros([3, 500, 4], f64);
+    jv(h0s, long);
+    jv(h0s, long);
+    assertEquals(jv.compileCount, 1);
+    const kernels = (n: number) => lt.explain(jv, h0s, lt.zeros([3, n, 4], f64)).kernels.length;
+    assertEquals(kernels(2000), kernels(5));
+    // the weight batched (a different RNN per example), xs shared (inAxes null)
+    const ws = lt.stack([w, w.mul(-1), w.mul(0.5)]);
+    const byWeight = lt.vmap((w: T, h0: T, xs: T) => rnn(w)(h0, xs)[0], {
+      inAxes: [0, 0, null],
+    });
+    assertAllClose(
+      byWeight(ws, h0s, xss.select(0, 0)),
+      lt.stack([0, 1, 2].map((i) => rnn(ws.select(0, i))(h0s.select(0, i), xss.select(0, 0))[0])),
+      tol,
+    );
+    // grad of a vmapped scan, and per-example gradients (vmap of grad)
+    const lossOne = (h0: T, xs: T) => rnn(w)(h0, xs)[1].square().sum();
+    const perLoop = lt.stack(
+      [0, 1, 2].map((i) => lt.grad(lossOne)(h0s.select(0, i), xss.select(0, i))),
+    );
+    assertAllClose(lt.grad((h: T) => lt.vmap(lossOne)(h, xss).sum())(h0s), perLoop, tol);
+    assertAllClose(lt.vmap(lt.grad(lossOne))(h0s, xss), perLoop, tol);
+    const perExample = lt.jit(lt.vmap(lt.grad(lossOne)));
+    assertAllClose(perExample(h0s, xss), perLoop, tol);
+    // per-example gradients run batched forward and reverse scans: no unrolling with the length
+    const count = (n: number) =>
+      lt.explain(perExample, h0s, lt.zeros([3, n, 4], f64)).kernels.length;
+    assertEquals(count(1000), count(4));
+    // second order per example: vmap of a hessian through scan, against the unbatched one
+    const h2 = (v: T) =>
+      lt.scan((c: T, x: T) => [c.mul(x).sin(), c] as const, lt.tensor(1, f64), v)[0];
+    const vs = lt.tensor([[0.5, 0.2], [-0.3, 1.1]], f64);
+    assertAllClose(
+      lt.vmap(lt.grad((v: T) => lt.grad(h2)(v).sum()))(vs),
+      lt.stack([0, 1].map((i) => lt.grad((v: T) => lt.grad(h2)(v).sum())(vs.select(0, i)))),
+      tol,
+    );
+    // nested: a batch of batches
+    const [hh] = lt.vmap(lt.vmap(rnn(w)))(lt.stack([h0s, h0s.mul(2)]), lt.stack([xss, xss]));
+    assertAllClose(
+      hh.select(0, 1).select(0, 2),
+      rnn(w)(h0s.select(0, 2).mul(2), xss.select(0, 2))[0],
+      tol,
+    );
+    // a scan that does not depend on the batch runs once, outside it (c₃ = w³ + w² + 2w + 3)
+    const g = (w: T, x: T) =>
       lt.scan(
-        (x: T, v: T) => [x.mul(0.5).add(v), x] as const,
-        lt.tensor(0),
-        u,
-      )[0];
-    const us = lt.tensor([[1, 2, 3], [4, 0, 0]]);
-    assertAllClose(lt.vmap(f)(us), [0.25 + 1 + 3, 1], { rtol: 1e-6 });
+        (c: T, u: T) => [c.mul(w).add(u), c] as const,
+        lt.tensor(1, f64),
+        lt.tensor([1, 2, 3], f64),
+      )[0]
+        .mul(x);
+    const xb = lt.tensor([1, 2], f64);
+    const half = lt.tensor(0.5, f64);
+    assertAllClose(lt.jit(lt.vmap(g, { inAxes: [null, 0] }))(half, xb), [4.375, 8.75], tol);
+    assertAllClose(lt.vmap(lt.grad(g), { inAxes: [null, 0] })(half, xb), [3.75, 7.5], tol);
+    // a scalar scan (the earlier test)
+    const f = (u: T) =>
+      lt.scan((x: T, v: T) => [x.mul(0.5).add(v), x] as const, lt.tensor(0), u)[0];
+    assertAllClose(lt.vmap(f)(lt.tensor([[1, 2, 3], [4, 0, 0]])), [0.25 + 1 + 3, 1], {
+      rtol: 1e-6,
+    });
   });
 
   it("errors: a carry that changes shape, xs of different lengths", () => {
@@ -265,12 +375,40 @@ describe("foriLoop and whileLoop", () => {
     assertEquals(j.compileCount, 1);
   });
 
-  it("whileLoop refuses vmap and grad inside jit", () => {
+  it("whileLoop under vmap runs until every example is done, each frozen at its own end", () => {
+    // doubles until ≥ 100, counting steps: the trip count differs per example
+    const f = (x: T) =>
+      lt.whileLoop(
+        ([v]: T[]) => v.lt(100),
+        ([v, k]: T[]) => [v.mul(2), k.add(1)],
+        [x, lt.tensor(0, { dtype: "int32" })],
+      );
+    const xs = [1, 30, 150, 7];
+    const want = xs.map((x) => {
+      let [v, k] = [x, 0];
+      while (v < 100) [v, k] = [v * 2, k + 1];
+      return [v, k];
+    });
+    for (const run of [lt.vmap(f), lt.jit(lt.vmap(f))]) {
+      const [v, k] = run(lt.tensor(xs));
+      assertEquals(v.toArray(), want.map((w) => w[0]));
+      assertEquals(k.toArray(), want.map((w) => w[1]));
+    }
+    // a weight shared by the batch (inAxes null), read inside the body
+    const g = (x: T, w: T) => lt.whileLoop((v: T) => v.lt(w), (v: T) => v.add(1), x);
+    assertEquals(lt.vmap(g, { inAxes: [0, null] })(lt.tensor([0, 2]), lt.tensor(3)).toArray(), [
+      3,
+      3,
+    ]);
+    assertEquals(lt.vmap(g)(lt.tensor([0, 2]), lt.tensor([5, 1])).toArray(), [5, 2]);
+  });
+
+  it("whileLoop refuses grad inside jit and inside vmap", () => {
     const f = (x: T) => lt.whileLoop((v: T) => v.lt(100), (v: T) => v.mul(2), x);
     assertThrows(
-      () => lt.vmap(f)(lt.tensor([1, 2])),
+      () => lt.vmap(lt.grad(f))(lt.tensor([1, 2])),
       TypeError,
-      "whileLoop() cannot run inside vmap (each example would stop at its own step): its trip count depends on values not known there: use scan or foriLoop with a fixed length",
+      "whileLoop() cannot run under grad inside vmap (each example would stop at its own step): its trip count depends on values not known there: use scan or foriLoop with a fixed length",
     );
     assertThrows(
       () => lt.jit(lt.grad(f))(lt.tensor(3)),

@@ -85,6 +85,11 @@ export function withTrace<T>(fn: () => T): T {
   }
 }
 
+/** How many transforms' traces are open (nested), so a transform can tell if another started inside it. */
+export function traceLevel(): number {
+  return traceDepth;
+}
+
 /** Whether a transform is tracing. */
 export function isTracing(): boolean {
   return traceDepth > 0;

@@ -10,7 +10,9 @@ import { type Shape, shapesEqual } from "../ir/shape.ts";
 import type { OpArgs, ReduceOp } from "./registry.ts";
 import { constant } from "./primitive.ts";
 
-export { alu } from "./elementwise.ts";
+import { alu } from "./elementwise.ts";
+
+export { alu };
 export { constant } from "./primitive.ts";
 
 /** The same constant as `x` with another shape or dtype (on x's device). */
@@ -155,4 +157,28 @@ export function customVjp(
   backward: (ct: Node) => readonly (Node | undefined)[],
 ): Node {
   return Node.make("customVjp", value.dtype, value.shape, [...inputs, value], { backward });
+}
+
+/**
+ * `terms[0] op terms[1] op …` for an associative `op` (`add`, `maximum`), as a left fold in runs
+ * of 8 joined by a balanced tree: the graph is O(log n) deep however many terms there are (a
+ * plain fold of thousands of terms is as deep, and every walk over it recurses that deep), and
+ * up to 8 terms keep the fold's order (and its rounding).
+ */
+export function combine(op: "add" | "maximum", terms: readonly Node[]): Node {
+  let level: Node[] = [];
+  for (let i = 0; i < terms.length; i += 8) {
+    let acc = terms[i];
+    for (let j = i + 1; j < Math.min(i + 8, terms.length); j++) {
+      acc = alu(op, acc, terms[j]);
+    }
+    level.push(acc);
+  }
+  while (level.length > 1) {
+    const next: Node[] = [];
+    for (let i = 0; i + 1 < level.length; i += 2) next.push(alu(op, level[i], level[i + 1]));
+    if (level.length % 2 === 1) next.push(level[level.length - 1]);
+    level = next;
+  }
+  return level[0];
 }

@@ -1,0 +1,52 @@
+import { describe, it } from "@std/testing/bdd";
+import { assertEquals } from "@std/assert";
+import * as lt from "../mod.ts";
+
+type T = lt.Tensor;
+const N = 5000;
+const f64 = { dtype: "float64" } as const;
+
+describe("stack and concat of thousands of tensors", () => {
+  it("stack of 5,000 rows: values in place, eager and under jit", () => {
+    const rows = Array.from({ length: N }, (_, i) => lt.tensor([i, -2 * i]));
+    const eager = lt.stack(rows).dataSync();
+    assertEquals(eager.length, 2 * N);
+    for (const i of [0, 1, 63, 64, 65, 4095, 4096, N - 1]) {
+      assertEquals([eager[2 * i], eager[2 * i + 1]], [i, -2 * i]);
+    }
+    const f = lt.jit((a: T) => lt.stack(Array.from({ length: N }, (_, i) => a.mul(i)), 1));
+    const out = f(lt.tensor([1, 3])).toArray() as number[][];
+    assertEquals([out[0][4999], out[1][4321], out[1].length], [4999, 3 * 4321, N]);
+  });
+
+  it("concat of 5,000 pieces of different lengths keeps -0, NaN, ints and bools", () => {
+    const pieces = Array.from(
+      { length: N },
+      (_, i) => lt.full([1 + (i % 3)], i % 7 === 0 ? -0 : i),
+    );
+    const got = lt.concat(pieces).dataSync();
+    let at = 0;
+    pieces.forEach((_, i) => {
+      for (let k = 0; k < 1 + (i % 3); k++, at++) {
+        if (i % 7 === 0) assertEquals(Object.is(got[at], -0), true, `-0 at ${at}`);
+        else assertEquals(got[at], i);
+      }
+    });
+    assertEquals(got.length, at);
+    const nan = lt.concat(Array.from({ length: 100 }, (_, i) => lt.tensor([i === 77 ? NaN : i])));
+    assertEquals(Number.isNaN(nan.dataSync()[77]), true);
+    const ints = Array.from({ length: N }, (_, i) => lt.tensor([i], { dtype: "int32" }));
+    const s = lt.stack(ints);
+    assertEquals([s.dtype, s.sum().item()], ["int32", (N * (N - 1)) / 2]);
+    const bools = lt.stack(Array.from({ length: N }, (_, i) => lt.tensor(i % 2 === 0)));
+    assertEquals([bools.dtype, bools.astype("int32").sum().item()], ["bool", N / 2]);
+  });
+
+  it("gradients through a 5,000-piece stack: each piece gets its slice", () => {
+    // d/da Σ_i Σ_j w_ij · i · a_j = Σ_i i · w_ij, with w_ij = j + 1
+    const w = lt.tensor(Array.from({ length: N }, () => [1, 2]), f64);
+    const linear = (a: T) => lt.stack(Array.from({ length: N }, (_, i) => a.mul(i))).mul(w).sum();
+    const s1 = (N * (N - 1)) / 2;
+    assertEquals(lt.grad(linear)(lt.tensor([1, 2], f64)).toArray(), [s1, 2 * s1]);
+  });
+});
