@@ -150,9 +150,7 @@ describe("wasm tier", () => {
 
   it("leaves kernels without a Wasm form to the JS reference", () => {
     const x = rand([4, 6], 2);
-    const idx = lt.tensor([[0], [2], [5], [1]], { dtype: "int32" });
     const cases: [string, lt.Tensor][] = [
-      ["gather", x.gather(1, idx)],
       ["int32 pow", x.mul(10).astype("int32").pow(3)],
       ["bool pad (concat)", lt.concat([x.lt(0), x.gt(1)], 0)],
       ["float64", x.astype("float64").exp()],
@@ -390,7 +388,8 @@ describe("wasm tier", () => {
     const args = () => [rand([40], 7), small().mul(2)] as const;
     const values = (ts: lt.Tensor[]) => ts.map((t) => Array.from(t.dataSync()));
     const program = lt.jit(pick);
-    assertEquals(lt.explain(pick, ...args()).kernels.map((k) => k.backend).sort(), ["js", "wasm"]);
+    // the gather runs one element at a time in Wasm (codegen/wasm/_scalar.ts)
+    assertEquals(lt.explain(pick, ...args()).kernels.map((k) => k.backend), ["wasm", "wasm"]);
     for (let run = 0; run < 2; run++) {
       assertEquals(values(program(...args())), on("js", () => values(pick(...args()))));
     }
