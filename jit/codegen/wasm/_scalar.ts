@@ -101,18 +101,9 @@ export function renderScalar(
       ? depth.get(i)!
       : Math.max(iDepth(i.a), iDepth(i.b));
   for (const x of all) {
-    depth.set(
-      x,
-      !("k" in x)
-        ? depth.get(x.x)!
-        : x.k === "load"
-        ? iDepth(x.index)
-        : x.k === "alu"
-        ? Math.max(0, ...x.args.map((a) => depth.get(a)!))
-        : x.k === "cast"
-        ? depth.get(x.x)!
-        : 0,
-    );
+    const of = "k" in x ? (x.k === "alu" ? x.args : x.k === "cast" ? [x.x] : []) : [x.x];
+    const at = "k" in x && x.k === "load" ? iDepth(x.index) : 0;
+    depth.set(x, Math.max(at, ...of.map((a) => depth.get(a)!)));
   }
   const index = (i: IExpr): void => {
     if (typeof i === "number") f.i32(i);
