@@ -18,9 +18,7 @@ function ints(name: string, values: number[]): Uint8Array {
 }
 
 function valueInfo(name: string, dims: (number | string)[]): Uint8Array[] {
-  const dimFields = dims.map((d) =>
-    field(1, typeof d === "string" ? field(2, d) : field(1, d))
-  );
+  const dimFields = dims.map((d) => field(1, typeof d === "string" ? field(2, d) : field(1, d)));
   return [
     field(1, name),
     field(2, field(1, [field(1, 1), field(2, dimFields)])),

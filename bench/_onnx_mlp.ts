@@ -32,33 +32,19 @@ export function field(
   number: number,
   value: number | string | Uint8Array | Uint8Array[],
 ): Uint8Array {
-  if (typeof value === "number") {
-    return new Uint8Array([...varint(number << 3), ...varint(value)]);
-  }
+  if (typeof value === "number") return new Uint8Array([...varint(number << 3), ...varint(value)]);
   const bytes = typeof value === "string"
     ? new TextEncoder().encode(value)
     : Array.isArray(value)
     ? concat(value)
     : value;
-  return concat([
-    new Uint8Array([...varint((number << 3) | 2), ...varint(bytes.length)]),
-    bytes,
-  ]);
+  return concat([new Uint8Array([...varint((number << 3) | 2), ...varint(bytes.length)]), bytes]);
 }
 
 /** A float32 TensorProto's fields. */
-export function tensorProto(
-  name: string,
-  dims: number[],
-  data: Float32Array,
-): Uint8Array[] {
+export function tensorProto(name: string, dims: number[], data: Float32Array): Uint8Array[] {
   const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return [
-    ...dims.map((d) => field(1, d)),
-    field(2, 1),
-    field(8, name),
-    field(9, raw),
-  ];
+  return [...dims.map((d) => field(1, d)), field(2, 1), field(8, name), field(9, raw)];
 }
 
 function valueInfo(name: string, features: number): Uint8Array[] {
@@ -97,34 +83,16 @@ export function mlpOnnx(sizes: readonly number[], seed = 0): Uint8Array {
   for (let l = 0; l + 1 < sizes.length; l++) {
     const [fanIn, fanOut] = [sizes[l], sizes[l + 1]];
     const bound = 1 / Math.sqrt(fanIn);
-    const w = lt.random.uniform(keys[2 * l], [fanOut, fanIn], {
-      low: -bound,
-      high: bound,
-    });
-    const b = lt.random.uniform(keys[2 * l + 1], [fanOut], {
-      low: -bound,
-      high: bound,
-    });
-    weights.push(
-      field(
-        5,
-        tensorProto(`w${l}`, [fanOut, fanIn], w.dataSync() as Float32Array),
-      ),
-    );
-    weights.push(
-      field(5, tensorProto(`b${l}`, [fanOut], b.dataSync() as Float32Array)),
-    );
+    const w = lt.random.uniform(keys[2 * l], [fanOut, fanIn], { low: -bound, high: bound });
+    const b = lt.random.uniform(keys[2 * l + 1], [fanOut], { low: -bound, high: bound });
+    weights.push(field(5, tensorProto(`w${l}`, [fanOut, fanIn], w.dataSync() as Float32Array)));
+    weights.push(field(5, tensorProto(`b${l}`, [fanOut], b.dataSync() as Float32Array)));
     const out = l + 2 === sizes.length ? "y" : `h${l}`;
     const transB = [field(5, [field(1, "transB"), field(3, 1), field(20, 2)])];
     nodes.push(
       field(
         1,
-        node(
-          "Gemm",
-          [h, `w${l}`, `b${l}`],
-          l + 2 === sizes.length ? out : `g${l}`,
-          transB,
-        ),
+        node("Gemm", [h, `w${l}`, `b${l}`], l + 2 === sizes.length ? out : `g${l}`, transB),
       ),
     );
     if (out !== "y") nodes.push(field(1, node("Relu", [`g${l}`], out)));

@@ -76,23 +76,20 @@ for (let r = 0; r < rounds; r++) {
   wall.push((before.s + after.s) / 2 / ours.s);
   cpu.push((before.cpu + after.cpu) / 2 / ours.cpu);
   console.log(
-    `round ${r + 1} (load ${load}): Lathe ${
-      (chunk / ours.s).toFixed(1)
-    } steps/s, PyTorch ${(chunk / before.s).toFixed(1)} and ${
-      (chunk / after.s).toFixed(1)
-    }: ${wall.at(-1)!.toFixed(2)}x wall, ${cpu.at(-1)!.toFixed(2)}x cpu`,
+    `round ${r + 1} (load ${load}): Lathe ${(chunk / ours.s).toFixed(1)} steps/s, PyTorch ${
+      (chunk / before.s).toFixed(1)
+    } and ${(chunk / after.s).toFixed(1)}: ${wall.at(-1)!.toFixed(2)}x wall, ${
+      cpu.at(-1)!.toFixed(2)
+    }x cpu`,
   );
 }
 await writer.close();
 await py.status;
 await Deno.remove(dir, { recursive: true });
-const median = (xs: number[]) =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const list = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(" ");
 console.log(
-  `Lathe/PyTorch by wall time: ${list(wall)}; median ${
-    median(wall).toFixed(2)
-  }x`,
+  `Lathe/PyTorch by wall time: ${list(wall)}; median ${median(wall).toFixed(2)}x`,
 );
 console.log(
   `Lathe/PyTorch by CPU time: ${list(cpu)}; median ${median(cpu).toFixed(2)}x`,

@@ -46,14 +46,14 @@ console.log(
   `| Lathe (jit, cpu) | ${latheRate.toFixed(1)} | ${last.toFixed(5)} |`,
 );
 console.log(
-  `| PyTorch ${torch.torch} eager (${threads} thread${
-    threads === "1" ? "" : "s"
-  }) | ${torch.rate.toFixed(1)} | ${torch.loss.toFixed(5)} |`,
+  `| PyTorch ${torch.torch} eager (${threads} thread${threads === "1" ? "" : "s"}) | ${
+    torch.rate.toFixed(1)
+  } | ${torch.loss.toFixed(5)} |`,
 );
 const ratio = latheRate / torch.rate;
 const same = Math.abs(last - torch.loss) <= 1e-3 * Math.abs(torch.loss);
 console.log(
-  `Lathe/PyTorch ${ratio.toFixed(2)}x (target >= 1.0x: ${
-    ratio >= 1 ? "hit" : "missed"
-  }); losses ${same ? "equal" : "DIFFER"} (rtol 1e-3)`,
+  `Lathe/PyTorch ${ratio.toFixed(2)}x (target >= 1.0x: ${ratio >= 1 ? "hit" : "missed"}); losses ${
+    same ? "equal" : "DIFFER"
+  } (rtol 1e-3)`,
 );

@@ -48,16 +48,14 @@ const gap = (lathe.valLoss - torch.valLoss) / torch.valLoss;
 console.log(`| | validation loss | training loop | steps/s |`);
 console.log(`| --- | --- | --- | --- |`);
 console.log(
-  `| Lathe (jit, cpu) | ${lathe.valLoss.toFixed(4)} | ${
-    lathe.seconds.toFixed(1)
-  } s | ${(Number(steps) / lathe.seconds).toFixed(1)} |`,
+  `| Lathe (jit, cpu) | ${lathe.valLoss.toFixed(4)} | ${lathe.seconds.toFixed(1)} s | ${
+    (Number(steps) / lathe.seconds).toFixed(1)
+  } |`,
 );
 console.log(
-  `| PyTorch ${torch.torch} (eager, ${threads} thread${
-    threads === "1" ? "" : "s"
-  }) | ${torch.valLoss.toFixed(4)} | ${torch.seconds.toFixed(1)} s | ${
-    (Number(steps) / torch.seconds).toFixed(1)
-  } |`,
+  `| PyTorch ${torch.torch} (eager, ${threads} thread${threads === "1" ? "" : "s"}) | ${
+    torch.valLoss.toFixed(4)
+  } | ${torch.seconds.toFixed(1)} s | ${(Number(steps) / torch.seconds).toFixed(1)} |`,
 );
 console.log(
   `loss gap ${(gap * 100).toFixed(3)}% (target within 2%: ${

@@ -31,10 +31,7 @@ function forward(p: B7Params, x: lt.Tensor): lt.Tensor {
  * B7: steps/s over `steps` jitted steps after `warmups`, each reading the
  * loss back; the loss after the timed steps.
  */
-export function b7(
-  steps = 50,
-  warmups = 5,
-): { stepsPerSecond: number; loss: number } {
+export function b7(steps = 50, warmups = 5): { stepsPerSecond: number; loss: number } {
   const w = workloads.B7();
   const t = (data: Float32Array, shape: number[]) => lt.tensor(data, { shape });
   let params: B7Params = {
@@ -47,8 +44,7 @@ export function b7(
   const y = lt.tensor(w.y, { shape: [64, 1] });
   const opt = adam(1e-3);
   let state = opt.init(params);
-  const loss = (p: B7Params) =>
-    lt.logSoftmax(forward(p, x)).gather(1, y).mean().neg();
+  const loss = (p: B7Params) => lt.logSoftmax(forward(p, x)).gather(1, y).mean().neg();
   const step = lt.jit((p: B7Params, s: typeof state) => {
     const [value, grads] = lt.valueAndGrad(loss)(p);
     const [updates, next] = opt.update(grads, s, p);
@@ -63,10 +59,7 @@ export function b7(
     state = s;
     last = value.item();
   }
-  return {
-    stepsPerSecond: steps / ((performance.now() - t0) / 1000),
-    loss: last,
-  };
+  return { stepsPerSecond: steps / ((performance.now() - t0) / 1000), loss: last };
 }
 
 /**
@@ -74,24 +67,15 @@ export function b7(
  * pad 1): GFLOP/s of the jitted forward and of the jitted backward (input and
  * weight gradients), each 2·N·O·C·9·H·W multiply-adds per product.
  */
-export function convSpeed(
-  runs = 7,
-  warmups = 2,
-): { forward: number; backward: number } {
+export function convSpeed(runs = 7, warmups = 2): { forward: number; backward: number } {
   const key = lt.random.split(lt.random.key(0), 3);
   const x = lt.random.normal(key[0], [64, 16, 14, 14]);
   const w = lt.random.normal(key[1], [32, 16, 3, 3]);
   const ct = lt.random.normal(key[2], [64, 32, 14, 14]);
   const flops = 2 * 64 * 32 * 16 * 9 * 14 * 14;
-  const fwd = lt.jit((x: lt.Tensor, w: lt.Tensor) =>
-    lt.conv2d(x, w, { padding: 1 })
-  );
+  const fwd = lt.jit((x: lt.Tensor, w: lt.Tensor) => lt.conv2d(x, w, { padding: 1 }));
   const bwd = lt.jit((x: lt.Tensor, w: lt.Tensor, ct: lt.Tensor) => {
-    const [, back] = lt.vjp(
-      (x: lt.Tensor, w: lt.Tensor) => lt.conv2d(x, w, { padding: 1 }),
-      x,
-      w,
-    );
+    const [, back] = lt.vjp((x: lt.Tensor, w: lt.Tensor) => lt.conv2d(x, w, { padding: 1 }), x, w);
     return back(ct);
   });
   const time = (f: () => void) => {
@@ -116,14 +100,12 @@ export function convSpeed(
 if (import.meta.main) {
   const r = b7();
   console.log(
-    `B7 jit: ${r.stepsPerSecond.toFixed(1)} steps/s, loss after the 50 ${
-      r.loss.toFixed(4)
-    }`,
+    `B7 jit: ${r.stepsPerSecond.toFixed(1)} steps/s, loss after the 50 ${r.loss.toFixed(4)}`,
   );
   const c = convSpeed();
   console.log(
-    `conv 16→32 3×3 on 64×14×14: forward ${
-      c.forward.toFixed(1)
-    } GFLOP/s, backward ${c.backward.toFixed(1)} GFLOP/s`,
+    `conv 16→32 3×3 on 64×14×14: forward ${c.forward.toFixed(1)} GFLOP/s, backward ${
+      c.backward.toFixed(1)
+    } GFLOP/s`,
   );
 }

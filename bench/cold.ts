@@ -32,10 +32,7 @@ export const coldWorkloads: Record<string, Workload> = {
     name: "B1 matmul 512",
     input: () => {
       const { a, b } = workloads.B1(512);
-      return () => [
-        lt.tensor(a, { shape: [512, 512] }),
-        lt.tensor(b, { shape: [512, 512] }),
-      ];
+      return () => [lt.tensor(a, { shape: [512, 512] }), lt.tensor(b, { shape: [512, 512] })];
     },
     compute: ([a, b]) => a.matmul(b),
   },
@@ -45,8 +42,7 @@ export const coldWorkloads: Record<string, Workload> = {
       const { x } = workloads.B2();
       return () => [lt.tensor(x)];
     },
-    compute: ([x]) =>
-      lt.sigmoid(x.mul(2).add(1)).mul(lt.relu(x)).sub(x.mul(0.5)),
+    compute: ([x]) => lt.sigmoid(x.mul(2).add(1)).mul(lt.relu(x)).sub(x.mul(0.5)),
   },
   B3: {
     name: "B3 dense relu",
@@ -106,11 +102,8 @@ async function child(id: string, mode: "fresh" | "reuse"): Promise<number[]> {
   const script = new URL(import.meta.url).pathname;
   const args = ["run", "--allow-read", "--allow-env", script, id, mode];
   // `deno` from PATH: the bench task allows running it by that name
-  const out = await new Deno.Command("deno", { args, stderr: "inherit" })
-    .output();
-  if (!out.success) {
-    throw new Error(`bench/cold.ts ${id} ${mode} failed (exit ${out.code})`);
-  }
+  const out = await new Deno.Command("deno", { args, stderr: "inherit" }).output();
+  if (!out.success) throw new Error(`bench/cold.ts ${id} ${mode} failed (exit ${out.code})`);
   return JSON.parse(new TextDecoder().decode(out.stdout)).times;
 }
 

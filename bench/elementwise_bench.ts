@@ -15,11 +15,7 @@ import { workloads } from "./inputs.ts";
 const POOL = 16;
 
 /** Benches `compute` on fresh tensors of `data`. */
-function benchFresh(
-  name: string,
-  data: Float32Array,
-  compute: (x: lt.Tensor) => lt.Tensor,
-): void {
+function benchFresh(name: string, data: Float32Array, compute: (x: lt.Tensor) => lt.Tensor): void {
   const pool = Array.from({ length: POOL }, () => lt.tensor(data));
   let i = 0;
   Deno.bench({

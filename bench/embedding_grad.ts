@@ -13,9 +13,7 @@
  */
 import * as lt from "../mod.ts";
 
-const steps = Number(
-  Deno.args.find((a) => a.startsWith("--steps="))?.slice(8) ?? 30,
-);
+const steps = Number(Deno.args.find((a) => a.startsWith("--steps="))?.slice(8) ?? 30);
 const [batch, seq, dim] = [64, 32, 64];
 
 function median(xs: number[]): number {
@@ -48,9 +46,7 @@ function time(vocab: number): { step: number; update: number } {
 
 const small = time(100);
 const large = time(50_000);
-console.log(
-  `embedding train step, ids [${batch}, ${seq}], dim ${dim}, ${steps} steps, jit:`,
-);
+console.log(`embedding train step, ids [${batch}, ${seq}], dim ${dim}, ${steps} steps, jit:`);
 console.log(
   `  vocab    100: ${small.step.toFixed(2)} ms/step (table update alone ${
     small.update.toFixed(2)
@@ -63,7 +59,6 @@ console.log(
 );
 console.log(
   `  ratio ${(large.step / small.step).toFixed(2)}x; without the table update ${
-    ((large.step - large.update) / Math.max(small.step - small.update, 1e-3))
-      .toFixed(2)
+    ((large.step - large.update) / Math.max(small.step - small.update, 1e-3)).toFixed(2)
   }x`,
 );

@@ -64,9 +64,7 @@ for (const [name, batched, loop] of rows) {
     throw new Error(`${name}: the two Jacobians differ by ${diff}`);
   }
   console.log(
-    `${name} of a ${N}-input function: vmap ${tb.toFixed(1)} ms, loop ${
-      tl.toFixed(1)
-    } ms, ` +
+    `${name} of a ${N}-input function: vmap ${tb.toFixed(1)} ms, loop ${tl.toFixed(1)} ms, ` +
       `speed-up ${(tl / tb).toFixed(1)}x`,
   );
 }

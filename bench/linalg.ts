@@ -51,9 +51,7 @@ function measure(native: boolean) {
   return { tSolve, x, tEigh, values, tSvd, sing };
 }
 const tiers = [
-  ...(lt.blasLibrary() === undefined
-    ? []
-    : [["LAPACK", measure(true)] as const]),
+  ...(lt.blasLibrary() === undefined ? [] : [["LAPACK", measure(true)] as const]),
   ["JS", measure(false)] as const,
 ];
 
@@ -91,9 +89,7 @@ const relDiff = (mine: lt.Tensor, ref: number[]) => {
 };
 const [load] = Deno.loadavg();
 console.log(
-  `linalg ${n}×${n} float64 (load average ${
-    load.toFixed(1)
-  }; torch threads ${torch.threads})`,
+  `linalg ${n}×${n} float64 (load average ${load.toFixed(1)}; torch threads ${torch.threads})`,
 );
 console.log("| op    | tier   | Lathe (s) | PyTorch (s) | ratio | accuracy |");
 console.log("| ----- | ------ | --------- | ----------- | ----- | -------- |");
@@ -105,9 +101,9 @@ const row = (
   acc: string,
 ) =>
   console.log(
-    `| ${op.padEnd(5)} | ${tier.padEnd(6)} | ${mine.toFixed(3)} | ${
-      ref.toFixed(4)
-    } | ${(mine / ref).toFixed(1)}× | ${acc} |`,
+    `| ${op.padEnd(5)} | ${tier.padEnd(6)} | ${mine.toFixed(3)} | ${ref.toFixed(4)} | ${
+      (mine / ref).toFixed(1)
+    }× | ${acc} |`,
   );
 for (const [tier, r] of tiers) {
   const residual = A.matmul(r.x).sub(b).abs().max().item();
@@ -115,12 +111,8 @@ for (const [tier, r] of tiers) {
     torch.residual.toExponential(1)
   })`;
   row("solve", tier, r.tSolve, torch.solve, res);
-  const eig = `eigenvalues within ${
-    relDiff(r.values, torch.values).toExponential(1)
-  } of torch`;
+  const eig = `eigenvalues within ${relDiff(r.values, torch.values).toExponential(1)} of torch`;
   row("eigh", tier, r.tEigh, torch.eigh, eig);
-  const sv = `singular values within ${
-    relDiff(r.sing, torch.sing).toExponential(1)
-  } of torch`;
+  const sv = `singular values within ${relDiff(r.sing, torch.sing).toExponential(1)} of torch`;
   row("svd", tier, r.tSvd, torch.svd, sv);
 }

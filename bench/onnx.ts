@@ -42,8 +42,7 @@ const allModels: Record<string, () => Bench> = {
     shape: (batch) => [batch, sizes[0]],
   }),
   cnn: () => ({
-    label:
-      "CNN (the MNIST demo's: conv 16, pool, conv 32, pool, 1568 → 64 → 10) on 1×28×28",
+    label: "CNN (the MNIST demo's: conv 16, pool, conv 32, pool, 1568 → 64 → 10) on 1×28×28",
     bytes: cnnOnnx(),
     shape: (batch) => [batch, 1, 28, 28],
   }),
@@ -59,13 +58,8 @@ interface OrtModule {
   env: { wasm: { numThreads: number } };
   Tensor: new (type: "float32", data: Float32Array, dims: number[]) => unknown;
   InferenceSession: {
-    create(
-      bytes: Uint8Array,
-      options?: { intraOpNumThreads?: number },
-    ): Promise<{
-      run(
-        feeds: Record<string, unknown>,
-      ): Promise<Record<string, { data: ArrayLike<number> }>>;
+    create(bytes: Uint8Array, options?: { intraOpNumThreads?: number }): Promise<{
+      run(feeds: Record<string, unknown>): Promise<Record<string, { data: ArrayLike<number> }>>;
     }>;
   };
 }
@@ -77,20 +71,14 @@ async function ort(
   threads: number,
 ): Promise<Runner | string> {
   try {
-    const mod = (await import(specifier)) as OrtModule & {
-      default?: OrtModule;
-    };
+    const mod = (await import(specifier)) as OrtModule & { default?: OrtModule };
     const o = mod.InferenceSession === undefined ? mod.default! : mod;
     if (specifier.includes("web")) o.env.wasm.numThreads = threads;
-    const session = await o.InferenceSession.create(bench.bytes, {
-      intraOpNumThreads: threads,
-    });
+    const session = await o.InferenceSession.create(bench.bytes, { intraOpNumThreads: threads });
     return {
       name,
       run: async (x, batch) => {
-        const out = await session.run({
-          x: new o.Tensor("float32", x, bench.shape(batch)),
-        });
+        const out = await session.run({ x: new o.Tensor("float32", x, bench.shape(batch)) });
         return out.y.data;
       },
     };
@@ -103,29 +91,16 @@ async function measure(bench: Bench): Promise<void> {
   const model = importOnnx(bench.bytes);
   const threads = lt.cpuThreads();
   const runners: Runner[] = [{
-    name: `Lathe importOnnx (jit, ${threads} threads${
-      lt.blasLibrary() ? ", BLAS" : ""
-    })`,
+    name: `Lathe importOnnx (jit, ${threads} threads${lt.blasLibrary() ? ", BLAS" : ""})`,
     run: (x, batch) =>
-      Promise.resolve(
-        model.run({ x: lt.tensor(x, { shape: bench.shape(batch) }) }).y
-          .dataSync(),
-      ),
+      Promise.resolve(model.run({ x: lt.tensor(x, { shape: bench.shape(batch) }) }).y.dataSync()),
   }];
   // NOTE: computed specifiers, so `deno check` never downloads the packages
-  const specifiers = {
-    node: "npm:onnxruntime-node@1.31.1",
-    web: "npm:onnxruntime-web@1.31.1",
-  };
+  const specifiers = { node: "npm:onnxruntime-node@1.31.1", web: "npm:onnxruntime-web@1.31.1" };
   const missing: string[] = [];
   for (
     const r of [
-      await ort(
-        bench,
-        `onnxruntime-node (${threads} threads)`,
-        specifiers.node,
-        threads,
-      ),
+      await ort(bench, `onnxruntime-node (${threads} threads)`, specifiers.node, threads),
       await ort(bench, "onnxruntime-web (wasm, 1 thread)", specifiers.web, 1),
     ]
   ) {
@@ -141,10 +116,7 @@ async function measure(bench: Bench): Promise<void> {
     const cells: string[] = [];
     for (const r of runners) {
       const got = await r.run(x, batch);
-      const worst = reference.reduce(
-        (m, v, i) => Math.max(m, Math.abs(v - got[i])),
-        0,
-      );
+      const worst = reference.reduce((m, v, i) => Math.max(m, Math.abs(v - got[i])), 0);
       if (!(worst <= 1e-4)) {
         throw new Error(
           `${r.name} disagrees with Lathe on ${bench.label} (batch ${batch}): ${worst}`,
@@ -161,9 +133,7 @@ async function measure(bench: Bench): Promise<void> {
     }
     rows.push(`| ${batch} | ${cells.join(" | ")} |`);
   }
-  console.log(
-    `\n${bench.label}, median of ${runs} runs after ${warmups} warm-ups (ms):\n`,
-  );
+  console.log(`\n${bench.label}, median of ${runs} runs after ${warmups} warm-ups (ms):\n`);
   console.log(`| batch | ${runners.map((r) => r.name).join(" | ")} |`);
   console.log(`| ---: | ${runners.map(() => "---:").join(" | ")} |`);
   for (const row of rows) console.log(row);

@@ -18,21 +18,16 @@ export function compare(
   atol: number,
   rtol: number,
 ): string {
-  if (got.length !== want.length) {
-    return `MISMATCH (length ${got.length} vs ${want.length})`;
-  }
+  if (got.length !== want.length) return `MISMATCH (length ${got.length} vs ${want.length})`;
   let worst = -1, worstExcess = 0;
   for (let i = 0; i < want.length; i++) {
-    const excess = Math.abs(got[i] - want[i]) -
-      (atol + rtol * Math.abs(want[i]));
+    const excess = Math.abs(got[i] - want[i]) - (atol + rtol * Math.abs(want[i]));
     if (!(excess <= 0) && (worst < 0 || !(excess <= worstExcess))) {
       worst = i;
       worstExcess = excess;
     }
   }
-  return worst < 0
-    ? "ok"
-    : `MISMATCH (at ${worst}: ${got[worst]} vs ${want[worst]})`;
+  return worst < 0 ? "ok" : `MISMATCH (at ${worst}: ${got[worst]} vs ${want[worst]})`;
 }
 
 /** Float64 dot of A's row i with B's column j (row-major, K inner). */
@@ -50,19 +45,9 @@ export function dot(
 }
 
 /** B1: checks six probe entries of an n x n matmul result against float64 dots. */
-export function checkB1(
-  result: ArrayLike<number>,
-  a: Float32Array,
-  b: Float32Array,
-  n: number,
-) {
+export function checkB1(result: ArrayLike<number>, a: Float32Array, b: Float32Array, n: number) {
   const probes: number[] = [], want: number[] = [];
-  for (
-    const [i, j] of [[0, 0], [0, n - 1], [n - 1, 0], [n - 1, n - 1], [
-      n >> 1,
-      n >> 2,
-    ], [7, 3]]
-  ) {
+  for (const [i, j] of [[0, 0], [0, n - 1], [n - 1, 0], [n - 1, n - 1], [n >> 1, n >> 2], [7, 3]]) {
     probes.push(result[i * n + j]);
     want.push(dot(a, b, i, j, n, n));
   }
@@ -80,16 +65,10 @@ export function refB2(x: Float32Array): Float64Array {
 }
 
 /** B3: relu(X @ W + b) for X [256,784], W [784,256], in float64. */
-export function refB3(
-  x: Float32Array,
-  w: Float32Array,
-  b: Float32Array,
-): Float64Array {
+export function refB3(x: Float32Array, w: Float32Array, b: Float32Array): Float64Array {
   const want = new Float64Array(256 * 256);
   for (let i = 0; i < 256; i++) {
-    for (let j = 0; j < 256; j++) {
-      want[i * 256 + j] = Math.max(0, dot(x, w, i, j, 784, 256) + b[j]);
-    }
+    for (let j = 0; j < 256; j++) want[i * 256 + j] = Math.max(0, dot(x, w, i, j, 784, 256) + b[j]);
   }
   return want;
 }
@@ -110,26 +89,18 @@ export function refB6Softmax(m: Float32Array): Float64Array {
   for (let r = 0; r < 1024; r++) {
     let mx = -Infinity, s = 0;
     for (let c = 0; c < 1024; c++) mx = Math.max(mx, m[r * 1024 + c]);
-    for (let c = 0; c < 1024; c++) {
-      s += ref[r * 1024 + c] = Math.exp(m[r * 1024 + c] - mx);
-    }
+    for (let c = 0; c < 1024; c++) s += ref[r * 1024 + c] = Math.exp(m[r * 1024 + c] - mx);
     for (let c = 0; c < 1024; c++) ref[r * 1024 + c] /= s;
   }
   return ref;
 }
 
 /** Greedy word wrap to `deno fmt`'s prose width (this repo: 100), as it formats paragraphs and list items. */
-export function wrap(
-  text: string,
-  first = "",
-  rest = first,
-  width = 100,
-): string {
+export function wrap(text: string, first = "", rest = first, width = 100): string {
   const lines: string[] = [];
   let cur = first;
   for (const word of text.split(/\s+/).filter((w) => w !== "")) {
-    const atStart = cur === first && lines.length === 0 ||
-      cur === rest && lines.length > 0;
+    const atStart = cur === first && lines.length === 0 || cur === rest && lines.length > 0;
     if (!atStart && cur.length + 1 + word.length > width) {
       lines.push(cur);
       cur = rest + word;

@@ -28,44 +28,29 @@ export function best(
   if (ms.length === 0) return all[0];
   const higher = METRICS.find((m) => m.key === key)!.higher;
   const pool = ms.some((m) => !wrong(m)) ? ms.filter((m) => !wrong(m)) : ms;
-  return pool.reduce((a, b) =>
-    (higher ? b.value > a.value : b.value < a.value) ? b : a
-  );
+  return pool.reduce((a, b) => (higher ? b.value > a.value : b.value < a.value) ? b : a);
 }
 
 function cell(m: Measure | NotAvailable | undefined): string {
   if (m === undefined) return "—";
   if (isNa(m)) return `n/a: ${m.na}`;
-  const loss = m.loss !== undefined && !wrong(m)
-    ? `, loss ${m.loss.toExponential(4)}`
-    : "";
+  const loss = m.loss !== undefined && !wrong(m) ? `, loss ${m.loss.toExponential(4)}` : "";
   return `${fmt(m.value)} (${m.mode}${loss})${wrong(m) ? " ✗" : ""}`;
 }
 
 /** A markdown table with padded columns (the layout `deno fmt` gives). */
-export function mdTable(
-  head: readonly string[],
-  body: readonly string[][],
-): string {
+export function mdTable(head: readonly string[], body: readonly string[][]): string {
   const esc = (s: string) => s.replaceAll("|", "\\|");
   const rows = body.map((r) => r.map(esc));
   const width = (s: string) => [...s].length;
-  const widths = head.map((h, c) =>
-    Math.max(3, width(h), ...rows.map((r) => width(r[c])))
-  );
+  const widths = head.map((h, c) => Math.max(3, width(h), ...rows.map((r) => width(r[c]))));
   const line = (cells: readonly string[]) =>
-    `| ${
-      cells.map((x, c) => x + " ".repeat(widths[c] - width(x))).join(" | ")
-    } |`;
-  return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)]
-    .join("\n");
+    `| ${cells.map((x, c) => x + " ".repeat(widths[c] - width(x))).join(" | ")} |`;
+  return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
 /** The side-by-side table over the keys that any system measured. */
-export function sideBySide(
-  lathe: SystemReport | undefined,
-  peers: SystemReport[],
-): string {
+export function sideBySide(lathe: SystemReport | undefined, peers: SystemReport[]): string {
   const systems = [...(lathe ? [lathe] : []), ...peers];
   const head = [
     "workload",
@@ -88,9 +73,7 @@ export function sideBySide(
     }
     const ratio = l && !isNa(l) && !wrong(l) && top
       ? `${(l.value / top.v).toFixed(2)} (vs ${top.name}; ${
-        (metric.higher ? l.value >= top.v : l.value <= top.v)
-          ? "Lathe ahead"
-          : "Lathe behind"
+        (metric.higher ? l.value >= top.v : l.value <= top.v) ? "Lathe ahead" : "Lathe behind"
       })`
       : "n/a";
     body.push([
@@ -109,8 +92,7 @@ export function allModes(systems: SystemReport[]): string[] {
   const lines: string[] = [];
   for (const s of systems) {
     for (const metric of METRICS) {
-      const ms = s.results[metric.key]?.filter((m): m is Measure => !isNa(m)) ??
-        [];
+      const ms = s.results[metric.key]?.filter((m): m is Measure => !isNa(m)) ?? [];
       if (ms.length < 2) continue;
       lines.push(
         `${s.name} ${metric.label} (${metric.unit}): ` +

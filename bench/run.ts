@@ -30,12 +30,7 @@ import * as lt from "../mod.ts";
 import { workloads } from "./inputs.ts";
 import { b4, b5 } from "./train_workloads.ts";
 import { b7, convSpeed } from "./cnn_workload.ts";
-import {
-  B5_LOSS,
-  type Key,
-  keysOf,
-  type SystemReport,
-} from "./peers/common.ts";
+import { B5_LOSS, type Key, keysOf, type SystemReport } from "./peers/common.ts";
 import { runJaxjs } from "./peers/jaxjs.ts";
 import { runTfjs } from "./peers/tfjs.ts";
 import { runTorch } from "./peers/torch.ts";
@@ -90,34 +85,25 @@ function parseArgs(args: readonly string[]): Options {
       if (v === undefined) throw new Error(`${flag} needs a value`);
       return v;
     };
-    if (flag === "--only") {
-      only = new Set(value().toUpperCase().split(",").map((s) => s.trim()));
-    } else if (flag === "--peers") {
+    if (flag === "--only") only = new Set(value().toUpperCase().split(",").map((s) => s.trim()));
+    else if (flag === "--peers") {
       peers = new Set();
-      for (
-        const name of value().toLowerCase().split(",").map((s) => s.trim())
-      ) {
+      for (const name of value().toLowerCase().split(",").map((s) => s.trim())) {
         if (name === "tfjs") peers.add("tfjs-cpu").add("tfjs-wasm");
         else if (name === "jax-js" || name === "jax") peers.add("jaxjs");
         else if (name === "pytorch") peers.add("torch");
-        else if ((ALL_PEERS as readonly string[]).includes(name)) {
-          peers.add(name as System);
-        } else {throw new Error(
-            `unknown peer ${name} (use ${ALL_PEERS.join(",")} or tfjs)`,
-          );}
+        else if ((ALL_PEERS as readonly string[]).includes(name)) peers.add(name as System);
+        else throw new Error(`unknown peer ${name} (use ${ALL_PEERS.join(",")} or tfjs)`);
       }
     } else if (flag === "--torch-threads") torchThreads = Number(value());
     else if (flag === "--runs") runs = Number(value());
     else if (flag === "--warmups") warmups = Number(value());
     else if (flag === "--device") {
       const d = value().toLowerCase();
-      if (d !== "cpu" && d !== "webgpu") {
-        throw new Error(`unknown device ${d} (use cpu or webgpu)`);
-      }
+      if (d !== "cpu" && d !== "webgpu") throw new Error(`unknown device ${d} (use cpu or webgpu)`);
       device = d;
-    } else if (flag === "--b1-sizes") {
-      b1Sizes = value().split(",").map((s) => Number(s.trim()));
-    } else if (flag === "--b4-steps") b4Steps = Number(value());
+    } else if (flag === "--b1-sizes") b1Sizes = value().split(",").map((s) => Number(s.trim()));
+    else if (flag === "--b4-steps") b4Steps = Number(value());
     else if (flag === "--b5-steps") b5Steps = Number(value());
     else {throw new Error(
         `unknown argument ${
@@ -128,12 +114,8 @@ function parseArgs(args: readonly string[]): Options {
   }
   // the WebGPU mode defaults to SPEC's minimum (a software adapter is slow)
   runs ??= device === "webgpu" ? 5 : 11;
-  if (!Number.isInteger(runs) || runs < 5) {
-    throw new Error("--runs must be an integer >= 5 (SPEC)");
-  }
-  if (!Number.isInteger(warmups) || warmups < 2) {
-    throw new Error("--warmups must be >= 2 (SPEC)");
-  }
+  if (!Number.isInteger(runs) || runs < 5) throw new Error("--runs must be an integer >= 5 (SPEC)");
+  if (!Number.isInteger(warmups) || warmups < 2) throw new Error("--warmups must be >= 2 (SPEC)");
   if (!Number.isInteger(torchThreads) || torchThreads < 1) {
     throw new Error("--torch-threads must be a positive integer");
   }
@@ -143,21 +125,9 @@ function parseArgs(args: readonly string[]): Options {
     ...b1Sizes.map((n): [string, number] => ["--b1-sizes", n]),
   ];
   for (const [name, v] of counts) {
-    if (!Number.isInteger(v) || v < 1) {
-      throw new Error(`${name} needs positive integers`);
-    }
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${name} needs positive integers`);
   }
-  return {
-    only,
-    peers,
-    torchThreads,
-    runs,
-    warmups,
-    device,
-    b1Sizes,
-    b4Steps,
-    b5Steps,
-  };
+  return { only, peers, torchThreads, runs, warmups, device, b1Sizes, b4Steps, b5Steps };
 }
 
 // ---------------------------------------------------------------- timing
@@ -209,15 +179,7 @@ function timeIt<I>(
     );
   }
   const compiledPerCall = (after.compiled - before.compiled) / runs;
-  return {
-    median: median(times),
-    times,
-    kernels,
-    compiledPerCall,
-    result: result!,
-    runs,
-    warmups,
-  };
+  return { median: median(times), times, kernels, compiledPerCall, result: result!, runs, warmups };
 }
 
 // ---------------------------------------------------------------- workloads
@@ -240,13 +202,9 @@ interface Row {
 }
 
 const spread = (t: Timing) =>
-  `${t.runs} runs after ${t.warmups} warm-ups, min ${
-    fmt(Math.min(...t.times))
-  } / max ${fmt(Math.max(...t.times))} ms${
-    t.compiledPerCall > 0
-      ? `; ${fmt(t.compiledPerCall)} kernel(s) recompiled per call`
-      : ""
-  }`;
+  `${t.runs} runs after ${t.warmups} warm-ups, min ${fmt(Math.min(...t.times))} / max ${
+    fmt(Math.max(...t.times))
+  } ms${t.compiledPerCall > 0 ? `; ${fmt(t.compiledPerCall)} kernel(s) recompiled per call` : ""}`;
 
 /** Median ms of a hand-written plain-JS loop (2 warm-ups), for context in the notes. */
 function plainMs(fn: () => void, runs = 7): number {
@@ -272,10 +230,7 @@ function b1(opts: Options): Row[] {
       ? Math.min(opts.runs, B1_1024_RUNS)
       : Math.max(opts.runs, n === 128 ? 21 : 0);
     const t = timeIt(
-      () => ({
-        a: lt.tensor(a, { shape: [n, n] }),
-        b: lt.tensor(b, { shape: [n, n] }),
-      }),
+      () => ({ a: lt.tensor(a, { shape: [n, n] }), b: lt.tensor(b, { shape: [n, n] }) }),
       ({ a, b }) => a.matmul(b),
       runs,
       opts.warmups,
@@ -292,9 +247,7 @@ function b1(opts: Options): Row[] {
       kernels: String(t.kernels),
       check: checkB1(t.result, a, b, n),
       notes: `${fmt(t.median)} ms/call; ${spread(t)}${
-        n === 1024 && runs < opts.runs
-          ? ` (runs capped at ${B1_1024_RUNS}: ~0.6 s per call)`
-          : ""
+        n === 1024 && runs < opts.runs ? ` (runs capped at ${B1_1024_RUNS}: ~0.6 s per call)` : ""
       }`,
     });
   }
@@ -327,9 +280,7 @@ function b2(opts: Options): Row[] {
     unit: "ms",
     kernels: String(t.kernels),
     check: compare(t.result, want, 1e-6, 1e-5),
-    notes: `${fmt(gbs)} GB/s at 8 B/elem; hand-written JS loop: ${
-      fmt(plain)
-    } ms; ${spread(t)}`,
+    notes: `${fmt(gbs)} GB/s at 8 B/elem; hand-written JS loop: ${fmt(plain)} ms; ${spread(t)}`,
   }];
 }
 
@@ -355,20 +306,13 @@ function b3(opts: Options): Row[] {
     unit: "ms",
     kernels: String(t.kernels),
     check: compare(t.result, want, 1e-4, 1e-4),
-    notes: `${fmt(2 * 256 * 784 * 256 / (t.median * 1e-3) / 1e9)} GFLOP/s; ${
-      spread(t)
-    }`,
+    notes: `${fmt(2 * 256 * 784 * 256 / (t.median * 1e-3) / 1e9)} GFLOP/s; ${spread(t)}`,
   }];
 }
 
 function b6(opts: Options): Row[] {
   const { x, m } = workloads.B6();
-  const ts = timeIt(
-    () => lt.tensor(x),
-    (x) => x.sum(),
-    Math.max(opts.runs, 11),
-    opts.warmups,
-  );
+  const ts = timeIt(() => lt.tensor(x), (x) => x.sum(), Math.max(opts.runs, 11), opts.warmups);
   const { sum: want, abs } = refB6Sum(x);
   const sumRow: Row = {
     id: "B6",
@@ -379,9 +323,7 @@ function b6(opts: Options): Row[] {
     unit: "ms",
     kernels: String(ts.kernels),
     check: compare(ts.result, [want], 1e-6 * abs, 0),
-    notes: `${
-      fmt(4 * x.length / (ts.median * 1e-3) / 1e9)
-    } GB/s read; hand-written JS loop: ${
+    notes: `${fmt(4 * x.length / (ts.median * 1e-3) / 1e9)} GB/s read; hand-written JS loop: ${
       fmt(plainMs(() => {
         let s = 0;
         for (let i = 0; i < x.length; i++) s += x[i];
@@ -412,9 +354,7 @@ function b6(opts: Options): Row[] {
         for (let r = 0; r < m.length; r += 1024) {
           let mx = -Infinity, s = 0;
           for (let c = 0; c < 1024; c++) if (m[r + c] > mx) mx = m[r + c];
-          for (let c = 0; c < 1024; c++) {
-            s += y[r + c] = Math.exp(m[r + c] - mx);
-          }
+          for (let c = 0; c < 1024; c++) s += y[r + c] = Math.exp(m[r + c] - mx);
           for (let c = 0; c < 1024; c++) y[r + c] /= s;
         }
       }))
@@ -437,9 +377,7 @@ function trainRows(id: "B4" | "B5"): Row[] {
         value: r.ms.toFixed(1),
         unit: "ms / 1000 steps",
         kernels: "—",
-        check: ok
-          ? "ok"
-          : `MISMATCH (final loss ${r.loss.toExponential(4)} vs 6.3404e-05)`,
+        check: ok ? "ok" : `MISMATCH (final loss ${r.loss.toExponential(4)} vs 6.3404e-05)`,
         notes: `final loss ${r.loss.toExponential(4)}`,
       };
     }
@@ -465,10 +403,7 @@ function trainRows(id: "B4" | "B5"): Row[] {
  * the median of the first calls in a fresh process, and a reused input's
  * warm median beside a fresh one's (bench/cold.ts).
  */
-async function coldTable(
-  rows: readonly Row[],
-  want: (id: string) => boolean,
-): Promise<string> {
+async function coldTable(rows: readonly Row[], want: (id: string) => boolean): Promise<string> {
   const body: string[][] = [];
   for (const [key, w] of Object.entries(coldWorkloads)) {
     const row = rows.find((r) => r.key === (key === "B1" ? "B1-512" : key));
@@ -511,10 +446,7 @@ function b7Rows(): Row[] {
     unit: "steps/s",
     kernels: "—",
     check: Number.isFinite(r.loss) ? "ok" : "MISMATCH (loss not finite)",
-    notes:
-      `loss after the 50 steps ${
-        r.loss.toFixed(6)
-      }; conv 16→32 3×3 on 64×14×14: forward ` +
+    notes: `loss after the 50 steps ${r.loss.toFixed(6)}; conv 16→32 3×3 on 64×14×14: forward ` +
       `${c.forward.toFixed(1)} GFLOP/s, backward (input + weight gradients) ` +
       `${c.backward.toFixed(1)} GFLOP/s`,
   }];
@@ -524,18 +456,8 @@ function b7Rows(): Row[] {
 
 /** Lathe's detail table (one row per workload and mode). */
 function latheTable(rows: readonly Row[]): string {
-  const head = [
-    "workload",
-    "Lathe median",
-    "unit",
-    "kernels/call",
-    "check",
-    "notes",
-  ];
-  return mdTable(
-    head,
-    rows.map((r) => [r.workload, r.value, r.unit, r.kernels, r.check, r.notes]),
-  );
+  const head = ["workload", "Lathe median", "unit", "kernels/call", "check", "notes"];
+  return mdTable(head, rows.map((r) => [r.workload, r.value, r.unit, r.kernels, r.check, r.notes]));
 }
 
 /** Lathe's rows as a system report for the side-by-side table. */
@@ -564,11 +486,7 @@ function latheReport(rows: readonly Row[]): SystemReport {
 async function cpuinfo(): Promise<string> {
   try {
     const args = ["-c", "print(open('/proc/cpuinfo').read())"];
-    const p = await new Deno.Command("/usr/bin/python3", {
-      args,
-      stdout: "piped",
-      stderr: "null",
-    })
+    const p = await new Deno.Command("/usr/bin/python3", { args, stdout: "piped", stderr: "null" })
       .output();
     return new TextDecoder().decode(p.stdout);
   } catch {
@@ -600,8 +518,7 @@ async function machine(): Promise<string[]> {
   ];
 }
 
-const loadavg = () =>
-  sys(() => Deno.loadavg().map((x) => x.toFixed(2)).join(" ")) ?? "n/a";
+const loadavg = () => sys(() => Deno.loadavg().map((x) => x.toFixed(2)).join(" ")) ?? "n/a";
 
 if (import.meta.main) {
   const opts = parseArgs(Deno.args);
@@ -615,12 +532,8 @@ if (import.meta.main) {
     ["B6", () => b6(opts)],
     ["B7", () => b7Rows()],
   ];
-  const unknown = [...opts.only ?? []].filter((id) =>
-    !suites.some(([s]) => s === id)
-  );
-  if (unknown.length > 0) {
-    throw new Error(`unknown workload(s) ${unknown.join(", ")} (B1..B7)`);
-  }
+  const unknown = [...opts.only ?? []].filter((id) => !suites.some(([s]) => s === id));
+  if (unknown.length > 0) throw new Error(`unknown workload(s) ${unknown.join(", ")} (B1..B7)`);
   const ids = suites.map(([id]) => id).filter(want);
   if (opts.device === "webgpu") {
     const code = await runWebgpu({
@@ -639,8 +552,7 @@ if (import.meta.main) {
   const loadBefore = loadavg();
   const start = performance.now();
   const rows: Row[] = [];
-  const elapsed = (t0: number) =>
-    `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+  const elapsed = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
   if (opts.peers.has("lathe")) {
     for (const [id, run] of suites) {
       if (!want(id)) continue;
@@ -651,11 +563,7 @@ if (import.meta.main) {
   }
   const cold = opts.peers.has("lathe") ? await coldTable(rows, want) : "";
   if (cold) console.error("Lathe cold starts done");
-  const peerOpts = {
-    only: new Set(ids),
-    runs: opts.runs,
-    warmups: opts.warmups,
-  };
+  const peerOpts = { only: new Set(ids), runs: opts.runs, warmups: opts.warmups };
   const peers: SystemReport[] = [];
   const adapters: [System, () => Promise<SystemReport>][] = [
     ["jaxjs", () => runJaxjs(peerOpts)],
@@ -673,11 +581,8 @@ if (import.meta.main) {
   // 55 float32 Adam steps amplify rounding: PyTorch itself gives 0.0038104 on 1 thread and
   // 0.0038456 on 2 (float64: 0.0038104), so agreement is checked to 2%
   const b7Lathe = rows.find((r) => r.key === "B7");
-  const b7Measure = peers.find((p) => p.name.startsWith("PyTorch"))
-    ?.results["B7"]?.[0];
-  const b7Torch = b7Measure !== undefined && "loss" in b7Measure
-    ? b7Measure.loss
-    : undefined;
+  const b7Measure = peers.find((p) => p.name.startsWith("PyTorch"))?.results["B7"]?.[0];
+  const b7Torch = b7Measure !== undefined && "loss" in b7Measure ? b7Measure.loss : undefined;
   if (b7Lathe?.loss !== undefined && b7Torch !== undefined) {
     const same = Math.abs(b7Lathe.loss - b7Torch) <= 0.02 * Math.abs(b7Torch);
     b7Lathe.check = same
@@ -693,9 +598,7 @@ if (import.meta.main) {
   const bad = rows.filter((r) => r.check.startsWith("MISMATCH"));
   console.log(
     `\nLathe correctness vs plain-JS float64 reference: ${
-      bad.length === 0
-        ? "ok"
-        : `MISMATCH in ${bad.map((r) => r.workload).join(", ")}`
+      bad.length === 0 ? "ok" : `MISMATCH in ${bad.map((r) => r.workload).join(", ")}`
     }; total ${total}`,
   );
 
@@ -722,18 +625,14 @@ if (import.meta.main) {
         `this machine; a load above ~1 means the 2-thread PyTorch and jax-js worker runs compete ` +
         `for the 2 cores)`,
     ),
-    ...systems.map((s) =>
-      item(`${s.name}: ${s.version}; threads: ${s.threads}`)
-    ),
+    ...systems.map((s) => item(`${s.name}: ${s.version}; threads: ${s.threads}`)),
     ...systems.flatMap((s) => s.info.map(item)),
     item(
       `method: median of >= 5 timed runs after ${opts.warmups} warm-ups (${opts.runs} runs ` +
         `by default; B1 1024 uses 7, 5 on tfjs-cpu), each run reading the whole result back to ` +
         `host memory (dataSync / await data() / .numpy()). B4: steps/s over 200 steps after 20 ` +
         `warm-up steps; B5: total ms of 1000 steps from the initial weights, final loss checked ` +
-        `against ${
-          B5_LOSS.toExponential(4)
-        } (0.1%); both read w2 back after every step.`,
+        `against ${B5_LOSS.toExponential(4)} (0.1%); both read w2 back after every step.`,
     ),
     "",
     "## Side by side (best mode of each system)",

@@ -63,20 +63,14 @@ for (const steps of [100, 300, STEPS]) {
     const kernels = lt.explain(jitted, h0, x).kernels.length;
     outs.push(out);
     console.log(
-      `${steps} steps, ${name}: first call ${first.toFixed(0)} ms, rerun ${
-        rerun.toFixed(1)
-      } ms, ` +
-        `${kernels} kernels, heap kept ${
-          heap.toFixed(2)
-        } MiB, compiles ${jitted.compileCount}`,
+      `${steps} steps, ${name}: first call ${first.toFixed(0)} ms, rerun ${rerun.toFixed(1)} ms, ` +
+        `${kernels} kernels, heap kept ${heap.toFixed(2)} MiB, compiles ${jitted.compileCount}`,
     );
   }
   if (outs.length === 4) {
     for (const [a, c] of [[0, 1], [2, 3]]) {
       const diff = outs[a].sub(outs[c]).abs().max().item();
-      if (!(diff < 1e-4)) {
-        throw new Error(`unrolled and scan differ by ${diff}`);
-      }
+      if (!(diff < 1e-4)) throw new Error(`unrolled and scan differ by ${diff}`);
     }
   }
 }

@@ -23,9 +23,7 @@ const most = Number(option("threads", String(Math.max(2, lt.cpuThreads()))));
 
 function input(n: number, seed: number): lt.Tensor {
   const r = mulberry32(seed);
-  return lt.tensor(Float32Array.from({ length: n * n }, () => r() - 0.5), {
-    shape: [n, n],
-  });
+  return lt.tensor(Float32Array.from({ length: n * n }, () => r() - 0.5), { shape: [n, n] });
 }
 
 lt.setCpuBackend("wasm", { blas: false });
@@ -46,11 +44,7 @@ for (const n of sizes) {
   for (const [t, ts] of times) {
     const ms = median(ts);
     const gflops = (2 * n ** 3 / ms / 1e6).toFixed(1);
-    console.log(
-      `| ${n} | ${t} | ${ms.toFixed(3)} | ${gflops} | ${
-        (off / ms).toFixed(2)
-      } |`,
-    );
+    console.log(`| ${n} | ${t} | ${ms.toFixed(3)} | ${gflops} | ${(off / ms).toFixed(2)} |`);
   }
 }
 console.log(`\nworker jobs: ${lt.kernelStats().workerJobs}`);

@@ -14,9 +14,7 @@ type Step<P> = (p: P) => [P, lt.Tensor];
 function setupB5(mode: "eager" | "jit", dev: lt.Device) {
   const { x, w1, w2 } = workloads.B5();
   const input = lt.tensor(x, { shape: [1, 784], device: dev });
-  const target = lt.oneHot(lt.tensor([1], { dtype: "int32" }), 10).float().to(
-    dev,
-  );
+  const target = lt.oneHot(lt.tensor([1], { dtype: "int32" }), 10).float().to(dev);
   type P = { w1: lt.Tensor; w2: lt.Tensor };
   const loss = (p: P) => {
     const prob = lt.sigmoid(lt.relu(input.matmul(p.w1)).matmul(p.w2));
@@ -59,10 +57,7 @@ function setupB4(mode: "eager" | "jit", dev: lt.Device) {
 }
 
 /** B5: the seed-004 loop (784-20-10, relu, sigmoid, BCE vs one-hot class 1), 1000 SGD steps lr 0.1. */
-export function b5(
-  mode: "eager" | "jit",
-  steps = 1000,
-): { ms: number; loss: number } {
+export function b5(mode: "eager" | "jit", steps = 1000): { ms: number; loss: number } {
   let { p, run } = setupB5(mode, "cpu");
   let last = lt.tensor(0);
   const t0 = performance.now();
@@ -135,17 +130,11 @@ if (import.meta.main) {
   for (const mode of ["eager", "jit"] as const) {
     const r5 = b5(mode);
     console.log(
-      `B5 ${mode}: ${r5.ms.toFixed(1)} ms / 1000 steps, final loss ${
-        r5.loss.toExponential(4)
-      }`,
+      `B5 ${mode}: ${r5.ms.toFixed(1)} ms / 1000 steps, final loss ${r5.loss.toExponential(4)}`,
     );
   }
   for (const mode of ["eager", "jit"] as const) {
     const r4 = b4(mode);
-    console.log(
-      `B4 ${mode}: ${r4.stepsPerSecond.toFixed(1)} steps/s, loss ${
-        r4.loss.toFixed(4)
-      }`,
-    );
+    console.log(`B4 ${mode}: ${r4.stepsPerSecond.toFixed(1)} steps/s, loss ${r4.loss.toFixed(4)}`);
   }
 }

@@ -105,11 +105,9 @@ async function timeIt<I>(
 }
 
 const spread = (t: Timing) =>
-  `${t.runs} runs after ${t.warmups} warm-ups, min ${
-    fmt(Math.min(...t.times))
-  } / max ${fmt(Math.max(...t.times))} ms; ${
-    fmt(t.dispatchesPerCall)
-  } dispatch(es)/call`;
+  `${t.runs} runs after ${t.warmups} warm-ups, min ${fmt(Math.min(...t.times))} / max ${
+    fmt(Math.max(...t.times))
+  } ms; ${fmt(t.dispatchesPerCall)} dispatch(es)/call`;
 
 async function b1(dev: lt.Device, o: WebGpuBenchOptions): Promise<Row[]> {
   const rows: Row[] = [];
@@ -131,9 +129,7 @@ async function b1(dev: lt.Device, o: WebGpuBenchOptions): Promise<Row[]> {
       unit: "GFLOP/s",
       kernels: String(t.kernels),
       check: checkB1(t.result, a, b, n),
-      notes: `${fmt(t.median)} ms/call (${fmt(gflops / 1000)} TFLOP/s); ${
-        spread(t)
-      }`,
+      notes: `${fmt(t.median)} ms/call (${fmt(gflops / 1000)} TFLOP/s); ${spread(t)}`,
     });
   }
   return rows;
@@ -153,9 +149,7 @@ async function b2(dev: lt.Device, o: WebGpuBenchOptions): Promise<Row[]> {
     unit: "ms",
     kernels: String(t.kernels),
     check: compare(t.result, refB2(x), 1e-6, 1e-5),
-    notes: `${fmt(8 * x.length / (t.median * 1e-3) / 1e9)} GB/s at 8 B/elem; ${
-      spread(t)
-    }`,
+    notes: `${fmt(8 * x.length / (t.median * 1e-3) / 1e9)} GB/s at 8 B/elem; ${spread(t)}`,
   }];
 }
 
@@ -177,9 +171,7 @@ async function b3(dev: lt.Device, o: WebGpuBenchOptions): Promise<Row[]> {
     unit: "ms",
     kernels: String(t.kernels),
     check: compare(t.result, refB3(x, w, b), 1e-4, 1e-4),
-    notes: `${fmt(2 * 256 * 784 * 256 / (t.median * 1e-3) / 1e9)} GFLOP/s; ${
-      spread(t)
-    }`,
+    notes: `${fmt(2 * 256 * 784 * 256 / (t.median * 1e-3) / 1e9)} GFLOP/s; ${spread(t)}`,
   }];
 }
 
@@ -204,9 +196,7 @@ async function b6(dev: lt.Device, o: WebGpuBenchOptions): Promise<Row[]> {
     unit: "ms",
     kernels: String(ts.kernels),
     check: compare(ts.result, [sum], 1e-6 * abs, 0),
-    notes: `${fmt(4 * x.length / (ts.median * 1e-3) / 1e9)} GB/s read; ${
-      spread(ts)
-    }`,
+    notes: `${fmt(4 * x.length / (ts.median * 1e-3) / 1e9)} GB/s read; ${spread(ts)}`,
   }, {
     workload: "B6 softmax rows 1024x1024",
     value: fmt(tm.median),
@@ -217,14 +207,9 @@ async function b6(dev: lt.Device, o: WebGpuBenchOptions): Promise<Row[]> {
   }];
 }
 
-const JIT_NOTE =
-  "jit with GPU arguments currently runs eagerly (no compiled replay)";
+const JIT_NOTE = "jit with GPU arguments currently runs eagerly (no compiled replay)";
 
-async function train(
-  id: "B4" | "B5",
-  dev: lt.Device,
-  o: WebGpuBenchOptions,
-): Promise<Row[]> {
+async function train(id: "B4" | "B5", dev: lt.Device, o: WebGpuBenchOptions): Promise<Row[]> {
   const rows: Row[] = [];
   for (const mode of ["eager", "jit"] as const) {
     if (id === "B4") {
@@ -238,19 +223,15 @@ async function train(
         check: compare([r.loss], [cpu.loss], 1e-5, 1e-3) === "ok"
           ? "ok"
           : `MISMATCH (loss ${r.loss} vs cpu ${cpu.loss})`,
-        notes:
-          `${o.b4Steps} steps after ${o.b4Warmups} warm-up steps (SPEC: 200 after 20); ` +
-          `loss ${r.loss.toFixed(4)} (Lathe cpu, same steps: ${
-            cpu.loss.toFixed(4)
-          })` +
+        notes: `${o.b4Steps} steps after ${o.b4Warmups} warm-up steps (SPEC: 200 after 20); ` +
+          `loss ${r.loss.toFixed(4)} (Lathe cpu, same steps: ${cpu.loss.toFixed(4)})` +
           (mode === "jit" ? `; ${JIT_NOTE}` : ""),
       });
     } else {
       const r = await b5Device(mode, dev, o.b5Steps);
       const cpu = b5(mode, o.b5Steps);
       // at SPEC's 1000 steps, also SPEC's final loss (0.1%)
-      const spec = o.b5Steps !== 1000 ||
-        Math.abs(r.loss - B5_LOSS) < 1e-3 * B5_LOSS;
+      const spec = o.b5Steps !== 1000 || Math.abs(r.loss - B5_LOSS) < 1e-3 * B5_LOSS;
       rows.push({
         workload: `B5 seed-004 loop, ${o.b5Steps} SGD steps (${mode})`,
         value: r.ms.toFixed(1),
@@ -260,16 +241,11 @@ async function train(
           ? "ok"
           : `MISMATCH (loss ${r.loss} vs cpu ${cpu.loss})`,
         notes: (o.b5Steps === 1000
-          ? `SPEC's 1000 steps (final loss checked against ${
-            B5_LOSS.toExponential(4)
-          }); `
-          : `SPEC: 1000 steps (its final loss ${
-            B5_LOSS.toExponential(4)
-          } needs all 1000); `) +
+          ? `SPEC's 1000 steps (final loss checked against ${B5_LOSS.toExponential(4)}); `
+          : `SPEC: 1000 steps (its final loss ${B5_LOSS.toExponential(4)} needs all 1000); `) +
           `loss after ${o.b5Steps} steps ${r.loss.toExponential(4)} ` +
           `(Lathe cpu, same steps: ${cpu.loss.toExponential(4)}); ` +
-          `~${(r.ms / o.b5Steps).toFixed(1)} ms/step` +
-          (mode === "jit" ? `; ${JIT_NOTE}` : ""),
+          `~${(r.ms / o.b5Steps).toFixed(1)} ms/step` + (mode === "jit" ? `; ${JIT_NOTE}` : ""),
       });
     }
   }
@@ -282,9 +258,7 @@ async function adapterInfo(): Promise<string> {
     const adapter = await navigator.gpu?.requestAdapter();
     if (!adapter) return "n/a";
     const i = adapter.info;
-    return `vendor ${i.vendor || "n/a"}, architecture ${
-      i.architecture || "n/a"
-    }, ` +
+    return `vendor ${i.vendor || "n/a"}, architecture ${i.architecture || "n/a"}, ` +
       `device ${i.device || "n/a"}, description ${i.description || "n/a"}`;
   } catch (e) {
     return `n/a (${(e as Error).message})`;
@@ -292,8 +266,7 @@ async function adapterInfo(): Promise<string> {
 }
 
 /** A software adapter (Mesa lavapipe / llvmpipe, SwiftShader, WARP) by its description. */
-const isSoftware = (info: string) =>
-  /llvmpipe|lavapipe|swiftshader|warp|software/i.test(info);
+const isSoftware = (info: string) => /llvmpipe|lavapipe|swiftshader|warp|software/i.test(info);
 
 /** Runs the WebGPU mode; returns the process exit code. */
 export async function runWebgpu(o: WebGpuBenchOptions): Promise<number> {
@@ -315,9 +288,7 @@ export async function runWebgpu(o: WebGpuBenchOptions): Promise<number> {
   console.error(`WebGPU adapter: ${info}`);
   console.error(disclaimer);
   if (o.skippedPeers.length > 0) {
-    console.error(
-      `peers skipped in --device webgpu mode: ${o.skippedPeers.join(", ")}`,
-    );
+    console.error(`peers skipped in --device webgpu mode: ${o.skippedPeers.join(", ")}`);
   }
   const suites: [string, () => Promise<Row[]>][] = [
     ["B1", () => b1(dev, o)],
@@ -328,8 +299,7 @@ export async function runWebgpu(o: WebGpuBenchOptions): Promise<number> {
     ["B6", () => b6(dev, o)],
   ];
   const start = performance.now();
-  const elapsed = (t0: number) =>
-    `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+  const elapsed = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
   const rows: Row[] = [];
   for (const [id, run] of suites) {
     if (o.only !== undefined && !o.only.has(id)) continue;
@@ -339,34 +309,21 @@ export async function runWebgpu(o: WebGpuBenchOptions): Promise<number> {
   }
   const total = elapsed(start);
   const table = mdTable(
-    [
-      "workload",
-      "Lathe webgpu median",
-      "unit",
-      "kernels/call",
-      "check",
-      "notes",
-    ],
+    ["workload", "Lathe webgpu median", "unit", "kernels/call", "check", "notes"],
     rows.map((r) => [r.workload, r.value, r.unit, r.kernels, r.check, r.notes]),
   );
   const bad = rows.filter((r) => r.check.startsWith("MISMATCH"));
-  const verdict = bad.length === 0
-    ? "ok"
-    : `MISMATCH in ${bad.map((r) => r.workload).join(", ")}`;
+  const verdict = bad.length === 0 ? "ok" : `MISMATCH in ${bad.map((r) => r.workload).join(", ")}`;
   console.log(`WebGPU adapter: ${info}\n${disclaimer}\n`);
   console.log(table);
-  console.log(
-    `\nLathe webgpu correctness vs reference: ${verdict}; total ${total}`,
-  );
+  console.log(`\nLathe webgpu correctness vs reference: ${verdict}; total ${total}`);
 
   const item = (text: string) => wrap(text, "- ", "  ");
   const args = o.args.length > 0 ? " " + o.args.join(" ") : "";
   const md = [
     "# Lathe WebGPU benchmark results",
     "",
-    ...(software
-      ? ["**" + disclaimer + "**", ""].map((l) => wrap(l))
-      : [wrap(disclaimer), ""]),
+    ...(software ? ["**" + disclaimer + "**", ""].map((l) => wrap(l)) : [wrap(disclaimer), ""]),
     wrap(
       "Workloads: bench/SPEC.md B1–B6, Lathe only (peers are skipped in this mode), " +
         "same inputs as the CPU mode (bench/inputs.ts), every tensor created on the " +
@@ -383,9 +340,7 @@ export async function runWebgpu(o: WebGpuBenchOptions): Promise<number> {
     item(
       `method: median of ${o.runs} timed runs after ${o.warmups} warm-ups, fresh device inputs ` +
         `per run, each run ending with \`await t.data()\` (the full readback); B1 sizes ` +
-        `${
-          o.b1Sizes.join(", ")
-        }. B4: steps/s over ${o.b4Steps} steps after ${o.b4Warmups} ` +
+        `${o.b1Sizes.join(", ")}. B4: steps/s over ${o.b4Steps} steps after ${o.b4Warmups} ` +
         `warm-up steps (SPEC: 200 after 20); B5: ${o.b5Steps} steps (SPEC: 1000); both read w2 ` +
         `back with \`await data()\` after every step. Fewer B4 steps keep a software adapter ` +
         `affordable; B4/B5 losses are checked against Lathe's CPU run of the same steps (0.1%), ` +

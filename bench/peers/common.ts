@@ -90,11 +90,7 @@ export function b2Reference(x: Float32Array, i: number): number {
 }
 
 /** Throws unless `got` matches the B2 reference at a few probes (a cheap guard that the peer computed the right thing). */
-export function checkB2(
-  x: Float32Array,
-  got: ArrayLike<number>,
-  who: string,
-): void {
+export function checkB2(x: Float32Array, got: ArrayLike<number>, who: string): void {
   for (const i of [0, 1, 12345, 500000, x.length - 1]) {
     const want = b2Reference(x, i);
     if (!(Math.abs(got[i] - want) <= 1e-4 + 1e-3 * Math.abs(want))) {
@@ -112,11 +108,7 @@ export function b5LossOk(loss: number): boolean {
 }
 
 /** Push a measure (or n/a) for `key`. */
-export function record(
-  r: SystemReport,
-  key: Key,
-  m: Measure | NotAvailable,
-): void {
+export function record(r: SystemReport, key: Key, m: Measure | NotAvailable): void {
   (r.results[key] ??= []).push(m);
 }
 

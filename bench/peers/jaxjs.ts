@@ -55,19 +55,15 @@ async function timeModes(
   return out;
 }
 
-const b2 = (x: np.Array) =>
-  nn.sigmoid(x.ref.mul(2).add(1)).mul(nn.relu(x.ref)).sub(x.mul(0.5));
+const b2 = (x: np.Array) => nn.sigmoid(x.ref.mul(2).add(1)).mul(nn.relu(x.ref)).sub(x.mul(0.5));
 
-const b3 = (x: np.Array, w: np.Array, b: np.Array) =>
-  nn.relu(np.matmul(x, w).add(b));
+const b3 = (x: np.Array, w: np.Array, b: np.Array) => nn.relu(np.matmul(x, w).add(b));
 
 type P4 = { w1: np.Array; b1: np.Array; w2: np.Array; b2: np.Array };
 type P5 = { w1: np.Array; w2: np.Array };
 
 function loss4(p: P4, x: np.Array, y1h: np.Array): np.Array {
-  const logits = np.matmul(nn.relu(np.matmul(x, p.w1).add(p.b1)), p.w2).add(
-    p.b2,
-  );
+  const logits = np.matmul(nn.relu(np.matmul(x, p.w1).add(p.b1)), p.w2).add(p.b2);
   return nn.logSoftmax(logits, -1).mul(y1h).sum(-1).mean().neg();
 }
 
@@ -82,17 +78,9 @@ function sgd<P extends P4 | P5>(
   loss: (p: P, x: np.Array, y: np.Array) => np.Array,
 ): (p: P, x: np.Array, y: np.Array) => [P, np.Array] {
   return (p, x, y) => {
-    const vg = valueAndGrad(loss) as unknown as (
-      p: P,
-      x: np.Array,
-      y: np.Array,
-    ) => [np.Array, P];
+    const vg = valueAndGrad(loss) as unknown as (p: P, x: np.Array, y: np.Array) => [np.Array, P];
     const [l, g] = vg(tree.ref(p), x, y);
-    const next = tree.map(
-      (w: np.Array, d: np.Array) => w.sub(d.mul(0.1)),
-      p,
-      g,
-    ) as P;
+    const next = tree.map((w: np.Array, d: np.Array) => w.sub(d.mul(0.1)), p, g) as P;
     return [next, l];
   };
 }
@@ -125,8 +113,7 @@ async function train<P extends P4 | P5>(
 
 /** The inputs as jax-js wants them (inputs.ts types them over ArrayBufferLike). */
 const buf = (a: Float32Array) => a as Float32Array<ArrayBuffer>;
-const arr = (data: Float32Array, shape: number[]) =>
-  np.array(buf(data)).reshape(shape);
+const arr = (data: Float32Array, shape: number[]) => np.array(buf(data)).reshape(shape);
 
 function oneHot(labels: Int32Array, classes: number): Float32Array {
   const out = new Float32Array(labels.length * classes);
@@ -150,14 +137,7 @@ export async function runJaxjs(opts: PeerOptions): Promise<SystemReport> {
       const { a, b } = workloads.B1(n);
       const A = arr(a, [n, n]), B = arr(b, [n, n]);
       const key = keysOf("B1")[[128, 512, 1024].indexOf(n)];
-      for (
-        const m of await timeModes(
-          np.matmul,
-          [A, B],
-          opts,
-          n === 1024 ? 7 : opts.runs,
-        )
-      ) {
+      for (const m of await timeModes(np.matmul, [A, B], opts, n === 1024 ? 7 : opts.runs)) {
         record(r, key, { ...m, value: metricOf(key, m.value) });
       }
       A.dispose(), B.dispose();
@@ -167,9 +147,7 @@ export async function runJaxjs(opts: PeerOptions): Promise<SystemReport> {
     const { x } = workloads.B2();
     const X = np.array(buf(x));
     const check = (out: ArrayLike<number>) => checkB2(x, out, "jax-js");
-    for (const m of await timeModes(b2, [X], opts, opts.runs, check)) {
-      record(r, "B2", m);
-    }
+    for (const m of await timeModes(b2, [X], opts, opts.runs, check)) record(r, "B2", m);
     X.dispose();
   }
   if (want("B3")) {
@@ -192,10 +170,7 @@ export async function runJaxjs(opts: PeerOptions): Promise<SystemReport> {
         const X = arr(x, [128, 784]), Y = arr(oneHot(y, 10), [128, 10]);
         const t = await train(step, p, X, Y, 20, 200, how);
         X.dispose(), Y.dispose();
-        record(r, "B4", {
-          value: 200 / (t.ms / 1000),
-          mode: `${compile}, ${how} read`,
-        });
+        record(r, "B4", { value: 200 / (t.ms / 1000), mode: `${compile}, ${how} read` });
       }
     }
   }
@@ -210,14 +185,8 @@ export async function runJaxjs(opts: PeerOptions): Promise<SystemReport> {
         const X = arr(x, [1, 784]), T = arr(t1, [1, 10]);
         const t = await train(step, p, X, T, 0, 1000, how);
         X.dispose(), T.dispose();
-        const m: Measure = {
-          value: t.ms,
-          mode: `${compile}, ${how} read`,
-          loss: t.loss,
-        };
-        if (!b5LossOk(t.loss)) {
-          m.mode += ` (final loss ${t.loss.toExponential(4)}: WRONG)`;
-        }
+        const m: Measure = { value: t.ms, mode: `${compile}, ${how} read`, loss: t.loss };
+        if (!b5LossOk(t.loss)) m.mode += ` (final loss ${t.loss.toExponential(4)}: WRONG)`;
         record(r, "B5", m);
       }
     }
@@ -230,9 +199,7 @@ export async function runJaxjs(opts: PeerOptions): Promise<SystemReport> {
     X.dispose();
     const M = arr(m, [1024, 1024]);
     const softmax = (a: np.Array) => nn.softmax(a, -1);
-    for (const v of await timeModes(softmax, [M], opts)) {
-      record(r, "B6-softmax", v);
-    }
+    for (const v of await timeModes(softmax, [M], opts)) record(r, "B6-softmax", v);
     M.dispose();
   }
   return r;

@@ -34,24 +34,16 @@ let wasmReady = false;
 async function useBackend(name: TfBackend): Promise<void> {
   if (name === "wasm" && !wasmReady) {
     const require = createRequire(import.meta.url);
-    setWasmPaths(
-      dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + "/",
-    );
+    setWasmPaths(dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + "/");
     setThreadsCount(1);
     wasmReady = true;
   }
-  if (!(await tf.setBackend(name))) {
-    throw new Error(`tfjs backend ${name} failed to start`);
-  }
+  if (!(await tf.setBackend(name))) throw new Error(`tfjs backend ${name} failed to start`);
   await tf.ready();
 }
 
 /** Median ms of `f` (tidied, read with dataSync). */
-function timeTidy(
-  f: () => tf.Tensor,
-  runs: number,
-  warmups: number,
-): Promise<number> {
+function timeTidy(f: () => tf.Tensor, runs: number, warmups: number): Promise<number> {
   return timeMs(
     () => {
       const out = tf.tidy(f);
@@ -96,15 +88,10 @@ function train(
   return { ms, loss: l };
 }
 
-async function runOn(
-  backend: TfBackend,
-  opts: PeerOptions,
-  r: SystemReport,
-): Promise<void> {
+async function runOn(backend: TfBackend, opts: PeerOptions, r: SystemReport): Promise<void> {
   await useBackend(backend);
   const want = (id: string) => opts.only.has(id);
-  const put = (key: Parameters<typeof record>[1], m: Measure) =>
-    record(r, key, m);
+  const put = (key: Parameters<typeof record>[1], m: Measure) => record(r, key, m);
   const mode = `${backend} backend`;
   if (want("B1")) {
     for (const [i, n] of [128, 512, 1024].entries()) {
@@ -130,9 +117,7 @@ async function runOn(
   }
   if (want("B3")) {
     const { x, w, b } = workloads.B3();
-    const X = tf.tensor2d(x, [256, 784]),
-      W = tf.tensor2d(w, [784, 256]),
-      Bv = tf.tensor1d(b);
+    const X = tf.tensor2d(x, [256, 784]), W = tf.tensor2d(w, [784, 256]), Bv = tf.tensor1d(b);
     const f = () => tf.relu(tf.matMul(X, W).add(Bv));
     put("B3", { value: await timeTidy(f, opts.runs, opts.warmups), mode });
     tf.dispose([X, W, Bv]);
@@ -142,9 +127,7 @@ async function runOn(
     const X = tf.tensor2d(x, [128, 784]);
     const Y = tf.oneHot(tf.tensor1d(y, "int32"), 10).toFloat();
     const loss = (p: Params) =>
-      tf.logSoftmax(
-        tf.relu(tf.matMul(X, p.w1).add(p.b1)).matMul(p.w2).add(p.b2),
-      )
+      tf.logSoftmax(tf.relu(tf.matMul(X, p.w1).add(p.b1)).matMul(p.w2).add(p.b2))
         .mul(Y).sum(-1).mean().neg() as tf.Scalar;
     const p = {
       w1: tf.tensor2d(w1, [784, 256]),
@@ -164,8 +147,7 @@ async function runOn(
       const prob = tf.sigmoid(tf.relu(tf.matMul(X, p.w1)).matMul(p.w2));
       const logP = tf.maximum(tf.log(prob), -100);
       const log1mP = tf.maximum(tf.log(tf.sub(1, prob)), -100);
-      return T.mul(logP).add(tf.sub(1, T).mul(log1mP)).mean()
-        .neg() as tf.Scalar;
+      return T.mul(logP).add(tf.sub(1, T).mul(log1mP)).mean().neg() as tf.Scalar;
     };
     const t = train(
       loss,
@@ -174,19 +156,14 @@ async function runOn(
       1000,
     );
     const m: Measure = { value: t.ms, mode, loss: t.loss };
-    if (!b5LossOk(t.loss)) {
-      m.mode += ` (final loss ${t.loss.toExponential(4)}: WRONG)`;
-    }
+    if (!b5LossOk(t.loss)) m.mode += ` (final loss ${t.loss.toExponential(4)}: WRONG)`;
     put("B5", m);
     tf.dispose([X, T]);
   }
   if (want("B6")) {
     const { x, m } = workloads.B6();
     const X = tf.tensor1d(x), M = tf.tensor2d(m, [1024, 1024]);
-    put("B6-sum", {
-      value: await timeTidy(() => X.sum(), opts.runs, opts.warmups),
-      mode,
-    });
+    put("B6-sum", { value: await timeTidy(() => X.sum(), opts.runs, opts.warmups), mode });
     put("B6-softmax", {
       value: await timeTidy(() => tf.softmax(M, -1), opts.runs, opts.warmups),
       mode,
@@ -196,10 +173,7 @@ async function runOn(
 }
 
 /** Runs the selected workloads on the given backend; one report per backend. */
-export async function runTfjs(
-  backend: TfBackend,
-  opts: PeerOptions,
-): Promise<SystemReport> {
+export async function runTfjs(backend: TfBackend, opts: PeerOptions): Promise<SystemReport> {
   const r: SystemReport = {
     name: `tfjs-${backend}`,
     version: `${VERSION} (npm:@tensorflow/tfjs${
@@ -211,9 +185,7 @@ export async function runTfjs(
   };
   await runOn(backend, opts, r);
   if (backend === "wasm") {
-    r.info.push(
-      `tfjs wasm: SIMD ${await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")}`,
-    );
+    r.info.push(`tfjs wasm: SIMD ${await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")}`);
   }
   return r;
 }

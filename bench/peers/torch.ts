@@ -7,13 +7,7 @@
  * @module
  */
 import { workloads } from "../inputs.ts";
-import {
-  b5LossOk,
-  keysOf,
-  type Measure,
-  type PeerOptions,
-  type SystemReport,
-} from "./common.ts";
+import { b5LossOk, keysOf, type Measure, type PeerOptions, type SystemReport } from "./common.ts";
 
 const PYTHON = "/usr/bin/python3";
 
@@ -36,24 +30,18 @@ interface TorchOut {
 }
 
 async function sha256(a: Float32Array | Int32Array): Promise<string> {
-  const d = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", a as Float32Array<ArrayBuffer>),
-  );
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", a as Float32Array<ArrayBuffer>));
   return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** The TS generator's arrays under the names torch_bench.py hashes. */
 function tsInputs(name: string): Float32Array | Int32Array | undefined {
   const [id, a, b] = name.split("-");
-  if (id === "B1") {
-    return (workloads.B1(Number(a)) as Record<string, Float32Array>)[b];
-  }
-  const w = (workloads as unknown as Record<
-    string,
-    () => Record<string, Float32Array | Int32Array>
-  >)[
-    id
-  ];
+  if (id === "B1") return (workloads.B1(Number(a)) as Record<string, Float32Array>)[b];
+  const w =
+    (workloads as unknown as Record<string, () => Record<string, Float32Array | Int32Array>>)[
+      id
+    ];
   return w?.()[a];
 }
 
@@ -61,20 +49,13 @@ async function run(
   cmd: string,
   args: string[],
 ): Promise<{ code: number; out: string; err: string }> {
-  const p = await new Deno.Command(cmd, {
-    args,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const p = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
   const dec = new TextDecoder();
   return { code: p.code, out: dec.decode(p.stdout), err: dec.decode(p.stderr) };
 }
 
 /** Runs torch_bench.py with 2 threads (or reports why PyTorch is not available). */
-export async function runTorch(
-  opts: PeerOptions,
-  threads = 2,
-): Promise<SystemReport> {
+export async function runTorch(opts: PeerOptions, threads = 2): Promise<SystemReport> {
   const r: SystemReport = {
     name: "PyTorch",
     version: "n/a",
@@ -83,9 +64,7 @@ export async function runTorch(
     results: {},
   };
   const na = (reason: string) => {
-    for (const id of opts.only) {
-      for (const k of keysOf(id)) r.results[k] = [{ na: reason }];
-    }
+    for (const id of opts.only) for (const k of keysOf(id)) r.results[k] = [{ na: reason }];
     return r;
   };
   let probe;
@@ -95,9 +74,7 @@ export async function runTorch(
     return na(`${PYTHON} cannot run (${(e as Error).message.split("\n")[0]})`);
   }
   if (probe.code !== 0) {
-    return na(
-      `\`${PYTHON} -c "import torch"\` fails (apt-get install python3-torch)`,
-    );
+    return na(`\`${PYTHON} -c "import torch"\` fails (apt-get install python3-torch)`);
   }
   const script = new URL("./torch_bench.py", import.meta.url).pathname;
   const p = await run(PYTHON, [
@@ -121,35 +98,22 @@ export async function runTorch(
       } input arrays equal the TS generator's (bit-identical)`
       : `PyTorch inputs DIFFER from the TS generator's: ${bad.join(", ")}`,
   );
-  r.version =
-    `${out.torch} (Debian python3-torch, Python ${out.python}, NumPy ${out.numpy})`;
-  r.threads =
-    `torch.get_num_threads() = ${out.threads} (interop ${out.interop_threads}); ` +
+  r.version = `${out.torch} (Debian python3-torch, Python ${out.python}, NumPy ${out.numpy})`;
+  r.threads = `torch.get_num_threads() = ${out.threads} (interop ${out.interop_threads}); ` +
     `OpenBLAS threads ${out.blas.openblas_threads ?? "n/a"}`;
   r.info.push(
-    `PyTorch BLAS: ${
-      out.blas.openblas_config ?? out.blas.libraries.join(", ")
-    }; ` +
-      `core used: ${out.blas.openblas_core ?? "n/a"}; libraries: ${
-        out.blas.libraries.join(", ")
-      }`,
+    `PyTorch BLAS: ${out.blas.openblas_config ?? out.blas.libraries.join(", ")}; ` +
+      `core used: ${out.blas.openblas_core ?? "n/a"}; libraries: ${out.blas.libraries.join(", ")}`,
     `PyTorch build: ${
-      out.config.map((l) =>
-        l.replace(/^- /, "").replace(/CXX_FLAGS=[^,]*, /, "")
-      )
+      out.config.map((l) => l.replace(/^- /, "").replace(/CXX_FLAGS=[^,]*, /, ""))
         .join("; ")
     }`,
-    `PyTorch environment: ${
-      Object.entries(out.env).map(([k, v]) => `${k}=${v}`).join(", ")
-    }`,
+    `PyTorch environment: ${Object.entries(out.env).map(([k, v]) => `${k}=${v}`).join(", ")}`,
   );
   for (const [key, ms] of Object.entries(out.results)) {
     r.results[key as keyof typeof r.results] = ms.map((m) =>
       key === "B5" && m.loss !== undefined && !b5LossOk(m.loss)
-        ? {
-          ...m,
-          mode: `${m.mode} (final loss ${m.loss.toExponential(4)}: WRONG)`,
-        }
+        ? { ...m, mode: `${m.mode} (final loss ${m.loss.toExponential(4)}: WRONG)` }
         : m
     );
   }
