@@ -92,9 +92,16 @@ describe("gathers and scatters in Wasm", () => {
       message("wasm", () => bad(i32([[0, 4, 1]])).dataSync()),
       "gather() index 4 is out of range for an axis of size 4: indices must be in [-4, 3]",
     );
-    // the trapped kernel's output block is freed: repeated errors do not grow the Wasm memory
+    // the trapped kernel's output block is freed: repeated errors of a jit program writing 1 MiB
+    // (its output a block of the Wasm heap) do not grow the Wasm memory
+    const n = 1 << 18;
+    const big = lt.jit((x: lt.Tensor, i: lt.Tensor) => lt.gather(x.exp(), 0, i));
+    const [xs, ok, wrong] = [lt.ones([4, n]), lt.zeros([1, n]).astype("int32"), lt.full([1, n], 4)];
+    on("wasm", () => big(xs, ok).dataSync());
     const before = lt.kernelStats().wasmMemoryBytes;
-    for (let n = 0; n < 200; n++) message("wasm", () => bad(i32([[0, 9, 1]])).dataSync());
+    for (let k = 0; k < 40; k++) {
+      assertThrows(() => on("wasm", () => big(xs, wrong.astype("int32")).dataSync()), RangeError);
+    }
     assertEquals(lt.kernelStats().wasmMemoryBytes, before);
   });
 
