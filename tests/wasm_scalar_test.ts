@@ -40,6 +40,10 @@ describe("gathers and scatters in Wasm", () => {
       ["gather axis 1 + add", () => lt.gather(x, 1, i32([[5], [0], [-6], [2]])).add(x.neg())],
       ["take rows, where", () => lt.where(x.take(i32([2, 0, 2, -1]), 0).lt(0), 1.5, x)],
       [
+        "bool source",
+        () => lt.where(lt.tensor([true, false, true]).take(i32([2, 1, 0, -2]), 0), 1.5, -2),
+      ],
+      [
         "int32 source",
         () => lt.gather(lt.arange(12).astype("int32").reshape([3, 4]), 1, i32([[3], [0], [-1]])),
       ],
@@ -68,6 +72,13 @@ describe("gathers and scatters in Wasm", () => {
     assertEquals(tiers.filter((t) => t !== "wasm"), []);
     assertEquals(wasm, expected);
     assertEquals(wasm, js);
+    // int32 updates wrap like the reference's `| 0`
+    const ints = lt.tensor([[5, 6, 7], [1, 2, 2147483647]], { dtype: "int32" });
+    const at = i32([[3, 3, 1], [0, -1, 1]]);
+    const wrapped = both(() => lt.scatterAdd(lt.zeros([4, 3]).astype("int32"), 0, at, ints.mul(1)));
+    assertEquals(wrapped.tiers, ["wasm", "wasm", "wasm"]);
+    assertEquals(wrapped.wasm, [1, 0, 0, 0, 0, -2147483642, 0, 0, 0, 5, 8, 0]);
+    assertEquals(wrapped.wasm, wrapped.js);
     // a scatter's output starts at zeros in a reused block: a second run adds nothing stale
     const again = on("wasm", () => lt.scatterAdd(lt.zeros([5, 3]), 0, index, updates.mul(1)));
     assertEquals(Array.from(again.dataSync()), expected);
