@@ -3,7 +3,11 @@ weights and tokens (from the JSON the TypeScript side writes, made by
 inputs.ts), eager float32 on the CPU. Prints one JSON line: steps/s over 50
 steps after 5 warm-up, and the loss of the last step.
 
-    /usr/bin/python3 bench/b8_torch.py b8.json [threads]
+    /usr/bin/python3 bench/b8_torch.py b8.json [threads] [--serve]
+
+With --serve (bench/b8_interleaved.ts) it prints "ready" after the warm-up,
+then for each line n read from stdin takes n steps and prints one JSON line:
+their wall and CPU seconds and the last loss.
 """
 import json
 import sys
@@ -16,7 +20,7 @@ import torch.nn.functional as F
 B, T, V, D, H = 16, 64, 96, 128, 4
 
 
-def main(path, threads):
+def main(path, threads, serve=False):
     torch.set_num_threads(threads)
     d = json.load(open(path))
     t = lambda k, *shape: nn.Parameter(torch.tensor(d[k], dtype=torch.float32).reshape(shape))
@@ -52,6 +56,15 @@ def main(path, threads):
 
     for _ in range(5):
         step()
+    if serve:
+        print("ready", flush=True)
+        for line in sys.stdin:
+            start, cpu = time.perf_counter(), time.process_time()
+            for _ in range(int(line)):
+                loss = step()
+            wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+            print(json.dumps({"s": wall, "cpu": cpu, "loss": loss}), flush=True)
+        return
     start = time.perf_counter()
     for _ in range(50):
         loss = step()
@@ -60,4 +73,5 @@ def main(path, threads):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+    args = [a for a in sys.argv[1:] if a != "--serve"]
+    main(args[0], int(args[1]) if len(args) > 1 else 1, "--serve" in sys.argv)

@@ -320,8 +320,8 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
         dtype: root.src[0].dtype,
       };
     } else if (scattered !== undefined) {
-      // the updates are a buffer first: their producers then run on the fast tiers (a scatter
-      // runs in JS), once, however many scatters read them (an embedding's sum of two tables)
+      // the updates are a buffer first: their producers then run in SIMD lanes (a scatter runs
+      // one element at a time), once, however many scatters read them (an embedding's two tables)
       ctx.fused.add(root);
       need(scattered);
       const axis = root.arg as OpArgs["scatterAdd"];

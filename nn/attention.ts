@@ -97,8 +97,7 @@ export function multiHeadAttention(
       );
     }
   };
-  const heads = (x: Tensor, w: Tensor, b: Tensor | undefined): Tensor => {
-    const y = lt.linear(x, w, b);
+  const heads = (y: Tensor): Tensor => {
     const lead = y.shape.slice(0, -2);
     const l = y.shape[y.shape.length - 2];
     const split = y.reshape([...lead, l, numHeads, d]);
@@ -115,9 +114,15 @@ export function multiHeadAttention(
     check(params);
     const w = params.in_proj_weight;
     const part = (t: Tensor | undefined, i: number) => t?.slice([i * e, (i + 1) * e]);
-    const q = heads(query, part(w, 0)!, part(params.in_proj_bias, 0));
-    const k = heads(key, part(w, 1)!, part(params.in_proj_bias, 1));
-    const v = heads(value, part(w, 2)!, part(params.in_proj_bias, 2));
+    // self-attention projects once with the packed weight, then splits, as torch does: one
+    // product [L, 3E] (and one for each gradient) rather than three [L, E]
+    // (split on an axis of its own, so the gradients' concatenation is an affine pad)
+    const y = query === key && key === value ? lt.linear(query, w, params.in_proj_bias) : undefined;
+    const packed = y && lt.split(y.reshape([...y.shape.slice(0, -1), 3, e]), 3, -2)
+      .map((t) => t.reshape(y.shape.slice(0, -1).concat(e)));
+    const proj = (x: Tensor, i: number) =>
+      heads(packed?.[i] ?? lt.linear(x, part(w, i)!, part(params.in_proj_bias, i)));
+    const [q, k, v] = [proj(query, 0), proj(key, 1), proj(value, 2)];
     const out = lt.scaledDotProductAttention(q, k, v, { mask: o.mask, causal: o.causal });
     const merged = out.transpose(-3, -2);
     const joined = merged.reshape([...merged.shape.slice(0, -2), e]);

@@ -58,7 +58,8 @@ export interface OpArgs extends Record<AluOp, undefined>, Record<ReduceOp, reado
    * `axis` for every element i of `updates` (sources `[updates, index]`, equal
    * shapes; repeated indices accumulate). A primitive because no composition
    * is linear in the number of updates: the compare-and-sum one is
-   * O(updates × axis size) (an embedding's gradient over the vocabulary).
+   * O(updates × axis size) (an embedding's gradient over the vocabulary). Its CPU kernel runs
+   * one update at a time in JS and Wasm (lanes with equal targets would lose adds).
    */
   scatterAdd: number;
   /**

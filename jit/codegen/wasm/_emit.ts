@@ -53,6 +53,7 @@ export const simd = {
   shuffle: 0x0d,
   i32x4Splat: 0x11,
   f64x2Splat: 0x14,
+  i32x4ExtractLane: 0x1b,
   f32x4ExtractLane: 0x1f,
   f32x4ReplaceLane: 0x20,
   i32x4Eq: 0x37,

@@ -370,8 +370,9 @@ export class VMath {
   /**
    * erf: |x|·P(x²) below 1, 1 - e^(-x²)·Q(1/|x|) below 4, else 1 (erfc(4)
    * is under half a float32 ulp of 1); then x's sign (NaN stays NaN).
+   * `gauss` may hold e^(-x·x), computed as here (the same bits).
    */
-  erf(x: number): void {
+  erf(x: number, gauss?: number): void {
     const f = this.f;
     f.get(x).v(simd.f32x4Abs);
     const ax = this.keep();
@@ -382,10 +383,13 @@ export class VMath {
     const small = this.keep();
     f.f32x4(1).get(ax).v(simd.f32x4Div);
     const t = this.keep();
-    f.get(z).v(simd.f32x4Neg);
-    const nz = this.keep();
-    this.exp(nz);
-    const e = this.keep();
+    let e = gauss;
+    if (e === undefined) {
+      f.get(z).v(simd.f32x4Neg);
+      const nz = this.keep();
+      this.exp(nz);
+      e = this.keep();
+    }
     f.f32x4(1);
     this.poly(t, ERFC_Q);
     f.get(e).v(simd.f32x4Mul).v(simd.f32x4Sub);

@@ -12,7 +12,8 @@
  * int32 data run as f32x4 and i32x4 lanes, bools as lane masks (bytes in
  * memory); loop kernels may output any of them. A row reduction and its
  * consumer share a value the reduction's pass stored (_row.ts).
- * Kernels without a Wasm form (gathers, non-affine indices, float64 data,
+ * Gathers and scatters run one element at a time (_scalar.ts). Kernels
+ * without a Wasm form (other non-affine indices, float64 data,
  * ops without a vector form such as pow, prod, bool pads) return
  * `undefined` and run on the JavaScript reference. Pure bytes: compiling
  * and running them is the CPU backend's job.
@@ -33,6 +34,7 @@ import { coefOf, planLoops } from "./_plan.ts";
 import { rowReuse } from "./_row.ts";
 import { renderMatmul } from "./_matmul.ts";
 import { matmulAsLoop, smallMatmul } from "./_matmul_loop.ts";
+import { gathers, renderScalar } from "./_scalar.ts";
 
 export { constantValues } from "./_plan.ts";
 
@@ -140,8 +142,12 @@ function vectorisable(e: VExpr, seen = new Set<VExpr>()): boolean {
  */
 export function renderWasm(kernel: Kernel, options: WasmOptions): WasmKernel | undefined {
   // int32 and bool outputs: loop kernels only (a product of int32 matrices wraps in the reference)
-  // NOTE: scatters run in JS: a SIMD store of 4 lanes would lose the adds of lanes with equal targets
-  if (kernel.kind === "scatter") return undefined;
+  // NOTE: scatters and gathers run one element at a time (_scalar.ts): a SIMD store of 4 lanes
+  // would lose the adds of lanes with equal targets, and a gather's lanes read scattered rows
+  if (kernel.kind === "scatter" || (kernel.kind === "loop" && gathers(kernel.body))) {
+    const bytes = renderScalar(kernel, (e) => vectorisable(e), options.shared);
+    return bytes && { bytes, scratch: 0 };
+  }
   // NOTE: sorts and scans run in JS: a comparison sort has no SIMD form here, and a row's scan is
   // one serial chain of adds, as fast in JS (one pass, O(n))
   if (kernel.kind === "sort" || kernel.kind === "scan") return undefined;

@@ -177,7 +177,7 @@ function padded(n: number): number {
  * Runs a Wasm kernel. Constants, scratch, small or mutable inputs and an
  * `array` output go to the launch arena (one block reused by every launch);
  * large inputs are acquired from the heap.
- * @returns the output, or undefined when memory ran out (run it in JS then)
+ * @returns the output, or undefined when memory ran out or it trapped (run it in JS then)
  */
 export function launch(
   k: WasmLaunch,
@@ -228,7 +228,14 @@ export function launch(
     if (planned > 1) recordLaunch(k.fn, threads > 1, performance.now() - t0);
   } else {
     if (k.scratch > 0) args.push(at);
-    k.fn.apply(undefined, args);
+    try {
+      k.fn.apply(undefined, args);
+    } catch (e) {
+      // a gather's index out of range traps: the JS reference the caller then runs names it
+      if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+      if (output !== "array") h.free(out);
+      return undefined;
+    }
   }
   if (output === "keep") {
     blocks.push(out);

@@ -1,0 +1,179 @@
+/**
+ * One element at a time: gathers (loads at a checked, data-dependent index)
+ * and scatters (adds at such an index). Values are computed in vectors with
+ * four equal lanes (so every elementwise op has the Wasm form of the SIMD
+ * kernels) and lane 0 is stored. Each value and checked index is computed in
+ * the loop where it first varies (an embedding's row index once per row).
+ * A scatter is scalar so that updates with equal targets all add. An index
+ * out of range traps (`unreachable`): the runtime then runs the JavaScript
+ * reference, whose error names the index.
+ * @module
+ */
+import { elementwiseOps } from "../../../core/ops/elementwise.ts";
+import { isMissing } from "../../../core/ops/primitive.ts";
+import type { IExpr, Kernel, VExpr } from "../../kernel.ts";
+import { laneOf, wasmRoutines } from "./_alu.ts";
+import { Fn, I32, op, simd, wasmModule } from "./_emit.ts";
+import { sizeOf } from "../../../core/ir/shape.ts";
+import { VMath } from "./_math.ts";
+
+type Item = VExpr | Extract<IExpr, { op: "index" }>;
+
+/**
+ * Whether a kernel reads at a data-dependent index (a gather).
+ * @param e the kernel's body
+ * @returns true when some load's index holds an `index` expression
+ */
+export function gathers(e: VExpr): boolean {
+  return items(e).some((x) => !("k" in x));
+}
+
+/** Every value and checked index below `e`, operands first. */
+function items(e: VExpr, target?: IExpr): Item[] {
+  const out: Item[] = [];
+  const seen = new Set<Item>();
+  const ix = (i: IExpr): void => {
+    if (typeof i === "number" || "v" in i || seen.has(i as Item)) return;
+    if (i.op === "index") {
+      seen.add(i);
+      val(i.x);
+      out.push(i);
+    } else (ix(i.a), ix(i.b));
+  };
+  const val = (x: VExpr): void => {
+    if (seen.has(x)) return;
+    seen.add(x);
+    if (x.k === "load") ix(x.index);
+    else if (x.k === "alu") x.args.forEach(val);
+    else if (x.k === "cast" || x.k === "pad") val(x.x);
+    else if (x.k === "reduce") val(x.body);
+    out.push(x);
+  };
+  val(e);
+  if (target !== undefined) ix(target);
+  return out;
+}
+
+/**
+ * Renders a gather or scatter kernel as scalar Wasm: `f0(out, in0, …, constants)`.
+ * @param k the kernel (float32 or int32 output)
+ * @param vectorisable whether a value has a vector form (mod.ts's check)
+ * @param shared import the memory as shared
+ * @returns the module bytes, or undefined when some value has no form here
+ */
+export function renderScalar(
+  k: Kernel,
+  vectorisable: (e: VExpr) => boolean,
+  shared = false,
+): Uint8Array<ArrayBuffer> | undefined {
+  const all = items(k.body, k.scatter?.target);
+  // the constants parameter holds the body's constants, numbered as constantValues walks them
+  const consts = new Map<VExpr, number>();
+  const walk = (e: VExpr): void => {
+    if (consts.has(e)) return;
+    if (e.k === "const") consts.set(e, consts.size);
+    if (e.k === "alu") e.args.forEach(walk);
+    else if (e.k === "cast") walk(e.x);
+  };
+  walk(k.body);
+  const ok = (x: Item) =>
+    "k" in x
+      ? ["load", "const", "alu", "cast"].includes(x.k) && vectorisable(x) &&
+        (x.k !== "const" || consts.has(x))
+      : x.x.dtype === "int32";
+  if ((k.dtype !== "float32" && k.dtype !== "int32") || !all.every(ok)) return undefined;
+  if (k.loops.some((l) => l.extent === 0)) return undefined;
+  const nIn = k.inputs.length;
+  const f = new Fn(nIn + 2);
+  const m = new VMath(f);
+  // the loops' variables, then "p": the flat position in the loops (the output's, but a scatter's)
+  const level = new Map<string, number>(k.loops.map((l, d) => [l.v, d + 1]));
+  level.set("p", k.loops.length + 1);
+  const vars = [...k.loops, k.loops].map(() => f.local(I32));
+  const memo = new Map<Item, number>();
+  const depth = new Map<Item, number>();
+  const iDepth = (i: IExpr): number =>
+    typeof i === "number"
+      ? 0
+      : "v" in i
+      ? Math.min(level.get(i.v)!, k.loops.length)
+      : i.op === "index"
+      ? depth.get(i)!
+      : Math.max(iDepth(i.a), iDepth(i.b));
+  for (const x of all) {
+    const of = "k" in x ? (x.k === "alu" ? x.args : x.k === "cast" ? [x.x] : []) : [x.x];
+    const at = "k" in x && x.k === "load" ? iDepth(x.index) : 0;
+    depth.set(x, Math.max(at, ...of.map((a) => depth.get(a)!)));
+  }
+  const index = (i: IExpr): void => {
+    if (typeof i === "number") f.i32(i);
+    else if ("v" in i) f.get(vars[level.get(i.v)! - 1]);
+    else if (i.op === "index") f.get(memo.get(i)!);
+    else {
+      index(i.a), index(i.b);
+      const code = { "+": op.i32Add, "-": op.i32Sub, "*": op.i32Mul, "/": 0x6d, "%": 0x6f }[i.op];
+      f.emit(code);
+    }
+  };
+  const emit = (x: Item): void => {
+    if (!("k" in x)) {
+      // j = i < 0 ? i + extent : i; trap unless 0 <= j < extent (unsigned)
+      const j = f.local(I32);
+      f.get(memo.get(x.x)!).v(simd.i32x4ExtractLane, 0).tee(j).i32(0).emit(op.i32LtS);
+      f.open(op.if).get(j).i32(x.extent).emit(op.i32Add).set(j).end();
+      f.get(j).i32(x.extent).emit(0x4f /* i32.ge_u */).open(op.if).emit(0x00).end();
+      return void memo.set(x, j);
+    }
+    if (x.k === "const") {
+      f.get(nIn + 1).mem(simd.load32Splat, 4 * consts.get(x)!);
+      if (x.dtype === "bool") f.f32x4(0).v(simd.f32x4Ne);
+    } else if (x.k === "load") {
+      const bytes = x.dtype === "bool" ? 1 : 4;
+      f.get(x.input + 1);
+      index(x.index);
+      if (bytes === 4) f.i32(2).emit(op.i32Shl);
+      f.emit(op.i32Add);
+      if (bytes === 4) f.mem(simd.load32Splat);
+      else f.mem(simd.load8Splat).i32x4(0).v(simd.i32x4Ne);
+    } else if (x.k === "cast") {
+      const [from, v] = [x.x.dtype, memo.get(x.x)!];
+      if (x.dtype === from) f.get(v);
+      else if (x.dtype === "bool") {
+        f.get(v).f32x4(0).v(from === "int32" ? simd.i32x4Ne : simd.f32x4Ne);
+      } else if (from === "int32") f.get(v).v(simd.f32x4ConvertI32x4S);
+      else if (x.dtype === "int32") f.get(v).i32x4(1).v(simd.and);
+      else f.get(v).f32x4(1).v(simd.and);
+    } else if (x.k === "alu") {
+      const form = elementwiseOps[x.op].kernel.wasm;
+      const lane = laneOf(x.args[x.args.length - 1].dtype)!;
+      const routine = isMissing(form) ? undefined : form[lane]!;
+      wasmRoutines[routine!](f, m, x.args.map((a) => memo.get(a)!), x.args[0].dtype);
+    }
+    memo.set(x, m.keep());
+  };
+  const [at, p] = [f.local(I32), vars[k.loops.length]];
+  const store = (): void => {
+    const v = memo.get(k.body)!;
+    const float = k.dtype === "float32";
+    // out[p] = value, or a scatter's out[target] += value
+    f.get(0);
+    if (k.scatter === undefined) f.get(p);
+    else index(k.scatter.target);
+    f.i32(2).emit(op.i32Shl, op.i32Add).tee(at);
+    if (k.scatter !== undefined) f.get(at).emit(float ? op.f32Load : 0x28, 2, 0);
+    f.get(v).v(float ? simd.f32x4ExtractLane : simd.i32x4ExtractLane, 0);
+    if (k.scatter !== undefined) f.emit(float ? 0x92 : op.i32Add);
+    f.emit(float ? op.f32Store : 0x36, 2, 0).get(p).i32(1).emit(op.i32Add).set(p);
+  };
+  const nest = (d: number): void => {
+    for (const x of all) if (depth.get(x) === d) emit(x);
+    if (d === k.loops.length) return store();
+    const extent = k.loops[d].extent;
+    f.loop(vars[d], () => f.i32(0), () => f.i32(extent), 1, () => nest(d + 1));
+  };
+  f.i32(0).set(p);
+  // a scatter adds into zeros: memory.fill(out, 0, bytes)
+  if (k.scatter !== undefined) f.get(0).i32(0).i32(4 * sizeOf(k.shape)).emit(0xfc, 0x0b, 0);
+  nest(0);
+  return wasmModule([f], shared);
+}
