@@ -17,6 +17,7 @@ export const METRICS = [
   { key: "B6-sum", label: "B6 sum 1M", unit: "ms", higher: false },
   { key: "B6-softmax", label: "B6 softmax 1024²", unit: "ms", higher: false },
   { key: "B7", label: "B7 CNN train step", unit: "steps/s", higher: true },
+  { key: "B8", label: "B8 transformer block train step", unit: "steps/s", higher: true },
 ] as const;
 
 /** A metric key ("B1-1024", "B6-sum", ...). */
@@ -26,7 +27,7 @@ export type Key = typeof METRICS[number]["key"];
 export interface Measure {
   value: number;
   mode: string;
-  /** B5 only: the loss the 1000th step computed. */
+  /** B5, B7 and B8: the loss the last step computed. */
   loss?: number;
 }
 
@@ -46,7 +47,7 @@ export interface SystemReport {
 
 /** Options every adapter gets. */
 export interface PeerOptions {
-  /** Workload ids to run (B1..B6). */
+  /** Workload ids to run (B1..B8). */
   only: ReadonlySet<string>;
   runs: number;
   warmups: number;
@@ -112,7 +113,7 @@ export function record(r: SystemReport, key: Key, m: Measure | NotAvailable): vo
   (r.results[key] ??= []).push(m);
 }
 
-/** Which metric keys a workload id (B1..B6) covers. */
+/** Which metric keys a workload id (B1..B8) covers. */
 export function keysOf(id: string): Key[] {
   return METRICS.filter((m) => m.key.split("-")[0] === id).map((m) => m.key);
 }
