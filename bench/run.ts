@@ -662,7 +662,7 @@ if (import.meta.main) {
         `warm-up steps; B5: total ms of 1000 steps from the initial weights, final loss checked ` +
         `against ${B5_LOSS.toExponential(4)} (0.1%); both read w2 back after every step. B7/B8: ` +
         `steps/s over 50 steps after 5 warm-up steps, each reading its loss back; the loss of ` +
-        `the 55th step checked against PyTorch's (${LOSS_RTOL * 100}%).`,
+        `the 55th step checked against PyTorch's on 1 thread (${LOSS_RTOL * 100}%).`,
     ),
     "",
     "## Side by side (best mode of each system)",
@@ -683,7 +683,7 @@ if (import.meta.main) {
         targets,
         "",
         wrap(
-          `Same run, same machine load (above). A loss that differs from PyTorch's by more than ` +
+          `Same run, same machine load (above). A loss that differs from PyTorch's (1 thread) by more than ` +
             `${LOSS_RTOL * 100}% after the 55 steps is marked ✗ and left out of the ratios. ` +
             `jax-js and TensorFlow.js write the same layers with their own APIs ` +
             `(bench/peers/jaxjs_train.ts, bench/peers/tfjs_train.ts; their module docs list the ` +

@@ -5,7 +5,7 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
 import type { SystemReport } from "../bench/peers/common.ts";
-import { checkPeerLosses, sameLoss, targetsTable } from "../bench/targets.ts";
+import { checkPeerLosses, sameLoss, targetsTable, torchLoss } from "../bench/targets.ts";
 
 function system(name: string, b7: number, loss: number, mode = "jit"): SystemReport {
   return { name, version: "", threads: "", info: [], results: { B7: [{ value: b7, mode, loss }] } };
@@ -29,6 +29,14 @@ describe("bench targets", () => {
       (bad.results.B7?.[0] as { mode: string }).mode,
       "(loss 0.0045 vs PyTorch's 0.0038104: WRONG)",
     );
+  });
+
+  it("torchLoss() takes PyTorch's 1-thread loss when it ran on 1 and 2 threads", () => {
+    const torch = system("PyTorch", 2.75, 0.0038456, "eager, 2 threads");
+    torch.results.B7!.push({ value: 24, mode: "eager, 1 thread", loss: 0.0038104 });
+    assertEquals(torchLoss([torch], "B7"), 0.0038104);
+    assertEquals(torchLoss([system("PyTorch", 2, 0.5, "eager")], "B7"), 0.5);
+    assertEquals(torchLoss([system("jax-js", 2, 0.5)], "B7"), undefined);
   });
 
   it("targetsTable() reports each target hit or missed against the best valid peer", () => {
