@@ -683,8 +683,9 @@ if (import.meta.main) {
         targets,
         "",
         wrap(
-          `Same run, same machine load (above). A loss that differs from PyTorch's (1 thread) by more than ` +
-            `${LOSS_RTOL * 100}% after the 55 steps is marked ✗ and left out of the ratios. ` +
+          `Same run, same machine load (above). A loss that differs from PyTorch's (1 thread) ` +
+            `by more than ${LOSS_RTOL * 100}% after the 55 steps is marked ✗ and left out of the ` +
+            `ratios. ` +
             `jax-js and TensorFlow.js write the same layers with their own APIs ` +
             `(bench/peers/jaxjs_train.ts, bench/peers/tfjs_train.ts; their module docs list the ` +
             `workarounds for kernels TFJS's wasm backend lacks).`,
