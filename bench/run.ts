@@ -441,41 +441,40 @@ async function coldTable(rows: readonly Row[], want: (id: string) => boolean): P
   return body.length === 0 ? "" : mdTable(head, body);
 }
 
-/** B7 (jit): steps/s and the loss after the 50 steps, plus conv GFLOP/s forward and backward. */
+/** A train-step row (B7, B8, jit): steps/s and the loss of the last step. */
+function trainStepRow(
+  key: "B7" | "B8",
+  workload: string,
+  r: { stepsPerSecond: number; loss: number },
+  notes: string,
+): Row {
+  return {
+    id: key,
+    key,
+    num: r.stepsPerSecond,
+    loss: r.loss,
+    workload,
+    value: r.stepsPerSecond.toFixed(1),
+    unit: "steps/s",
+    kernels: "—",
+    check: Number.isFinite(r.loss) ? "ok" : "MISMATCH (loss not finite)",
+    notes: `loss after the 55 steps (5 warm-up + 50 timed) ${r.loss.toFixed(6)}${notes}`,
+  };
+}
+
+/** B7 (jit), plus conv GFLOP/s forward and backward. */
 function b7Rows(): Row[] {
   const r = b7();
   const c = convSpeed();
-  return [{
-    id: "B7",
-    key: "B7",
-    num: r.stepsPerSecond,
-    loss: r.loss,
-    workload: "B7 CNN train step, batch 64, Adam (jit)",
-    value: r.stepsPerSecond.toFixed(1),
-    unit: "steps/s",
-    kernels: "—",
-    check: Number.isFinite(r.loss) ? "ok" : "MISMATCH (loss not finite)",
-    notes: `loss after the 50 steps ${r.loss.toFixed(6)}; conv 16→32 3×3 on 64×14×14: forward ` +
-      `${c.forward.toFixed(1)} GFLOP/s, backward (input + weight gradients) ` +
-      `${c.backward.toFixed(1)} GFLOP/s`,
-  }];
+  const conv = `; conv 16→32 3×3 on 64×14×14: forward ${c.forward.toFixed(1)} GFLOP/s, backward ` +
+    `(input + weight gradients) ${c.backward.toFixed(1)} GFLOP/s`;
+  return [trainStepRow("B7", "B7 CNN train step, batch 64, Adam (jit)", r, conv)];
 }
 
-/** B8 (jit): steps/s and the loss after the 55 steps. */
+/** B8 (jit). */
 function b8Rows(): Row[] {
-  const r = b8();
-  return [{
-    id: "B8",
-    key: "B8",
-    num: r.stepsPerSecond,
-    loss: r.loss,
-    workload: "B8 transformer block train step, tokens [16,64], AdamW (jit)",
-    value: r.stepsPerSecond.toFixed(1),
-    unit: "steps/s",
-    kernels: "—",
-    check: Number.isFinite(r.loss) ? "ok" : "MISMATCH (loss not finite)",
-    notes: `loss after the 55 steps (5 warm-up + 50 timed) ${r.loss.toFixed(6)}`,
-  }];
+  const workload = "B8 transformer block train step, tokens [16,64], AdamW (jit)";
+  return [trainStepRow("B8", workload, b8(), "")];
 }
 
 // ---------------------------------------------------------------- main

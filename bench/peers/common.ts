@@ -108,6 +108,29 @@ export function b5LossOk(loss: number): boolean {
   return Math.abs(loss - B5_LOSS) <= 1e-3 * B5_LOSS;
 }
 
+/** One-hot rows (float32, `[labels.length, classes]` row-major) of integer labels. */
+export function oneHot(labels: ArrayLike<number>, classes: number): Float32Array {
+  const out = new Float32Array(labels.length * classes);
+  for (let i = 0; i < labels.length; i++) out[i * classes + labels[i]] = 1;
+  return out;
+}
+
+/**
+ * B8's tokens ([16, 65], inputs.ts) split into the inputs `x` = [:, :64] and
+ * the next-token targets `y` = [:, 1:], each [16, 64] row-major.
+ */
+export function b8Tokens(tokens: Int32Array): { x: Int32Array; y: Int32Array } {
+  const [B, T] = [16, 64];
+  const x = new Int32Array(B * T), y = new Int32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      x[b * T + t] = tokens[b * (T + 1) + t];
+      y[b * T + t] = tokens[b * (T + 1) + t + 1];
+    }
+  }
+  return { x, y };
+}
+
 /** Push a measure (or n/a) for `key`. */
 export function record(r: SystemReport, key: Key, m: Measure | NotAvailable): void {
   (r.results[key] ??= []).push(m);

@@ -19,6 +19,7 @@ import {
   keysOf,
   type Measure,
   metricOf,
+  oneHot,
   type PeerOptions,
   record,
   type SystemReport,
@@ -116,12 +117,6 @@ async function train<P extends P4 | P5>(
 /** The inputs as jax-js wants them (inputs.ts types them over ArrayBufferLike). */
 const buf = (a: Float32Array) => a as Float32Array<ArrayBuffer>;
 const arr = (data: Float32Array, shape: number[]) => np.array(buf(data)).reshape(shape);
-
-function oneHot(labels: Int32Array, classes: number): Float32Array {
-  const out = new Float32Array(labels.length * classes);
-  labels.forEach((c, i) => out[i * classes + c] = 1);
-  return out;
-}
 
 /** Runs the selected workloads. */
 export async function runJaxjs(opts: PeerOptions): Promise<SystemReport> {

@@ -18,7 +18,7 @@
  */
 import { jit, lax, nn, numpy as np, tree, valueAndGrad } from "@jax-js/jax";
 import { workloads } from "../inputs.ts";
-import type { Measure } from "./common.ts";
+import { b8Tokens, type Measure, oneHot } from "./common.ts";
 
 /** A flat parameter tree (name → array). */
 type Params = Record<string, np.Array>;
@@ -34,12 +34,6 @@ type Step = (
 
 const buf = (a: Float32Array) => a as Float32Array<ArrayBuffer>;
 const arr = (data: Float32Array, shape: number[]) => np.array(buf(data)).reshape(shape);
-
-function oneHot(labels: ArrayLike<number>, classes: number): Float32Array {
-  const out = new Float32Array(labels.length * classes);
-  for (let i = 0; i < labels.length; i++) out[i * classes + labels[i]] = 1;
-  return out;
-}
 
 /** torch's Linear: x @ wᵀ + b (w is [out, in]). */
 const linear = (x: np.Array, w: np.Array, b: np.Array) => np.matmul(x, w.transpose()).add(b);
@@ -156,13 +150,7 @@ function b7Inputs(): { p: Params; x: np.Array; y: np.Array } {
 /** The B8 weights and tokens (targets one-hot), as jax-js arrays. */
 function b8Inputs(): { p: Params; x: np.Array; y: np.Array } {
   const w = workloads.B8();
-  const x = new Int32Array(B * T), y = new Int32Array(B * T);
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      x[b * T + t] = w.tokens[b * (T + 1) + t];
-      y[b * T + t] = w.tokens[b * (T + 1) + t + 1];
-    }
-  }
+  const { x, y } = b8Tokens(w.tokens);
   const ones = () => np.ones([D]);
   return {
     p: {

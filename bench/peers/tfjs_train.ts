@@ -36,7 +36,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { workloads } from "../inputs.ts";
-import type { Measure } from "./common.ts";
+import { b8Tokens, type Measure } from "./common.ts";
 
 const [B, T, V, D, H] = [16, 64, 96, 128, 4];
 
@@ -156,13 +156,7 @@ const gelu = (x: tf.Tensor) => x.mul(tf.erf(x.mul(Math.SQRT1_2)).add(1)).mul(0.5
 
 function b8Setup(): { vars: Vars; loss: () => tf.Scalar; dispose: () => void } {
   const w = workloads.B8();
-  const x = new Int32Array(B * T), y = new Int32Array(B * T);
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      x[b * T + t] = w.tokens[b * (T + 1) + t];
-      y[b * T + t] = w.tokens[b * (T + 1) + t + 1];
-    }
-  }
+  const { x, y } = b8Tokens(w.tokens);
   const ones = () => tf.variable(tf.ones([D]));
   const zeros = (n: number) => tf.variable(tf.zeros([n]));
   const vars: Vars = tidyVars(() => ({
