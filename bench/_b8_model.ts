@@ -1,5 +1,5 @@
 /**
- * SPEC's B8 model for bench/b8_transformer.ts and bench/b8_interleaved.ts:
+ * SPEC's B8 model for bench/b8_workload.ts and bench/b8_interleaved.ts:
  * one pre-norm transformer block (tokens [16, 64], vocabulary 96, d 128, 4
  * causal heads, MLP 512, head = embeddingᵀ) trained by AdamW (lr 1e-3, wd
  * 0.01) under jit, from the weights and tokens of inputs.ts.

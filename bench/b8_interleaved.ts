@@ -1,5 +1,5 @@
 /**
- * B8 (bench/b8_transformer.ts) on a loaded machine: Lathe and PyTorch eager
+ * B8 (bench/b8_workload.ts) on a loaded machine: Lathe and PyTorch eager
  * (bench/b8_torch.py --serve, a process kept alive) take turns in short
  * chunks of steps, so both see the same load. Each round times one Lathe
  * chunk between two PyTorch chunks and prints the ratio of steps/s against

@@ -1,4 +1,4 @@
-"""PyTorch side of bench/b8_transformer.ts (SPEC's B8): the same block, initial
+"""PyTorch side of bench/b8_interleaved.ts (SPEC's B8): the same block, initial
 weights and tokens (from the JSON the TypeScript side writes, made by
 inputs.ts), eager float32 on the CPU. Prints one JSON line: steps/s over 50
 steps after 5 warm-up, and the loss of the last step.

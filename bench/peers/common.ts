@@ -17,6 +17,7 @@ export const METRICS = [
   { key: "B6-sum", label: "B6 sum 1M", unit: "ms", higher: false },
   { key: "B6-softmax", label: "B6 softmax 1024²", unit: "ms", higher: false },
   { key: "B7", label: "B7 CNN train step", unit: "steps/s", higher: true },
+  { key: "B8", label: "B8 transformer block train step", unit: "steps/s", higher: true },
 ] as const;
 
 /** A metric key ("B1-1024", "B6-sum", ...). */
@@ -26,7 +27,7 @@ export type Key = typeof METRICS[number]["key"];
 export interface Measure {
   value: number;
   mode: string;
-  /** B5 only: the loss the 1000th step computed. */
+  /** B5, B7 and B8: the loss the last step computed. */
   loss?: number;
 }
 
@@ -46,7 +47,7 @@ export interface SystemReport {
 
 /** Options every adapter gets. */
 export interface PeerOptions {
-  /** Workload ids to run (B1..B6). */
+  /** Workload ids to run (B1..B8). */
   only: ReadonlySet<string>;
   runs: number;
   warmups: number;
@@ -107,12 +108,35 @@ export function b5LossOk(loss: number): boolean {
   return Math.abs(loss - B5_LOSS) <= 1e-3 * B5_LOSS;
 }
 
+/** One-hot rows (float32, `[labels.length, classes]` row-major) of integer labels. */
+export function oneHot(labels: ArrayLike<number>, classes: number): Float32Array {
+  const out = new Float32Array(labels.length * classes);
+  for (let i = 0; i < labels.length; i++) out[i * classes + labels[i]] = 1;
+  return out;
+}
+
+/**
+ * B8's tokens ([16, 65], inputs.ts) split into the inputs `x` = [:, :64] and
+ * the next-token targets `y` = [:, 1:], each [16, 64] row-major.
+ */
+export function b8Tokens(tokens: Int32Array): { x: Int32Array; y: Int32Array } {
+  const [B, T] = [16, 64];
+  const x = new Int32Array(B * T), y = new Int32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      x[b * T + t] = tokens[b * (T + 1) + t];
+      y[b * T + t] = tokens[b * (T + 1) + t + 1];
+    }
+  }
+  return { x, y };
+}
+
 /** Push a measure (or n/a) for `key`. */
 export function record(r: SystemReport, key: Key, m: Measure | NotAvailable): void {
   (r.results[key] ??= []).push(m);
 }
 
-/** Which metric keys a workload id (B1..B6) covers. */
+/** Which metric keys a workload id (B1..B8) covers. */
 export function keysOf(id: string): Key[] {
   return METRICS.filter((m) => m.key.split("-")[0] === id).map((m) => m.key);
 }

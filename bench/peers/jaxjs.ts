@@ -1,5 +1,6 @@
 /**
- * jax-js (`npm:@jax-js/jax`, wasm device) on the SPEC workloads, eager and
+ * jax-js (`npm:@jax-js/jax`, wasm device) on the SPEC workloads (B7 and B8
+ * in bench/peers/jaxjs_train.ts), eager and
  * `jit`, with sync reads (`dataSync()`: kernels run on the calling thread)
  * and async reads (`await data()`: kernels go to the worker pool over
  * SharedArrayBuffer, one worker per logical CPU).
@@ -11,12 +12,14 @@
  */
 import { jit, nn, numpy as np, tree, valueAndGrad } from "@jax-js/jax";
 import { workloads } from "../inputs.ts";
+import { trainJaxjs } from "./jaxjs_train.ts";
 import {
   b5LossOk,
   checkB2,
   keysOf,
   type Measure,
   metricOf,
+  oneHot,
   type PeerOptions,
   record,
   type SystemReport,
@@ -115,12 +118,6 @@ async function train<P extends P4 | P5>(
 const buf = (a: Float32Array) => a as Float32Array<ArrayBuffer>;
 const arr = (data: Float32Array, shape: number[]) => np.array(buf(data)).reshape(shape);
 
-function oneHot(labels: Int32Array, classes: number): Float32Array {
-  const out = new Float32Array(labels.length * classes);
-  labels.forEach((c, i) => out[i * classes + c] = 1);
-  return out;
-}
-
 /** Runs the selected workloads. */
 export async function runJaxjs(opts: PeerOptions): Promise<SystemReport> {
   const r: SystemReport = {
@@ -201,6 +198,9 @@ export async function runJaxjs(opts: PeerOptions): Promise<SystemReport> {
     const softmax = (a: np.Array) => nn.softmax(a, -1);
     for (const v of await timeModes(softmax, [M], opts)) record(r, "B6-softmax", v);
     M.dispose();
+  }
+  for (const id of ["B7", "B8"] as const) {
+    if (want(id)) { for (const m of await trainJaxjs(id)) record(r, id, m); }
   }
   return r;
 }

@@ -1,5 +1,6 @@
 /**
- * TensorFlow.js (`npm:@tensorflow/tfjs`) on the SPEC workloads, on its `cpu`
+ * TensorFlow.js (`npm:@tensorflow/tfjs`) on the SPEC workloads (B7 and B8
+ * in bench/peers/tfjs_train.ts, wasm only), on its `cpu`
  * backend (plain JS) and on `npm:@tensorflow/tfjs-backend-wasm` (Wasm SIMD).
  * Each call runs inside `tf.tidy` and is read back with `dataSync()` (on these
  * backends `data()` does the same work). In Deno the wasm backend reads its
@@ -12,6 +13,7 @@ import { setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { workloads } from "../inputs.ts";
+import { trainTfjs } from "./tfjs_train.ts";
 import {
   b5LossOk,
   checkB2,
@@ -169,6 +171,18 @@ async function runOn(backend: TfBackend, opts: PeerOptions, r: SystemReport): Pr
       mode,
     });
     tf.dispose([X, M]);
+  }
+  for (const id of ["B7", "B8"] as const) {
+    if (!want(id)) continue;
+    // NOTE: issues #14/#15 compare TFJS's wasm backend; the plain-JS cpu backend would add
+    // minutes of run time to each of these train loops
+    record(
+      r,
+      id,
+      backend === "wasm"
+        ? trainTfjs(id, mode)
+        : { na: "not run: B7/B8 measure TensorFlow.js on its wasm backend (see tfjs-wasm)" },
+    );
   }
 }
 

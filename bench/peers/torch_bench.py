@@ -103,9 +103,45 @@ def train(params, loss_fn, warm, steps):
     return (time.perf_counter() - t0) * 1e3, float(last.item())
 
 
+def b8():
+    """SPEC B8: the pre-norm transformer block, AdamW; steps/s over 50 steps after 5, last loss."""
+    B, T, V, D, H = 16, 64, 96, 128, 4
+    param = lambda name, data, *shape: torch.nn.Parameter(t32(f"B8-{name}", data, shape))
+    emb = param("embedding", randn(V * D, 51, 0.02), V, D)
+    pos = param("positions", randn(T * D, 52, 0.02), T, D)
+    attn = torch.nn.MultiheadAttention(D, H, batch_first=True)
+    attn.in_proj_weight = param("inProj", randn(3 * D * D, 53, math.sqrt(1 / D)), 3 * D, D)
+    attn.out_proj.weight = param("outProj", randn(D * D, 54, math.sqrt(1 / D)), D, D)
+    mlp_in, mlp_out = torch.nn.Linear(D, 4 * D), torch.nn.Linear(4 * D, D)
+    mlp_in.weight = param("mlpIn", randn(4 * D * D, 55, math.sqrt(2 / D)), 4 * D, D)
+    mlp_out.weight = param("mlpOut", randn(D * 4 * D, 56, math.sqrt(1 / (4 * D))), D, 4 * D)
+    for b in (attn.in_proj_bias, attn.out_proj.bias, mlp_in.bias, mlp_out.bias):
+        torch.nn.init.zeros_(b)
+    ln1, ln2, ln_f = torch.nn.LayerNorm(D), torch.nn.LayerNorm(D), torch.nn.LayerNorm(D)
+    modules = torch.nn.ModuleList([attn, mlp_in, mlp_out, ln1, ln2, ln_f])
+    opt = torch.optim.AdamW([emb, pos, *modules.parameters()], lr=1e-3, weight_decay=0.01)
+    tokens = torch.from_numpy(randint(B * (T + 1), V, 57)).reshape(B, T + 1)
+    HASHES["B8-tokens"] = hashlib.sha256(tokens.numpy().astype(np.int32).tobytes()).hexdigest()
+    x, y = tokens[:, :T], tokens[:, 1:]
+    mask = torch.ones(T, T, dtype=torch.bool).triu(1)
+    for i in range(55):
+        if i == 5:
+            t0 = time.perf_counter()
+        h = emb[x] + pos
+        a = ln1(h)
+        h = h + attn(a, a, a, attn_mask=mask, need_weights=False)[0]
+        h = h + mlp_out(F.gelu(mlp_in(ln2(h))))
+        loss = F.cross_entropy((ln_f(h) @ emb.T).reshape(-1, V), y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        last = float(loss.item())
+    return 50 / (time.perf_counter() - t0), last
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", default="B1,B2,B3,B4,B5,B6,B7")
+    ap.add_argument("--only", default="B1,B2,B3,B4,B5,B6,B7,B8")
     ap.add_argument("--runs", type=int, default=11)
     ap.add_argument("--warmups", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
@@ -173,6 +209,9 @@ def main():
             opt.step()
             last = float(loss.item())
         put("B7", 50 / (time.perf_counter() - t0), "eager + optim.Adam", loss=last)
+    if "B8" in only:
+        rate, loss = b8()
+        put("B8", rate, "eager + optim.AdamW, nn.MultiheadAttention", loss=loss)
     if "B6" in only:
         x = t32("B6-x", randn(1_048_576, 31))
         m = t32("B6-m", randn(1024 * 1024, 32), (1024, 1024))
