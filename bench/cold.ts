@@ -78,13 +78,23 @@ export const coldWorkloads: Record<string, Workload> = {
 function timeCalls(w: Workload, reuse: boolean): number[] {
   const make = w.input();
   const fixed = make();
-  // inputs made before timing (a new tensor copies its data: not the workload's cost)
-  const inputs = Array.from({ length: CALLS }, () => reuse ? fixed : make());
-  return inputs.map((xs) => {
+  // inputs made before timing (a new tensor copies its data: not the workload's cost),
+  // in both modes: the reuse process makes and holds them too, unused, so that both
+  // processes hold the same host memory when timing starts. Otherwise the fresh one's
+  // inputs (30 × 4 MiB for B2) bring V8's first collection some 20 calls earlier, and
+  // the comparison measured when freed output arrays start being recycled (each call
+  // before that pays a page fault per 4 KiB of its output) rather than the reuse
+  // (docs/memory.md, "What costs remain"; bench/reuse_faults.ts counts the faults).
+  const made = Array.from({ length: CALLS }, make);
+  const inputs = reuse ? made.map(() => fixed) : made;
+  const times = inputs.map((xs) => {
     const t0 = performance.now();
     w.compute(xs).dataSync();
     return performance.now() - t0;
   });
+  // read after timing, so the reuse process's unused inputs stay alive throughout
+  if (made.length !== CALLS) throw new Error("bench/cold.ts: lost its inputs");
+  return times;
 }
 
 /** One workload's cold and warm medians (ms) from fresh processes. */

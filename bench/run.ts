@@ -703,7 +703,8 @@ if (import.meta.main) {
             `tensors, made before timing), beside this run's warm median; the ratio divides it ` +
             `by the median of the later calls in the same process (fresh inputs), which the load ` +
             `of a shared machine sways less. Reused input: the later calls of another process ` +
-            `that reuses one input tensor every call (bench/cold.ts).`,
+            `that reuses one input tensor every call, having made the same fresh inputs ` +
+            `(bench/cold.ts).`,
         ),
         "",
       ]
