@@ -5,9 +5,12 @@
  * Attention is `softmax(q·kᵀ · scale + mask) · v`, built from matmul,
  * the fused softmax and a mask, so it fuses like the rest: on the CPU the
  * scale, mask and the softmax's row reductions fuse into the scores
- * kernel's epilogue and the following passes, but the scores matrix
- * `[..., L, S]` is written once (a dedicated flash-style kernel that avoids
- * it is future work).
+ * kernel's epilogue and the following passes. On the CPU, long queries are
+ * split into row blocks (64+ rows causal, 128+ otherwise), each block's
+ * scores → softmax → `· v` in turn, so only `[..., block, S]` of the scores
+ * is live at a time, not `[..., L, S]`; causal blocks also skip the keys
+ * after their last row. A dedicated flash-style kernel that never writes a
+ * block's scores is future work.
  * @module
  */
 import type { Tensor } from "./tensor.ts";
@@ -20,6 +23,8 @@ import { softmax } from "./reduce.ts";
 import { where } from "./elementwise.ts";
 import { ones } from "./creation.ts";
 import { tril } from "./triangular.ts";
+import { slice, type SliceSpec } from "./indexing.ts";
+import { concat } from "./movement.ts";
 
 /** Options of `scaledDotProductAttention`. */
 export interface AttentionOptions {
@@ -69,19 +74,107 @@ export function scaledDotProductAttention(
         `found q ${fmtShape(qs)}, k ${fmtShape(ks)}, v ${fmtShape(vs)}`,
     );
   }
+  const mask = options.mask;
+  if (mask !== undefined && !isTensor(mask)) {
+    throw new TypeError(
+      "scaledDotProductAttention() expected options.mask to be a Tensor (bool: true = attend; float: added)",
+    );
+  }
   const scale = options.scale ?? 1 / Math.sqrt(e);
+  const causal = options.causal ?? false;
+  const [l, s] = [qs[qs.length - 2], ks[ks.length - 2]];
+  const block = rowBlock(l, s, causal, mask, q.device);
+  if (block >= l) return attend(q, k, v, scale, causal, mask, 0);
+  // query row blocks: each block's scores [..., block, keys] live alone, never [..., L, S]
+  const outs: Tensor[] = [];
+  for (let i = 0; i < l; i += block) {
+    const end = Math.min(l, i + block);
+    // causal rows i..end-1 see keys 0..end-1 only: the rest would be masked anyway
+    const keys = causal ? Math.min(s, end) : s;
+    const m = mask &&
+      sliceLast2(mask, mask.ndim >= 2 && mask.shape[mask.ndim - 2] === l ? [i, end] : null, [
+        0,
+        keys,
+      ]);
+    outs.push(
+      attend(
+        sliceLast2(q, [i, end], null),
+        sliceLast2(k, [0, keys], null),
+        sliceLast2(v, [0, keys], null),
+        scale,
+        causal,
+        m,
+        i,
+      ),
+    );
+  }
+  return concat(outs, -2);
+}
+
+/**
+ * Query rows per block, or `l` for no blocks: only on the CPU and only for at
+ * least two blocks of 64 keys or more. Causal blocks are smaller (64 rows, at
+ * most 16 blocks): each also skips the keys after its last row, which more
+ * than pays for the blocks. Without a causal mask, blocks are at least 128
+ * rows and at most 4: at [8, 4, 256, 32] 64-row blocks took 1.15x the time
+ * of no blocks and 128-row ones 1.03x; at [2, 4, 1024, 64] 8 blocks took
+ * 1.44x and 4 blocks 1.01x to 1.24x (same runs, interleaved, noisy), for a
+ * peak 0.31x as large.
+ */
+function rowBlock(
+  l: number,
+  s: number,
+  causal: boolean,
+  mask: Tensor | undefined,
+  device: string,
+): number {
+  const block = causal ? Math.max(64, Math.ceil(l / 16)) : Math.max(128, Math.ceil(l / 4));
+  if (device !== "cpu" || l < 2 * block || s < 64) return l;
+  if (mask !== undefined) {
+    // a mask that does not broadcast plainly takes the unblocked path (and its error)
+    const ms = mask.shape;
+    const last = ms[ms.length - 1];
+    const rows = ms.length >= 2 ? ms[ms.length - 2] : 1;
+    if ((last !== 1 && last !== s) || (rows !== 1 && rows !== l)) return l;
+  }
+  return block;
+}
+
+/** `t` sliced on its last two axes (`null` keeps an axis whole); a size-1 axis stays whole. */
+function sliceLast2(
+  t: Tensor,
+  rows: [number, number] | null,
+  cols: [number, number] | null,
+): Tensor {
+  const nd = t.ndim;
+  const keep = (d: number, r: [number, number] | null): SliceSpec =>
+    r === null || d < 0 || t.shape[d] === 1 ? null : r;
+  const specs: SliceSpec[] = Array(Math.max(0, nd - 2)).fill(null);
+  if (nd >= 2) specs.push(keep(nd - 2, rows));
+  specs.push(keep(nd - 1, cols));
+  return slice(t, ...specs);
+}
+
+/** One block: `softmax(q·kᵀ · scale + mask) · v` for query rows starting at global row `row0`. */
+function attend(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  scale: number,
+  causal: boolean,
+  mask: Tensor | undefined,
+  row0: number,
+): Tensor {
   let scores = matmul(q, k.transpose(-2, -1)).mul(scale);
   const [l, s] = scores.shape.slice(-2);
-  if (options.causal) {
-    scores = where(tril(ones([l, s], { dtype: "bool", device: scores.device })), scores, -Infinity);
+  if (causal) {
+    scores = where(
+      tril(ones([l, s], { dtype: "bool", device: scores.device }), row0),
+      scores,
+      -Infinity,
+    );
   }
-  const mask = options.mask;
   if (mask !== undefined) {
-    if (!isTensor(mask)) {
-      throw new TypeError(
-        "scaledDotProductAttention() expected options.mask to be a Tensor (bool: true = attend; float: added)",
-      );
-    }
     scores = mask.dtype === "bool" ? where(mask, scores, -Infinity) : scores.add(mask);
   }
   return matmul(softmax(scores, -1), v);

@@ -7,7 +7,7 @@ import { describe, it } from "@std/testing/bdd";
 import { assertEquals, assertThrows } from "@std/assert";
 import * as lt from "../mod.ts";
 import { multiHeadAttention } from "../nn/mod.ts";
-import { checkGrads } from "../testing/mod.ts";
+import { assertAllClose, checkGrads } from "../testing/mod.ts";
 import { checkEveryTier, seqCases } from "./_seq_fixture.ts";
 
 const ops = new Set(["sdpa", "mha", "layerNorm"]);
@@ -50,6 +50,39 @@ describe("scaledDotProductAttention", () => {
         order: 2,
       },
     );
+  });
+  it("has gradients that match finite differences in query row blocks (causal and float mask)", () => {
+    const [q, k] = [1, 2].map((s) => lt.random.normal(lt.random.key(s), [130, 2]));
+    const v = lt.random.normal(lt.random.key(3), [130, 1]);
+    checkGrads((q, k, v) => lt.scaledDotProductAttention(q, k, v, { causal: true }), [q, k, v]);
+    const qs = lt.random.normal(lt.random.key(4), [260, 2]);
+    const m = lt.random.normal(lt.random.key(5), [260, 1]);
+    checkGrads((q, k, v) => lt.scaledDotProductAttention(q, k, v, { mask: m }), [qs, k, v]);
+  });
+  it("writes one query block's scores at a time under jit on the CPU, not [..., L, S]", () => {
+    const [b, h, l, e] = [2, 2, 256, 8];
+    const [q, k, v] = [1, 2, 3].map((s) => lt.random.normal(lt.random.key(s), [b, h, l, e]));
+    const scoresBytes = b * h * l * l * 4;
+    // the unblocked composition, written out: its scores are live whole
+    const whole = (q: lt.Tensor, k: lt.Tensor, v: lt.Tensor, causal: boolean) => {
+      let s = lt.matmul(q, k.transpose(-2, -1)).mul(1 / Math.sqrt(e));
+      if (causal) s = lt.where(lt.tril(lt.ones([l, l], { dtype: "bool" })), s, -Infinity);
+      return lt.matmul(lt.softmax(s, -1), v);
+    };
+    for (const causal of [true, false]) {
+      const want = lt.jit((q, k, v) => whole(q, k, v, causal))(q, k, v);
+      const wholePeak = lt.kernelStats().programPeakBytes;
+      const got = lt.jit((q, k, v) => lt.scaledDotProductAttention(q, k, v, { causal }))(q, k, v);
+      const peak = lt.kernelStats().programPeakBytes;
+      assertAllClose(got, want, { rtol: 1e-5, atol: 1e-6 });
+      assertEquals(wholePeak >= scoresBytes, true, `${wholePeak}`);
+      // causal: 64-row blocks (the last one sees all 256 keys); otherwise 128-row blocks
+      assertEquals(
+        peak <= (causal ? 0.4 : 0.65) * scoresBytes,
+        true,
+        `${causal}: ${peak} vs ${scoresBytes}`,
+      );
+    }
   });
   it("gives NaN rows where every key is masked, as torch", () => {
     const x = lt.ones([2, 2]);
