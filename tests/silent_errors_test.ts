@@ -97,6 +97,33 @@ describe("take() and gather() index checks", () => {
     }
   });
 
+  it("name the gather inside a compiled scan body under jit, not one after the loop", () => {
+    const x = lt.arange(3);
+    const f = lt.jit((a: lt.Tensor, ids: lt.Tensor) => {
+      const [total] = lt.scan(
+        (c: lt.Tensor, i: lt.Tensor) => {
+          return [c.add(lt.take(a, i.add(1).reshape([1]), 0).sum()), c] as const; // scan-body-site
+        },
+        lt.zeros([]),
+        ids,
+      );
+      return lt.take(a, ids, 0).add(total); // after-scan-site
+    });
+    assertThrows(
+      () => f(x, i32([0, 2])),
+      RangeError,
+      "take() index 3 is out of range for an axis of size 3: indices must be in [-3, 2] " +
+        `(take() called at ${here}:${lineOf("// scan-body-site")}:`,
+    );
+    assertThrows(
+      () => f(x, i32([0, -4])),
+      RangeError,
+      "take() index -4 is out of range for an axis of size 3: indices must be in [-3, 2] " +
+        `(take() called at ${here}:${lineOf("// after-scan-site")}:`,
+    );
+    assertEquals(f(x, i32([0, 1])).toArray(), [3, 4]); // 1 + 2 added to x[0], x[1]
+  });
+
   it("name the line that applied an embedding layer under jit", () => {
     const layer = nn.embedding(4, 2);
     const table = { weight: lt.arange(8).reshape([4, 2]) };

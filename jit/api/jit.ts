@@ -124,12 +124,8 @@ function stage(
     const hosted = compileHosted(placeholders, computed, steps);
     kernels = hosted.kernels;
     run = (args) => {
-      let buffers;
-      try {
-        buffers = hosted.run(args.map((t) => t.dataSync()));
-      } catch (e) {
-        throw gatherError(e, gathers);
-      }
+      // an index error names the user's gather already (compileHosted)
+      const buffers = hosted.run(args.map((t) => t.dataSync()));
       return computed.map((n, i) => Node.fromBuffer(buffers[i], n.dtype, n.shape));
     };
   } else {
