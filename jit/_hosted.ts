@@ -9,6 +9,7 @@ import type { DataArray } from "../core/ir/dtype.ts";
 import { schedule } from "./schedule.ts";
 import { compileProgram, type Program } from "./runtime/cpu/kernels.ts";
 import type { Kernel } from "./kernel.ts";
+import { gatherError, gathersBelow } from "./realize.ts";
 
 /** A step run on the host: it reads the arrays of `inputs` and returns those of `outputs`. */
 export interface HostStep {
@@ -55,6 +56,8 @@ export function compileHosted(
   steps: readonly HostStep[],
 ): { run: Program; kernels: Kernel[] } {
   const kernels: Kernel[] = [];
+  // a kernel's out-of-range index error names the user's take()/gather() (a loop body's its own)
+  const gathers = gathersBelow([...outs, ...steps.flatMap((s) => s.inputs)]);
   const segment = (known: readonly Node[], want: readonly Node[]): Program => {
     const computed = [
       ...new Set(
@@ -93,11 +96,15 @@ export function compileHosted(
   return {
     kernels,
     run: (argArrays) => {
-      let arrays = [...argArrays];
-      for (const { program, step } of parts) {
-        arrays = [...arrays, ...step.run(program(arrays))];
+      try {
+        let arrays = [...argArrays];
+        for (const { program, step } of parts) {
+          arrays = [...arrays, ...step.run(program(arrays))];
+        }
+        return last(arrays);
+      } catch (e) {
+        throw gatherError(e, gathers);
       }
-      return last(arrays);
     },
   };
 }

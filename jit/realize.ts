@@ -40,21 +40,52 @@ export function realize(nodes: readonly Node[]): void {
   }
 }
 
-/** The user's gathers and scatters (`take`, `gather`, `scatterAdd`, …) pending below `roots`, with their axis sizes. */
-function gathersBelow(roots: readonly Node[]): { site: CallSite; extent: number }[] {
+/** The gathers of the jitted GPU programs that computed these outputs (their errors surface when read). */
+const programGathers = new WeakMap<Node, readonly IndexSite[]>();
+
+/**
+ * Remembers the gathers of the jitted GPU program that computed `node`, so
+ * that an index error found when it is read names them (`readAsync`).
+ * @param node an output of the program
+ * @param gathers the program's gathers (`gathersBelow` of its trace)
+ */
+export function keepGathers(node: Node, gathers: readonly IndexSite[]): void {
+  if (gathers.length > 0) programGathers.set(node, gathers);
+}
+
+/** A user's gather or scatter (`take`, `gather`, `scatterAdd`, …): where it was called and the size of the axis it indexes. */
+export interface IndexSite {
+  /** The op and the line that called it. */
+  site: CallSite;
+  /** The size of the indexed axis. */
+  extent: number;
+}
+
+/**
+ * The user's gathers and scatters pending below `roots`, with their axis
+ * sizes (a jitted program keeps those of its trace for `gatherError`).
+ * @param roots the nodes about to be computed
+ * @returns their gathers and scatters that recorded a call site
+ */
+export function gathersBelow(roots: readonly Node[]): IndexSite[] {
   return pendingNodes(roots).flatMap((n) => {
+    // the outputs of a jitted GPU program it reads may not be checked yet
+    const kept = n.src.flatMap((s) => programGathers.get(s) ?? []);
     const site = n.op === "gather" || n.op === "scatterAdd" ? siteOf(n) : undefined;
     // a gather indexes its source's axis, a scatter its own
     const extent = (n.op === "gather" ? n.src[0] : n).shape[n.arg as number];
-    return site === undefined ? [] : [{ site, extent }];
+    return site === undefined ? kept : [{ site, extent }, ...kept];
   });
 }
 
 /**
  * A kernel's out-of-range index error, naming the user's gather whose axis
- * it indexed and the line that called it.
+ * it indexed and the line that called it; other errors pass through as they are.
+ * @param e what the kernel threw
+ * @param gathers the gathers the kernels computed (`gathersBelow`)
+ * @returns the error to throw
  */
-function gatherError(e: unknown, gathers: readonly { site: CallSite; extent: number }[]): unknown {
+export function gatherError(e: unknown, gathers: readonly IndexSite[]): unknown {
   const found = e instanceof RangeError && /^Index (\S+) is out of range for an axis of size (\d+)/
     .exec(e.message);
   if (!found) return e;
@@ -109,7 +140,11 @@ export function backendOf(device: Device): Backend {
  */
 export async function readAsync(node: Node): Promise<DataArray> {
   // a GPU kernel's index error surfaces when its output is read: keep its gathers until then
-  const gathers = node.device === "cpu" || isRealized(node) ? [] : gathersBelow([node]);
+  const gathers = node.device === "cpu"
+    ? []
+    : isRealized(node)
+    ? programGathers.get(node) ?? []
+    : gathersBelow([node]);
   await hostFallback([node]);
   realize([node]);
   if (node.device === "cpu" || node.buffer !== undefined) return node.buffer!;

@@ -57,6 +57,87 @@ describe("take() and gather() index checks", () => {
     );
     assertEquals(lt.take(x, i32([1, 0]).add(1), 0).toArray(), [[4, 5], [2, 3]]);
   });
+
+  it("check indices computed inside jit when the program runs, naming the op and the caller, on each tier", () => {
+    for (const tier of ["wasm", "js"] as const) {
+      lt.setCpuBackend(tier);
+      try {
+        const x = lt.arange(6).reshape([3, 2]);
+        const f = lt.jit((a: lt.Tensor, i: lt.Tensor) => {
+          return lt.take(a, i.add(2), 0).mul(2); // jit-take-site
+        });
+        assertThrows(
+          () => f(x, i32([1, 0])),
+          RangeError,
+          `take() index 3 is out of range for an axis of size 3: indices must be in [-3, 2] ` +
+            `(take() called at ${here}:${lineOf("// jit-take-site")}:`,
+        );
+        const g = lt.jit((a: lt.Tensor, i: lt.Tensor) => {
+          return lt.gather(a, 1, i.mul(3)).sum(); // jit-gather-site
+        });
+        assertThrows(
+          () => g(x, i32([[0], [1], [0]])),
+          RangeError,
+          `gather() index 3 is out of range for an axis of size 2: indices must be in [-2, 1] ` +
+            `(gather() called at ${here}:${lineOf("// jit-gather-site")}:`,
+        );
+        // negative indices too, and the same compiled program still runs in range
+        assertThrows(
+          () => f(x, i32([-6, 0])),
+          RangeError,
+          "take() index -4 is out of range for an axis of size 3: indices must be in [-3, 2] " +
+            "(take() called at",
+        );
+        assertEquals(f(x, i32([-1, -2])).toArray(), [[4, 6], [0, 2]]);
+        assertEquals(g(x, i32([[0], [0], [0]])).item(), 6);
+        assertEquals([f.compileCount, g.compileCount], [1, 1]);
+      } finally {
+        lt.setCpuBackend("wasm");
+      }
+    }
+  });
+
+  it("name the gather inside a compiled scan body under jit, not one after the loop", () => {
+    const x = lt.arange(3);
+    const f = lt.jit((a: lt.Tensor, ids: lt.Tensor) => {
+      const [total] = lt.scan(
+        (c: lt.Tensor, i: lt.Tensor) => {
+          return [c.add(lt.take(a, i.add(1).reshape([1]), 0).sum()), c] as const; // scan-body-site
+        },
+        lt.zeros([]),
+        ids,
+      );
+      return lt.take(a, ids, 0).add(total); // after-scan-site
+    });
+    assertThrows(
+      () => f(x, i32([0, 2])),
+      RangeError,
+      "take() index 3 is out of range for an axis of size 3: indices must be in [-3, 2] " +
+        `(take() called at ${here}:${lineOf("// scan-body-site")}:`,
+    );
+    assertThrows(
+      () => f(x, i32([0, -4])),
+      RangeError,
+      "take() index -4 is out of range for an axis of size 3: indices must be in [-3, 2] " +
+        `(take() called at ${here}:${lineOf("// after-scan-site")}:`,
+    );
+    assertEquals(f(x, i32([0, 1])).toArray(), [3, 4]); // 1 + 2 added to x[0], x[1]
+  });
+
+  it("name the line that applied an embedding layer under jit", () => {
+    const layer = nn.embedding(4, 2);
+    const table = { weight: lt.arange(8).reshape([4, 2]) };
+    const f = lt.jit((p: typeof table, ids: lt.Tensor) => {
+      return layer.apply(p, ids.add(3)); // jit-embedding-site
+    });
+    assertThrows(
+      () => f(table, i32([0, 1])),
+      RangeError,
+      "take() index 4 is out of range for an axis of size 4: indices must be in [-4, 3] " +
+        `(take() called at ${here}:${lineOf("// jit-embedding-site")}:`,
+    );
+    assertEquals(f(table, i32([0, -3])).toArray(), [[6, 7], [0, 1]]);
+  });
 });
 
 describe("bce() checks its values", () => {

@@ -420,10 +420,18 @@ suite("WebGPU matches the CPU", () => {
     const f = lt.jit((x: lt.Tensor, i: lt.Tensor) => x.take(i).mul(2));
     const x = lt.tensor([1, 2, 3], { device: "webgpu" });
     const index = (v: number[]) => lt.tensor(new Int32Array(v), { device: "webgpu" });
+    // the error names the op and the line inside the jitted function that called it
     await assertRejects(
       () => f(x, index([0, 3])).data(),
       RangeError,
-      "Index 3 is out of range for an axis of size 3: indices must be in [-3, 2]",
+      "take() index 3 is out of range for an axis of size 3: indices must be in [-3, 2] " +
+        `(take() called at ${import.meta.url}:`,
+    );
+    // also when an eager op reads the program's output first
+    await assertRejects(
+      () => f(x, index([0, 3])).add(1).data(),
+      RangeError,
+      `take() index 3 is out of range for an axis of size 3: indices must be in [-3, 2] (take() called at ${import.meta.url}:`,
     );
     assertEquals(Array.from(await f(x, index([-1, 0])).data()), [6, 2]);
     assertEquals(f.compileCount, 1);

@@ -13,7 +13,7 @@ import { checkOptions } from "../../core/_options.ts";
 import { flatten, structureKey, type Tree, type TreeDef, unflatten } from "../../core/tree.ts";
 import { fmtValue } from "../../core/ir/errors.ts";
 import type { Kernel } from "../kernel.ts";
-import { backendOf } from "../realize.ts";
+import { backendOf, gatherError, gathersBelow, keepGathers } from "../realize.ts";
 import { collectHostSteps, compileHosted } from "../_hosted.ts";
 
 /** Options of `jit`. */
@@ -113,6 +113,8 @@ function stage(
   const { leaves, def } = flatten(result as Tree);
   const nodes = leaves.map((t) => t.node);
   let computed = nodes.filter((n) => n.op !== "buffer" && n.buffer === undefined);
+  // a kernel's out-of-range index error names the user's take()/gather() and its line
+  const gathers = gathersBelow(computed);
   let kernels: readonly Kernel[];
   let run: Compiled["run"];
   let valid = () => true;
@@ -122,13 +124,24 @@ function stage(
     const hosted = compileHosted(placeholders, computed, steps);
     kernels = hosted.kernels;
     run = (args) => {
+      // an index error names the user's gather already (compileHosted)
       const buffers = hosted.run(args.map((t) => t.dataSync()));
       return computed.map((n, i) => Node.fromBuffer(buffers[i], n.dtype, n.shape));
     };
   } else {
     const replay = backendOf(device).compile(placeholders, computed);
     kernels = replay.kernels;
-    run = (args) => replay.run(args.map((t) => t.node));
+    run = (args) => {
+      let out;
+      try {
+        out = replay.run(args.map((t) => t.node));
+      } catch (e) {
+        throw gatherError(e, gathers);
+      }
+      // on a GPU the error surfaces when an output is read
+      if (device !== "cpu") { for (const n of out) keepGathers(n, gathers); }
+      return out;
+    };
     valid = () => replay.valid;
   }
   const outputs = leaves.map((t) => {
