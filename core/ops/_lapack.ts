@@ -2,9 +2,9 @@
  * Dense matrix routines on one row-major float64 matrix, for the `linalg` primitive's host form:
  * pivoted LU, triangular solves, Cholesky, Householder QR and the one-sided Jacobi SVD (the
  * symmetric eigensolver is in `_eigen.ts`). Chosen for accuracy first; every routine works in
- * float64 whatever the tensor's dtype. LU, the triangular solves and QR are blocked (panels of
- * NB columns) so that most of their work is `gemmSub`; the SVD starts from the eigenvectors of
- * the Gram matrix (blocked `eigh`), leaving the Jacobi sweeps little to do.
+ * float64 whatever the tensor's dtype. LU, the triangular solves, Cholesky and QR are blocked
+ * (panels of NB columns) so that most of their work is `gemmSub`; the SVD starts from the
+ * eigenvectors of the Gram matrix (blocked `eigh`), leaving the Jacobi sweeps little to do.
  * @module
  */
 import { gemmSub } from "./_gemm.ts";
