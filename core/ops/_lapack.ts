@@ -2,9 +2,9 @@
  * Dense matrix routines on one row-major float64 matrix, for the `linalg` primitive's host form:
  * pivoted LU, triangular solves, Cholesky, Householder QR and the one-sided Jacobi SVD (the
  * symmetric eigensolver is in `_eigen.ts`). Chosen for accuracy first; every routine works in
- * float64 whatever the tensor's dtype. LU, the triangular solves and QR are blocked (panels of
- * NB columns) so that most of their work is `gemmSub`; the SVD starts from the eigenvectors of
- * the Gram matrix (blocked `eigh`), leaving the Jacobi sweeps little to do.
+ * float64 whatever the tensor's dtype. LU, the triangular solves, Cholesky and QR are blocked
+ * (panels of NB columns) so that most of their work is `gemmSub`; the SVD starts from the
+ * eigenvectors of the Gram matrix (blocked `eigh`), leaving the Jacobi sweeps little to do.
  * @module
  */
 import { gemmSub } from "./_gemm.ts";
@@ -136,22 +136,48 @@ export function triangularSolveInPlace(
 
 /**
  * The lower Cholesky factor of `a` (its lower triangle is read), written to `l`; returns the
- * first column whose pivot is not positive (-1: positive-definite).
+ * first column whose pivot is not positive (-1: positive-definite). Blocked, right-looking
+ * (LAPACK's dpotrf): each panel of NB columns is factored in place (its diagonal block by the
+ * plain algorithm, the rows below by `L21 = A21·L11⁻ᵀ`), then the trailing lower triangle gets
+ * `A22 −= L21·L21ᵀ` by row blocks of NB through `gemmSub` (a SYRK: only the blocks on or below
+ * the diagonal are computed).
  */
 export function cholesky(a: Float64Array, n: number, l: Float64Array): number {
-  l.fill(0);
-  for (let j = 0; j < n; j++) {
-    let d = a[j * n + j];
-    for (let k = 0; k < j; k++) d -= l[j * n + k] * l[j * n + k];
-    if (!(d > 0)) return j;
-    const r = Math.sqrt(d);
-    l[j * n + j] = r;
-    for (let i = j + 1; i < n; i++) {
-      let s = a[i * n + j];
-      for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
-      l[i * n + j] = s / r;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) l[i * n + j] = j <= i ? a[i * n + j] : 0;
+  }
+  const w = new Float64Array(NB * n); // L21ᵀ, NB × (n − k1) row-major
+  for (let k0 = 0; k0 < n; k0 += NB) {
+    const k1 = Math.min(n, k0 + NB);
+    for (let j = k0; j < k1; j++) {
+      const rj = j * n;
+      let d = l[rj + j];
+      for (let k = k0; k < j; k++) d -= l[rj + k] * l[rj + k];
+      if (!(d > 0)) return j;
+      const r = Math.sqrt(d);
+      l[rj + j] = r;
+      for (let i = j + 1; i < n; i++) {
+        const ri = i * n;
+        let s = l[ri + j];
+        for (let k = k0; k < j; k++) s -= l[ri + k] * l[rj + k];
+        l[ri + j] = s / r;
+      }
+    }
+    const m = n - k1;
+    if (m === 0) break;
+    const nb = k1 - k0;
+    for (let i = 0; i < m; i++) {
+      for (let p = 0; p < nb; p++) w[p * m + i] = l[(k1 + i) * n + k0 + p];
+    }
+    // row block [i0, i1) of A22 needs columns k1 … i1 only (the rest is above the diagonal)
+    for (let i0 = k1; i0 < n; i0 += NB) {
+      const i1 = Math.min(n, i0 + NB);
+      const L21 = { a: l, at: i0 * n + k0, ld: n };
+      gemmSub(i1 - i0, i1 - k1, nb, L21, { a: w, at: 0, ld: m }, { a: l, at: i0 * n + k1, ld: n });
     }
   }
+  // the row-block updates wrote above the diagonal inside the diagonal blocks
+  for (let i = 0; i < n; i++) l.fill(0, i * n + i + 1, (i + 1) * n);
   return -1;
 }
 
