@@ -6,7 +6,7 @@
  */
 import type { Tensor } from "./tensor.ts";
 import { nodeOf } from "./_convert.ts";
-import { userFrame } from "./ir/errors.ts";
+import { siteError, userFrame } from "./ir/errors.ts";
 import { type Node, recordSite } from "./ir/ir.ts";
 
 /** Throws unless `index` is an int32 tensor. */
@@ -35,7 +35,7 @@ export function checkIndices(op: string, index: Node, extent: number, gathered: 
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v < -extent || v >= extent) {
-      const at = userFrame(new Error());
+      const at = userFrame(siteError());
       throw new RangeError(
         `${op}() index ${v} at flat position ${i} is out of range for an axis of size ${extent}: ` +
           `indices must be in [${-extent}, ${extent - 1}]${

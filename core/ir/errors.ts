@@ -28,6 +28,23 @@ const libraryDirs = ["core/", "jit/", "nn/", "testing/", "mod.ts"].map((d) => li
 const internal = /^(?:node|ext|native):/;
 
 /**
+ * An error whose stack reaches past the library's frames to the user's: the
+ * stack is captured with at least 64 frames (the engines' default of 10 can
+ * hold only library frames under `jit`, `grad` and `vmap` traces).
+ * @param message the error's message
+ * @returns the error, its stack captured here
+ */
+export function siteError(message?: string): Error {
+  const limit = Error.stackTraceLimit;
+  if (!(limit >= 64)) Error.stackTraceLimit = 64;
+  try {
+    return new Error(message);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
  * The first stack frame of `error` outside the library and the runtime's
  * internals: the user's line that called into it, as `file:line:column`.
  * Bun writes local files as bare absolute paths; they come back as `file:`

@@ -8,6 +8,7 @@
 import type { DataArray, DType } from "./dtype.ts";
 import type { Shape } from "./shape.ts";
 import type { OpArgs, OpName } from "../ops/registry.ts";
+import { siteError } from "./errors.ts";
 
 let nextId = 1;
 
@@ -56,7 +57,7 @@ export function capturingSites(): boolean {
 
 /** Records that user code called `op` to make `node` (here, now). */
 export function recordSite(node: Node, op: string): void {
-  sites.set(node, { op, at: new Error(op) });
+  sites.set(node, { op, at: siteError(op) });
 }
 
 /** Where a node was made, if recorded. */
@@ -167,7 +168,7 @@ export class Node {
       if (s.depth + 1 > depth) depth = s.depth + 1;
     }
     this.depth = depth;
-    if (captureSites) sites.set(this, { op, at: new Error(op) });
+    if (captureSites) sites.set(this, { op, at: siteError(op) });
   }
 
   /**
