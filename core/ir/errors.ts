@@ -35,12 +35,15 @@ const internal = /^(?:node|ext|native):/;
  * @returns the error, its stack captured here
  */
 export function siteError(message?: string): Error {
-  const limit = Error.stackTraceLimit;
-  if (!(limit >= 64)) Error.stackTraceLimit = 64;
+  // V8 and JavaScriptCore have `Error.stackTraceLimit`; the standard library types do not
+  const engine = Error as unknown as { stackTraceLimit?: number };
+  const limit = engine.stackTraceLimit;
+  if (typeof limit !== "number" || limit >= 64) return new Error(message);
+  engine.stackTraceLimit = 64;
   try {
     return new Error(message);
   } finally {
-    Error.stackTraceLimit = limit;
+    engine.stackTraceLimit = limit;
   }
 }
 
