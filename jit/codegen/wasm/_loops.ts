@@ -9,7 +9,7 @@ import type { VExpr } from "../../kernel.ts";
 import { type Fn, I32, op, simd, V128 } from "./_emit.ts";
 import { VMath } from "./_math.ts";
 import { type Access, coefOf, lanesAlong, type Plan, type Var } from "./_plan.ts";
-import { emitReduce } from "./_reduce.ts";
+import { emitReduce, reduceKey } from "./_reduce.ts";
 import { emitArgmax } from "./_argmax.ts";
 import { laneOf, wasmRoutines } from "./_alu.ts";
 import { cheapExps } from "./_cheap_exp.ts";
@@ -321,11 +321,19 @@ export class LoopEmitter {
       case "alu":
         this.#alu(e, e.args.map((a) => this.value(a)));
         break;
-      case "reduce":
-        return this.remember(
-          e,
-          reductionOf[e.op].wasm === "f32argmax" ? emitArgmax(this, e) : emitReduce(this, e),
-        );
+      case "reduce": {
+        // the same reduction reached through another view runs once (reduceKey), but for
+        // the one that stores a row (reusing a twin would skip the store)
+        const key = reduceKey(this.plan, e);
+        const reuse = key !== undefined && this.rowStore?.reduce !== e;
+        const twin = reuse ? this.#lookup(key) : undefined;
+        if (twin !== undefined) return this.remember(e, twin);
+        const v = reductionOf[e.op].wasm === "f32argmax"
+          ? emitArgmax(this, e)
+          : emitReduce(this, e);
+        if (key !== undefined) this.remember(key, v);
+        return this.remember(e, v);
+      }
       case "pad":
         this.#pad(e);
         break;

@@ -192,6 +192,29 @@ export function planLoops(kernel: Kernel, body: VExpr = kernel.body): Plan | und
 }
 
 /**
+ * Steps a loop kernel takes: one per output element, plus each reduction's
+ * steps times the output elements it runs for. A reduction that does not
+ * vary along an output loop runs once before that loop (it is hoisted), so
+ * softmax's row max and row sum count once per row, not once per element.
+ * @param plan the kernel's plan
+ * @returns the step count (the runtime's measure of a kernel's work)
+ */
+export function loopSteps(plan: Plan): number {
+  const product = (vars: readonly Var[]) => vars.reduce((n, v) => n * v.extent, 1);
+  let steps = product(plan.out);
+  for (const [r, vars] of plan.reduces) {
+    const free = new Set<Var>();
+    walk(r, new Set(), (e) => {
+      for (const a of [plan.loads.get(e), ...(plan.pads.get(e) ?? [])]) {
+        for (const [v] of a?.terms ?? []) free.add(v);
+      }
+    });
+    steps += product(plan.out.filter((v) => free.has(v))) * product(vars);
+  }
+  return steps;
+}
+
+/**
  * The values of a kernel's constants, in the order its Wasm code reads them.
  * @param body the kernel body
  * @returns one float32 value per constant node and pad fill (an int32 one's bits, for int32 lanes)

@@ -16,7 +16,7 @@ import { elementwiseOps } from "../../../core/ops/elementwise.ts";
 import { reductionOf } from "../../../core/ops/reductions.ts";
 import { simd, V128 } from "./_emit.ts";
 import type { LoopEmitter } from "./_loops.ts";
-import { lanesAlong, type Var } from "./_plan.ts";
+import { lanesAlong, type Plan, type Var } from "./_plan.ts";
 import { exactProducts } from "./_matmul_loop.ts";
 
 type Reduce = Extract<VExpr, { k: "reduce" }>;
@@ -37,6 +37,49 @@ export function within(x: VExpr, e: VExpr, seen = new Set<VExpr>()): boolean {
   if (e.k === "alu") return e.args.some((a) => within(x, a, seen));
   if (e.k === "cast" || e.k === "pad") return within(x, e.x, seen);
   return e.k === "reduce" && within(x, e.body, seen);
+}
+
+/**
+ * A structural key of a reduction: equal keys compute equal values in the
+ * same enclosing loops. A kernel body can hold two copies of one reduction
+ * reached through different views (logSumExp's row max, once inside the
+ * shifted exp and once added back), which would otherwise run twice.
+ * @param plan the kernel's plan (each load's access)
+ * @param e the reduction
+ * @returns the key, or undefined for a body with pads
+ */
+export function reduceKey(plan: Plan, e: Reduce): string | undefined {
+  const names = new Map<Var, string>(plan.out.map((v, i) => [v, `o${i}`]));
+  const key = (x: VExpr): string | undefined => {
+    switch (x.k) {
+      case "const":
+        return `c${x.value}${x.dtype}`;
+      case "load":
+      case "acc": {
+        const a = plan.loads.get(x)!;
+        const terms = a.terms.map(([v, c]) => `${names.get(v)}*${c}`);
+        return `${x.k === "load" ? x.input : "acc"}[${a.c}+${terms.join("+")}]${x.dtype}`;
+      }
+      case "alu": {
+        const args = x.args.map(key);
+        return args.includes(undefined) ? undefined : `${x.op}(${args.join()})`;
+      }
+      case "cast": {
+        const inner = key(x.x);
+        return inner && `${x.dtype}(${inner})`;
+      }
+      case "reduce": {
+        const vars = plan.reduces.get(x)!;
+        vars.forEach((v) => names.set(v, `r${names.size}`));
+        const body = key(x.body);
+        const own = vars.map((v) => `${names.get(v)}:${v.extent}`).join();
+        return body && `${x.op}{${own}}(${body})${x.dtype}`;
+      }
+      case "pad":
+        return undefined;
+    }
+  };
+  return key(e);
 }
 
 /**

@@ -30,7 +30,7 @@ import type { Kernel, VExpr } from "../../kernel.ts";
 import { sizeOf } from "../../../core/ir/shape.ts";
 import { Fn, wasmModule } from "./_emit.ts";
 import { LoopEmitter } from "./_loops.ts";
-import { coefOf, planLoops } from "./_plan.ts";
+import { coefOf, loopSteps, planLoops } from "./_plan.ts";
 import { rowReuse } from "./_row.ts";
 import { renderMatmul } from "./_matmul.ts";
 import { matmulAsLoop, smallMatmul } from "./_matmul_loop.ts";
@@ -189,11 +189,7 @@ export function renderWasm(kernel: Kernel, options: WasmOptions): WasmKernel | u
     const rowBlock = emit(loop, range);
     const bytes = wasmModule([loop], options.shared);
     if (!splits) return { bytes, scratch: 0 };
-    let reduced = 1;
-    for (const vars of plan.reduces.values()) {
-      reduced = Math.max(reduced, vars.reduce((n, v) => n * v.extent, 1));
-    }
-    const work = LOOP_WORK * elements * reduced;
+    const work = LOOP_WORK * loopSteps(plan);
     return {
       bytes,
       scratch: 0,
