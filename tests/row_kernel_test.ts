@@ -2,11 +2,14 @@
 // reduction reached twice through different views runs once per row, and a
 // kernel's work counts a reduction hoisted out of the row's loop once per
 // row, not once per element (the runtime's threshold and chunk size for
-// splitting over threads read it).
+// splitting over threads read it). The heap knows which memory was never
+// written (a launch whose output lands there times its page faults, so it
+// is no fair probe of splitting against running alone).
 import { describe, it } from "@std/testing/bdd";
 import { assert, assertEquals } from "@std/assert";
 import * as lt from "../mod.ts";
 import { uniformTensor as rand } from "./_random.ts";
+import { Heap } from "../jit/runtime/cpu/wasm/_memory.ts";
 
 /** Lines of a kernel listing that are `instruction` (trimmed). */
 function count(source: string, instruction: string): number {
@@ -45,5 +48,19 @@ describe("Wasm row kernels", () => {
     // equivalents, under the 4M threshold (counted per element and reduction step, it was 268M)
     assertEquals(lt.explain(lt.softmax(rand([256, 256], 2), 1)).kernels[0].threads, 1);
     assertEquals(lt.explain(lt.softmax(rand([1024, 1024], 3), 1)).kernels[0].threads, 2);
+  });
+
+  it("know the memory never written: blocks above every block allocated so far", () => {
+    const h = new Heap();
+    assertEquals(h.touched, 0);
+    const a = h.alloc(100_000)!;
+    const top = h.touched;
+    assert(top >= a + 100_000, `touched ${top} below the block's end ${a + 100_000}`);
+    h.free(a);
+    // a block reused below the mark leaves it; one reaching past it (the memory grows) raises it
+    assertEquals(h.alloc(50_000), a);
+    assertEquals(h.touched, top);
+    const b = h.alloc(4 << 20)!;
+    assert(b + (4 << 20) > top && h.touched >= b + (4 << 20), `${b}, ${h.touched}`);
   });
 });

@@ -97,6 +97,7 @@ export class Heap {
   #ints: Int32Array;
   #arena: number | undefined;
   #arenaBytes = 0;
+  #touched = 0;
 
   /** @param shared make the memory shared, for worker threads (kernels must import it so) */
   constructor(readonly shared = false) {
@@ -173,6 +174,15 @@ export class Heap {
     if (e !== undefined && e.live) this.#evict(e); // never during a run: updates run between them
   }
 
+  /**
+   * The end of the highest block ever allocated: memory above it has not
+   * been written yet, so its pages fault on their first write (a launch
+   * that writes there is slower, once).
+   */
+  get touched(): number {
+    return this.#touched;
+  }
+
   /** Bytes in use by resident copies. */
   get cachedBytes(): number {
     return this.#staged.bytes + this.#probation.bytes + this.#protected.bytes;
@@ -192,6 +202,7 @@ export class Heap {
     while (ptr === undefined && this.#evictOldest(this.#staged)) ptr = this.#fit(size);
     while (ptr === undefined && this.#evictOldest(this.#protected)) ptr = this.#fit(size);
     if (ptr !== undefined) this.#sizes.set(ptr, size);
+    if (ptr !== undefined) this.#touched = Math.max(this.#touched, ptr + size);
     return ptr;
   }
 

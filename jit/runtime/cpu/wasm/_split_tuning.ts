@@ -12,7 +12,11 @@
  * then on it runs the way whose moving average is lower, and every
  * {@linkcode RECHECK}th launch runs the other way to follow a change in the
  * machine's load (split only if the workers are still up: the pool ends
- * itself when idle, and booting it is not worth a second look). Either way the values are the same: a split kernel's
+ * itself when idle, and booting it is not worth a second look). A launch
+ * whose output lands in memory never written before is not timed (the
+ * caller skips it): its page faults would count against the way it ran,
+ * and they come with a heap's first big outputs, just when the probes run.
+ * Either way the values are the same: a split kernel's
  * chunks compute exactly what the whole loop computes.
  * @module
  */
