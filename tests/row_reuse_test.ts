@@ -41,10 +41,16 @@ function kernels(f: (x: lt.Tensor) => lt.Tensor): { wasm?: string; js: string } 
 
 describe("row reuse: a costly value of a row reduction is computed once per element", () => {
   it("softmax and logSoftmax evaluate exp once per element on the Wasm and JS tiers", () => {
+    // the Wasm sum of softmax's exp unrolls its loop (four sites, two for the rest of a row of
+    // 250 vectors): as many as logSumExp's, which has no work after its sum
+    const sum = kernels((x) => lt.logSumExp(x, 1)).wasm;
     for (const [name, f] of [["softmax", lt.softmax], ["logSoftmax", lt.logSoftmax]] as const) {
       const { wasm, js } = kernels((x) => f(x, 1));
       assertEquals(jsExps(js), 1, `${name}: Math.exp calls in\n${js}`);
-      if (wasm !== undefined) assertEquals(wasmExps(wasm), 1, `${name}: exp sites in the Wasm`);
+      if (wasm !== undefined) {
+        assertEquals(wasmExps(wasm), wasmExps(sum!), `${name}: exp sites in the Wasm`);
+        assertEquals(wasmExps(wasm), 6, `${name}: exp sites in the Wasm`);
+      }
     }
     // the counters see two exps where two different ones are needed (nothing to reuse)
     const two = kernels((x) => x.exp().add(x.mul(2).exp().sum({ axis: 1, keepdims: true })));

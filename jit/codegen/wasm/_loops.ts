@@ -121,6 +121,11 @@ export class LoopEmitter {
     return vector && out.length === 1 ? 4 : 1;
   }
 
+  /** Whether `e` is an exp that runs the cheaper routine (`_cheap_exp.ts`). */
+  cheap(e: VExpr): boolean {
+    return this.#cheap.has(e);
+  }
+
   /** Stores the first `lanes` lanes of local `v` at an output access (its loops open). */
   store(a: Access, v: number, lanes: number): void {
     const f = this.f;

@@ -47,8 +47,11 @@ const EXP_SHIFTED_P = [
 const ROUND_BIASED = 12583039;
 /** Below this e^x is subnormal (2^-126): `expShifted` returns 0 there. */
 const EXP_SHIFTED_MIN = -87.33654;
-/** Just below 127.5·ln 2, where n becomes 128 (2^n is not a float32): Infinity above. */
-const EXP_SHIFTED_MAX = 88.37;
+/**
+ * Inputs are clamped to this first (+Infinity too): from 127.5·ln 2 (88.3763) on, n rounds to
+ * 128, whose 2^n built from the bits is +Infinity, and so is the result.
+ */
+const EXP_SHIFTED_CLAMP = 88.5;
 /** log(1 + m) = m - m^2/2 + m^3 * P(m) on sqrt(1/2) - 1 <= m < sqrt(2) - 1 (Cephes logf). */
 const LOG_P = [
   7.0376836292e-2,
@@ -239,26 +242,30 @@ export class VMath {
    * e^x within 2 ulp for the exps of softmax, logSoftmax, logSumExp (`x - max(x)` along a row,
    * so x <= 0) and sigmoid (`_cheap_exp.ts`): 19 vector operations against `exp`'s 32. The
    * scale 2^n is built once from the rounded product's low bits, so results below 2^-126
-   * (subnormal) are 0, and x above 88.37 (e^x above 2.4e38, within a factor 1.42 of the float32
-   * maximum) gives Infinity; NaN stays NaN.
+   * (subnormal) are 0, and x from 127.5·ln 2 ≈ 88.376 up (e^x above 2.4e38, within a factor
+   * 1.42 of the float32 maximum) gives Infinity: x is clamped to 88.5 first, whose 2^n is
+   * +Infinity and its factor e^r positive (one operation, where a select of Infinity took four
+   * instructions on x64); NaN stays NaN (the clamp keeps it).
    */
   expShifted(x: number): void {
     const f = this.f;
-    f.get(x).f32x4(LOG2E).v(simd.f32x4Mul).f32x4(ROUND_BIASED).v(simd.f32x4Add);
+    // pmin(x, c) = c < x ? c : x: NaN passes, +Infinity becomes c
+    f.get(x).f32x4(EXP_SHIFTED_CLAMP).v(simd.f32x4Pmin);
+    const xc = this.keep();
+    f.get(xc).f32x4(LOG2E).v(simd.f32x4Mul).f32x4(ROUND_BIASED).v(simd.f32x4Add);
     const t = this.keep();
     f.get(t).f32x4(ROUND_BIASED).v(simd.f32x4Sub);
     const n = this.keep();
-    f.get(x).get(n).f32x4(LN2_HI).v(simd.f32x4Mul).v(simd.f32x4Sub);
+    f.get(xc).get(n).f32x4(LN2_HI).v(simd.f32x4Mul).v(simd.f32x4Sub);
     f.get(n).f32x4(LN2_LO).v(simd.f32x4Mul).v(simd.f32x4Sub);
     const r = this.keep();
     f.get(t).i32(23).v(simd.i32x4Shl);
     const s = this.keep();
-    // s + (r s) P(r)
+    // (1 + r P(r)) s: the same bits as s + (r s) P(r) for normal results (s is a power of 2), and
+    // Infinity (not Infinity - Infinity) where s is
     this.poly(r, EXP_SHIFTED_P);
-    f.get(r).get(s).v(simd.f32x4Mul).v(simd.f32x4Mul).get(s).v(simd.f32x4Add);
+    f.get(r).v(simd.f32x4Mul).f32x4(1).v(simd.f32x4Add).get(s).v(simd.f32x4Mul);
     f.get(x).f32x4(EXP_SHIFTED_MIN).v(simd.f32x4Lt).v(simd.andnot);
-    const y = this.keep();
-    this.select(() => f.f32x4(Infinity), y, () => f.get(x).f32x4(EXP_SHIFTED_MAX).v(simd.f32x4Gt));
   }
 
   /** e^x - 1, accurate near 0: 2^n expm1(r) + (2^n - 1), or e^x when that is large. */
