@@ -103,6 +103,12 @@ const ERFC_Q = [
 
 /** Emits vector math into one function; temporaries are fresh locals. */
 export class VMath {
+  /**
+   * Whether `expShifted` may use relaxed-SIMD `f32x4.relaxed_madd` (fused where the hardware
+   * has FMA, else a product and a sum: both keep its bounds). The other routines never do.
+   */
+  fma = false;
+
   constructor(readonly f: Fn) {}
 
   tmp(): number {
@@ -240,7 +246,8 @@ export class VMath {
 
   /**
    * e^x within 2 ulp for the exps of softmax, logSoftmax, logSumExp (`x - max(x)` along a row,
-   * so x <= 0) and sigmoid (`_cheap_exp.ts`): 19 vector operations against `exp`'s 32. The
+   * so x <= 0) and sigmoid (`_cheap_exp.ts`): 22 vector operations against `exp`'s 32, 14 with
+   * fused multiply-adds (`fma`). The
    * scale 2^n is built once from the rounded product's low bits, so results below 2^-126
    * (subnormal) are 0, and x from 127.5·ln 2 ≈ 88.376 up (e^x above 2.4e38, within a factor
    * 1.42 of the float32 maximum) gives Infinity: x is clamped to 88.5 first, whose 2^n is
@@ -249,22 +256,38 @@ export class VMath {
    */
   expShifted(x: number): void {
     const f = this.f;
+    // a·b + c for the two operands pushed by `ab` (fused with relaxed SIMD)
+    const madd = (ab: () => void, c: () => void) => {
+      ab();
+      if (!this.fma) f.v(simd.f32x4Mul);
+      c();
+      f.v(this.fma ? simd.f32x4RelaxedMadd : simd.f32x4Add);
+    };
     // pmin(x, c) = c < x ? c : x: NaN passes, +Infinity becomes c
     f.get(x).f32x4(EXP_SHIFTED_CLAMP).v(simd.f32x4Pmin);
     const xc = this.keep();
-    f.get(xc).f32x4(LOG2E).v(simd.f32x4Mul).f32x4(ROUND_BIASED).v(simd.f32x4Add);
+    madd(() => f.get(xc).f32x4(LOG2E), () => f.f32x4(ROUND_BIASED));
     const t = this.keep();
     f.get(t).f32x4(ROUND_BIASED).v(simd.f32x4Sub);
     const n = this.keep();
-    f.get(xc).get(n).f32x4(LN2_HI).v(simd.f32x4Mul).v(simd.f32x4Sub);
-    f.get(n).f32x4(LN2_LO).v(simd.f32x4Mul).v(simd.f32x4Sub);
+    // r = x - n ln2_hi - n ln2_lo (n ln2_hi is exact)
+    madd(() => f.get(n).f32x4(-LN2_HI), () => f.get(xc));
+    const r1 = this.keep();
+    madd(() => f.get(n).f32x4(-LN2_LO), () => f.get(r1));
     const r = this.keep();
     f.get(t).i32(23).v(simd.i32x4Shl);
     const s = this.keep();
+    // P(r) by Horner
+    f.f32x4(EXP_SHIFTED_P[0]);
+    for (const c of EXP_SHIFTED_P.slice(1)) {
+      const p = this.keep();
+      madd(() => f.get(p).get(r), () => f.f32x4(c));
+    }
+    const p = this.keep();
     // (1 + r P(r)) s: the same bits as s + (r s) P(r) for normal results (s is a power of 2), and
     // Infinity (not Infinity - Infinity) where s is
-    this.poly(r, EXP_SHIFTED_P);
-    f.get(r).v(simd.f32x4Mul).f32x4(1).v(simd.f32x4Add).get(s).v(simd.f32x4Mul);
+    madd(() => f.get(r).get(p), () => f.f32x4(1));
+    f.get(s).v(simd.f32x4Mul);
     f.get(x).f32x4(EXP_SHIFTED_MIN).v(simd.f32x4Lt).v(simd.andnot);
   }
 

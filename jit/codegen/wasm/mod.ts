@@ -78,7 +78,10 @@ const LOOP_WORK = 16;
 
 /** Code generation choices. */
 export interface WasmOptions {
-  /** Use relaxed-SIMD `f32x4.relaxed_madd` in matmuls (only if the engine validates it). */
+  /**
+   * Use relaxed-SIMD `f32x4.relaxed_madd` in matmuls and in softmax's exp (`VMath.expShifted`;
+   * only if the engine validates it).
+   */
   readonly relaxed: boolean;
   /** Import the memory as shared (the heap of a runtime with worker threads). */
   readonly shared?: boolean;
@@ -169,6 +172,7 @@ export function renderWasm(kernel: Kernel, options: WasmOptions): WasmKernel | u
   /** The kernel body emitted into `loop` (a row reduction's stored value reused where planned). */
   const emit = (loop: Fn, range?: { lo: number; hi: number }): number => {
     const em = new LoopEmitter(loop, plan, nIn, sizes);
+    em.m.fma = options.relaxed;
     if (reuse) {
       const terms = plan.store.terms.map(([v, c]) => [v === outVar ? rowVar : v, c] as const);
       em.rowStore = { reduce: row!.reduce, value: row!.value, at: { c: plan.store.c, terms } };

@@ -65,7 +65,7 @@ let blas = true;
 /**
  * Chooses the CPU kernel tier (for comparisons and tests; `wasm` is the default).
  * @param backend `wasm`: SIMD kernels where available, JS elsewhere; `js`: the reference only
- * @param options `fma: false` keeps matmuls off relaxed-SIMD fused multiply-add; `blas: false`
+ * @param options `fma: false` keeps matmuls and softmax's exp off relaxed-SIMD fused multiply-add; `blas: false`
  *   keeps large matmuls off the native BLAS tier (used only where FFI is granted and a
  *   library loads)
  * @example Run the same kernel on both tiers
