@@ -63,4 +63,29 @@ describe("Wasm row kernels", () => {
     const b = h.alloc(4 << 20)!;
     assert(b + (4 << 20) > top && h.touched >= b + (4 << 20), `${b}, ${h.touched}`);
   });
+
+  it("keep a NaN anywhere in a max, as the JS reference (unrolled steps, rest, serial lanes)", () => {
+    const same = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => {
+      assertEquals(a.length, b.length);
+      for (let i = 0; i < a.length; i++) {
+        assert(Object.is(a[i], b[i]) || (Number.isNaN(a[i]) && Number.isNaN(b[i])), `${what} ${i}`);
+      }
+    };
+    for (const c of [1, 3, 4, 5, 16, 19, 37, 70]) {
+      // row r holds a NaN at column r (rows past c have none); one row of -Infinity
+      const rows = c + 2;
+      const data = Float32Array.from({ length: rows * c }, (_, i) => Math.sin(i) * 10);
+      for (let r = 0; r < c; r++) data[r * c + r] = NaN;
+      data.fill(-Infinity, (rows - 1) * c);
+      const x = lt.tensor(data, { shape: [rows, c] });
+      const run = (tier: "js" | "wasm") => {
+        lt.setCpuBackend(tier);
+        return [x.max({ axis: 1 }).dataSync(), x.max({ axis: 0 }).dataSync()];
+      };
+      const [js, wasm] = [run("js"), run("wasm")];
+      same(wasm[0], js[0], `rows of ${c}, row`);
+      same(wasm[1], js[1], `rows of ${c}, column`);
+      assert(Number.isNaN(wasm[0][c - 1]) && wasm[0][rows - 1] === -Infinity, `rows of ${c}`);
+    }
+  });
 });

@@ -202,11 +202,15 @@ class Reducer {
     return m.keep();
   }
 
-  /** A fresh accumulator: two f64x2 (lanes 0-1, 2-3) for a sum, one f32x4 for max. */
+  /**
+   * A fresh accumulator: two f64x2 (lanes 0-1, 2-3) for a sum; for max, the f32x4 maximum of
+   * the values that are not NaN and a mask of the lanes that saw a NaN.
+   */
   acc(): number[] {
     const { f } = this.em;
-    const locals = this.kind === "f64sum" ? [f.local(V128), f.local(V128)] : [f.local(V128)];
-    for (const l of locals) f.f32x4(this.identity).set(l);
+    const locals = [f.local(V128), f.local(V128)];
+    f.f32x4(this.identity).set(locals[0]);
+    f.f32x4(this.kind === "f64sum" ? this.identity : 0).set(locals[1]);
     return locals;
   }
 
@@ -228,16 +232,21 @@ class Reducer {
       return;
     }
     if (typeof v !== "number") throw new Error("wasm codegen: a max of products (internal error)");
-    // like the JS reference: take v when v > acc or v is NaN
-    const a = acc[0];
-    m.select(v, () => f.get(a).get(v).v(simd.f32x4Pmax), () => f.get(v).get(v).v(simd.f32x4Ne));
-    f.set(a);
+    // pmax(acc, v) = acc < v ? v : acc skips a NaN v, which the mask records (three instructions,
+    // where selecting v when it is NaN took five)
+    f.get(acc[0]).get(v).v(simd.f32x4Pmax).set(acc[0]);
+    f.get(acc[1]).get(v).get(v).v(simd.f32x4Ne).v(simd.or).set(acc[1]);
   }
 
   /** acc = acc ∘ other (two accumulators of the same lanes). */
   merge(acc: number[], other: number[]): void {
-    if (this.kind === "f32max") return this.combine(acc, other[0]);
-    acc.forEach((l, k) => this.em.f.get(l).get(other[k]).v(simd.f64x2Add).set(l));
+    const f = this.em.f;
+    if (this.kind === "f32max") {
+      f.get(acc[0]).get(other[0]).v(simd.f32x4Pmax).set(acc[0]);
+      f.get(acc[1]).get(other[1]).v(simd.or).set(acc[1]);
+      return;
+    }
+    acc.forEach((l, k) => f.get(l).get(other[k]).v(simd.f64x2Add).set(l));
   }
 
   /** The float32 result: per lane, or (when lanes ran along the reduction) folded into every lane. */
@@ -246,10 +255,15 @@ class Reducer {
     if (this.kind === "f32max") {
       // (l0 ∘ l2, l1 ∘ l3, …), then (l0 ∘ l2) ∘ (l1 ∘ l3) in every lane
       for (const perm of folded ? [[2, 3, 0, 1], [1, 0, 3, 2]] : []) {
-        f.get(acc[0]).get(acc[0]).shuffle(perm);
-        this.combine(acc, m.keep());
+        const shuffled = acc.map((l) => {
+          f.get(l).get(l).shuffle(perm);
+          return m.keep();
+        });
+        this.merge(acc, shuffled);
       }
-      return acc[0];
+      // like the JS reference, NaN wins: a lane that saw one is all ones, a NaN
+      f.get(acc[0]).get(acc[1]).v(simd.or);
+      return m.keep();
     }
     const [lo, hi] = acc;
     if (!folded) {
