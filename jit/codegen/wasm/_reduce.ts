@@ -57,7 +57,7 @@ export function reduceKey(plan: Plan, e: Reduce): string | undefined {
   const key = (x: VExpr): string | undefined => {
     switch (x.k) {
       case "const":
-        return `c${x.value}${x.dtype}`;
+        return `c${Object.is(x.value, -0) ? "-0" : x.value}${x.dtype}`;
       case "load":
       case "acc": {
         const a = plan.loads.get(x)!;
