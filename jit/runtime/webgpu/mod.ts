@@ -10,7 +10,8 @@
  */
 import { allocate } from "../../../core/ir/dtype.ts";
 import { isRealized, Node, pendingNodes } from "../../../core/ir/ir.ts";
-import { compileProgram, runKernels } from "../cpu/kernels.ts";
+import { runKernels } from "../cpu/kernels.ts";
+import { compileProgram } from "../cpu/program.ts";
 import type * as WebGpu from "./device.ts";
 import type { Backend, Replay } from "../backend.ts";
 import { schedule } from "../../schedule.ts";

@@ -176,7 +176,9 @@ function padded(n: number): number {
 /**
  * Runs a Wasm kernel. Constants, scratch, small or mutable inputs and an
  * `array` output go to the launch arena (one block reused by every launch);
- * large inputs are acquired from the heap.
+ * large inputs are acquired from the heap. An `array` or `cached` output
+ * is copied out into `into` when given (a donated argument's buffer, whose
+ * resident copy the output's block then replaces) instead of a new array.
  * @returns the output, or undefined when memory ran out or it trapped (run it in JS then)
  */
 export function launch(
@@ -184,6 +186,7 @@ export function launch(
   inputs: readonly Value[],
   output: Output,
   blocks: number[],
+  into?: DataArray,
 ): Value | undefined {
   const h = heap();
   // an output too small to cache is copied out from the arena
@@ -241,7 +244,12 @@ export function launch(
     blocks.push(out);
     return { ptr: out };
   }
-  const array = h.copyOut(k.elem ?? "float32", out, k.size);
+  if (into !== undefined) {
+    // NOTE: the old resident copy may be this launch's input: no later kernel reads it (_donation.ts)
+    h.forget(into);
+    (into as Float32Array).set(h.view(k.elem ?? "float32", out, k.size) as Float32Array);
+  }
+  const array = into ?? h.copyOut(k.elem ?? "float32", out, k.size);
   if (output === "cached") h.adopt(array, out);
   return { array };
 }

@@ -1,0 +1,112 @@
+/**
+ * Compiled CPU programs: a schedule replayed with no per-op work. Kernels
+ * are compiled once and constants fixed; intermediates of Wasm kernels stay
+ * in Wasm memory and JS intermediates reuse their buffers (_liveness.ts);
+ * outputs get fresh buffers on every call, except an output written into a
+ * donated argument's buffer (`jit(f, { donate })`, _donation.ts).
+ * @module
+ */
+import type { DataArray } from "../../../core/ir/dtype.ts";
+import type { Node } from "../../../core/ir/ir.ts";
+import type { Kernel } from "../../kernel.ts";
+import { checkStep, execute, type Step } from "./kernels.ts";
+import { prepare } from "./kernels.ts";
+import { type Output, release, type Value } from "./wasm/_runtime.ts";
+import { liveness, recordPeak, retire } from "../../_liveness.ts";
+import { planDonation } from "../../_donation.ts";
+
+/** Where a program kernel finds a buffer: an argument, a captured constant or an earlier kernel's output. */
+type Slot = { kind: "arg"; index: number } | { kind: "const"; buffer: DataArray } | {
+  kind: "temp";
+  index: number;
+};
+
+/** A compiled, replayable program: arguments' buffers in, outputs' buffers out. */
+export type Program = (args: readonly DataArray[]) => DataArray[];
+
+type ProgramStep = Step & {
+  inputs: Slot[];
+  output: Output;
+  reuse: { buffer?: DataArray };
+  /** The donated argument whose buffer the output is written into, or -1. */
+  into: number;
+};
+
+/**
+ * Compiles a schedule into a program that replays it with no per-op work.
+ * @param kernels the schedule of `outputs`
+ * @param args the placeholder nodes standing for the arguments
+ * @param outputs the nodes whose buffers the program returns
+ * @param donated indices of the arguments whose buffers the caller gives up:
+ *   an output of the same dtype and shape may be written into one, where
+ *   liveness allows (its old values are then gone)
+ * @returns the program
+ */
+export function compileProgram(
+  kernels: readonly Kernel[],
+  args: readonly Node[],
+  outputs: readonly Node[],
+  donated: ReadonlySet<number> = new Set(),
+): Program {
+  const slots = new Map<Node, Slot>();
+  args.forEach((n, index) => slots.set(n, { kind: "arg", index }));
+  const consts = new Set<DataArray>();
+  const slotOf = (n: Node): Slot => {
+    const slot = slots.get(n);
+    if (slot !== undefined) return slot;
+    if (n.buffer === undefined) {
+      throw new Error(`jit: kernel input ${n.op} has no buffer (internal error)`);
+    }
+    consts.add(n.buffer);
+    return { kind: "const", buffer: n.buffer };
+  };
+  const returned = new Set(outputs);
+  const live = liveness(kernels, returned);
+  const plan = planDonation(kernels, args, outputs, donated);
+  const steps: ProgramStep[] = kernels.map((k, i) => {
+    const step = {
+      ...prepare(k),
+      inputs: k.inputs.map(slotOf),
+      // returned buffers are the next call's arguments, typically: keep their resident copies
+      output: (returned.has(k.output) ? "cached" : "keep") as Output,
+      reuse: live.reuse[i],
+      into: plan[i],
+    };
+    slots.set(k.output, { kind: "temp", index: i });
+    return step;
+  });
+  const results = outputs.map(slotOf);
+  const aliasing = plan.some((a) => a >= 0);
+  return (argBuffers) => {
+    const temps: Value[] = new Array(steps.length);
+    const blocks: number[] = [];
+    const read = (s: Slot): Value =>
+      s.kind === "arg"
+        ? { array: argBuffers[s.index] }
+        : s.kind === "const"
+        ? { array: s.buffer }
+        : temps[s.index];
+    // NOTE: a donated buffer that is also another argument's or a captured constant's (one
+    // tensor passed twice, a closed-over table) would change under them: it is not written
+    const target = (a: number) =>
+      a >= 0 && argBuffers.indexOf(argBuffers[a]) === a &&
+        argBuffers.lastIndexOf(argBuffers[a]) === a && !consts.has(argBuffers[a])
+        ? argBuffers[a]
+        : undefined;
+    const tally = { bytes: 0, peak: 0 };
+    try {
+      for (let i = 0; i < steps.length; i++) {
+        const step = steps[i];
+        const values = step.inputs.map(read);
+        const into = aliasing ? target(step.into) : undefined;
+        temps[i] = execute(step, values, step.output, blocks, step.reuse, into);
+        checkStep(step.kernel, values, temps[i]);
+        retire(live, i, temps, blocks, tally);
+      }
+      return results.map((s) => read(s).array!);
+    } finally {
+      release(blocks);
+      recordPeak(tally.peak);
+    }
+  };
+}
