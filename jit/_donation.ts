@@ -35,8 +35,11 @@ function linear(e: IExpr): Linear {
 /**
  * Whether `index` is the kernel's own output position: the flat position
  * `p`, or the loops' row-major position (`Σ loop · stride`).
+ * @param index an index expression of a kernel
+ * @param loops the kernel's loops
+ * @returns true when provably the output position
  */
-function isOwnPosition(index: IExpr, loops: readonly LoopVar[]): boolean {
+export function isOwnPosition(index: IExpr, loops: readonly LoopVar[]): boolean {
   const lin = linear(index);
   if (lin === undefined || lin.c !== 0) return false;
   const used = [...lin.vars].filter(([, n]) => n !== 0);

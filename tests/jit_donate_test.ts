@@ -101,6 +101,48 @@ for (const tier of ["wasm", "js"] as const) {
   });
 }
 
+/** An embedding's SGD step, its gradient a scatter-add into the rows used. */
+function embeddingStep(vocab: number, lr: number) {
+  const ids = lt.random.randint(lt.random.key(1), [4, 16], 0, Math.min(vocab, 24));
+  const target = lt.random.normal(lt.random.key(2), [4, 16, 8]);
+  const rowsLoss = (rows: lt.Tensor) => rows.sub(target).square().mean();
+  return (w: lt.Tensor) => w.sub(lt.grad((w: lt.Tensor) => rowsLoss(w.take(ids, 0)))(w).mul(lr));
+}
+
+/** A table with some -0 entries (an untouched row must keep them, as `w + -lr·0` does). */
+function table(vocab: number): lt.Tensor {
+  const values = lt.random.normal(lt.random.key(3), [vocab, 8]).dataSync().slice();
+  for (let i = 0; i < values.length; i += 5) values[i] = -0;
+  return lt.tensor(values).reshape([vocab, 8]);
+}
+
+for (const tier of ["wasm", "js"] as const) {
+  describe(`jit donate: embedding update (${tier})`, () => {
+    afterEach(() => lt.setCpuBackend("wasm"));
+
+    it("adds into the donated table's rows used, bit-equal to the whole-table update", () => {
+      lt.setCpuBackend(tier);
+      for (const lr of [0.1, -0.1]) {
+        const [given, plain] = [
+          lt.jit(embeddingStep(500, lr), { donate: [0] }),
+          lt.jit(embeddingStep(500, lr)),
+        ];
+        let [w, v] = [table(500), table(500)];
+        const buffer = w.dataSync();
+        for (let i = 0; i < 6; i++) {
+          const js = lt.kernelStats().js;
+          w = given(w);
+          v = plain(v);
+          // two passes over the updates in JS (for lr < 0, G(0) = +0: the whole table, on the tier)
+          if (tier === "wasm") assertEquals(lt.kernelStats().js - js, lr > 0 ? 2 : 0);
+        }
+        assert(w.dataSync() === buffer, "the table got a new buffer");
+        assertEquals(bits(w), bits(v), `lr ${lr}`);
+      }
+    });
+  });
+}
+
 describe("jit donate", () => {
   it("writes nothing into a buffer passed twice or closed over", () => {
     const w = lt.arange(0, 8);

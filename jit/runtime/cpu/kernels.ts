@@ -344,6 +344,23 @@ function outputArray(
   };
 }
 
+/**
+ * Runs a JS-only step that writes `out` in place (a donated table's row
+ * update, _donate_scatter.ts): its last input is `mirror` (the table's Wasm
+ * copy, updated alongside, or none).
+ */
+export function executeInPlace(
+  step: Step,
+  inputs: readonly Value[],
+  out: DataArray,
+  mirror: DataArray | undefined,
+): void {
+  counters.launched++;
+  counters.js++;
+  const arrays = arraysOf(step.kernel, inputs);
+  step.compiled.js(runtimeJs, step.constants(), out, ...arrays, mirror as DataArray);
+}
+
 /** Inputs (or other values of `nodes`) as arrays (Wasm blocks read through fresh views). */
 function arraysOf(k: Kernel, inputs: readonly Value[], nodes = k.inputs): DataArray[] {
   return inputs.map((v, i) => {

@@ -6,14 +6,15 @@
  * donated argument's buffer (`jit(f, { donate })`, _donation.ts).
  * @module
  */
-import type { DataArray } from "../../../core/ir/dtype.ts";
+import { allocate, type DataArray } from "../../../core/ir/dtype.ts";
+import { sizeOf } from "../../../core/ir/shape.ts";
 import type { Node } from "../../../core/ir/ir.ts";
 import type { Kernel } from "../../kernel.ts";
-import { checkStep, execute, type Step } from "./kernels.ts";
-import { prepare } from "./kernels.ts";
-import { type Output, release, type Value } from "./wasm/_runtime.ts";
+import { checkStep, execute, executeInPlace, prepare, type Step } from "./kernels.ts";
+import { type Output, release, residentView, type Value } from "./wasm/_runtime.ts";
 import { liveness, recordPeak, retire } from "../../_liveness.ts";
 import { planDonation } from "../../_donation.ts";
+import { planScatterUpdates } from "../../_donate_scatter.ts";
 
 /** Where a program kernel finds a buffer: an argument, a captured constant or an earlier kernel's output. */
 type Slot = { kind: "arg"; index: number } | { kind: "const"; buffer: DataArray } | {
@@ -61,8 +62,20 @@ export function compileProgram(
     return { kind: "const", buffer: n.buffer };
   };
   const returned = new Set(outputs);
-  const live = liveness(kernels, returned);
   const plan = planDonation(kernels, args, outputs, donated);
+  // a scatter-add into a donated table: two passes over the updates (_donate_scatter.ts)
+  const pairs = planScatterUpdates(kernels, args, plan, returned).map((p) => ({
+    ...p,
+    steps: [prepare(p.into), prepare(p.update)] as const,
+    sums: undefined as DataArray | undefined,
+    updateInputs: p.update.inputs.slice(0, -1).map((n) => n),
+  }));
+  // liveness over the fused kernels (whose update pass also reads the scatter's inputs): the
+  // unfused run reads a subset of those, so its values live long enough too
+  const fused = kernels.map((k, i) =>
+    pairs.find((p) => p.apply === i)?.update ?? pairs.find((p) => p.scatter === i)?.into ?? k
+  );
+  const live = liveness(fused, returned);
   const steps: ProgramStep[] = kernels.map((k, i) => {
     const step = {
       ...prepare(k),
@@ -77,6 +90,7 @@ export function compileProgram(
   });
   const results = outputs.map(slotOf);
   const aliasing = plan.some((a) => a >= 0);
+  const pairSlots = pairs.map((p) => p.updateInputs.map(slotOf));
   return (argBuffers) => {
     const temps: Value[] = new Array(steps.length);
     const blocks: number[] = [];
@@ -94,13 +108,25 @@ export function compileProgram(
         ? argBuffers[a]
         : undefined;
     const tally = { bytes: 0, peak: 0 };
+    const fusing = pairs.filter((p) => target(plan[p.apply]) !== undefined);
     try {
       for (let i = 0; i < steps.length; i++) {
         const step = steps[i];
-        const values = step.inputs.map(read);
-        const into = aliasing ? target(step.into) : undefined;
-        temps[i] = execute(step, values, step.output, blocks, step.reuse, into);
-        checkStep(step.kernel, values, temps[i]);
+        const pair = fusing.find((p) => p.scatter === i || p.apply === i);
+        if (pair !== undefined) {
+          temps[i] = runPair(
+            pair,
+            i,
+            read,
+            pairSlots[pairs.indexOf(pair)],
+            argBuffers[plan[pair.apply]],
+          );
+        } else {
+          const values = step.inputs.map(read);
+          const into = aliasing ? target(step.into) : undefined;
+          temps[i] = execute(step, values, step.output, blocks, step.reuse, into);
+          checkStep(step.kernel, values, temps[i]);
+        }
         retire(live, i, temps, blocks, tally);
       }
       return results.map((s) => read(s).array!);
@@ -109,4 +135,40 @@ export function compileProgram(
       recordPeak(tally.peak);
     }
   };
+}
+
+/** A fused scatter-add update's pass: sums in, or the table's rows updated. */
+interface Pair {
+  readonly scatter: number;
+  readonly apply: number;
+  readonly steps: readonly [Step, Step];
+  readonly into: Kernel;
+  sums: DataArray | undefined;
+}
+
+/**
+ * Runs a pass of a scatter-add into a donated table (_donate_scatter.ts):
+ * at step `scatter` the updates are added into the kept zeroed sums; at step
+ * `apply` the rows they touch are updated in `table` (and in its Wasm copy),
+ * and the sums zeroed again. A failure leaves the sums zeroed.
+ */
+function runPair(
+  pair: Pair,
+  i: number,
+  read: (s: Slot) => Value,
+  slots: readonly Slot[],
+  table: DataArray,
+): Value {
+  const sums = pair.sums ??= allocate(pair.into.dtype, sizeOf(pair.into.shape));
+  try {
+    if (i === pair.scatter) {
+      const step = pair.steps[0];
+      return execute(step, step.kernel.inputs.map((_, j) => read(slots[j])), "array", [], {}, sums);
+    }
+    executeInPlace(pair.steps[1], slots.map(read), table, residentView(table));
+    return { array: table };
+  } catch (e) {
+    sums.fill(0);
+    throw e;
+  }
 }

@@ -174,6 +174,12 @@ export class Heap {
     if (e !== undefined && e.live) this.#evict(e);
   }
 
+  /** The address of `array`'s resident copy, if it has one. */
+  residentAt(array: DataArray): number | undefined {
+    const e = this.#resident.get(array);
+    return e !== undefined && e.live ? e.ptr : undefined;
+  }
+
   /** Bytes in use by resident copies. */
   get cachedBytes(): number {
     return this.#staged.bytes + this.#probation.bytes + this.#protected.bytes;

@@ -85,6 +85,21 @@ export function forgetResident(array: DataArray): void {
   theHeap?.forget(array);
 }
 
+/**
+ * A view of `array`'s resident copy in Wasm memory, if it has one: for an
+ * in-place update that keeps the copy in step.
+ */
+export function residentView(array: DataArray): DataArray | undefined {
+  const ptr = theHeap?.residentAt(array);
+  if (ptr === undefined || array instanceof Float64Array) return undefined;
+  const dtype = array instanceof Float32Array
+    ? "float32"
+    : array instanceof Int32Array
+    ? "int32"
+    : "bool";
+  return theHeap!.view(dtype, ptr, array.length);
+}
+
 /** Frees a run's blocks and releases its pinned inputs. */
 export function release(blocks: number[]): void {
   if (theHeap === undefined) return;
