@@ -144,7 +144,6 @@ export function renderWasm(kernel: Kernel, options: WasmOptions): WasmKernel | u
   // int32 and bool outputs: loop kernels only (a product of int32 matrices wraps in the reference)
   // NOTE: scatters and gathers run one element at a time (_scalar.ts): a SIMD store of 4 lanes
   // would lose the adds of lanes with equal targets, and a gather's lanes read scattered rows
-  if (kernel.scatter?.mode !== undefined) return undefined; // in-place updates run in JS
   if (kernel.kind === "scatter" || (kernel.kind === "loop" && gathers(kernel.body))) {
     const bytes = renderScalar(kernel, (e) => vectorisable(e), options.shared);
     return bytes && { bytes, scratch: 0 };

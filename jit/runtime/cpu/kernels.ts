@@ -118,7 +118,7 @@ export function cpuConfig(): string {
 
 const MAX_CACHED = 4096;
 const cache = new Map<string, Compiled>();
-const counters = { compiled: 0, launched: 0, wasm: 0, js: 0, blas: 0 };
+const counters = { compiled: 0, launched: 0, wasm: 0, js: 0, blas: 0, rowUpdates: 0 };
 
 /**
  * Kernels compiled and launched since start, and launches per tier (for
@@ -131,7 +131,8 @@ const counters = { compiled: 0, launched: 0, wasm: 0, js: 0, blas: 0 };
  * size of the Wasm memory the kernels run in, `residentBytes` the part held
  * by resident copies of tensors (docs/memory.md). `programPeakBytes` is the
  * peak bytes of intermediates alive at once in the last compiled program's
- * run (what `checkpoint` lowers).
+ * run (what `checkpoint` lowers). `rowUpdates` counts scatter-adds run as
+ * updates of only the rows used of a donated table (`jit`'s `donate`).
  */
 export function kernelStats(): {
   compiled: number;
@@ -143,6 +144,7 @@ export function kernelStats(): {
   threaded: number;
   workerJobs: number;
   declinedSplits: number;
+  rowUpdates: number;
   wasmMemoryBytes: number;
   residentBytes: number;
   programPeakBytes: number;
@@ -345,7 +347,17 @@ function outputArray(
 }
 
 /**
- * Runs a JS-only step that writes `out` in place (a donated table's row
+ * Counts a Wasm launch made outside `execute` (a pass of a donated table's
+ * row update; `rows`: its second pass).
+ */
+export function countWasmLaunch(rows = false): void {
+  counters.launched++;
+  counters.wasm++;
+  if (rows) counters.rowUpdates++;
+}
+
+/**
+ * Runs a JS step that writes `out` in place (a donated table's row
  * update, _donate_scatter.ts): its last input is `mirror` (the table's Wasm
  * copy, updated alongside, or none).
  */
@@ -357,6 +369,7 @@ export function executeInPlace(
 ): void {
   counters.launched++;
   counters.js++;
+  counters.rowUpdates++;
   const arrays = arraysOf(step.kernel, inputs);
   step.compiled.js(runtimeJs, step.constants(), out, ...arrays, mirror as DataArray);
 }

@@ -10,8 +10,15 @@ import { allocate, type DataArray } from "../../../core/ir/dtype.ts";
 import { sizeOf } from "../../../core/ir/shape.ts";
 import type { Node } from "../../../core/ir/ir.ts";
 import type { Kernel } from "../../kernel.ts";
-import { checkStep, execute, executeInPlace, prepare, type Step } from "./kernels.ts";
-import { type Output, release, residentView, type Value } from "./wasm/_runtime.ts";
+import {
+  checkStep,
+  countWasmLaunch,
+  execute,
+  executeInPlace,
+  prepare,
+  type Step,
+} from "./kernels.ts";
+import { heap, launch, type Output, release, residentView, type Value } from "./wasm/_runtime.ts";
 import { liveness, recordPeak, retire } from "../../_liveness.ts";
 import { planDonation } from "../../_donation.ts";
 import { planScatterUpdates } from "../../_donate_scatter.ts";
@@ -67,7 +74,7 @@ export function compileProgram(
   const pairs = planScatterUpdates(kernels, args, plan, returned).map((p) => ({
     ...p,
     steps: [prepare(p.into), prepare(p.update)] as const,
-    sums: undefined as DataArray | undefined,
+    sums: undefined as DataArray | number | undefined,
     updateInputs: p.update.inputs.slice(0, -1).map((n) => n),
   }));
   // liveness over the fused kernels (whose update pass also reads the scatter's inputs): the
@@ -120,6 +127,7 @@ export function compileProgram(
             read,
             pairSlots[pairs.indexOf(pair)],
             argBuffers[plan[pair.apply]],
+            blocks,
           );
         } else {
           const values = step.inputs.map(read);
@@ -137,20 +145,37 @@ export function compileProgram(
   };
 }
 
-/** A fused scatter-add update's pass: sums in, or the table's rows updated. */
+/** A fused scatter-add update's passes, and where it keeps its sums (a Wasm block or an array). */
 interface Pair {
   readonly scatter: number;
   readonly apply: number;
   readonly steps: readonly [Step, Step];
   readonly into: Kernel;
-  sums: DataArray | undefined;
+  sums: DataArray | number | undefined;
+}
+
+/** The sums' values (a fresh view of a Wasm block: memory growth detaches old ones). */
+function sumsArray(pair: Pair): DataArray {
+  const n = sizeOf(pair.into.shape);
+  return typeof pair.sums === "number" ? heap().view("float32", pair.sums, n) : pair.sums!;
+}
+
+/** Kept zeroed sums: a Wasm block when both passes have a Wasm form and memory allows. */
+function keepSums(pair: Pair): void {
+  const n = sizeOf(pair.into.shape);
+  const wasm = pair.steps[0].wasm !== undefined && pair.steps[1].wasm !== undefined;
+  const ptr = wasm ? heap().alloc(4 * n) : undefined;
+  // NOTE: kept for the program's life (the jit cache keeps programs): one table's worth
+  pair.sums = ptr ?? allocate(pair.into.dtype, n);
+  sumsArray(pair).fill(0);
 }
 
 /**
  * Runs a pass of a scatter-add into a donated table (_donate_scatter.ts):
  * at step `scatter` the updates are added into the kept zeroed sums; at step
- * `apply` the rows they touch are updated in `table` (and in its Wasm copy),
- * and the sums zeroed again. A failure leaves the sums zeroed.
+ * `apply` the rows they touch are updated in `table` and in its Wasm copy
+ * (in Wasm, the copy first, then the host rows at the positions the pass
+ * wrote), and the sums zeroed again. A failure leaves the sums zeroed.
  */
 function runPair(
   pair: Pair,
@@ -158,17 +183,45 @@ function runPair(
   read: (s: Slot) => Value,
   slots: readonly Slot[],
   table: DataArray,
+  blocks: number[],
 ): Value {
-  const sums = pair.sums ??= allocate(pair.into.dtype, sizeOf(pair.into.shape));
+  if (pair.sums === undefined) keepSums(pair);
+  const [into, update] = pair.steps;
+  const wasm = typeof pair.sums === "number" ? pair.sums : undefined;
   try {
     if (i === pair.scatter) {
-      const step = pair.steps[0];
-      return execute(step, step.kernel.inputs.map((_, j) => read(slots[j])), "array", [], {}, sums);
+      const values = into.kernel.inputs.map((_, j) => read(slots[j]));
+      const v = wasm === undefined
+        ? undefined
+        : launch(into.wasm!, values, "keep", blocks, undefined, wasm);
+      if (v !== undefined) countWasmLaunch();
+      // in JS (an index out of range traps in Wasm: the JS form names it)
+      return v ?? execute(into, values, "array", blocks, {}, sumsArray(pair));
     }
-    executeInPlace(pair.steps[1], slots.map(read), table, residentView(table));
+    const values = slots.map(read);
+    const n = into.kernel.loops.reduce((a, l) => a * l.extent, 1);
+    if (wasm !== undefined) {
+      const h = heap();
+      const at = h.acquire(table, blocks);
+      const positions = h.alloc(4 * n);
+      if (positions !== undefined) blocks.push(positions);
+      if (at !== undefined && positions !== undefined) {
+        const [sums, ptr] = [values[values.length - 1], { ptr: positions }];
+        const args = [...values.slice(0, -2), { ptr: at }, sums, ptr];
+        if (launch(update.wasm!, args, "keep", blocks, undefined, at) !== undefined) {
+          countWasmLaunch(true);
+          // the host rows from the updated Wasm copy, at the byte offsets the pass wrote
+          const copy = h.view("float32", at, table.length);
+          const offsets = h.view("int32", positions, n);
+          for (let p = 0; p < n; p++) table[offsets[p] >> 2] = copy[offsets[p] >> 2];
+          return { array: table };
+        }
+      }
+    }
+    executeInPlace(update, values, table, residentView(table));
     return { array: table };
   } catch (e) {
-    sums.fill(0);
+    sumsArray(pair).fill(0);
     throw e;
   }
 }

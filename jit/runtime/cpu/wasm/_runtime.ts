@@ -194,6 +194,7 @@ function padded(n: number): number {
  * large inputs are acquired from the heap. An `array` or `cached` output
  * is copied out into `into` when given (a donated argument's buffer, whose
  * resident copy the output's block then replaces) instead of a new array.
+ * With `at` (and output `keep`), the kernel writes the block at `at`, the caller's.
  * @returns the output, or undefined when memory ran out or it trapped (run it in JS then)
  */
 export function launch(
@@ -202,6 +203,7 @@ export function launch(
   output: Output,
   blocks: number[],
   into?: DataArray,
+  at?: number,
 ): Value | undefined {
   const h = heap();
   // an output too small to cache is copied out from the arena
@@ -220,21 +222,21 @@ export function launch(
   const arena = h.arena(bytes);
   if (arena === undefined) return undefined;
   const args = [0];
-  let at = arena + padded(4 * k.constants.length);
+  let next = arena + padded(4 * k.constants.length);
   for (const v of inputs) {
     let ptr = v.ptr;
     if (inArena(v)) {
-      ptr = at;
-      h.write(v.array!, at);
-      at += padded(v.array!.byteLength);
+      ptr = next;
+      h.write(v.array!, next);
+      next += padded(v.array!.byteLength);
     } else if (ptr === undefined) ptr = h.acquire(v.array!, blocks);
     if (ptr === undefined) return undefined;
     args.push(ptr);
   }
-  const out = output === "array" ? at : h.alloc(outBytes);
+  const out = output === "array" ? next : at ?? h.alloc(outBytes);
   if (out === undefined) return undefined;
-  if (output === "array") at += padded(outBytes);
-  if (at + scratch > arena + bytes) {
+  if (output === "array") next += padded(outBytes);
+  if (next + scratch > arena + bytes) {
     throw new Error("wasm launch: arena overflow (internal error)");
   }
   args[0] = out;
@@ -242,19 +244,20 @@ export function launch(
   h.f32.set(k.constants, arena >> 2);
   if (k.split !== undefined) {
     const t0 = planned > 1 ? performance.now() : 0;
-    split(k, k.split, args, at, threads);
+    split(k, k.split, args, next, threads);
     if (planned > 1) recordLaunch(k.fn, threads > 1, performance.now() - t0);
   } else {
-    if (k.scratch > 0) args.push(at);
+    if (k.scratch > 0) args.push(next);
     try {
       k.fn.apply(undefined, args);
     } catch (e) {
       // a gather's index out of range traps: the JS reference the caller then runs names it
       if (!(e instanceof WebAssembly.RuntimeError)) throw e;
-      if (output !== "array") h.free(out);
+      if (output !== "array" && at === undefined) h.free(out);
       return undefined;
     }
   }
+  if (at !== undefined) return { ptr: at };
   if (output === "keep") {
     blocks.push(out);
     return { ptr: out };
