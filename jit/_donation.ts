@@ -158,3 +158,22 @@ export function planDonation(
   });
   return plan;
 }
+
+/**
+ * Whether a call may write donated argument `a`'s buffer: `a` is one
+ * (`a >= 0`), the buffer is passed once, and the program did not capture it
+ * as a constant (one tensor passed twice, a closed-over table).
+ * @param buffers the call's argument buffers
+ * @param a the argument, or -1
+ * @param captured whether a buffer is one of the program's constants
+ * @returns the buffer, or undefined
+ */
+export function donatedBuffer<B>(
+  buffers: readonly B[],
+  a: number | undefined,
+  captured: (buffer: B) => boolean,
+): B | undefined {
+  if (a === undefined || a < 0) return undefined;
+  const b = buffers[a];
+  return buffers.indexOf(b) === buffers.lastIndexOf(b) && !captured(b) ? b : undefined;
+}

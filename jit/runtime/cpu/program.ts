@@ -20,7 +20,7 @@ import {
 } from "./kernels.ts";
 import { heap, launch, type Output, release, residentView, type Value } from "./wasm/_runtime.ts";
 import { liveness, recordPeak, retire } from "../../_liveness.ts";
-import { planDonation } from "../../_donation.ts";
+import { donatedBuffer, planDonation } from "../../_donation.ts";
 import { planScatterUpdates } from "../../_donate_scatter.ts";
 
 /** Where a program kernel finds a buffer: an argument, a captured constant or an earlier kernel's output. */
@@ -107,13 +107,7 @@ export function compileProgram(
         : s.kind === "const"
         ? { array: s.buffer }
         : temps[s.index];
-    // NOTE: a donated buffer that is also another argument's or a captured constant's (one
-    // tensor passed twice, a closed-over table) would change under them: it is not written
-    const target = (a: number) =>
-      a >= 0 && argBuffers.indexOf(argBuffers[a]) === a &&
-        argBuffers.lastIndexOf(argBuffers[a]) === a && !consts.has(argBuffers[a])
-        ? argBuffers[a]
-        : undefined;
+    const target = (a: number) => donatedBuffer(argBuffers, a, (b) => consts.has(b));
     const tally = { bytes: 0, peak: 0 };
     const fusing = pairs.filter((p) => target(plan[p.apply]) !== undefined);
     try {
