@@ -183,6 +183,16 @@ function stage(
  * assertEquals(f(tensor([2, 3])).toArray(), [5, 7]);
  * assertEquals(f.compileCount, 1);
  * ```
+ * @example Donating the parameters: the update is written into their buffers
+ * ```ts
+ * import { jit, tensor, type Tensor } from "@lathe/lathe";
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * const step = jit((w: Tensor, g: Tensor) => w.sub(g.mul(0.5)), { donate: [0] });
+ * const w = tensor([1, 2]);
+ * const next = step(w, tensor([2, 2]));
+ * assertEquals(next.toArray(), [0, 1]);
+ * assertThrows(() => w.add(1), Error, "donated to a jitted function");
+ * ```
  */
 export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions = {}): Jitted<F> {
   checkOptions("jit", options, ["staticArgnums", "donate"]);

@@ -194,7 +194,9 @@ function runPair(
     }
     const values = slots.map(read);
     const n = into.kernel.loops.reduce((a, l) => a * l.extent, 1);
-    if (wasm !== undefined) {
+    // in Wasm on the table's resident copy (pinned by `acquire`, no copy in); without one, in JS:
+    // copying the whole table in would cost what the update saves
+    if (wasm !== undefined && heap().residentAt(table) !== undefined) {
       const h = heap();
       const at = h.acquire(table, blocks);
       const positions = h.alloc(4 * n);
