@@ -6,12 +6,7 @@
  * @module
  */
 import * as lt from "../mod.ts";
-import {
-  crossEntropy,
-  layerNorm,
-  linear,
-  multiHeadAttention,
-} from "../nn/mod.ts";
+import { crossEntropy, layerNorm, linear, multiHeadAttention } from "../nn/mod.ts";
 import { adamw, applyUpdates } from "../nn/optim.ts";
 import { workloads } from "./inputs.ts";
 

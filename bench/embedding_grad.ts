@@ -106,9 +106,7 @@ const label: Record<string, string> = {
 for (const n of names) {
   const [small, large, huge] = times.map((t) => median(t.get(n)!));
   const ratio = (large / small).toFixed(2);
-  const last = n === "dense" || n === "donated"
-    ? ""
-    : `; vocab 500,000: ${huge.toFixed(2)} ms`;
+  const last = n === "dense" || n === "donated" ? "" : `; vocab 500,000: ${huge.toFixed(2)} ms`;
   console.log(
     `  ${label[n].padEnd(25)} vocab 100: ${small.toFixed(2)} ms, ` +
       `vocab 50,000: ${large.toFixed(2)} ms, ratio ${ratio}x${last}`,
