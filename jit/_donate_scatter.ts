@@ -12,12 +12,14 @@
  * A repeated target meets `sums[t] = 0` on its later visits, and an untouched
  * row keeps `w[t]`: both are exact only because `G(0)` is `-0` (checked
  * here), so that `x + G(0)` is `x` for every float `x`, as the original
- * computes it. The cost follows the updates, not the table.
+ * computes it. The cost follows the updates, not the table; it is taken only
+ * when the updates are fewer than the table's elements.
  * @module
  */
 import type { Node } from "../core/ir/ir.ts";
 import type { IExpr, Kernel, VExpr } from "./kernel.ts";
 import { isOwnPosition } from "./_donation.ts";
+import { sizeOf } from "../core/ir/shape.ts";
 
 /** A fused pair: step `scatter` becomes `into`, step `apply` becomes `apply`. */
 export interface ScatterUpdate {
@@ -99,6 +101,9 @@ export function planScatterUpdates(
       return;
     }
     if (returned.has(s.output) || readers.get(s.output) !== 1 || s.dtype !== k.dtype) return;
+    // worth it only when the updates are fewer than the table's elements (a small table is cheaper
+    // to write whole than three passes over the updates)
+    if (s.loops.reduce((n, l) => n * l.extent, 1) >= sizeOf(k.shape)) return;
     // w + G(sums) or G(sums) + w, with w read at its own element and G(0) = -0
     const body = k.body;
     if (body.k !== "alu" || body.op !== "add") return;
