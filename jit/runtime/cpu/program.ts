@@ -75,7 +75,7 @@ export function compileProgram(
     ...p,
     steps: [prepare(p.into), prepare(p.update)] as const,
     sums: undefined as DataArray | number | undefined,
-    updateInputs: p.update.inputs.slice(0, -1).map((n) => n),
+    updateInputs: p.update.inputs.slice(0, -1),
   }));
   // liveness over the fused kernels (whose update pass also reads the scatter's inputs): the
   // unfused run reads a subset of those, so its values live long enough too
@@ -98,7 +98,7 @@ export function compileProgram(
   const results = outputs.map(slotOf);
   const aliasing = plan.some((a) => a >= 0);
   const pairSlots = pairs.map((p) => p.updateInputs.map(slotOf));
-  return (argBuffers) => {
+  const program: Program = (argBuffers) => {
     const temps: Value[] = new Array(steps.length);
     const blocks: number[] = [];
     const read = (s: Slot): Value =>
@@ -137,7 +137,14 @@ export function compileProgram(
       recordPeak(tally.peak);
     }
   };
+  // kept sums in Wasm memory go back to the heap with the program
+  if (pairs.length > 0) keptSums.register(program, pairs);
+  return program;
 }
+
+const keptSums = new FinalizationRegistry<{ sums: DataArray | number | undefined }[]>((pairs) => {
+  for (const p of pairs) if (typeof p.sums === "number") heap().free(p.sums);
+});
 
 /** A fused scatter-add update's passes, and where it keeps its sums (a Wasm block or an array). */
 interface Pair {
