@@ -174,6 +174,19 @@ describe("jit donate", () => {
     assertEquals(closed.compileCount, 1);
   });
 
+  it("writes no donated buffer under debugNans (its check reads each kernel's inputs after it)", () => {
+    const step = lt.jit((w: lt.Tensor) => w.mul(2), { donate: [0] });
+    const w = lt.arange(0, 8);
+    const buffer = w.dataSync();
+    const before = lt.debugNans(true);
+    try {
+      assertEquals(step(w).toArray(), lt.arange(0, 8).mul(2).toArray());
+      assertEquals(Array.from(buffer), Array.from({ length: 8 }, (_, i) => i));
+    } finally {
+      lt.debugNans(before);
+    }
+  });
+
   it("donates by key path, and returns a donated argument passed through as a new tensor", () => {
     const f = lt.jit((p: Params, x: lt.Tensor) => ({ ...p, w1: p.w1.add(x) }), {
       donate: (path) => path === "args[0].w1" || path === "args[0].b2",

@@ -180,6 +180,11 @@ export function checkStep(k: Kernel, inputs: readonly Value[], out: Value): void
   if (outputCheck !== undefined) checkOutput(k, inputs, out);
 }
 
+/** Whether `debugNans`'s check is set (it reads a step's inputs after the step ran). */
+export function outputChecked(): boolean {
+  return outputCheck !== undefined;
+}
+
 function checkOutput(k: Kernel, inputs: readonly Value[], out: Value): void {
   const array = out.array ?? arraysOf(k, [out], [k.output])[0];
   outputCheck!(k, arraysOf(k, inputs), array);

@@ -15,6 +15,7 @@ import {
   countWasmLaunch,
   execute,
   executeInPlace,
+  outputChecked,
   prepare,
   type Step,
 } from "./kernels.ts";
@@ -107,7 +108,9 @@ export function compileProgram(
         : s.kind === "const"
         ? { array: s.buffer }
         : temps[s.index];
-    const target = (a: number) => donatedBuffer(argBuffers, a, (b) => consts.has(b));
+    // (not under debugNans, whose check reads a step's inputs after it ran)
+    const target = (a: number) =>
+      outputChecked() ? undefined : donatedBuffer(argBuffers, a, (b) => consts.has(b));
     const tally = { bytes: 0, peak: 0 };
     const fusing = pairs.filter((p) => target(plan[p.apply]) !== undefined);
     try {
