@@ -174,6 +174,20 @@ describe("jit donate", () => {
     assertEquals(closed.compileCount, 1);
   });
 
+  it("updates the rows used of a donated float64 table (in JS), bit-equal", () => {
+    const ids = lt.random.randint(lt.random.key(1), [4, 16], 0, 24);
+    const target = lt.random.normal(lt.random.key(2), [4, 16, 8]).astype("float64");
+    const rowsLoss = (w: lt.Tensor) => w.take(ids, 0).sub(target).square().mean();
+    const step = (w: lt.Tensor) => w.sub(lt.grad(rowsLoss)(w).mul(0.1));
+    const [given, plain] = [lt.jit(step, { donate: [0] }), lt.jit(step)];
+    let [w, v] = [table(500).astype("float64"), table(500).astype("float64")];
+    const rows = lt.kernelStats().rowUpdates;
+    for (let i = 0; i < 4; i++) [w, v] = [given(w), plain(v)];
+    assertEquals(lt.kernelStats().rowUpdates - rows, 4);
+    assertEquals(Array.from(w.dataSync()).map(String), Array.from(v.dataSync()).map(String));
+    assert(Object.is(w.dataSync()[495 * 8 + 0], -0), "an untouched -0 stays -0");
+  });
+
   it("writes no donated buffer under debugNans (its check reads each kernel's inputs after it)", () => {
     const step = lt.jit((w: lt.Tensor) => w.mul(2), { donate: [0] });
     const w = lt.arange(0, 8);
