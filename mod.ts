@@ -79,6 +79,7 @@ export * as tree from "./core/tree.ts";
 export type { Tree, TreeDef } from "./core/tree.ts";
 export * from "./core/check_grads.ts";
 export { jit, type JitOptions, type Jitted } from "./jit/api/jit.ts";
+export type { Donate } from "./jit/api/_donate.ts";
 export * from "./core/custom_vjp.ts";
 export * from "./core/checkpoint.ts";
 export { type AxisTree, isBatching, vmap, type VmapOptions } from "./core/vmap.ts";

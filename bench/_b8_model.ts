@@ -24,9 +24,11 @@ export interface B8Trainer {
 
 /**
  * Builds the block, its optimizer and the compiled step.
+ * @param options `donate`: the step donates the params and optimizer state
+ *   (`jit`'s `donate`), so their updates are written into their buffers
  * @returns the trainer, before any step
  */
-export function b8Trainer(): B8Trainer {
+export function b8Trainer(options: { donate?: boolean } = {}): B8Trainer {
   const inputs = workloads.B8();
   const t = (data: Float32Array, shape: number[]) => lt.tensor(data, { shape });
   const ln = () => ({ weight: lt.ones([D]), bias: lt.zeros([D]) });
@@ -71,6 +73,7 @@ export function b8Trainer(): B8Trainer {
       const [updates, next] = optimizer.update(grads, s, p);
       return [applyUpdates(p, updates), next, value] as const;
     },
+    options.donate ? { donate: [0, 1] } : {},
   );
   let last = NaN;
   return {

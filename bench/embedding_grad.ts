@@ -6,11 +6,14 @@
  *   `sparse=True`: the gradient is a scatter-add into the rows used, but it
  *   is a zeros-filled vocabulary × dim table and the update reads and writes
  *   the whole table, so the step grows with the vocabulary;
+ * - donated: the same dense step jitted with `donate: [0]`: the scatter-add
+ *   into the donated table runs as passes over the updates that write only
+ *   the rows used (jit/_donate_scatter.ts), so the step follows the batch;
  * - sparse SGD: the looked-up rows' gradient under jit, `rowSparseGrad`, and
  *   `sparseSgd`, which writes only the rows used into the donated table;
  * - sparse Adam: the same with `sparseAdam` (torch's `SparseAdam`).
  * Prints the median step time of each and the 50,000 / 100 ratios. A
- * 500,000-row table runs the sparse steps too (not the dense one: 128 MB a
+ * 500,000-row table runs the sparse steps too (not the dense ones: 128 MB a
  * step): with 2,048 lookups, 100 rows means ≤ 100 distinct rows a step and
  * 50,000 about 2,000, so the sparse update does ~20x more row work there;
  * 500,000 rows touch about as many rows as 50,000, so the step should match.
@@ -43,9 +46,11 @@ function steppers(vocab: number): Record<string, Step> {
   const init = () => lt.zeros([vocab, dim]);
   // dense: the whole table's gradient and update
   let wDense = vocab > 50_000 ? lt.zeros([1, dim]) : init();
-  const dense = lt.jit((w: lt.Tensor) =>
-    w.sub(lt.grad((w: lt.Tensor) => rowsLoss(w.take(ids, 0)))(w).mul(lr))
-  );
+  const denseStep = (w: lt.Tensor) =>
+    w.sub(lt.grad((w: lt.Tensor) => rowsLoss(w.take(ids, 0)))(w).mul(lr));
+  const dense = lt.jit(denseStep);
+  const donated = lt.jit(denseStep, { donate: [0] });
+  let wDonated = vocab > 50_000 ? lt.zeros([1, dim]) : init();
   // sparse: the rows' gradient under jit (the lookup reads only those rows)
   const rowsGrad = lt.jit((w: lt.Tensor) => lt.grad(rowsLoss)(w.take(ids, 0)));
   let wSgd = init();
@@ -58,6 +63,11 @@ function steppers(vocab: number): Record<string, Step> {
       if (vocab > 50_000) return;
       wDense = dense(wDense);
       wDense.dataSync();
+    },
+    donated: () => {
+      if (vocab > 50_000) return;
+      wDonated = donated(wDonated);
+      wDonated.dataSync();
     },
     sgd: () => {
       const g = rowSparseGrad(ids, rowsGrad(wSgd), vocab);
@@ -72,7 +82,7 @@ function steppers(vocab: number): Record<string, Step> {
 
 const vocabs = [100, 50_000, 500_000];
 const runs = vocabs.map(steppers);
-const names = ["dense", "sgd", "adam"];
+const names = ["dense", "donated", "sgd", "adam"];
 const times = runs.map(() => new Map(names.map((n) => [n, [] as number[]])));
 for (let i = 0; i < steps + 3; i++) {
   runs.forEach((run, v) => {
@@ -89,13 +99,14 @@ console.log(
 );
 const label: Record<string, string> = {
   dense: "dense jit (w - lr·grad)",
+  donated: "the same, donate: [0]",
   sgd: "sparse SGD (sparseSgd)",
   adam: "sparse Adam (sparseAdam)",
 };
 for (const n of names) {
   const [small, large, huge] = times.map((t) => median(t.get(n)!));
   const ratio = (large / small).toFixed(2);
-  const last = n === "dense" ? "" : `; vocab 500,000: ${huge.toFixed(2)} ms`;
+  const last = n === "dense" || n === "donated" ? "" : `; vocab 500,000: ${huge.toFixed(2)} ms`;
   console.log(
     `  ${label[n].padEnd(25)} vocab 100: ${small.toFixed(2)} ms, ` +
       `vocab 50,000: ${large.toFixed(2)} ms, ratio ${ratio}x${last}`,

@@ -2,7 +2,9 @@
  * SPEC B4 and B5: training loops written with valueAndGrad, run eagerly and
  * under jit. Each returns its timings and final loss. The `*Device` variants
  * run the same loops with every tensor on a device (webgpu), reading back with
- * `await data()`, for a chosen number of steps.
+ * `await data()`, for a chosen number of steps. Under jit the step donates
+ * the parameters (`jit`'s `donate`), so their updates are written into their
+ * buffers, as PyTorch's optimizers update in place.
  * @module
  */
 import * as lt from "../mod.ts";
@@ -30,7 +32,7 @@ function setupB5(mode: "eager" | "jit", dev: lt.Device) {
     w1: lt.tensor(w1, { shape: [784, 20], device: dev }),
     w2: lt.tensor(w2, { shape: [20, 10], device: dev }),
   };
-  return { p, run: mode === "jit" ? lt.jit(step) : step };
+  return { p, run: mode === "jit" ? lt.jit(step, { donate: [0] }) : step };
 }
 
 /** B4's model on `dev`: its initial parameters and one SGD step (jitted for "jit"). */
@@ -53,7 +55,7 @@ function setupB4(mode: "eager" | "jit", dev: lt.Device) {
     w2: lt.tensor(w2, { shape: [256, 10], device: dev }),
     b2: lt.zeros([10], { device: dev }),
   };
-  return { p, run: mode === "jit" ? lt.jit(step) : step };
+  return { p, run: mode === "jit" ? lt.jit(step, { donate: [0] }) : step };
 }
 
 /** B5: the seed-004 loop (784-20-10, relu, sigmoid, BCE vs one-hot class 1), 1000 SGD steps lr 0.1. */

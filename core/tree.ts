@@ -45,9 +45,10 @@ function describeValue(x: unknown): string {
   return (x as object).constructor?.name ?? "object";
 }
 
-function walk(x: unknown, path: string, leaves: Tensor[]): TreeDef {
+function walk(x: unknown, path: string, leaves: Tensor[], paths?: string[]): TreeDef {
   if (isTensor(x)) {
     leaves.push(x);
+    paths?.push(path);
     return { kind: "leaf" };
   }
   if (x === null || x === undefined || ["number", "string", "boolean"].includes(typeof x)) {
@@ -56,12 +57,16 @@ function walk(x: unknown, path: string, leaves: Tensor[]): TreeDef {
   if (Array.isArray(x)) {
     return {
       kind: "array",
-      items: x.map((y, i) => walk(y, `${path}[${i}]`, leaves)),
+      items: x.map((y, i) => walk(y, `${path}[${i}]`, leaves, paths)),
     };
   }
   if (isPlainObject(x)) {
     const keys = Object.keys(x).sort();
-    return { kind: "object", keys, items: keys.map((k) => walk(x[k], `${path}.${k}`, leaves)) };
+    return {
+      kind: "object",
+      keys,
+      items: keys.map((k) => walk(x[k], `${path}.${k}`, leaves, paths)),
+    };
   }
   throw new TypeError(
     `Tree expected tensors, arrays, plain objects, numbers, strings, booleans or null: found ${
@@ -84,6 +89,24 @@ export function flatten(value: Tree): { leaves: Tensor[]; def: TreeDef } {
   const leaves: Tensor[] = [];
   const def = walk(value, "tree", leaves);
   return { leaves, def };
+}
+
+/**
+ * The key path of each tensor of a tree, in `flatten`'s order.
+ * @param value the tree
+ * @param root the name the paths start with
+ * @returns paths such as `params.layers[0].w`
+ * @example
+ * ```ts
+ * import { tensor, tree } from "@lathe/lathe";
+ * import { assertEquals } from "@std/assert";
+ * assertEquals(tree.leafPaths({ w: tensor([1]), b: [tensor([2])] }, "p"), ["p.b[0]", "p.w"]);
+ * ```
+ */
+export function leafPaths(value: Tree, root = "tree"): string[] {
+  const paths: string[] = [];
+  walk(value, root, [], paths);
+  return paths;
 }
 
 /** Rebuilds a tree from its structure and leaves (in `flatten`'s order). */

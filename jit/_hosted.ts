@@ -7,7 +7,7 @@
 import type { Node } from "../core/ir/ir.ts";
 import type { DataArray } from "../core/ir/dtype.ts";
 import { schedule } from "./schedule.ts";
-import { compileProgram, type Program } from "./runtime/cpu/kernels.ts";
+import { compileProgram, type Program } from "./runtime/cpu/program.ts";
 import type { Kernel } from "./kernel.ts";
 import { gatherError, gathersBelow } from "./realize.ts";
 

@@ -13,7 +13,8 @@
  */
 import { capturingSites, Node, pendingNodes } from "../core/ir/ir.ts";
 import { schedule } from "./schedule.ts";
-import { compileProgram, cpuConfig, type Program, runKernels } from "./runtime/cpu/kernels.ts";
+import { cpuConfig, runKernels } from "./runtime/cpu/kernels.ts";
+import { compileProgram, type Program } from "./runtime/cpu/program.ts";
 
 /** A compiled structure: the program, and which pending node each of its outputs belongs to. */
 interface Entry {

@@ -105,8 +105,14 @@ export interface Kernel {
   };
   /** For `host`: the routine and its parameters. */
   readonly host?: LinalgArgs;
-  /** For `scatter`: the flat output position each loop iteration adds its value to. */
-  readonly scatter?: { readonly target: IExpr };
+  /**
+   * For `scatter`: the flat output position each loop iteration adds its value to. `mode`
+   * `into` adds into the output's values (no zeros first); `apply` stores the value there
+   * instead and zeroes that position of the second-last input (the sums); its last input is
+   * where the JS form copies the value (the table's Wasm copy, when given) and the Wasm form
+   * writes each position's byte offset (for the host copy): _donate_scatter.ts.
+   */
+  readonly scatter?: { readonly target: IExpr; readonly mode?: "into" | "apply" };
   /** For `sort`: the order (rows are the last axis of input 0, a buffer). */
   readonly sort?: { readonly descending: boolean };
   /** For `scan`: the combining operation (rows are the last axis of input 0, a buffer). */
@@ -133,7 +139,7 @@ export function kernelKey(k: Kernel): string {
     structureOf({ k: "load", input: -1, index: k.matmul.view.at, dtype: "int32" });
   const kind = `${k.kind}${k.host ? JSON.stringify(k.host) : ""}${target ?? ""}${
     k.sort ? k.sort.descending : ""
-  }${k.scan?.op ?? ""}${view ?? ""}`;
+  }${k.scan?.op ?? ""}${view ?? ""}${k.scatter?.mode ?? ""}`;
   return `${kind}|${k.dtype}[${k.shape}]|${inputs}|${loops}|${mm ?? ""}:${k.matmul?.k}|${
     structureOf(k.body)
   }`;

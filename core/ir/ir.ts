@@ -210,6 +210,7 @@ export class Node {
   donate(message: string): DataArray {
     const buffer = this.buffer!;
     this.buffer = undefined;
+    this.deviceData = undefined;
     this.donated = message;
     return buffer;
   }

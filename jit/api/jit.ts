@@ -11,6 +11,7 @@ import { type Device, isTracing, Node } from "../../core/ir/ir.ts";
 import { isStaging, whileStaging, wrap } from "../../core/_wrap.ts";
 import { checkOptions } from "../../core/_options.ts";
 import { flatten, structureKey, type Tree, type TreeDef, unflatten } from "../../core/tree.ts";
+import { type Donate, donatedLeaves, donateLeaves } from "./_donate.ts";
 import { fmtValue } from "../../core/ir/errors.ts";
 import type { Kernel } from "../kernel.ts";
 import { backendOf, gatherError, gathersBelow, keepGathers } from "../realize.ts";
@@ -20,6 +21,16 @@ import { collectHostSteps, compileHosted } from "../_hosted.ts";
 export interface JitOptions {
   /** Positional arguments that are not traced: their values are part of the cache key. */
   staticArgnums?: readonly number[];
+  /**
+   * Arguments whose buffers the call may reuse for its outputs, as JAX's
+   * `donate_argnums`: positions (every tensor of those arguments), or a
+   * predicate over each argument tensor's key path (`args[1].mu.w`). An
+   * output of the same dtype and shape as a donated tensor is written into
+   * its buffer where the program no longer reads it after (else a fresh
+   * buffer, as without donation). Donated tensors are invalid after the
+   * call: any use throws. Results are the same, bit for bit.
+   */
+  donate?: Donate;
 }
 
 /** A jitted function, with its compile counter. */
@@ -90,6 +101,7 @@ function stage(
   args: readonly unknown[],
   statics: ReadonlySet<number>,
   device: Device = "cpu",
+  donated: readonly (string | undefined)[] = [],
 ): Compiled {
   const placeholders: Node[] = [];
   const tracedArgs = args.map((arg, i) => {
@@ -129,7 +141,10 @@ function stage(
       return computed.map((n, i) => Node.fromBuffer(buffers[i], n.dtype, n.shape));
     };
   } else {
-    const replay = backendOf(device).compile(placeholders, computed);
+    // a donated argument returned as it is keeps its buffer: no output is written there
+    const passed = new Set(leaves.map((t) => placeholders.indexOf(t.node)));
+    const given = new Set(donated.flatMap((d, i) => d !== undefined && !passed.has(i) ? [i] : []));
+    const replay = backendOf(device).compile(placeholders, computed, given);
     kernels = replay.kernels;
     run = (args) => {
       let out;
@@ -168,18 +183,35 @@ function stage(
  * assertEquals(f(tensor([2, 3])).toArray(), [5, 7]);
  * assertEquals(f.compileCount, 1);
  * ```
+ * @example Donating the parameters: the update is written into their buffers
+ * ```ts
+ * import { jit, tensor, type Tensor } from "@lathe/lathe";
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * const step = jit((w: Tensor, g: Tensor) => w.sub(g.mul(0.5)), { donate: [0] });
+ * const w = tensor([1, 2]);
+ * const next = step(w, tensor([2, 2]));
+ * assertEquals(next.toArray(), [0, 1]);
+ * assertThrows(() => w.add(1), Error, "donated to a jitted function");
+ * ```
  */
 export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions = {}): Jitted<F> {
-  checkOptions("jit", options, ["staticArgnums"]);
+  checkOptions("jit", options, ["staticArgnums", "donate"]);
   const statics = new Set(options.staticArgnums ?? []);
   const cache = new Map<string, Compiled>();
   let compileCount = 0;
-  const lookup = (args: readonly unknown[], sig = signature(args, statics)) => {
-    const { key, leaves } = sig;
+  const lookup = (
+    args: readonly unknown[],
+    sig = signature(args, statics),
+    donated = donatedLeaves(options.donate, args, statics),
+  ) => {
+    const { leaves } = sig;
+    const mask = donated.map((p) => +(p !== undefined)).join("");
+    const key = mask.includes("1") ? `${sig.key}|donate:${mask}` : sig.key;
     let compiled = cache.get(key);
     if (compiled === undefined || !compiled.valid()) {
       cache.delete(key);
-      compiled = stage(f, args, statics, sig.devices.has("webgpu") ? "webgpu" : "cpu");
+      const device = sig.devices.has("webgpu") ? "webgpu" : "cpu";
+      compiled = stage(f, args, statics, device, donated);
       compileCount++;
       if (cache.size >= MAX_SIGNATURES) cache.delete(cache.keys().next().value!);
       cache.set(key, compiled);
@@ -191,16 +223,18 @@ export function jit<F extends (...args: any[]) => any>(f: F, options: JitOptions
     if (isTracing() || isStaging()) return f(...args);
     const sig = signature(args, statics);
     for (const t of sig.leaves) if (t.node.donated !== undefined) throw new Error(t.node.donated);
+    const donated = donatedLeaves(options.donate, args, statics);
     // mixed devices run eagerly: an op mixing them throws the usual error
+    // (and donate nothing: the eager result may still read the arguments)
     if (sig.devices.size > 1) return f(...args);
-    const { compiled, leaves } = lookup(args, sig);
+    const { compiled, leaves } = lookup(args, sig, donated);
     const nodes = compiled.run(leaves);
     const out = compiled.outputs.map((o) => {
       if (o.kind === "arg") return leaves[o.index];
       if (o.kind === "const") return o.tensor;
       return wrap(nodes[o.index]);
     });
-    return unflatten(compiled.outDef, out) as ReturnType<F>;
+    return donateLeaves(leaves, donated, unflatten(compiled.outDef, out)) as ReturnType<F>;
   };
   Object.defineProperty(jitted, "compileCount", { get: () => compileCount });
   stagedPrograms.set(jitted, (args) => lookup(args).compiled.kernels);

@@ -185,11 +185,15 @@ class Renderer {
     const value = this.value(this.#row?.body ?? k.body, levels[depth]);
     if (this.#row !== undefined && !levels[depth - 1].names.has(this.#row.reduce)) return;
     // a scatter adds each value at its target (repeated targets accumulate) into zeros
+    const at = k.scatter && this.index(k.scatter.target, levels[depth]);
+    const [sums, mirror] = [`in${k.inputs.length - 2}`, `in${k.inputs.length - 1}`];
     const store = k.scatter === undefined
       ? `out[p++] = ${value};`
-      : `out[${this.index(k.scatter.target, levels[depth])}] += ${value};\np++;`;
+      : k.scatter.mode === "apply"
+      ? `{ const t = ${at}; out[t] = ${value}; ${sums}[t] = 0; if (${mirror}) ${mirror}[t] = out[t]; }\np++;`
+      : `out[${at}] += ${value};\np++;`;
     return [
-      ...(k.scatter === undefined ? [] : ["out.fill(0);"]),
+      ...(k.scatter === undefined || k.scatter.mode !== undefined ? [] : ["out.fill(0);"]),
       "let p = 0;",
       ...(k.loops.length === 0 ? levels[1].lines : []),
       ...k.loops.flatMap((l, d) => [

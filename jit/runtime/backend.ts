@@ -28,8 +28,16 @@ export interface Backend {
   realize(nodes: readonly Node[]): void;
   /** The values of a realized node on this device. */
   read(node: Node): Promise<DataArray>;
-  /** Compiles a traced program: its argument placeholders and computed outputs. */
-  compile(placeholders: readonly Node[], outputs: readonly Node[]): Replay;
+  /**
+   * Compiles a traced program: its argument placeholders and computed
+   * outputs. An output may be written into the buffer of a `donated`
+   * placeholder's argument (indices into `placeholders`) where liveness allows.
+   */
+  compile(
+    placeholders: readonly Node[],
+    outputs: readonly Node[],
+    donated?: ReadonlySet<number>,
+  ): Replay;
   /** The tier that runs a kernel and its threads (for `explain`). */
   place(kernel: Kernel): { readonly tier: Tier; readonly threads: number };
   /** Why the device cannot hold `dtype`, or `undefined` when it can. */

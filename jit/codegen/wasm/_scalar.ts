@@ -82,6 +82,7 @@ export function renderScalar(
         (x.k !== "const" || consts.has(x))
       : x.x.dtype === "int32";
   if ((k.dtype !== "float32" && k.dtype !== "int32") || !all.every(ok)) return undefined;
+  if (k.scatter?.mode === "apply" && k.dtype !== "float32") return undefined;
   if (k.loops.some((l) => l.extent === 0)) return undefined;
   const nIn = k.inputs.length;
   const f = new Fn(nIn + 2);
@@ -155,6 +156,15 @@ export function renderScalar(
   const store = (): void => {
     const v = memo.get(k.body)!;
     const float = k.dtype === "float32";
+    if (k.scatter?.mode === "apply") {
+      // out[t] = value; sums[t] = 0; positions[p] = 4t (inputs nIn - 2 and nIn - 1)
+      index(k.scatter.target);
+      f.i32(2).emit(op.i32Shl).set(at);
+      f.get(0).get(at).emit(op.i32Add).get(v).v(simd.f32x4ExtractLane, 0).emit(op.f32Store, 2, 0);
+      f.get(nIn - 1).get(at).emit(op.i32Add).i32(0).emit(0x36, 2, 0);
+      f.get(nIn).get(p).i32(2).emit(op.i32Shl, op.i32Add).get(at).emit(0x36, 2, 0);
+      return void f.get(p).i32(1).emit(op.i32Add).set(p);
+    }
     // out[p] = value, or a scatter's out[target] += value
     f.get(0);
     if (k.scatter === undefined) f.get(p);
@@ -172,8 +182,10 @@ export function renderScalar(
     f.loop(vars[d], () => f.i32(0), () => f.i32(extent), 1, () => nest(d + 1));
   };
   f.i32(0).set(p);
-  // a scatter adds into zeros: memory.fill(out, 0, bytes)
-  if (k.scatter !== undefined) f.get(0).i32(0).i32(4 * sizeOf(k.shape)).emit(0xfc, 0x0b, 0);
+  // a scatter adds into zeros: memory.fill(out, 0, bytes) (`into` and `apply`: into the output)
+  if (k.scatter !== undefined && k.scatter.mode === undefined) {
+    f.get(0).i32(0).i32(4 * sizeOf(k.shape)).emit(0xfc, 0x0b, 0);
+  }
   nest(0);
   return wasmModule([f], shared);
 }

@@ -19,6 +19,7 @@ import { envVar } from "../_env.ts";
 import { runtimeJs } from "./js.ts";
 import { constantValues, renderWasm } from "../../codegen/wasm/mod.ts";
 import {
+  forgetResident,
   heap,
   heapBytes,
   instantiate,
@@ -34,7 +35,7 @@ import {
 } from "./wasm/_runtime.ts";
 import { poolJobs } from "./wasm/_pool.ts";
 import { declinedSplits } from "./wasm/_split_tuning.ts";
-import { lastProgramPeak, liveness, recordPeak, retire } from "../../_liveness.ts";
+import { lastProgramPeak } from "../../_liveness.ts";
 import { blasProduct, type BlasRun, blasStep } from "./blas.ts";
 
 /** The kernel tiers of the CPU: `wasm` (SIMD, where a kernel has a Wasm form) or `js` (the reference). */
@@ -117,7 +118,7 @@ export function cpuConfig(): string {
 
 const MAX_CACHED = 4096;
 const cache = new Map<string, Compiled>();
-const counters = { compiled: 0, launched: 0, wasm: 0, js: 0, blas: 0 };
+const counters = { compiled: 0, launched: 0, wasm: 0, js: 0, blas: 0, rowUpdates: 0 };
 
 /**
  * Kernels compiled and launched since start, and launches per tier (for
@@ -130,7 +131,8 @@ const counters = { compiled: 0, launched: 0, wasm: 0, js: 0, blas: 0 };
  * size of the Wasm memory the kernels run in, `residentBytes` the part held
  * by resident copies of tensors (docs/memory.md). `programPeakBytes` is the
  * peak bytes of intermediates alive at once in the last compiled program's
- * run (what `checkpoint` lowers).
+ * run (what `checkpoint` lowers). `rowUpdates` counts scatter-adds run as
+ * updates of only the rows used of a donated table (`jit`'s `donate`).
  */
 export function kernelStats(): {
   compiled: number;
@@ -142,6 +144,7 @@ export function kernelStats(): {
   threaded: number;
   workerJobs: number;
   declinedSplits: number;
+  rowUpdates: number;
   wasmMemoryBytes: number;
   residentBytes: number;
   programPeakBytes: number;
@@ -172,13 +175,23 @@ export function setOutputCheck(check: OutputCheck | undefined): void {
   outputCheck = check;
 }
 
+/** Runs `debugNans`'s check of a step's output, when one is set. */
+export function checkStep(k: Kernel, inputs: readonly Value[], out: Value): void {
+  if (outputCheck !== undefined) checkOutput(k, inputs, out);
+}
+
+/** Whether `debugNans`'s check is set (it reads a step's inputs after the step ran). */
+export function outputChecked(): boolean {
+  return outputCheck !== undefined;
+}
+
 function checkOutput(k: Kernel, inputs: readonly Value[], out: Value): void {
   const array = out.array ?? arraysOf(k, [out], [k.output])[0];
   outputCheck!(k, arraysOf(k, inputs), array);
 }
 
 /** A kernel with its compiled forms and this instance's constants. */
-interface Step {
+export interface Step {
   readonly compiled: Compiled;
   /** The JS kernel's constants (rendered when the JS form first runs). */
   readonly constants: () => Float64Array;
@@ -209,7 +222,8 @@ function hostStep(kernel: Kernel): Step {
 
 const nativeHost = () => cpuBackend() === "wasm" && blas;
 
-function prepare(kernel: Kernel): Step {
+/** A kernel's step: its compiled forms (compiled once per structure) and constants. */
+export function prepare(kernel: Kernel): Step {
   if (kernel.kind === "host") return hostStep(kernel);
   const tier = cpuBackend() === "js" ? "js" : fma && wasmFeatures.relaxed ? "fma" : "wasm";
   const key = `${tier}|${kernelKey(kernel)}`;
@@ -285,19 +299,23 @@ export function kernelThreads(kernel: Kernel): number {
  * Runs one step: in Wasm when it has a form there and memory allows, else
  * in JS (Wasm blocks read through fresh views). In JS a `keep` output
  * reuses `reuse.buffer` across runs (so its values change: it is marked
- * mutable); the others get a new array.
+ * mutable); the others get a new array, or `into` (a donated argument's
+ * buffer, whose stale Wasm copy is then dropped).
  */
-function execute(
+export function execute(
   step: Step,
   inputs: readonly Value[],
   output: Output,
   blocks: number[],
   reuse?: { buffer?: DataArray },
+  into?: DataArray,
 ): Value {
-  if (step.blas !== undefined) return executeBlas(step, step.blas, inputs, output, blocks, reuse);
+  if (step.blas !== undefined) {
+    return executeBlas(step, step.blas, inputs, output, blocks, reuse, into);
+  }
   counters.launched++;
   if (step.wasm !== undefined) {
-    const v = launch(step.wasm, inputs, output, blocks);
+    const v = launch(step.wasm, inputs, output, blocks, into);
     if (v !== undefined) {
       counters.wasm++;
       return v;
@@ -306,19 +324,59 @@ function execute(
   counters.js++;
   const k = step.kernel;
   const arrays = arraysOf(k, inputs);
-  const result = outputArray(step, output, reuse);
+  const result = outputArray(step, output, reuse, into);
   step.compiled.js(runtimeJs, step.constants(), result.array, ...arrays);
   return result;
 }
 
-/** A JS or BLAS step's output: a kept one reuses `reuse.buffer` (so it is mutable), else new. */
-function outputArray(step: Step, output: Output, reuse?: { buffer?: DataArray }) {
+/**
+ * A JS or BLAS step's output: `into` (its resident copy dropped: the step
+ * writes it), a kept one reuses `reuse.buffer` (so it is mutable), else new.
+ */
+function outputArray(
+  step: Step,
+  output: Output,
+  reuse?: { buffer?: DataArray },
+  into?: DataArray,
+) {
+  if (into !== undefined) {
+    forgetResident(into);
+    return { array: into, mutable: false };
+  }
   const kept = output === "keep" && reuse !== undefined;
   const { dtype } = step.kernel;
   return {
     array: kept ? (reuse.buffer ??= allocate(dtype, step.size)) : allocate(dtype, step.size),
     mutable: kept,
   };
+}
+
+/**
+ * Counts a Wasm launch made outside `execute` (a pass of a donated table's
+ * row update; `rows`: its second pass).
+ */
+export function countWasmLaunch(rows = false): void {
+  counters.launched++;
+  counters.wasm++;
+  if (rows) counters.rowUpdates++;
+}
+
+/**
+ * Runs a JS step that writes `out` in place (a donated table's row
+ * update, _donate_scatter.ts): its last input is `mirror` (the table's Wasm
+ * copy, updated alongside, or none).
+ */
+export function executeInPlace(
+  step: Step,
+  inputs: readonly Value[],
+  out: DataArray,
+  mirror: DataArray | undefined,
+): void {
+  counters.launched++;
+  counters.js++;
+  counters.rowUpdates++;
+  const arrays = arraysOf(step.kernel, inputs);
+  step.compiled.js(runtimeJs, step.constants(), out, ...arrays, mirror as DataArray);
 }
 
 /** Inputs (or other values of `nodes`) as arrays (Wasm blocks read through fresh views). */
@@ -347,6 +405,7 @@ function executeBlas(
   output: Output,
   blocks: number[],
   reuse?: { buffer?: DataArray },
+  into?: DataArray,
 ): Value {
   counters.blas++;
   const epi = native.epilogue;
@@ -358,7 +417,7 @@ function executeBlas(
   const product = ptr !== undefined
     ? heap().view("float32", ptr, step.size)
     : epi === undefined
-    ? outputArray(step, output, reuse).array
+    ? outputArray(step, output, reuse, into).array
     : (native.product ??= allocate(native.plan.dtype, step.size));
   blasProduct(native.plan, arrays, product);
   if (epi === undefined) {
@@ -370,7 +429,8 @@ function executeBlas(
   const last: Value = ptr === undefined ? { array: product, mutable: true } : { ptr };
   try {
     // one launch: the epilogue's (counted as wasm or js)
-    return execute(epi.step, [...epi.inputs.map((i) => inputs[i]), last], output, blocks, reuse);
+    const epiInputs = [...epi.inputs.map((i) => inputs[i]), last];
+    return execute(epi.step, epiInputs, output, blocks, reuse, into);
   } finally {
     if (ptr !== undefined) heap().free(ptr);
   }
@@ -399,79 +459,6 @@ function bufferOf(node: Node): DataArray {
     );
   }
   return node.buffer;
-}
-
-/** Where a program kernel finds a buffer: an argument, a captured constant or an earlier kernel's output. */
-type Slot = { kind: "arg"; index: number } | { kind: "const"; buffer: DataArray } | {
-  kind: "temp";
-  index: number;
-};
-
-/** A compiled, replayable program: arguments' buffers in, outputs' buffers out. */
-export type Program = (args: readonly DataArray[]) => DataArray[];
-
-/**
- * Compiles a schedule into a program that replays it with no per-op work:
- * kernels are compiled once and constants fixed; intermediates of Wasm
- * kernels stay in Wasm memory, JS intermediates reuse their buffers; outputs
- * get fresh buffers on every call.
- * @param kernels the schedule of `outputs`
- * @param args the placeholder nodes standing for the arguments
- * @param outputs the nodes whose buffers the program returns
- */
-export function compileProgram(
-  kernels: readonly Kernel[],
-  args: readonly Node[],
-  outputs: readonly Node[],
-): Program {
-  const slots = new Map<Node, Slot>();
-  args.forEach((n, index) => slots.set(n, { kind: "arg", index }));
-  const slotOf = (n: Node): Slot => {
-    const slot = slots.get(n);
-    if (slot !== undefined) return slot;
-    if (n.buffer === undefined) {
-      throw new Error(`jit: kernel input ${n.op} has no buffer (internal error)`);
-    }
-    return { kind: "const", buffer: n.buffer };
-  };
-  const returned = new Set(outputs);
-  const live = liveness(kernels, returned);
-  const steps = kernels.map((k, i) => {
-    const step = {
-      ...prepare(k),
-      inputs: k.inputs.map(slotOf),
-      // returned buffers are the next call's arguments, typically: keep their resident copies
-      output: (returned.has(k.output) ? "cached" : "keep") as Output,
-      reuse: live.reuse[i],
-    };
-    slots.set(k.output, { kind: "temp", index: i });
-    return step;
-  });
-  const results = outputs.map(slotOf);
-  return (argBuffers) => {
-    const temps: Value[] = new Array(steps.length);
-    const blocks: number[] = [];
-    const read = (s: Slot): Value =>
-      s.kind === "arg"
-        ? { array: argBuffers[s.index] }
-        : s.kind === "const"
-        ? { array: s.buffer }
-        : temps[s.index];
-    const tally = { bytes: 0, peak: 0 };
-    try {
-      for (let i = 0; i < steps.length; i++) {
-        const step = steps[i];
-        const values = step.inputs.map(read);
-        temps[i] = execute(step, values, step.output, blocks, step.reuse);
-        if (outputCheck !== undefined) checkOutput(step.kernel, values, temps[i]);
-        retire(live, i, temps, blocks, tally);
-      }
-      return results.map((s) => read(s).array!);
-    } finally {
-      release(blocks);
-      recordPeak(tally.peak);
-    }
-  };
 }
 
 /**

@@ -5,7 +5,8 @@
  */
 import { isRealized, Node } from "../../../core/ir/ir.ts";
 import type { Backend } from "../backend.ts";
-import { compileProgram, kernelBackend, kernelThreads } from "./kernels.ts";
+import { kernelBackend, kernelThreads } from "./kernels.ts";
+import { compileProgram } from "./program.ts";
 import { realizeOnCpu } from "../../eager_programs.ts";
 import { schedule } from "../../schedule.ts";
 
@@ -13,9 +14,9 @@ import { schedule } from "../../schedule.ts";
 export const cpu: Backend = {
   realize: realizeOnCpu,
   read: (node) => Promise.resolve(node.buffer!),
-  compile(placeholders, outputs) {
+  compile(placeholders, outputs, donated) {
     const kernels = schedule(outputs);
-    const program = compileProgram(kernels, placeholders, outputs);
+    const program = compileProgram(kernels, placeholders, outputs, donated);
     return {
       kernels,
       valid: true,

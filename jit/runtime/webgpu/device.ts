@@ -16,6 +16,8 @@ import { type Kernel, kernelKey } from "../../kernel.ts";
 import { renderWgsl, type WgslRef } from "../../codegen/wgsl/mod.ts";
 import { openDevice, type WebGpuOptions } from "./_open.ts";
 import { fromGpuData, gpuCopyBytes, toGpuData } from "./_data.ts";
+import { donatedBuffer, planDonation } from "../../_donation.ts";
+import { bindGroup, type Slot, writableInput } from "./_bind.ts";
 
 export type { WebGpuOptions };
 
@@ -183,6 +185,7 @@ function pipelineFor(
   reads: number,
   extras: number,
   checks: boolean,
+  writable = 0,
 ): GPUComputePipeline {
   const cached = pipelines.get(key);
   if (cached !== undefined) {
@@ -200,7 +203,11 @@ function pipelineFor(
   const entries: GPUBindGroupLayoutEntry[] = Array.from({ length: count }, (_, i) => ({
     binding: i,
     visibility: 0x4, // COMPUTE
-    buffer: { type: i === 0 || (checks && i === count - 1) ? "storage" : "read-only-storage" },
+    buffer: {
+      type: i === 0 || i === writable || (checks && i === count - 1)
+        ? "storage"
+        : "read-only-storage",
+    },
   }));
   const layout = d.createPipelineLayout({
     bindGroupLayouts: [d.createBindGroupLayout({ entries })],
@@ -316,14 +323,10 @@ export async function readNode(node: Node): Promise<DataArray> {
 
 // --- compiled programs (jit replay) ------------------------------------------
 
-/** Where a program's pass finds a buffer: an argument, a call's output, or a buffer fixed at compile time. */
-type Slot = { kind: "arg"; index: number } | { kind: "out"; index: number } | {
-  kind: "fixed";
-  buffer: GPUBuffer;
-};
-
 interface Step {
   readonly pipeline: GPUComputePipeline;
+  /** With a donated input bound writable: the output it takes, and the pipeline of a call that writes a fresh buffer. */
+  readonly donated?: { readonly out: number; readonly plain: GPUComputePipeline };
   readonly bindings: readonly Slot[];
   /** Created once where every binding is fixed, else per call. */
   readonly group: GPUBindGroup | undefined;
@@ -366,13 +369,17 @@ function nodeData(node: Node): GpuData {
  * @param kernels the schedule of `outputs` (on webgpu)
  * @param args the placeholder nodes standing for the arguments
  * @param outputs the kernel outputs each run returns
+ * @param donated arguments whose buffers a one-pass kernel's output may take (_donation.ts)
  * @returns the program
  */
 export function compileGpuProgram(
   kernels: readonly Kernel[],
   args: readonly Node[],
   outputs: readonly Node[],
+  donated: ReadonlySet<number> = new Set(),
 ): GpuProgram {
+  const donatedTo = planDonation(kernels, args, outputs, donated);
+  const outArg = new Map<number, number>(); // output index -> the argument whose buffer it takes
   const d = gpuDevice();
   d.pushErrorScope("out-of-memory");
   d.pushErrorScope("validation");
@@ -406,6 +413,9 @@ export function compileGpuProgram(
     const key = kernelKey(kernel);
     const size = sizeOf(kernel.shape);
     const index = outIndex.get(kernel.output);
+    const to = donatedTo[kernels.indexOf(kernel)];
+    // NOTE: only one pass: a later pass could read the argument after an earlier one wrote it
+    if (index !== undefined && to >= 0 && plan.passes.length === 1) outArg.set(index, to);
     const bytes = gpuCopyBytes(kernel.dtype, size);
     if (index !== undefined) outSizes[index] = bytes;
     const out: Slot = index !== undefined
@@ -429,10 +439,18 @@ export function compileGpuProgram(
       if (p.checksIndex) bindings.push({ kind: "fixed", buffer: flagBuffer(d) });
       checks ||= p.checksIndex;
       const extras = bindings.length - 1 - p.reads.length;
-      const pipeline = pipelineFor(`${key}#${i}`, p.source, p.reads.length, extras, p.checksIndex);
+      const plain = pipelineFor(`${key}#${i}`, p.source, p.reads.length, extras, p.checksIndex);
+      // an input that is the donated argument the output takes is bound writable (_bind.ts)
+      const j = index !== undefined && outArg.has(index) ? kernel.inputs.indexOf(args[to]) : -1;
+      const rw = j < 0 ? 0 : 1 + p.reads.findIndex((r) => r.kind === "input" && r.index === j);
+      const source = rw > 0 ? writableInput(p.source, j) : undefined;
+      const pipeline = source === undefined
+        ? plain
+        : pipelineFor(`${key}#${i}@rw${rw}`, source, p.reads.length, extras, p.checksIndex, rw);
+      const donated = pipeline === plain ? undefined : { out: index!, plain };
       const fixed = bindings.every((s) => s.kind === "fixed");
       const group = fixed ? bindGroup(d, pipeline, bindings, [], []) : undefined;
-      steps.push({ pipeline, bindings, group, workgroups: p.workgroups });
+      steps.push({ pipeline, bindings, group, workgroups: p.workgroups, donated });
     }
     slots.set(kernel.output, out);
   }
@@ -447,18 +465,18 @@ export function compileGpuProgram(
       // arguments the kernels do not read are not uploaded
       const argData = argNodes.map((n, i) => (used.has(i) ? nodeData(n) : undefined));
       const argBuffers = argData.map((a) => a?.buffer as GPUBuffer);
-      const outs = outSizes.map(newData);
+      const mine = (j: number) =>
+        donatedBuffer(argBuffers, outArg.get(j), (b) => held.some((h) => h.buffer === b));
+      const outs = outSizes.map((b, j) => mine(j) ? argData[outArg.get(j)!]! : newData(b));
       const outBuffers = outs.map((o) => o.buffer);
       d.pushErrorScope("out-of-memory");
       d.pushErrorScope("validation");
       const encoder = d.createCommandEncoder();
       const pass = encoder.beginComputePass();
       for (const s of steps) {
-        pass.setPipeline(s.pipeline);
-        pass.setBindGroup(
-          0,
-          s.group ?? bindGroup(d, s.pipeline, s.bindings, argBuffers, outBuffers),
-        );
+        const pipeline = s.donated && !mine(s.donated.out) ? s.donated.plain : s.pipeline;
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, s.group ?? bindGroup(d, pipeline, s.bindings, argBuffers, outBuffers));
         pass.dispatchWorkgroups(...s.workgroups);
       }
       pass.end();
@@ -471,20 +489,4 @@ export function compileGpuProgram(
   };
   programBuffers.register(program, { d, buffers: owned, held });
   return program;
-}
-
-function bindGroup(
-  d: GPUDevice,
-  pipeline: GPUComputePipeline,
-  bindings: readonly Slot[],
-  args: readonly GPUBuffer[],
-  outs: readonly GPUBuffer[],
-): GPUBindGroup {
-  const entries = bindings.map((s, binding) => ({
-    binding,
-    resource: {
-      buffer: s.kind === "fixed" ? s.buffer : s.kind === "arg" ? args[s.index] : outs[s.index],
-    },
-  }));
-  return d.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
 }

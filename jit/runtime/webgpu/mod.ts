@@ -10,7 +10,8 @@
  */
 import { allocate } from "../../../core/ir/dtype.ts";
 import { isRealized, Node, pendingNodes } from "../../../core/ir/ir.ts";
-import { compileProgram, runKernels } from "../cpu/kernels.ts";
+import { runKernels } from "../cpu/kernels.ts";
+import { compileProgram } from "../cpu/program.ts";
 import type * as WebGpu from "./device.ts";
 import type { Backend, Replay } from "../backend.ts";
 import { schedule } from "../../schedule.ts";
@@ -37,7 +38,8 @@ export function webgpuBackend(gpu: typeof WebGpu, realizeAll: (nodes: Node[]) =>
       gpu.runKernels(kernels);
     },
     read: (node) => gpu.readNode(node),
-    compile: (placeholders, outputs) => compileGpuReplay(gpu, realizeAll, placeholders, outputs),
+    compile: (placeholders, outputs, donated) =>
+      compileGpuReplay(gpu, realizeAll, placeholders, outputs, donated),
     place: () => ({ tier: "webgpu", threads: 1 }),
     dtypeGap: (dtype) => gpu.dtypeGap(dtype),
   };
@@ -83,6 +85,7 @@ function compileGpuReplay(
   realizeAll: (nodes: Node[]) => void,
   placeholders: readonly Node[],
   outputs: readonly Node[],
+  donated?: ReadonlySet<number>,
 ): Replay {
   const onGpu = outputs.filter((n) => !n.neutral);
   const host = [...new Set([...outputs.filter((n) => n.neutral), ...float64Constants(onGpu)])];
@@ -95,7 +98,7 @@ function compileGpuReplay(
   // the GPU program reads host results as arguments: the traced ones stand computed in its schedule
   for (const n of host) if (!isRealized(n)) n.setBuffer(allocate(n.dtype, 0));
   const gpuKernels = schedule(onGpu);
-  const program = gpu.compileGpuProgram(gpuKernels, [...placeholders, ...host], onGpu);
+  const program = gpu.compileGpuProgram(gpuKernels, [...placeholders, ...host], onGpu, donated);
   const hostIndex = new Map(host.map((n, i) => [n, i]));
   const gpuIndex = new Map(onGpu.map((n, i) => [n, i]));
   return {

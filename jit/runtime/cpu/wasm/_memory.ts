@@ -168,10 +168,17 @@ export class Heap {
   /**
    * Drops `array`'s resident copy, if it has one: for an array updated in
    * place (a donated buffer), whose next read by a kernel copies it in again.
+   * NOTE: during a run only after the copy's last reader (a pin then outlives the block harmlessly)
    */
   forget(array: DataArray): void {
     const e = this.#resident.get(array);
-    if (e !== undefined && e.live) this.#evict(e); // never during a run: updates run between them
+    if (e !== undefined && e.live) this.#evict(e);
+  }
+
+  /** The address of `array`'s resident copy, if it has one. */
+  residentAt(array: DataArray): number | undefined {
+    const e = this.#resident.get(array);
+    return e !== undefined && e.live ? e.ptr : undefined;
   }
 
   /**

@@ -85,6 +85,21 @@ export function forgetResident(array: DataArray): void {
   theHeap?.forget(array);
 }
 
+/**
+ * A view of `array`'s resident copy in Wasm memory, if it has one: for an
+ * in-place update that keeps the copy in step.
+ */
+export function residentView(array: DataArray): DataArray | undefined {
+  const ptr = theHeap?.residentAt(array);
+  if (ptr === undefined || array instanceof Float64Array) return undefined;
+  const dtype = array instanceof Float32Array
+    ? "float32"
+    : array instanceof Int32Array
+    ? "int32"
+    : "bool";
+  return theHeap!.view(dtype, ptr, array.length);
+}
+
 /** Frees a run's blocks and releases its pinned inputs. */
 export function release(blocks: number[]): void {
   if (theHeap === undefined) return;
@@ -176,7 +191,10 @@ function padded(n: number): number {
 /**
  * Runs a Wasm kernel. Constants, scratch, small or mutable inputs and an
  * `array` output go to the launch arena (one block reused by every launch);
- * large inputs are acquired from the heap.
+ * large inputs are acquired from the heap. An `array` or `cached` output
+ * is copied out into `into` when given (a donated argument's buffer, whose
+ * resident copy the output's block then replaces) instead of a new array.
+ * With `at` (and output `keep`), the kernel writes the block at `at`, the caller's.
  * @returns the output, or undefined when memory ran out or it trapped (run it in JS then)
  */
 export function launch(
@@ -184,6 +202,8 @@ export function launch(
   inputs: readonly Value[],
   output: Output,
   blocks: number[],
+  into?: DataArray,
+  at?: number,
 ): Value | undefined {
   const h = heap();
   const touched = h.touched;
@@ -203,21 +223,21 @@ export function launch(
   const arena = h.arena(bytes);
   if (arena === undefined) return undefined;
   const args = [0];
-  let at = arena + padded(4 * k.constants.length);
+  let next = arena + padded(4 * k.constants.length);
   for (const v of inputs) {
     let ptr = v.ptr;
     if (inArena(v)) {
-      ptr = at;
-      h.write(v.array!, at);
-      at += padded(v.array!.byteLength);
+      ptr = next;
+      h.write(v.array!, next);
+      next += padded(v.array!.byteLength);
     } else if (ptr === undefined) ptr = h.acquire(v.array!, blocks);
     if (ptr === undefined) return undefined;
     args.push(ptr);
   }
-  const out = output === "array" ? at : h.alloc(outBytes);
+  const out = output === "array" ? next : at ?? h.alloc(outBytes);
   if (out === undefined) return undefined;
-  if (output === "array") at += padded(outBytes);
-  if (at + scratch > arena + bytes) {
+  if (output === "array") next += padded(outBytes);
+  if (next + scratch > arena + bytes) {
     throw new Error("wasm launch: arena overflow (internal error)");
   }
   args[0] = out;
@@ -225,26 +245,32 @@ export function launch(
   h.f32.set(k.constants, arena >> 2);
   if (k.split !== undefined) {
     const t0 = planned > 1 ? performance.now() : 0;
-    split(k, k.split, args, at, threads);
+    split(k, k.split, args, next, threads);
     // an output in memory not written before also times its page faults: not a fair probe
     const fresh = out + outBytes > touched;
     if (planned > 1 && !fresh) recordLaunch(k.fn, threads > 1, performance.now() - t0);
   } else {
-    if (k.scratch > 0) args.push(at);
+    if (k.scratch > 0) args.push(next);
     try {
       k.fn.apply(undefined, args);
     } catch (e) {
       // a gather's index out of range traps: the JS reference the caller then runs names it
       if (!(e instanceof WebAssembly.RuntimeError)) throw e;
-      if (output !== "array") h.free(out);
+      if (output !== "array" && at === undefined) h.free(out);
       return undefined;
     }
   }
+  if (at !== undefined) return { ptr: at };
   if (output === "keep") {
     blocks.push(out);
     return { ptr: out };
   }
-  const array = h.copyOut(k.elem ?? "float32", out, k.size);
+  if (into !== undefined) {
+    // NOTE: the old resident copy may be this launch's input: no later kernel reads it (_donation.ts)
+    h.forget(into);
+    (into as Float32Array).set(h.view(k.elem ?? "float32", out, k.size) as Float32Array);
+  }
+  const array = into ?? h.copyOut(k.elem ?? "float32", out, k.size);
   if (output === "cached") h.adopt(array, out);
   return { array };
 }
