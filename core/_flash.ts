@@ -59,6 +59,27 @@ export function unfusable(
 }
 
 /**
+ * Scores (float32 elements, all batch elements) from which the CPU takes the fused kernels by
+ * default: 2^24, 64 MiB, where the composed gradient keeps that much in probabilities.
+ */
+export const CPU_FUSED_SCORES = 2 ** 24;
+
+/**
+ * Whether `scaledDotProductAttention` takes the fused kernels when `fused` is not given (where
+ * they apply): always on WebGPU, and on the CPU from {@linkcode CPU_FUSED_SCORES} scores (per
+ * float32 element; float64 counts twice). Below that the CPU's composed form is faster: at
+ * `[2, 4, 1024, 64]` float32 (8.4M scores) the fused forward took 1.5–1.8× and the gradient
+ * 2.2–2.4× the time of the query row blocks (BLAS products and Wasm SIMD exps on two cores
+ * against one-thread BLAS tiles and JS exps; alternated in one process, load 7–8), for a peak
+ * 0.2–0.5× (forward) and 0.17–0.35× (gradient) as large (`bench/flash_attention.ts`).
+ */
+export function fusedByDefault(q: Tensor, k: Tensor): boolean {
+  if (q.device !== "cpu") return true;
+  const scores = (q.size / q.shape[q.ndim - 1]) * k.shape[k.ndim - 2];
+  return scores * (q.dtype === "float64" ? 2 : 1) >= CPU_FUSED_SCORES;
+}
+
+/**
  * Fused attention with its gradient (call only where `unfusable` gives `undefined`).
  * @param inputs `q, k, v` and the mask, if any
  * @param scale multiplies `q·kᵀ`

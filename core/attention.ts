@@ -15,8 +15,9 @@
  * fused `attention` primitive (`core/ops/attention.ts`), whose kernels never
  * write the scores: an online softmax forward that keeps each row's
  * log-sum-exp, and FlashAttention-2's backward. `options.fused` picks a path;
- * by default the fused one runs whenever it applies (the rule and its
- * measurements: `fusedByDefault`).
+ * by default the fused one runs on WebGPU, and on the CPU for large score
+ * matrices only, where it saves memory (the rule and its measurements:
+ * `fusedByDefault` in `_flash.ts`).
  * @module
  */
 import type { Tensor } from "./tensor.ts";
@@ -31,7 +32,7 @@ import { ones } from "./creation.ts";
 import { tril } from "./triangular.ts";
 import { slice, type SliceSpec } from "./indexing.ts";
 import { concat } from "./movement.ts";
-import { flashAttention, unfusable } from "./_flash.ts";
+import { flashAttention, fusedByDefault, unfusable } from "./_flash.ts";
 
 /** Options of `scaledDotProductAttention`. */
 export interface AttentionOptions {
@@ -46,7 +47,8 @@ export interface AttentionOptions {
   scale?: number;
   /**
    * `true`: the fused kernels, which never write the `[..., L, S]` scores (an error where they do
-   * not apply); `false`: the composed form. By default, the fused kernels wherever they apply.
+   * not apply); `false`: the composed form. By default, the fused kernels on WebGPU, and on the
+   * CPU from 2^24 scores (where they save memory; below, the composed form is faster).
    */
   fused?: boolean;
 }
@@ -95,7 +97,7 @@ export function scaledDotProductAttention(
   const scale = options.scale ?? 1 / Math.sqrt(e);
   const causal = options.causal ?? false;
   const [l, s] = [qs[qs.length - 2], ks[ks.length - 2]];
-  if (options.fused !== false) {
+  if (options.fused ?? fusedByDefault(q, k)) {
     const why = unfusable(q, k, v, mask);
     if (why === undefined) {
       const composed = (q: Tensor, k: Tensor, v: Tensor, m: Tensor | undefined) =>

@@ -35,7 +35,8 @@ import {
 import { poolJobs } from "./wasm/_pool.ts";
 import { declinedSplits } from "./wasm/_split_tuning.ts";
 import { lastProgramPeak, liveness, recordPeak, retire } from "../../_liveness.ts";
-import { blasProduct, type BlasRun, blasStep } from "./blas.ts";
+import { blasLibrary, blasProduct, type BlasRun, blasStep } from "./blas.ts";
+import { flashBlas } from "./_flash_blas.ts";
 
 /** The kernel tiers of the CPU: `wasm` (SIMD, where a kernel has a Wasm form) or `js` (the reference). */
 export type CpuBackend = "wasm" | "js";
@@ -191,26 +192,25 @@ interface Step {
 
 const noConstants = new Float64Array(0);
 
-/** A `linalg` routine's step: LAPACK where the BLAS tier is on and has it, else its JS form. */
+/** A `linalg` routine's step (LAPACK where the BLAS tier is on and has it, else its JS form), or attention's BLAS tiles. */
 function hostStep(kernel: Kernel): Step {
   const [arg, shapes, native] = [kernel.host!, kernel.inputs.map((n) => n.shape), nativeHost()];
-  const js: JsKernel = (_rt, _c, out, ...ins) => {
-    if (!(native && lapackHost(arg, ins, shapes, out))) runLinalg(arg, ins, shapes, out);
-  };
-  const compiled = { js, wasm: undefined, bytes: undefined };
-  return {
-    compiled,
-    constants: () => noConstants,
-    wasm: undefined,
-    kernel,
-    size: sizeOf(kernel.shape),
-  };
+  const js: JsKernel = kernel.attention // BLAS tiles (only where a library is open: `tiled`)
+    ? (_rt, _c, out, ...ins) => void flashBlas(kernel, ins, out)
+    : (_rt, _c, out, ...ins) => {
+      if (!(native && lapackHost(arg, ins, shapes, out))) runLinalg(arg, ins, shapes, out);
+    };
+  const [compiled, size] = [{ js, wasm: undefined, bytes: undefined }, sizeOf(kernel.shape)];
+  return { compiled, constants: () => noConstants, wasm: undefined, kernel, size };
 }
 
 const nativeHost = () => cpuBackend() === "wasm" && blas;
+const tiled = (k: Kernel) => k.kind === "attention" && nativeHost() && blasLibrary() !== undefined;
 
 function prepare(kernel: Kernel): Step {
-  if (kernel.kind === "host") return hostStep(kernel);
+  if (kernel.kind === "host" || kernel.kind === "attention" && nativeHost()) {
+    return hostStep(kernel);
+  }
   const tier = cpuBackend() === "js" ? "js" : fma && wasmFeatures.relaxed ? "fma" : "wasm";
   const key = `${tier}|${kernelKey(kernel)}`;
   let compiled = cache.get(key);
@@ -254,6 +254,7 @@ function prepare(kernel: Kernel): Step {
  */
 export function kernelBackend(kernel: Kernel): CpuBackend | "blas" {
   if (kernel.kind === "host") return nativeHost() && runsInLapack(kernel.host!) ? "blas" : "js";
+  if (kernel.kind === "attention") return tiled(kernel) ? "blas" : "js";
   const step = prepare(kernel);
   return step.blas !== undefined ? "blas" : step.wasm === undefined ? "js" : "wasm";
 }
