@@ -9,6 +9,10 @@
  * - dq: per query block, `P = exp(S − lse)`, `dP = dO·Vᵀ`, `dS = P ∘ (dP − delta)·scale`,
  *   `dQ += dS·K`; dkv: per key block, `dV += Pᵀ·dO`, `dK += dSᵀ·Q`.
  *
+ * The row steps between the gemm calls (row maxima, exps and sums, the gradient's `P` and
+ * `dS`) run in Wasm SIMD for float32 (`jit/codegen/wasm/_flash_rows.ts`, the tiles in its
+ * memory) and in JS for float64.
+ *
  * Without BLAS (no FFI, the browser), the JS form (`jit/codegen/_attention_js.ts`) runs instead.
  * @module
  */
@@ -16,6 +20,7 @@ import type { DataArray } from "../../../core/ir/dtype.ts";
 import { attentionDims } from "../../../core/ops/attention.ts";
 import type { Kernel } from "../../kernel.ts";
 import { type RowGemm, withGemm } from "./blas.ts";
+import { flashRowsModule } from "../../codegen/wasm/_flash_rows.ts";
 
 /** Query rows per tile. */
 export const ROWS = 64;
@@ -33,6 +38,96 @@ export function flashBlas(kernel: Kernel, ins: readonly DataArray[], out: DataAr
   return withGemm(kernel.dtype, (gemm) => run(kernel, ins, out, gemm));
 }
 
+/** The row steps between the gemm calls, over the tiles `sc` and `dp` (rows `stride` apart). */
+interface Rows {
+  readonly sc: DataArray;
+  readonly dp: DataArray;
+  /** `mx[r]` = row r's largest score. */
+  max(ni: number, stride: number, mx: Float64Array): void;
+  /** `x = e^(x − shift[r])` in place; `sum[r] += Σ x`. */
+  exp(ni: number, stride: number, shift: Float64Array, sum: Float64Array): void;
+  /** `P = e^(x − lse)` in `sc`, `dS = P ∘ (dp − delta)·scale` in `dp` (lse, delta from `at`). */
+  grad(
+    ni: number,
+    stride: number,
+    lse: DataArray,
+    delta: DataArray,
+    at: number,
+    scale: number,
+  ): void;
+}
+
+function jsRows(): Rows {
+  const [sc, dp] = [new Float64Array(ROWS * KEYS), new Float64Array(ROWS * KEYS)];
+  return {
+    sc,
+    dp,
+    max(ni, stride, mx) {
+      for (let r = 0; r < ni; r++) {
+        let bm = -Infinity;
+        for (let c = r * stride; c < (r + 1) * stride; c++) if (sc[c] > bm) bm = sc[c];
+        mx[r] = bm;
+      }
+    },
+    exp(ni, stride, shift, sum) {
+      for (let r = 0; r < ni; r++) {
+        let add = 0;
+        for (let c = r * stride; c < (r + 1) * stride; c++) {
+          add += sc[c] = Math.exp(sc[c] - shift[r]);
+        }
+        sum[r] += add;
+      }
+    },
+    grad(ni, stride, lse, delta, at, scale) {
+      for (let r = 0; r < ni; r++) {
+        const [m, dl] = [lse[at + r] as number, delta[at + r] as number];
+        for (let c = r * stride; c < (r + 1) * stride; c++) {
+          const p = sc[c] === -Infinity ? 0 : Math.exp(sc[c] - m);
+          sc[c] = p;
+          dp[c] = p * (dp[c] - dl) * scale;
+        }
+      }
+    },
+  };
+}
+
+let wasm: Rows | undefined;
+
+/** The float32 row steps in Wasm SIMD (one instance, reused: kernels run one at a time). */
+function wasmRows(): Rows {
+  if (wasm !== undefined) return wasm;
+  const tile = ROWS * KEYS * 4;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((2 * tile + 6 * ROWS * 4) / 65536) });
+  const module = new WebAssembly.Module(flashRowsModule());
+  const fns = new WebAssembly.Instance(module, { e: { m: memory } }).exports as Record<
+    string,
+    (...args: number[]) => void
+  >;
+  const f32 = (at: number, n: number) => new Float32Array(memory.buffer, at, n);
+  const [sc, dp] = [f32(0, ROWS * KEYS), f32(tile, ROWS * KEYS)];
+  const vec = [0, 1, 2, 3].map((i) => 2 * tile + i * ROWS * 4); // mx/shift, sum, lse, delta
+  const [a, b] = [f32(vec[0], ROWS), f32(vec[1], ROWS)];
+  const scale = 2 * tile + 4 * ROWS * 4;
+  return wasm = {
+    sc,
+    dp,
+    max(ni, stride, mx) {
+      fns.f0(0, ni, stride, vec[0]);
+      for (let r = 0; r < ni; r++) mx[r] = a[r];
+    },
+    exp(ni, stride, shift, sum) {
+      for (let r = 0; r < ni; r++) [a[r], b[r]] = [shift[r], 0];
+      fns.f1(0, ni, stride, vec[0], vec[1]);
+      for (let r = 0; r < ni; r++) sum[r] += b[r];
+    },
+    grad(ni, stride, lse, delta, at, s) {
+      for (let r = 0; r < ni; r++) [a[r], b[r]] = [lse[at + r] as number, delta[at + r] as number];
+      f32(scale, 1)[0] = s;
+      fns.f2(0, tile, ni, stride, vec[0], vec[1], scale);
+    },
+  };
+}
+
 function run(kernel: Kernel, ins: readonly DataArray[], out: DataArray, gemm: RowGemm): void {
   const a = kernel.attention!;
   const { batch, n, l, s, e, ev } = attentionDims(kernel.inputs);
@@ -40,9 +135,8 @@ function run(kernel: Kernel, ins: readonly DataArray[], out: DataArray, gemm: Ro
   const mask = a.mask === "none" ? undefined : ins[3];
   const [lse, delta, dO] = ins.slice(mask ? 4 : 3);
   const f32 = kernel.dtype === "float32";
-  const make = (size: number) => (f32 ? new Float32Array(size) : new Float64Array(size));
-  const sc = make(ROWS * KEYS);
-  const dp = make(ROWS * KEYS);
+  const rs = f32 ? wasmRows() : jsRows();
+  const { sc, dp } = rs;
   // the mask's offset per batch element and its row/column strides (0 where broadcast)
   let [mRow, mCol] = [0, 0];
   const mBase = new Int32Array(n);
@@ -60,41 +154,40 @@ function run(kernel: Kernel, ins: readonly DataArray[], out: DataArray, gemm: Ro
       mBase[b] = at;
     }
   }
-  /** The masked, scaled scores of rows i0.. (ni) and keys j0.. (nj) into `sc` (row stride nj). */
-  const scores = (b: number, i0: number, ni: number, j0: number, nj: number) => {
+  /**
+   * The masked, scaled scores of rows i0.. (ni) and keys j0.. (nj) into `sc`, rows `st` apart
+   * (nj rounded up to 4; the lanes past nj hold -Infinity).
+   */
+  const scores = (b: number, i0: number, ni: number, j0: number, nj: number, st: number) => {
     const qa = q.subarray((b * l + i0) * e);
-    gemm(false, true, ni, nj, e, a.scale, qa, e, k.subarray((b * s + j0) * e), e, 0, sc, nj);
-    if (!a.causal && !mask) return;
+    gemm(false, true, ni, nj, e, a.scale, qa, e, k.subarray((b * s + j0) * e), e, 0, sc, st);
     for (let r = 0; r < ni; r++) {
       const i = i0 + r;
-      const mo = mBase[b] + i * mRow;
-      for (let c = 0; c < nj; c++) {
-        const j = j0 + c;
-        if (a.causal && j > i) sc[r * nj + c] = -Infinity;
-        else if (a.mask === "bool") {
-          if (!mask![mo + j * mCol]) sc[r * nj + c] = -Infinity;
-        } else if (mask) sc[r * nj + c] += mask[mo + j * mCol] as number;
+      const row = r * st;
+      // causal: keys after i are masked (only tiles across the diagonal have any)
+      const end = a.causal ? Math.max(0, Math.min(nj, i + 1 - j0)) : nj;
+      sc.fill(-Infinity, row + end, row + st);
+      if (!mask) continue;
+      const mo = mBase[b] + i * mRow + j0 * mCol;
+      for (let c = 0; c < end; c++) {
+        if (a.mask === "bool") {
+          if (!mask[mo + c * mCol]) sc[row + c] = -Infinity;
+        } else sc[row + c] += mask[mo + c * mCol] as number;
       }
     }
   };
   /** P = exp(S − lse) in `sc`, dP = dO·Vᵀ then dS = P ∘ (dP − delta)·scale in `dp`. */
-  const grads = (b: number, i0: number, ni: number, j0: number, nj: number) => {
-    scores(b, i0, ni, j0, nj);
+  const grads = (b: number, i0: number, ni: number, j0: number, nj: number, st: number) => {
+    scores(b, i0, ni, j0, nj, st);
     const va = v.subarray((b * s + j0) * ev);
-    gemm(false, true, ni, nj, ev, 1, dO.subarray((b * l + i0) * ev), ev, va, ev, 0, dp, nj);
-    for (let r = 0; r < ni; r++) {
-      const [m, dl] = [lse[b * l + i0 + r] as number, delta[b * l + i0 + r] as number];
-      for (let c = r * nj; c < (r + 1) * nj; c++) {
-        const p = sc[c] === -Infinity ? 0 : Math.exp(sc[c] - m);
-        sc[c] = p;
-        dp[c] = p * (dp[c] - dl) * a.scale;
-      }
-    }
+    gemm(false, true, ni, nj, ev, 1, dO.subarray((b * l + i0) * ev), ev, va, ev, 0, dp, st);
+    rs.grad(ni, st, lse, delta, b * l + i0, a.scale);
   };
   const keysOf = (i0: number, ni: number) => (a.causal ? Math.min(s, i0 + ni) : s);
+  const up4 = (x: number) => (x + 3) & ~3;
   if (a.part === "forward") {
-    const acc = make(ROWS * ev);
-    const [m, sum] = [new Float64Array(ROWS), new Float64Array(ROWS)];
+    const acc = f32 ? new Float32Array(ROWS * ev) : new Float64Array(ROWS * ev);
+    const [m, sum, mx] = [new Float64Array(ROWS), new Float64Array(ROWS), new Float64Array(ROWS)];
     for (let b = 0; b < n; b++) {
       for (let i0 = 0; i0 < l; i0 += ROWS) {
         const ni = Math.min(ROWS, l - i0);
@@ -103,28 +196,24 @@ function run(kernel: Kernel, ins: readonly DataArray[], out: DataArray, gemm: Ro
         acc.fill(0);
         for (let j0 = 0, keys = keysOf(i0, ni); j0 < keys; j0 += KEYS) {
           const nj = Math.min(KEYS, keys - j0);
-          scores(b, i0, ni, j0, nj);
+          const st = up4(nj);
+          scores(b, i0, ni, j0, nj, st);
+          rs.max(ni, st, mx);
           for (let r = 0; r < ni; r++) {
-            const row = r * nj;
-            let bm = -Infinity;
-            for (let c = row; c < row + nj; c++) if (sc[c] > bm) bm = sc[c];
-            const mn = bm > m[r] ? bm : m[r];
-            if (mn === -Infinity) {
-              sc.fill(0, row, row + nj); // every key masked so far: nothing to add
-              continue;
-            }
+            const mn = mx[r] > m[r] ? mx[r] : m[r];
+            // every key masked so far: shift by 0 (the exps are 0)
+            if (mn === -Infinity) continue;
             if (mn !== m[r]) {
-              const rs = Math.exp(m[r] - mn);
-              sum[r] *= rs;
-              for (let c = r * ev; c < (r + 1) * ev; c++) acc[c] *= rs;
+              const rescale = Math.exp(m[r] - mn);
+              sum[r] *= rescale;
+              for (let c = r * ev; c < (r + 1) * ev; c++) acc[c] *= rescale;
               m[r] = mn;
             }
-            let add = 0;
-            for (let c = row; c < row + nj; c++) add += sc[c] = Math.exp(sc[c] - mn);
-            sum[r] += add;
           }
+          for (let r = 0; r < ni; r++) mx[r] = m[r] === -Infinity ? 0 : m[r];
+          rs.exp(ni, st, mx, sum);
           const va = v.subarray((b * s + j0) * ev);
-          gemm(false, false, ni, ev, nj, 1, sc, nj, va, ev, 1, acc, ev);
+          gemm(false, false, ni, ev, nj, 1, sc, st, va, ev, 1, acc, ev);
         }
         for (let r = 0; r < ni; r++) {
           const o = (b * l + i0 + r) * (ev + 1);
@@ -143,8 +232,9 @@ function run(kernel: Kernel, ins: readonly DataArray[], out: DataArray, gemm: Ro
         const dq = out.subarray((b * l + i0) * e);
         for (let j0 = 0, keys = keysOf(i0, ni); j0 < keys; j0 += KEYS) {
           const nj = Math.min(KEYS, keys - j0);
-          grads(b, i0, ni, j0, nj);
-          gemm(false, false, ni, e, nj, 1, dp, nj, k.subarray((b * s + j0) * e), e, 1, dq, e);
+          const st = up4(nj);
+          grads(b, i0, ni, j0, nj, st);
+          gemm(false, false, ni, e, nj, 1, dp, st, k.subarray((b * s + j0) * e), e, 1, dq, e);
         }
       }
     }
@@ -154,15 +244,16 @@ function run(kernel: Kernel, ins: readonly DataArray[], out: DataArray, gemm: Ro
   for (let b = 0; b < n; b++) {
     for (let j0 = 0; j0 < s; j0 += KEYS) {
       const nj = Math.min(KEYS, s - j0);
+      const st = up4(nj);
       const dk = out.subarray((b * s + j0) * w);
       const dv = out.subarray((b * s + j0) * w + e);
       // causal: rows before j0 see none of these keys
       for (let i0 = a.causal ? j0 - (j0 % ROWS) : 0; i0 < l; i0 += ROWS) {
         const ni = Math.min(ROWS, l - i0);
-        grads(b, i0, ni, j0, nj);
+        grads(b, i0, ni, j0, nj, st);
         const go = dO.subarray((b * l + i0) * ev);
-        gemm(true, false, nj, ev, ni, 1, sc, nj, go, ev, 1, dv, w);
-        gemm(true, false, nj, e, ni, 1, dp, nj, q.subarray((b * l + i0) * e), e, 1, dk, w);
+        gemm(true, false, nj, ev, ni, 1, sc, st, go, ev, 1, dv, w);
+        gemm(true, false, nj, e, ni, 1, dp, st, q.subarray((b * l + i0) * e), e, 1, dk, w);
       }
     }
   }

@@ -1,0 +1,130 @@
+/**
+ * The Wasm SIMD row steps of the `attention` primitive's float32 BLAS tiles
+ * (`jit/runtime/cpu/_flash_blas.ts`): the tile's scores stay in this module's
+ * memory between the gemm calls, and its exps run here, in f32x4 lanes, with
+ * softmax's `expShifted` (≤ 2 ulp, 0 below 2^-126: every argument is a score
+ * minus its row's maximum or log-sum-exp, so ≤ 0). Rows are `stride` floats
+ * apart, a multiple of 4 (the caller fills the lanes past a row's end with
+ * -Infinity). All pointers are byte addresses.
+ *
+ * - `f0(tile, rows, stride, max)`: `max[r]` = the largest score of row r;
+ * - `f1(tile, rows, stride, shift, sum)`: `x = e^(x − shift[r])` in place, `sum[r] += Σ x`;
+ * - `f2(tile, dp, rows, stride, lse, delta, scale)`: `p = e^(x − lse[r])` in place and
+ *   `dp = p · (dp − delta[r]) · scale` (`scale` a float at that address).
+ * @module
+ */
+import { Fn, I32, op, simd, V128, wasmModule } from "./_emit.ts";
+import { VMath } from "./_math.ts";
+
+/** Loops over `count` rows: `body(r)`. */
+function rows(f: Fn, count: number, body: (r: number) => void): void {
+  const r = f.local(I32);
+  f.loop(r, () => f.i32(0), () => f.get(count), 1, () => body(r));
+}
+
+/** Pushes `base + r·4`, or with `stride` `base + r·stride·4`. */
+function at(f: Fn, base: number, r: number, stride?: number): void {
+  f.get(base).get(r);
+  if (stride !== undefined) f.get(stride).emit(op.i32Mul);
+  f.i32(2).emit(op.i32Shl).emit(op.i32Add);
+}
+
+/** Loops over the row's vectors: `body(p)` with `p` the vector's byte address. */
+function lanes(f: Fn, row: number, stride: number, body: (p: number) => void): void {
+  const [c, p] = [f.local(I32), f.local(I32)];
+  f.loop(c, () => f.i32(0), () => f.get(stride).i32(2).emit(op.i32Shl), 16, () => {
+    f.get(row).get(c).emit(op.i32Add).set(p);
+    body(p);
+  });
+}
+
+/** The four lanes of `v` combined by the scalar op `combine`, on the stack. */
+function horizontal(f: Fn, v: number, combine: number): void {
+  f.get(v).v(simd.f32x4ExtractLane, 0);
+  for (let lane = 1; lane < 4; lane++) f.get(v).v(simd.f32x4ExtractLane, lane).emit(combine);
+}
+
+function rowMax(): Fn {
+  const f = new Fn(4);
+  const [tile, count, stride, max] = [0, 1, 2, 3];
+  const [row, acc] = [f.local(I32), f.local(V128)];
+  rows(f, count, (r) => {
+    at(f, tile, r, stride);
+    f.set(row).f32x4(-Infinity).set(acc);
+    lanes(f, row, stride, (p) => f.get(acc).get(p).mem(simd.load).v(simd.f32x4Pmax).set(acc));
+    at(f, max, r);
+    horizontal(f, acc, 0x97); // f32.max
+    f.emit(op.f32Store, 2, 0);
+  });
+  return f;
+}
+
+function expRows(): Fn {
+  const f = new Fn(5);
+  const [tile, count, stride, shift, sum] = [0, 1, 2, 3, 4];
+  const m = new VMath(f);
+  const [row, acc, s, x] = [f.local(I32), f.local(V128), f.local(V128), f.local(V128)];
+  rows(f, count, (r) => {
+    at(f, tile, r, stride);
+    f.set(row).f32x4(0).set(acc);
+    at(f, shift, r);
+    f.mem(simd.load32Splat).set(s);
+    lanes(f, row, stride, (p) => {
+      f.get(p).mem(simd.load).get(s).v(simd.f32x4Sub).set(x);
+      f.get(p);
+      m.expShifted(x);
+      f.set(x).get(x).mem(simd.store);
+      f.get(acc).get(x).v(simd.f32x4Add).set(acc);
+    });
+    at(f, sum, r);
+    at(f, sum, r);
+    f.emit(op.f32Load, 2, 0);
+    horizontal(f, acc, 0x92); // f32.add
+    f.emit(0x92).emit(op.f32Store, 2, 0);
+  });
+  return f;
+}
+
+function gradRows(): Fn {
+  const f = new Fn(7);
+  const [tile, dp, count, stride, lse, delta, scale] = [0, 1, 2, 3, 4, 5, 6];
+  const m = new VMath(f);
+  const [row, drow, l, d, k, x, q] = [
+    f.local(I32),
+    f.local(I32),
+    f.local(V128),
+    f.local(V128),
+    f.local(V128),
+    f.local(V128),
+    f.local(I32),
+  ];
+  f.get(scale).mem(simd.load32Splat).set(k);
+  rows(f, count, (r) => {
+    at(f, tile, r, stride);
+    f.set(row);
+    at(f, dp, r, stride);
+    f.set(drow);
+    at(f, lse, r);
+    f.mem(simd.load32Splat).set(l);
+    at(f, delta, r);
+    f.mem(simd.load32Splat).set(d);
+    lanes(f, row, stride, (p) => {
+      f.get(p).mem(simd.load).get(l).v(simd.f32x4Sub).set(x);
+      m.expShifted(x);
+      f.set(x).get(p).get(x).mem(simd.store);
+      // the same lane of dp: p − row + drow
+      f.get(p).get(row).emit(op.i32Sub).get(drow).emit(op.i32Add).set(q);
+      f.get(q).get(x).get(q).mem(simd.load).get(d).v(simd.f32x4Sub).v(simd.f32x4Mul);
+      f.get(k).v(simd.f32x4Mul).mem(simd.store);
+    });
+  });
+  return f;
+}
+
+/**
+ * The module's bytes (it imports its memory as `e.m`).
+ * @returns a module exporting `f0` (row maxima), `f1` (exps and sums) and `f2` (gradient rows)
+ */
+export function flashRowsModule(): Uint8Array<ArrayBuffer> {
+  return wasmModule([rowMax(), expRows(), gradRows()]);
+}
