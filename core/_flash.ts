@@ -2,14 +2,13 @@
  * `scaledDotProductAttention` on the fused `attention` primitive (`core/ops/attention.ts`):
  * whether the fused kernels apply, and the forward node wrapped with its gradient.
  *
- * The first derivative is FlashAttention-2's backward (two more fused nodes: dq, and dk with
- * dv), reading only the output, its cotangent and each row's log-sum-exp. Second derivatives
+ * The first derivative is FlashAttention-2's backward (one more fused node: dq, dk and dv), reading only the output, its cotangent and each row's log-sum-exp. Second derivatives
  * (grad of grad, jvp, hessian) differentiate the composed form instead, so they write the
  * scores as the composed path does.
  * @module
  */
 import type { Tensor } from "./tensor.ts";
-import { attention, type AttentionArgs } from "./ops/attention.ts";
+import { attention } from "./ops/attention.ts";
 import { wrap } from "./_wrap.ts";
 import { withGradient } from "./linalg/_host.ts";
 import { vjp } from "./autodiff.ts";
@@ -113,20 +112,25 @@ export function flashAttention(
   };
   return withGradient(diff, out, (ct) => {
     const delta = ct.mul(out).sum({ axis: -1 });
-    const back = (part: AttentionArgs["part"]) =>
-      wrap(attention([...nodes, lse.node, delta.node, ct.node], { ...args, part }));
-    const dkv = back("dkv");
-    const tail: SliceSpec[] = Array(q.ndim - 1).fill(null);
+    const grad = wrap(attention([...nodes, lse.node, delta.node, ct.node], {
+      ...args,
+      part: "backward",
+    }));
     // the fused values; second derivatives go through the composed form's gradient
     const at = [...diff, ct];
-    const second = (pick: (g: Tensor[]) => Tensor) => (c2: Tensor) =>
-      vjp((...t: Tensor[]) => pick(grads(...t)), ...at)[1](c2);
-    const dq = withGradient(at, back("dq"), second((g) => g[0]));
-    const dkdv = withGradient(
-      at,
-      dkv,
-      second((g) => concat([g[1], g[2]], -1)),
-    );
+    const [nb, l, s] = [q.ndim - 2, q.shape[q.ndim - 2], k.shape[k.ndim - 2]];
+    const flat = (t: Tensor) => t.reshape([...t.shape.slice(0, nb), -1]);
+    const all = withGradient(at, grad, (c2) =>
+      vjp((...t: Tensor[]) => {
+        const g = grads(...t);
+        return concat([flat(g[0]), flat(concat([g[1], g[2]], -1))], -1);
+      }, ...at)[1](c2));
+    const batch = q.shape.slice(0, nb);
+    const part = (from: number, to: number, shape: number[]) =>
+      slice(all, ...Array(nb).fill(null), [from, to]).reshape([...batch, ...shape]);
+    const dq = part(0, l * e, [l, e]);
+    const dkdv = part(l * e, l * e + s * (e + ev), [s, e + ev]);
+    const tail: SliceSpec[] = Array(q.ndim - 1).fill(null);
     const dk = slice(dkdv, ...tail, [0, e]);
     const dv = slice(dkdv, ...tail, [e, e + ev]);
     if (kind !== "add") return [dq, dk, dv];

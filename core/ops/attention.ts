@@ -3,15 +3,15 @@
  * never write the `[..., L, S]` scores. A primitive because no composition of the others avoids
  * them: the composed form writes every score once (and keeps them for the gradient).
  *
- * One primitive, three parts (one node each; every part reads its operands as buffers):
+ * One primitive, two parts (one node each; every part reads its operands as buffers):
  * - `forward` (sources `q, k, v[, mask]`): `[..., L, Ev + 1]`, the output rows and, in the last
  *   column, each row's log-sum-exp of the scores (all the backward keeps). Keys stream past each
  *   query row with a running maximum and sum (an online softmax).
- * - `dq` (sources `q, k, v[, mask], lse, delta, dO`): `[..., L, E]`; `dkv` (same sources):
- *   `[..., S, E + Ev]`, dK then dV. FlashAttention-2's backward: each score is recomputed,
- *   `P = exp(s − lse)`, `dS = P ∘ (dO·vᵀ − delta)` with `delta = rowsum(dO ∘ O)`, and
- *   `dQ = scale·dS·k`, `dK = scale·dSᵀ·q`, `dV = Pᵀ·dO`, one query row (dq) or one key (dkv)
- *   at a time.
+ * - `backward` (sources `q, k, v[, mask], lse, delta, dO`): `[..., L·E + S·(E + Ev)]`, per batch
+ *   element dQ (`[L, E]`) then dK with dV (`[S, E + Ev]`). FlashAttention-2's backward: each
+ *   score is recomputed, `P = exp(s − lse)`, `dS = P ∘ (dO·vᵀ − delta)` with
+ *   `delta = rowsum(dO ∘ O)`, and `dQ = scale·dS·k`, `dK = scale·dSᵀ·q`, `dV = Pᵀ·dO` (on the
+ *   CPU in one pass over the tiles; WGSL computes dQ and dK, dV in passes of their own).
  *
  * `q`, `k`, `v`, `lse`, `delta` and `dO` share the batch axes; the mask has the same rank and
  * each of its axes is 1 (broadcast) or full. Causal is top-left aligned (query i sees keys
@@ -26,7 +26,7 @@ import { moveAxis } from "./_batch_axes.ts";
 /** Parameters of the `attention` primitive. */
 export interface AttentionArgs {
   /** Which node: the output and log-sum-exp, or one side of the gradient. */
-  readonly part: "forward" | "dq" | "dkv";
+  readonly part: "forward" | "backward";
   /** Multiplies `q·kᵀ`. */
   readonly scale: number;
   /** Query i attends to keys 0..i only. */
@@ -68,13 +68,13 @@ export function attentionDims(
 
 /**
  * Builds an `attention` node.
- * @param src `q, k, v[, mask]` (forward) or `q, k, v[, mask], lse, delta, dO` (dq, dkv)
+ * @param src `q, k, v[, mask]` (forward) or `q, k, v[, mask], lse, delta, dO` (backward)
  * @param arg the part, scale, causal flag and mask kind
  * @returns the node
  */
 export function attention(src: readonly Node[], arg: AttentionArgs): Node {
   const { batch, l, s, e, ev } = attentionDims(src);
-  const last = arg.part === "forward" ? [l, ev + 1] : arg.part === "dq" ? [l, e] : [s, e + ev];
+  const last = arg.part === "forward" ? [l, ev + 1] : [l * e + s * (e + ev)];
   return Node.make("attention", src[0].dtype, [...batch, ...last], src, { ...arg });
 }
 

@@ -3,9 +3,9 @@
  * inputs' buffers that never write the scores. Forward: per query row, keys in blocks of
  * {@linkcode KEY_BLOCK} (their scores in a small scratch), a running maximum `m` and sum `l`,
  * and the output accumulated and rescaled by `exp(m_old − m_new)` once per block; the row's
- * log-sum-exp `m + log l` goes to the last column. Backward: scores recomputed, one query row
- * (dq) or one key (dkv) at a time. Accumulates in float64 (JS numbers); float32 results are
- * rounded once, on store.
+ * log-sum-exp `m + log l` goes to the last column. Backward: scores recomputed one query row
+ * at a time, dQ summed for the row, dK and dV added into the output. Accumulates in float64 (JS
+ * numbers), except dK and dV in float32 outputs (rounded at each add).
  * @module
  */
 import { attentionDims } from "../../core/ops/attention.ts";
@@ -100,50 +100,34 @@ export function attentionSource(kernel: Kernel): string {
     return lines.join("\n");
   }
   // P = exp(s − lse), dS = P (dO·v − delta): needs i, j, qo, ko, mo
-  const grad = [
+  const t = l * e + s * (e + ev); // per batch element: dQ [L, E], then dK, dV [S, E + Ev]
+  lines.push(
+    `const base = b * ${t};`,
+    `for (let o = base; o < base + ${t}; o++) out[o] = 0;`,
+    `const dq = new Float64Array(${e});`,
+    `for (let i = 0; i < ${l}; i++) {`,
+    `const qo = (b * ${l} + i) * ${e};`,
+    `const go = (b * ${l} + i) * ${ev};`,
+    `const lse = ${lseIn}[b * ${l} + i];`,
+    `const dl = ${deltaIn}[b * ${l} + i];`,
+    "dq.fill(0);",
+    `for (let j = 0, keys = ${keysOf}; j < keys; j++) {`,
+    `const ko = (b * ${s} + j) * ${e};`,
     ...score,
     "if (s === -Infinity) continue;",
-    `const p = Math.exp(s - ${lseIn}[b * ${l} + i]);`,
+    "const p = Math.exp(s - lse);",
     `const vo = (b * ${s} + j) * ${ev};`,
-    `const go = (b * ${l} + i) * ${ev};`,
     "let dp = 0;",
     `for (let c = 0; c < ${ev}; c++) dp += ${doIn}[go + c] * in2[vo + c];`,
-    `const ds = p * (dp - ${deltaIn}[b * ${l} + i]) * scale;`,
-  ];
-  if (a.part === "dq") {
-    lines.push(
-      `const dq = new Float64Array(${e});`,
-      `for (let i = 0; i < ${l}; i++) {`,
-      `const qo = (b * ${l} + i) * ${e};`,
-      "dq.fill(0);",
-      `for (let j = 0, keys = ${keysOf}; j < keys; j++) {`,
-      `const ko = (b * ${s} + j) * ${e};`,
-      ...grad,
-      `for (let c = 0; c < ${e}; c++) dq[c] += ds * in1[ko + c];`,
-      "}",
-      `for (let c = 0; c < ${e}; c++) out[qo + c] = dq[c];`,
-      "}",
-      "}",
-    );
-    return lines.join("\n");
-  }
-  lines.push(
-    `const dk = new Float64Array(${e});`,
-    `const dv = new Float64Array(${ev});`,
-    `for (let j = 0; j < ${s}; j++) {`,
-    `const ko = (b * ${s} + j) * ${e};`,
-    "dk.fill(0);",
-    "dv.fill(0);",
-    // causal: key j is seen by rows j.. only
-    `for (let i = ${a.causal ? "j" : "0"}; i < ${l}; i++) {`,
-    `const qo = (b * ${l} + i) * ${e};`,
-    ...grad,
-    `for (let c = 0; c < ${e}; c++) dk[c] += ds * in0[qo + c];`,
-    `for (let c = 0; c < ${ev}; c++) dv[c] += p * ${doIn}[go + c];`,
+    "const ds = p * (dp - dl) * scale;",
+    `const oo = base + ${l * e} + j * ${e + ev};`,
+    `for (let c = 0; c < ${e}; c++) {`,
+    "dq[c] += ds * in1[ko + c];",
+    "out[oo + c] += ds * in0[qo + c];",
     "}",
-    `const oo = (b * ${s} + j) * ${e + ev};`,
-    `for (let c = 0; c < ${e}; c++) out[oo + c] = dk[c];`,
-    `for (let c = 0; c < ${ev}; c++) out[oo + ${e} + c] = dv[c];`,
+    `for (let c = 0; c < ${ev}; c++) out[oo + ${e} + c] += p * ${doIn}[go + c];`,
+    "}",
+    `for (let c = 0; c < ${e}; c++) out[base + i * ${e} + c] = dq[c];`,
     "}",
     "}",
   );

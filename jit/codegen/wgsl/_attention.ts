@@ -1,14 +1,15 @@
 /**
  * The WGSL form of the `attention` primitive (`core/ops/attention.ts`), never writing the scores.
- * A workgroup per (batch element, block of 64 query rows) — per 64 keys for `dkv` — and an
+ * A workgroup per (batch element, block of 64 query rows) — per 64 keys for dK, dV — and an
  * invocation per row (key); the other side streams through workgroup memory in tiles of up to 16
  * rows that all 64 invocations load together.
  *
  * - forward: each invocation keeps its row's running maximum, sum and output (an online softmax,
  *   rescaled once per tile) in a scratch buffer; the last pass writes `acc / sum` and the row's
  *   log-sum-exp `m + log sum`.
- * - dq and dkv: the scores recomputed, `P = exp(s − lse)`, `dS = P (dO·v − delta)`, summed into
- *   the output.
+ * - backward: the scores recomputed, `P = exp(s − lse)`, `dS = P (dO·v − delta)`, summed into
+ *   the output: dQ by passes of an invocation per query row, then dK and dV by passes of an
+ *   invocation per key (a workgroup per 64 keys, query rows streamed).
  *
  * NOTE: lavapipe stops an invocation after 65,535 loop iterations, so the streamed side is split
  * into chunks of at most `MAX_ITERATIONS` iterations, one pass each; each pass continues the
@@ -33,13 +34,8 @@ export function renderAttention(kernel: Kernel, maxIterations: number): WgslPlan
   const a = kernel.attention!;
   const { batch, n, l, s, e, ev } = attentionDims(kernel.inputs);
   const masked = a.mask !== "none";
-  const dkv = a.part === "dkv";
   // tile rows: 16, fewer where wide rows would pass 16 KiB of workgroup memory
   const tile = Math.max(1, Math.min(16, Math.floor(4096 / (e + ev + 2))));
-  const own = dkv ? s : l; // rows of the invocations
-  const streamed = dkv ? l : s; // rows streamed through the tiles
-  const blocks = Math.ceil(own / WG);
-  const groups = grid(n * blocks);
   // per tile: its loads, then per streamed row a score (e), dO·v (ev), the updates (e + ev)
   const perTile = Math.ceil((tile * (e + ev + 2)) / WG) + tile * (2 * e + 2 * ev + 4) + ev;
   const tilesPerPass = Math.floor(maxIterations / perTile);
@@ -49,23 +45,31 @@ export function renderAttention(kernel: Kernel, maxIterations: number): WgslPlan
     );
   }
   const chunk = tilesPerPass * tile;
-  const chunks = Math.ceil(streamed / chunk);
   const reads: WgslRef[] = kernel.inputs.map((_, index) => ({ kind: "input", index }));
   const mask = masked ? maskAt(kernel, batch, l, s) : undefined;
   const passes: WgslPass[] = [];
   const state = a.part === "forward";
   const write: WgslRef = state ? { kind: "scratch", index: 0 } : { kind: "output" };
-  for (let c = 0; c < chunks; c++) {
-    const [from, to] = [c * chunk, Math.min(streamed, (c + 1) * chunk)];
-    const source = [
-      ...bindings(kernel, masked, tile * (dkv ? e + ev + 2 : e + ev)),
-      ...main(groups, blocks, own),
-      ...(dkv
-        ? dkvBody(a.causal, from, to, c === 0, { l, s, e, ev, tile, mask })
-        : rowBody(a.part, a.causal, from, to, c === 0, { l, s, e, ev, tile, mask })),
-      "}",
-    ].join("\n") + "\n";
-    passes.push(pass(source, groups, write, reads, { iterations: perTile * tilesPerPass }));
+  const t = l * e + s * (e + ev); // backward: per batch element dQ [L, E], then dK, dV
+  // forward and dQ: an invocation per query row, keys streamed; dK, dV: the other way round
+  for (const dkv of state ? [false] : [false, true]) {
+    const own = dkv ? s : l;
+    const streamed = dkv ? l : s;
+    const blocks = Math.ceil(own / WG);
+    const groups = grid(n * blocks);
+    const d = { l, s, e, ev, tile, mask, t };
+    for (let c = 0, chunks = Math.ceil(streamed / chunk); c < chunks; c++) {
+      const [from, to] = [c * chunk, Math.min(streamed, (c + 1) * chunk)];
+      const source = [
+        ...bindings(kernel, masked, tile * (dkv ? e + ev + 2 : e + ev)),
+        ...main(groups, blocks, own),
+        ...(dkv
+          ? dkvBody(a.causal, from, to, c === 0, d)
+          : rowBody(state ? "forward" : "dq", a.causal, from, to, c === 0, d)),
+        "}",
+      ].join("\n") + "\n";
+      passes.push(pass(source, groups, write, reads, { iterations: perTile * tilesPerPass }));
+    }
   }
   if (!state) return { passes, scratch: [] };
   const rows = n * l;
@@ -97,6 +101,8 @@ interface Dims {
   readonly e: number;
   readonly ev: number;
   readonly tile: number;
+  /** The backward output's values per batch element. */
+  readonly t: number;
   /** `(i, j) => WGSL` adding the mask to the score `s` (undefined: no mask). */
   readonly mask?: (i: string, j: string) => string;
 }
@@ -191,7 +197,8 @@ function rowBody(
   } else {
     out.push(
       `  var dq: array<f32, ${e}>;`,
-      first ? "" : `  for (var c = 0; c < ${e}; c++) { dq[c] = lt_out[qo + c]; }`,
+      `  let dqo = b * ${d.t} + i * ${e};`,
+      first ? "" : `  for (var c = 0; c < ${e}; c++) { dq[c] = lt_out[dqo + c]; }`,
       `  let lse = lt_lse[b * ${l} + i];`,
       `  let dl = lt_delta[b * ${l} + i];`,
       `  let go = (b * ${l} + i) * ${ev};`,
@@ -260,7 +267,7 @@ function rowBody(
       "    }",
       "    workgroupBarrier();",
       "  }",
-      `  if (live) { for (var c = 0; c < ${e}; c++) { lt_out[qo + c] = dq[c]; } }`,
+      `  if (live) { for (var c = 0; c < ${e}; c++) { lt_out[dqo + c] = dq[c]; } }`,
     );
   }
   return out;
@@ -281,7 +288,7 @@ function dkvBody(
     `  let j = min(r, ${s - 1});`,
     `  let ko = (b * ${s} + j) * ${e};`,
     `  let vo = (b * ${s} + j) * ${ev};`,
-    `  let oo = (b * ${s} + j) * ${e + ev};`,
+    `  let oo = b * ${d.t} + ${l * e} + j * ${e + ev};`,
     `  var dk: array<f32, ${e}>;`,
     `  var dv: array<f32, ${ev}>;`,
     ...(first ? [] : [

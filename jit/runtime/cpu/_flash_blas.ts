@@ -6,8 +6,8 @@
  *
  * - forward: `S = scale·Q·Kᵀ` per tile, masked; a running maximum and sum per row rescale the
  *   output accumulator, `P = exp(S − m)` in place, `acc += P·V`.
- * - dq: per query block, `P = exp(S − lse)`, `dP = dO·Vᵀ`, `dS = P ∘ (dP − delta)·scale`,
- *   `dQ += dS·K`; dkv: per key block, `dV += Pᵀ·dO`, `dK += dSᵀ·Q`.
+ * - backward: per tile, `P = exp(S − lse)`, `dP = dO·Vᵀ`, `dS = P ∘ (dP − delta)·scale`,
+ *   then `dV += Pᵀ·dO`, `dK += dSᵀ·Q` and `dQ += dS·K`, so each score is recomputed once.
  *
  * The row steps between the gemm calls (row maxima, exps and sums, the gradient's `P` and
  * `dS`) run in Wasm SIMD for float32 (`jit/codegen/wasm/_flash_rows.ts`, the tiles in its
@@ -224,29 +224,17 @@ function run(kernel: Kernel, ins: readonly DataArray[], out: DataArray, gemm: Ro
     }
     return;
   }
+  // per batch element: dQ [L, E], then dK, dV [S, E + Ev]; one pass over the tiles
   out.fill(0);
-  if (a.part === "dq") {
-    for (let b = 0; b < n; b++) {
-      for (let i0 = 0; i0 < l; i0 += ROWS) {
-        const ni = Math.min(ROWS, l - i0);
-        const dq = out.subarray((b * l + i0) * e);
-        for (let j0 = 0, keys = keysOf(i0, ni); j0 < keys; j0 += KEYS) {
-          const nj = Math.min(KEYS, keys - j0);
-          const st = up4(nj);
-          grads(b, i0, ni, j0, nj, st);
-          gemm(false, false, ni, e, nj, 1, dp, st, k.subarray((b * s + j0) * e), e, 1, dq, e);
-        }
-      }
-    }
-    return;
-  }
   const w = e + ev;
   for (let b = 0; b < n; b++) {
+    const base = b * (l * e + s * w);
     for (let j0 = 0; j0 < s; j0 += KEYS) {
       const nj = Math.min(KEYS, s - j0);
       const st = up4(nj);
-      const dk = out.subarray((b * s + j0) * w);
-      const dv = out.subarray((b * s + j0) * w + e);
+      const dk = out.subarray(base + l * e + j0 * w);
+      const dv = out.subarray(base + l * e + j0 * w + e);
+      const ka = k.subarray((b * s + j0) * e);
       // causal: rows before j0 see none of these keys
       for (let i0 = a.causal ? j0 - (j0 % ROWS) : 0; i0 < l; i0 += ROWS) {
         const ni = Math.min(ROWS, l - i0);
@@ -254,6 +242,7 @@ function run(kernel: Kernel, ins: readonly DataArray[], out: DataArray, gemm: Ro
         const go = dO.subarray((b * l + i0) * ev);
         gemm(true, false, nj, ev, ni, 1, sc, st, go, ev, 1, dv, w);
         gemm(true, false, nj, e, ni, 1, dp, st, q.subarray((b * l + i0) * e), e, 1, dk, w);
+        gemm(false, false, ni, e, nj, 1, dp, st, ka, e, 1, out.subarray(base + i0 * e), e);
       }
     }
   }
