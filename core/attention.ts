@@ -15,9 +15,9 @@
  * fused `attention` primitive (`core/ops/attention.ts`), whose kernels never
  * write the scores: an online softmax forward that keeps each row's
  * log-sum-exp, and FlashAttention-2's backward. `options.fused` picks a path;
- * by default the fused one runs on WebGPU, and on the CPU for large score
- * matrices only, where it saves memory (the rule and its measurements:
- * `fusedByDefault` in `_flash.ts`).
+ * by default the fused one runs on WebGPU, and on the CPU from 4,096 scores
+ * where its BLAS tiles run (from 2^24 where only its JS form does). The rule
+ * and its measurements: `fusedByDefault` in `_flash.ts`.
  * @module
  */
 import type { Tensor } from "./tensor.ts";
@@ -48,7 +48,7 @@ export interface AttentionOptions {
   /**
    * `true`: the fused kernels, which never write the `[..., L, S]` scores (an error where they do
    * not apply); `false`: the composed form. By default, the fused kernels on WebGPU, and on the
-   * CPU from 2^24 scores (where they save memory; below, the composed form is faster).
+   * CPU from 4,096 scores where BLAS is open (from 2^24 scores without it: there they are slower).
    */
   fused?: boolean;
 }

@@ -10,7 +10,7 @@ import { assertAllClose, checkGrads } from "../testing/mod.ts";
 import { checkCase, checkEveryTier, hasGpu, onTier, seqCases } from "./_seq_fixture.ts";
 import { schedule } from "../jit/schedule.ts";
 import { MAX_ITERATIONS, renderWgsl } from "../jit/codegen/wgsl/mod.ts";
-import { CPU_FUSED_SCORES } from "../core/_flash.ts";
+import { CPU_FUSED_SCORES, CPU_TILED_SCORES } from "../core/_flash.ts";
 
 const cases = seqCases.filter((c) => c.op === "sdpa").map((c) => ({ ...c, op: "sdpaFused" }));
 const normal = (seed: number, shape: number[], dtype: lt.DType = "float32") =>
@@ -169,15 +169,23 @@ describe("fused attention on WebGPU with 4,096 keys", () => {
 });
 
 describe("scaledDotProductAttention's fused rule", () => {
-  it("takes the fused kernels on the CPU from 2^24 scores, and on WebGPU always", () => {
+  it("takes the fused kernels on the CPU from 4,096 scores with BLAS, 2^24 without", () => {
     const kinds = (l: number, s: number) => {
       const q = lt.zeros([1, l, 2]);
       const k = lt.zeros([1, s, 2]);
       return lt.explain(lt.scaledDotProductAttention(q, k, k)).kernels.map((x) => x.kind);
     };
-    assertEquals(CPU_FUSED_SCORES, 2 ** 24);
-    assert(!kinds(64, 64).includes("attention"));
+    assertEquals([CPU_TILED_SCORES, CPU_FUSED_SCORES], [4096, 2 ** 24]);
+    assert(!kinds(32, 64).includes("attention"));
+    assertEquals(kinds(64, 64).includes("attention"), lt.blasLibrary() !== undefined);
     assert(kinds(4096, 4096).includes("attention"));
+    lt.setCpuBackend("wasm", { blas: false });
+    try {
+      assert(!kinds(64, 64).includes("attention"));
+      assert(kinds(4096, 4096).includes("attention"));
+    } finally {
+      lt.setCpuBackend("wasm");
+    }
   });
   it("says why the fused kernels do not apply when asked for them", () => {
     const x = lt.ones([2, 3, 4]);

@@ -195,7 +195,7 @@ const noConstants = new Float64Array(0);
 /** A `linalg` routine's step (LAPACK where the BLAS tier is on and has it, else its JS form), or attention's BLAS tiles. */
 function hostStep(kernel: Kernel): Step {
   const [arg, shapes, native] = [kernel.host!, kernel.inputs.map((n) => n.shape), nativeHost()];
-  const js: JsKernel = kernel.attention // BLAS tiles (only where a library is open: `tiled`)
+  const js: JsKernel = kernel.attention // BLAS tiles (only where a library is open: `blasTiles`)
     ? (_rt, _c, out, ...ins) => void flashBlas(kernel, ins, out)
     : (_rt, _c, out, ...ins) => {
       if (!(native && lapackHost(arg, ins, shapes, out))) runLinalg(arg, ins, shapes, out);
@@ -205,7 +205,8 @@ function hostStep(kernel: Kernel): Step {
 }
 
 const nativeHost = () => cpuBackend() === "wasm" && blas;
-const tiled = (k: Kernel) => k.kind === "attention" && nativeHost() && blasLibrary() !== undefined;
+/** Whether attention kernels run in BLAS tiles (the Wasm tier, with a BLAS library open). */
+export const blasTiles = (): boolean => nativeHost() && blasLibrary() !== undefined;
 
 function prepare(kernel: Kernel): Step {
   if (kernel.kind === "host" || kernel.kind === "attention" && nativeHost()) {
@@ -254,7 +255,7 @@ function prepare(kernel: Kernel): Step {
  */
 export function kernelBackend(kernel: Kernel): CpuBackend | "blas" {
   if (kernel.kind === "host") return nativeHost() && runsInLapack(kernel.host!) ? "blas" : "js";
-  if (kernel.kind === "attention") return tiled(kernel) ? "blas" : "js";
+  if (kernel.kind === "attention") return blasTiles() ? "blas" : "js";
   const step = prepare(kernel);
   return step.blas !== undefined ? "blas" : step.wasm === undefined ? "js" : "wasm";
 }
