@@ -6,7 +6,8 @@
  * so load swings hit both alike). Prints the median ms of each and the
  * program's peak bytes (`kernelStats().programPeakBytes`).
  *
- * Usage: `deno run -A bench/flash_attention.ts [--runs=5] [--shape=2,4,1024,64]`
+ * Usage: `deno run -A bench/flash_attention.ts [--runs=5] [--shape=2,4,1024,64]
+ * [--blas=off]`
  * @module
  */
 import * as lt from "../mod.ts";
@@ -15,6 +16,8 @@ const flag = (name: string, fallback: string) =>
   Deno.args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
 const runs = Number(flag("runs", "5"));
 const shape = flag("shape", "2,4,1024,64").split(",").map(Number);
+// --blas=off: both forms without BLAS (the fused tiles' products then run in Wasm)
+if (flag("blas", "on") === "off") lt.setCpuBackend("wasm", { blas: false });
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -28,14 +31,21 @@ type F = (q: lt.Tensor, k: lt.Tensor, v: lt.Tensor) => lt.Tensor;
 function program(causal: boolean, fused: boolean, grad: boolean): F {
   const f: F = (q, k, v) => lt.scaledDotProductAttention(q, k, v, { causal, fused });
   if (!grad) return lt.jit(f);
-  const g = lt.grad((q: lt.Tensor, k: lt.Tensor, v: lt.Tensor) => f(q, k, v).square().sum(), {
-    argnums: [0, 1, 2],
-  });
+  const g = lt.grad(
+    (q: lt.Tensor, k: lt.Tensor, v: lt.Tensor) => f(q, k, v).square().sum(),
+    {
+      argnums: [0, 1, 2],
+    },
+  );
   return lt.jit((q, k, v) => lt.stack(g(q, k, v) as lt.Tensor[]));
 }
 
-console.log(`shape [${shape}], float32, ${runs} runs, alternated`);
-console.log("| case | fused ms | blocks ms | ratio | fused peak | blocks peak |");
+console.log(
+  `shape [${shape}], float32, ${runs} runs, alternated, BLAS ${flag("blas", "on")}`,
+);
+console.log(
+  "| case | fused ms | blocks ms | ratio | fused peak | blocks peak |",
+);
 console.log("|---|---:|---:|---:|---:|---:|");
 for (const causal of [true, false]) {
   for (const grad of [false, true]) {

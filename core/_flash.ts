@@ -14,7 +14,7 @@ import { withGradient } from "./linalg/_host.ts";
 import { vjp } from "./autodiff.ts";
 import { slice, type SliceSpec } from "./indexing.ts";
 import { concat } from "./movement.ts";
-import { blasTiles } from "../jit/runtime/cpu/kernels.ts";
+import { attentionTier } from "../jit/runtime/cpu/kernels.ts";
 
 /** Attention written out: `(q, k, v[, mask]) ↦ softmax(q·kᵀ·scale + mask)·v`. */
 export type Composed = (q: Tensor, k: Tensor, v: Tensor, mask: Tensor | undefined) => Tensor;
@@ -60,8 +60,8 @@ export function unfusable(
 
 /**
  * Scores (float32 elements, all batch elements) from which the CPU takes the fused kernels by
- * default where they run in JS (no BLAS library, or the JS tier): 2^24, 64 MiB, where the
- * composed gradient keeps that much in probabilities.
+ * default where BLAS is not open (the products in Wasm, or the JS form): 2^24, 64 MiB, where
+ * the composed gradient keeps that much in probabilities.
  */
 export const CPU_FUSED_SCORES = 2 ** 24;
 /** Scores from which the CPU's BLAS tiles are the default (below, the gemm calls cost more). */
@@ -73,17 +73,19 @@ export const CPU_TILED_SCORES = 4096;
  * BLAS tiles run, else from {@linkcode CPU_FUSED_SCORES} (float64 scores count twice).
  *
  * Measured (`bench/flash_attention.ts`, fused ÷ composed query row blocks, medians, alternated
- * in one process, 2 cores at load 8–16): `[2, 4, 1024, 64]` float32 forward 0.48–0.79, gradient
- * 0.79–0.86, peak 0.2–0.5 (forward) and 0.17–0.35 (gradient); B8's `[16, 4, 64, 32]` 0.5–1.4
- * forward and 0.55–0.86 gradient; `[8, 8, 128, 16]` 0.62–0.73; `[1, 2, 8, 8]` (0.1 ms) 1.4–1.7.
- * The JS form (no BLAS: the browser) is 10–30× slower than the composed Wasm form; it is the
- * default only where memory matters more.
+ * in one process, 2 cores at load 8–18): with BLAS, `[2, 4, 1024, 64]` float32 forward
+ * 0.48–0.79, gradient 0.79–0.86, peak 0.2–0.5 (forward) and 0.17–0.35 (gradient); B8's
+ * `[16, 4, 64, 32]` 0.5–1.4 forward and 0.55–0.86 gradient; `[8, 8, 128, 16]` 0.62–0.73;
+ * `[1, 2, 8, 8]` (0.1 ms) 1.4–1.7. Without BLAS the Wasm tiles (one thread, plain row loops)
+ * took 1.2–1.8× (forward) and 2.9× (gradient) the composed Wasm form's time at
+ * `[2, 4, 1024, 64]`, and the JS form 10–30×: there the fused kernels are the default only
+ * where memory matters more.
  */
 export function fusedByDefault(q: Tensor, k: Tensor): boolean {
   if (q.device !== "cpu") return true;
   const scores = (q.size / q.shape[q.ndim - 1]) * k.shape[k.ndim - 2];
   const size = scores * (q.dtype === "float64" ? 2 : 1);
-  return size >= (blasTiles() ? CPU_TILED_SCORES : CPU_FUSED_SCORES);
+  return size >= (attentionTier(q.dtype) === "blas" ? CPU_TILED_SCORES : CPU_FUSED_SCORES);
 }
 
 /**

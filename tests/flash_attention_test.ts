@@ -22,11 +22,17 @@ describe("fused attention against PyTorch float64", () => {
       await checkEveryTier(c);
     });
   }
-  it("runs the JS form on the Wasm tier where BLAS is off", async () => {
+  it("runs the Wasm tiles (float32) and the JS form (float64) where BLAS is off", async () => {
     lt.setCpuBackend("wasm", { blas: false });
     try {
+      const q = lt.ones([2, 3, 4]);
+      const tier = (t: lt.Tensor) =>
+        lt.explain(lt.scaledDotProductAttention(t, t, t, { fused: true })).kernels
+          .find((x) => x.kind === "attention")?.backend;
+      assertEquals([tier(q), tier(q.cast("float64"))], ["wasm", "js"]);
       for (const c of cases) {
         await checkCase(c, { dtype: "float64" });
+        await checkCase(c, { dtype: "float32" });
         await checkCase(c, { dtype: "float32", jit: true });
       }
     } finally {

@@ -10,7 +10,9 @@
  * - `f0(tile, rows, stride, max)`: `max[r]` = the largest score of row r;
  * - `f1(tile, rows, stride, shift, sum)`: `x = e^(x − shift[r])` in place, `sum[r] += Σ x`;
  * - `f2(tile, dp, rows, stride, lse, delta, scale)`: `p = e^(x − lse[r])` in place and
- *   `dp = p · (dp − delta[r]) · scale` (`scale` a float at that address).
+ *   `dp = p · (dp − delta[r]) · scale` (`scale` a float at that address);
+ * - `f3` and `f4`: the tiles' products where no BLAS library is open (`dotRows`, `axpyRows`;
+ *   their operands copied into this memory).
  * @module
  */
 import { Fn, I32, op, simd, V128, wasmModule } from "./_emit.ts";
@@ -121,10 +123,82 @@ function gradRows(): Fn {
   return f;
 }
 
+/** `c[i·ldc + j] = alpha · Σ_t a[i·lda + t] b[j·ldb + t]`, t in steps of 4 (rows padded with 0). */
+function dotRows(): Fn {
+  const f = new Fn(10);
+  const [a, b, c, m, n, k, lda, ldb, ldc, alpha] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [i, j, t, ar, br, acc, s] = [
+    f.local(I32),
+    f.local(I32),
+    f.local(I32),
+    f.local(I32),
+    f.local(I32),
+    f.local(V128),
+    f.local(V128),
+  ];
+  f.get(alpha).mem(simd.load32Splat).set(s);
+  f.loop(i, () => f.i32(0), () => f.get(m), 1, () => {
+    at(f, a, i, lda);
+    f.set(ar);
+    f.loop(j, () => f.i32(0), () => f.get(n), 1, () => {
+      at(f, b, j, ldb);
+      f.set(br).f32x4(0).set(acc);
+      f.loop(t, () => f.i32(0), () => f.get(k).i32(2).emit(op.i32Shl), 16, () => {
+        f.get(acc).get(ar).get(t).emit(op.i32Add).mem(simd.load);
+        f.get(br).get(t).emit(op.i32Add).mem(simd.load).v(simd.f32x4Mul);
+        f.v(simd.f32x4Add).set(acc);
+      });
+      f.get(acc).get(s).v(simd.f32x4Mul).set(acc);
+      // c + (i·ldc + j)·4
+      f.get(c).get(i).get(ldc).emit(op.i32Mul).get(j).emit(op.i32Add).i32(2).emit(op.i32Shl);
+      f.emit(op.i32Add);
+      horizontal(f, acc, 0x92);
+      f.emit(op.f32Store, 2, 0);
+    });
+  });
+  return f;
+}
+
+/**
+ * `c[i·ldc + :n] += Σ_t a[i·si + t·st] · b[t·ldb + :n]` (n in steps of 4): `a` row-major with
+ * si = lda, st = 1, or read transposed with si = 1, st = lda.
+ */
+function axpyRows(): Fn {
+  const f = new Fn(10);
+  const [a, b, c, m, n, k, si, st, ldb, ldc] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [i, t, col, cr, br, x] = [
+    f.local(I32),
+    f.local(I32),
+    f.local(I32),
+    f.local(I32),
+    f.local(I32),
+    f.local(V128),
+  ];
+  f.loop(i, () => f.i32(0), () => f.get(m), 1, () => {
+    at(f, c, i, ldc);
+    f.set(cr);
+    f.loop(t, () => f.i32(0), () => f.get(k), 1, () => {
+      // a[i·si + t·st], splat
+      f.get(a).get(i).get(si).emit(op.i32Mul).get(t).get(st).emit(op.i32Mul).emit(op.i32Add);
+      f.i32(2).emit(op.i32Shl).emit(op.i32Add).mem(simd.load32Splat).set(x);
+      at(f, b, t, ldb);
+      f.set(br);
+      f.loop(col, () => f.i32(0), () => f.get(n).i32(2).emit(op.i32Shl), 16, () => {
+        f.get(cr).get(col).emit(op.i32Add);
+        f.get(cr).get(col).emit(op.i32Add).mem(simd.load);
+        f.get(br).get(col).emit(op.i32Add).mem(simd.load).get(x).v(simd.f32x4Mul);
+        f.v(simd.f32x4Add).mem(simd.store);
+      });
+    });
+  });
+  return f;
+}
+
 /**
  * The module's bytes (it imports its memory as `e.m`).
- * @returns a module exporting `f0` (row maxima), `f1` (exps and sums) and `f2` (gradient rows)
+ * @returns a module exporting `f0` (row maxima), `f1` (exps and sums), `f2` (gradient rows),
+ * `f3` (products of rows: `A·Bᵀ`) and `f4` (sums of scaled rows: `A·B`, `Aᵀ·B`)
  */
 export function flashRowsModule(): Uint8Array<ArrayBuffer> {
-  return wasmModule([rowMax(), expRows(), gradRows()]);
+  return wasmModule([rowMax(), expRows(), gradRows(), dotRows(), axpyRows()]);
 }

@@ -20,122 +20,46 @@ import type { DataArray } from "../../../core/ir/dtype.ts";
 import { attentionDims } from "../../../core/ops/attention.ts";
 import type { Kernel } from "../../kernel.ts";
 import { type RowGemm, withGemm } from "./blas.ts";
-import { flashRowsModule } from "../../codegen/wasm/_flash_rows.ts";
-
-/** Query rows per tile. */
-export const ROWS = 64;
-/** Keys per tile. */
-export const KEYS = 256;
+import { jsRows, KEYS, ROWS, type Rows, wasmRows } from "./_flash_wasm.ts";
 
 /**
- * Runs an attention kernel with BLAS tiles.
+ * Runs an attention kernel in tiles: BLAS products where a library is open (and `blas`), else
+ * the Wasm products of `_flash_wasm.ts` (float32 only).
  * @param kernel the kernel (kind `attention`)
  * @param ins its input buffers
  * @param out its output buffer
- * @returns false where no BLAS library is open (nothing was computed)
+ * @param blas whether the BLAS tier is on
+ * @returns false for float64 without BLAS (nothing was computed: the JS form runs)
  */
-export function flashBlas(kernel: Kernel, ins: readonly DataArray[], out: DataArray): boolean {
-  return withGemm(kernel.dtype, (gemm) => run(kernel, ins, out, gemm));
+export function flashTiles(
+  kernel: Kernel,
+  ins: readonly DataArray[],
+  out: DataArray,
+  blas: boolean,
+): boolean {
+  const { e, ev } = attentionDims(kernel.inputs);
+  const f32 = kernel.dtype === "float32";
+  const rows = () => (f32 ? wasmRows(Math.max(e, ev)) : jsRows());
+  if (blas && withGemm(kernel.dtype, (gemm) => run(kernel, ins, out, gemm, rows()))) return true;
+  if (!f32) return false;
+  const rs = wasmRows(Math.max(e, ev));
+  run(kernel, ins, out, rs.gemm, rs);
+  return true;
 }
 
-/** The row steps between the gemm calls, over the tiles `sc` and `dp` (rows `stride` apart). */
-interface Rows {
-  readonly sc: DataArray;
-  readonly dp: DataArray;
-  /** `mx[r]` = row r's largest score. */
-  max(ni: number, stride: number, mx: Float64Array): void;
-  /** `x = e^(x − shift[r])` in place; `sum[r] += Σ x`. */
-  exp(ni: number, stride: number, shift: Float64Array, sum: Float64Array): void;
-  /** `P = e^(x − lse)` in `sc`, `dS = P ∘ (dp − delta)·scale` in `dp` (lse, delta from `at`). */
-  grad(
-    ni: number,
-    stride: number,
-    lse: DataArray,
-    delta: DataArray,
-    at: number,
-    scale: number,
-  ): void;
-}
-
-function jsRows(): Rows {
-  const [sc, dp] = [new Float64Array(ROWS * KEYS), new Float64Array(ROWS * KEYS)];
-  return {
-    sc,
-    dp,
-    max(ni, stride, mx) {
-      for (let r = 0; r < ni; r++) {
-        let bm = -Infinity;
-        for (let c = r * stride; c < (r + 1) * stride; c++) if (sc[c] > bm) bm = sc[c];
-        mx[r] = bm;
-      }
-    },
-    exp(ni, stride, shift, sum) {
-      for (let r = 0; r < ni; r++) {
-        let add = 0;
-        for (let c = r * stride; c < (r + 1) * stride; c++) {
-          add += sc[c] = Math.exp(sc[c] - shift[r]);
-        }
-        sum[r] += add;
-      }
-    },
-    grad(ni, stride, lse, delta, at, scale) {
-      for (let r = 0; r < ni; r++) {
-        const [m, dl] = [lse[at + r] as number, delta[at + r] as number];
-        for (let c = r * stride; c < (r + 1) * stride; c++) {
-          const p = sc[c] === -Infinity ? 0 : Math.exp(sc[c] - m);
-          sc[c] = p;
-          dp[c] = p * (dp[c] - dl) * scale;
-        }
-      }
-    },
-  };
-}
-
-let wasm: Rows | undefined;
-
-/** The float32 row steps in Wasm SIMD (one instance, reused: kernels run one at a time). */
-function wasmRows(): Rows {
-  if (wasm !== undefined) return wasm;
-  const tile = ROWS * KEYS * 4;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((2 * tile + 6 * ROWS * 4) / 65536) });
-  const module = new WebAssembly.Module(flashRowsModule());
-  const fns = new WebAssembly.Instance(module, { e: { m: memory } }).exports as Record<
-    string,
-    (...args: number[]) => void
-  >;
-  const f32 = (at: number, n: number) => new Float32Array(memory.buffer, at, n);
-  const [sc, dp] = [f32(0, ROWS * KEYS), f32(tile, ROWS * KEYS)];
-  const vec = [0, 1, 2, 3].map((i) => 2 * tile + i * ROWS * 4); // mx/shift, sum, lse, delta
-  const [a, b] = [f32(vec[0], ROWS), f32(vec[1], ROWS)];
-  const scale = 2 * tile + 4 * ROWS * 4;
-  return wasm = {
-    sc,
-    dp,
-    max(ni, stride, mx) {
-      fns.f0(0, ni, stride, vec[0]);
-      for (let r = 0; r < ni; r++) mx[r] = a[r];
-    },
-    exp(ni, stride, shift, sum) {
-      for (let r = 0; r < ni; r++) [a[r], b[r]] = [shift[r], 0];
-      fns.f1(0, ni, stride, vec[0], vec[1]);
-      for (let r = 0; r < ni; r++) sum[r] += b[r];
-    },
-    grad(ni, stride, lse, delta, at, s) {
-      for (let r = 0; r < ni; r++) [a[r], b[r]] = [lse[at + r] as number, delta[at + r] as number];
-      f32(scale, 1)[0] = s;
-      fns.f2(0, tile, ni, stride, vec[0], vec[1], scale);
-    },
-  };
-}
-
-function run(kernel: Kernel, ins: readonly DataArray[], out: DataArray, gemm: RowGemm): void {
+function run(
+  kernel: Kernel,
+  ins: readonly DataArray[],
+  out: DataArray,
+  gemm: RowGemm,
+  rs: Rows,
+): void {
   const a = kernel.attention!;
   const { batch, n, l, s, e, ev } = attentionDims(kernel.inputs);
   const [q, k, v] = ins;
   const mask = a.mask === "none" ? undefined : ins[3];
   const [lse, delta, dO] = ins.slice(mask ? 4 : 3);
   const f32 = kernel.dtype === "float32";
-  const rs = f32 ? wasmRows() : jsRows();
   const { sc, dp } = rs;
   // the mask's offset per batch element and its row/column strides (0 where broadcast)
   let [mRow, mCol] = [0, 0];
