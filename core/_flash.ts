@@ -26,6 +26,11 @@ const WGSL_WIDTH = 256;
  * Why the fused kernels do not apply (`undefined`: they do). They need `q`, `k`, `v` of one
  * float dtype with equal leading axes, and a mask (bool, or a float of that dtype) whose axes
  * each broadcast (size 1) or match; on WebGPU, float32 and widths E, Ev ≤ 256.
+ * @param q queries
+ * @param k keys
+ * @param v values
+ * @param mask the mask, if any
+ * @returns the reason, or `undefined`
  */
 export function unfusable(
   q: Tensor,
@@ -80,6 +85,9 @@ export const CPU_TILED_SCORES = 4096;
  * took 1.2–1.8× (forward) and 2.9× (gradient) the composed Wasm form's time at
  * `[2, 4, 1024, 64]`, and the JS form 10–30×: there the fused kernels are the default only
  * where memory matters more.
+ * @param q queries
+ * @param k keys
+ * @returns whether to fuse
  */
 export function fusedByDefault(q: Tensor, k: Tensor): boolean {
   if (q.device !== "cpu") return true;

@@ -166,30 +166,42 @@ function dotRows(): Fn {
 function axpyRows(): Fn {
   const f = new Fn(10);
   const [a, b, c, m, n, k, si, st, ldb, ldc] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const [i, t, col, cr, br, x] = [
+  const [i, t, col, cr, k4] = [
     f.local(I32),
     f.local(I32),
     f.local(I32),
     f.local(I32),
     f.local(I32),
-    f.local(V128),
   ];
+  const xs = [0, 1, 2, 3].map(() => f.local(V128));
+  const brs = [0, 1, 2, 3].map(() => f.local(I32));
+  /** Rows t + u (u < `count`) of A's column i splatted into xs, of B into brs; C += their sum. */
+  const step = (count: number) => {
+    for (let u = 0; u < count; u++) {
+      // a[i·si + (t + u)·st], splat
+      f.get(a).get(i).get(si).emit(op.i32Mul).get(t).i32(u).emit(op.i32Add).get(st);
+      f.emit(op.i32Mul).emit(op.i32Add).i32(2).emit(op.i32Shl).emit(op.i32Add);
+      f.mem(simd.load32Splat).set(xs[u]);
+      f.get(b).get(t).i32(u).emit(op.i32Add).get(ldb).emit(op.i32Mul).i32(2).emit(op.i32Shl);
+      f.emit(op.i32Add).set(brs[u]);
+    }
+    f.loop(col, () => f.i32(0), () => f.get(n).i32(2).emit(op.i32Shl), 16, () => {
+      f.get(cr).get(col).emit(op.i32Add);
+      f.get(cr).get(col).emit(op.i32Add).mem(simd.load);
+      for (let u = 0; u < count; u++) {
+        f.get(brs[u]).get(col).emit(op.i32Add).mem(simd.load).get(xs[u]).v(simd.f32x4Mul);
+        f.v(simd.f32x4Add);
+      }
+      f.mem(simd.store);
+    });
+  };
+  f.get(k).i32(-4).emit(op.i32And).set(k4);
   f.loop(i, () => f.i32(0), () => f.get(m), 1, () => {
     at(f, c, i, ldc);
     f.set(cr);
-    f.loop(t, () => f.i32(0), () => f.get(k), 1, () => {
-      // a[i·si + t·st], splat
-      f.get(a).get(i).get(si).emit(op.i32Mul).get(t).get(st).emit(op.i32Mul).emit(op.i32Add);
-      f.i32(2).emit(op.i32Shl).emit(op.i32Add).mem(simd.load32Splat).set(x);
-      at(f, b, t, ldb);
-      f.set(br);
-      f.loop(col, () => f.i32(0), () => f.get(n).i32(2).emit(op.i32Shl), 16, () => {
-        f.get(cr).get(col).emit(op.i32Add);
-        f.get(cr).get(col).emit(op.i32Add).mem(simd.load);
-        f.get(br).get(col).emit(op.i32Add).mem(simd.load).get(x).v(simd.f32x4Mul);
-        f.v(simd.f32x4Add).mem(simd.store);
-      });
-    });
+    // four rows of B at a time (C loaded and stored once for them), then the rest
+    f.loop(t, () => f.i32(0), () => f.get(k4), 4, () => step(4));
+    f.loop(t, () => f.get(k4), () => f.get(k), 1, () => step(1));
   });
   return f;
 }
