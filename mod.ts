@@ -63,6 +63,7 @@ export type { ArithOp } from "./core/ops/arith.ts";
 export type { MathOp } from "./core/ops/math.ts";
 export type { SpecialOp } from "./core/ops/special.ts";
 export type { LinalgArgs, LinalgRoutine } from "./core/ops/linalg.ts";
+export type { AttentionArgs } from "./core/ops/attention.ts";
 export type { Shape } from "./core/ir/shape.ts";
 export { explain, type Explanation, type KernelReport } from "./jit/api/explain.ts";
 export {

@@ -9,8 +9,15 @@
  * split into row blocks (64+ rows causal, 128+ otherwise), each block's
  * scores → softmax → `· v` in turn, so only `[..., block, S]` of the scores
  * is live at a time, not `[..., L, S]`; causal blocks also skip the keys
- * after their last row. A dedicated flash-style kernel that never writes a
- * block's scores is future work.
+ * after their last row.
+ *
+ * Where it applies (see `unfusable` in `_flash.ts`), attention is instead the
+ * fused `attention` primitive (`core/ops/attention.ts`), whose kernels never
+ * write the scores: an online softmax forward that keeps each row's
+ * log-sum-exp, and FlashAttention-2's backward. `options.fused` picks a path;
+ * by default the fused one runs on WebGPU, and on the CPU from 4,096 scores
+ * where its BLAS tiles run (from 2^24 where only its JS form does). The rule
+ * and its measurements: `fusedByDefault` in `_flash.ts`.
  * @module
  */
 import type { Tensor } from "./tensor.ts";
@@ -25,6 +32,7 @@ import { ones } from "./creation.ts";
 import { tril } from "./triangular.ts";
 import { slice, type SliceSpec } from "./indexing.ts";
 import { concat } from "./movement.ts";
+import { flashAttention, fusedByDefault, unfusable } from "./_flash.ts";
 
 /** Options of `scaledDotProductAttention`. */
 export interface AttentionOptions {
@@ -37,6 +45,12 @@ export interface AttentionOptions {
   causal?: boolean;
   /** Multiplies the scores; `1/√E` by default. */
   scale?: number;
+  /**
+   * `true`: the fused kernels, which never write the `[..., L, S]` scores (an error where they do
+   * not apply); `false`: the composed form. By default, the fused kernels on WebGPU, and on the
+   * CPU from 4,096 scores where BLAS is open (from 2^24 scores without it: there they are slower).
+   */
+  fused?: boolean;
 }
 
 /**
@@ -62,7 +76,7 @@ export function scaledDotProductAttention(
   v: Tensor,
   options: AttentionOptions = {},
 ): Tensor {
-  checkOptions("scaledDotProductAttention", options, ["mask", "causal", "scale"]);
+  checkOptions("scaledDotProductAttention", options, ["mask", "causal", "scale", "fused"]);
   const [qs, ks, vs] = [q, k, v].map((t, i) => nodeOf("scaledDotProductAttention", t, i).shape);
   const e = qs[qs.length - 1];
   if (
@@ -83,6 +97,20 @@ export function scaledDotProductAttention(
   const scale = options.scale ?? 1 / Math.sqrt(e);
   const causal = options.causal ?? false;
   const [l, s] = [qs[qs.length - 2], ks[ks.length - 2]];
+  if (options.fused ?? fusedByDefault(q, k)) {
+    const why = unfusable(q, k, v, mask);
+    if (why === undefined) {
+      const composed = (q: Tensor, k: Tensor, v: Tensor, m: Tensor | undefined) =>
+        attend(q, k, v, scale, causal, m, 0);
+      return flashAttention([q, k, v, mask], scale, causal, composed);
+    }
+    if (options.fused === true) {
+      throw new TypeError(
+        `scaledDotProductAttention() with fused: true cannot use the fused kernels: ${why}: ` +
+          "pass fused: false (or leave it out) for the composed form",
+      );
+    }
+  }
   const block = rowBlock(l, s, causal, mask, q.device);
   if (block >= l) return attend(q, k, v, scale, causal, mask, 0);
   // query row blocks: each block's scores [..., block, keys] live alone, never [..., L, S]

@@ -10,6 +10,7 @@ import type { DType } from "../core/ir/dtype.ts";
 import type { Shape } from "../core/ir/shape.ts";
 import type { Node } from "../core/ir/ir.ts";
 import type { LinalgArgs } from "../core/ops/linalg.ts";
+import type { AttentionArgs } from "../core/ops/attention.ts";
 import { structureOf } from "./_vexpr_map.ts";
 
 /** A loop variable running over `[0, extent)`. */
@@ -72,9 +73,10 @@ export interface Kernel {
    * a `linalg` routine run on its inputs' buffers (`body` is unused); `scatter`: zeros, then one
    * value per element of the updates (the loops run over the updates) added at `scatter.target`;
    * `sort`: the sorting permutation of each row (the last axis) of input 0; `scan`: the running
-   * sum, product or log-sum-exp of each row (the last axis) of input 0.
+   * sum, product or log-sum-exp of each row (the last axis) of input 0; `attention`: a flash
+   * attention part over its inputs' buffers (`core/ops/attention.ts`; `body` is unused).
    */
-  readonly kind: "loop" | "matmul" | "host" | "scatter" | "sort" | "scan";
+  readonly kind: "loop" | "matmul" | "host" | "scatter" | "sort" | "scan" | "attention";
   /** The nodes whose buffers the kernel reads, in input order. */
   readonly inputs: readonly Node[];
   /** The node whose buffer the kernel writes. */
@@ -117,6 +119,8 @@ export interface Kernel {
   readonly sort?: { readonly descending: boolean };
   /** For `scan`: the combining operation (rows are the last axis of input 0, a buffer). */
   readonly scan?: { readonly op: "sum" | "logaddexp" | "linear" };
+  /** For `attention`: the part, scale, causal flag and mask kind. */
+  readonly attention?: AttentionArgs;
   /** The primitives fused into this kernel (for `explain`). */
   readonly fused: readonly Node[];
 }
@@ -137,9 +141,11 @@ export function kernelKey(k: Kernel): string {
     structureOf({ k: "load", input: -1, index: k.scatter.target, dtype: "int32" });
   const view = k.matmul?.view &&
     structureOf({ k: "load", input: -1, index: k.matmul.view.at, dtype: "int32" });
-  const kind = `${k.kind}${k.host ? JSON.stringify(k.host) : ""}${target ?? ""}${
-    k.sort ? k.sort.descending : ""
-  }${k.scan?.op ?? ""}${view ?? ""}${k.scatter?.mode ?? ""}`;
+  const kind = `${k.kind}${k.host ? JSON.stringify(k.host) : ""}${
+    k.attention ? JSON.stringify(k.attention) : ""
+  }${target ?? ""}${k.sort ? k.sort.descending : ""}${k.scan?.op ?? ""}${view ?? ""}${
+    k.scatter?.mode ?? ""
+  }`;
   return `${kind}|${k.dtype}[${k.shape}]|${inputs}|${loops}|${mm ?? ""}:${k.matmul?.k}|${
     structureOf(k.body)
   }`;

@@ -132,24 +132,25 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
     }
     return known;
   };
-  const need = (n: Node) => {
-    if (!isBuffer(n)) kernels.push(n.op === "linalg" ? hostKernel(n) : planKernel(n));
-  };
-
-  /** A `linalg` routine: its operands become contiguous buffers, and it runs alone. */
+  const need = (n: Node) =>
+    isBuffer(n) ||
+    kernels.push(n.op === "linalg" || n.op === "attention" ? hostKernel(n) : planKernel(n));
+  /** A `linalg` routine or an attention part: its operands become contiguous buffers, and it runs alone. */
   function hostKernel(root: Node): Kernel {
     root.src.forEach(need);
     produced.add(root);
     expensiveMemo.clear();
+    const linalg = root.op === "linalg";
     return {
-      kind: "host",
+      kind: linalg ? "host" : "attention",
       inputs: root.src,
       output: root,
       shape: root.shape,
       dtype: root.dtype,
       loops: [],
       body: { k: "const", value: 0, dtype: root.dtype },
-      host: root.arg as OpArgs["linalg"],
+      host: linalg ? root.arg as OpArgs["linalg"] : undefined,
+      attention: linalg ? undefined : root.arg as OpArgs["attention"],
       fused: [root],
     };
   }

@@ -73,6 +73,14 @@ export const seqOps: Record<string, Op> = {
       scale: scale ?? undefined,
       mask: maskKind === 1 ? m.mask : maskKind === 2 ? t.m : undefined,
     }),
+  // the same through the fused (flash) kernels on every tier
+  sdpaFused: (t, _, m, [causal, scale, maskKind]) =>
+    lt.scaledDotProductAttention(t.q, t.k, t.v, {
+      causal: causal === 1,
+      scale: scale ?? undefined,
+      mask: maskKind === 1 ? m.mask : maskKind === 2 ? t.m : undefined,
+      fused: true,
+    }),
   mha: (t, _, __, [e, h]) => {
     const layer = multiHeadAttention(e!, h!, { causal: true, bias: t.in_proj_bias !== undefined });
     const params = {

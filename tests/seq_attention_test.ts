@@ -25,11 +25,12 @@ describe("attention against PyTorch float64", () => {
 });
 
 describe("scaledDotProductAttention", () => {
-  it("fuses the scale and the causal mask into the softmax and matmul kernels", () => {
+  it("fuses the scale and the causal mask into the softmax and matmul kernels (composed form)", () => {
     const q = lt.random.normal(lt.random.key(1), [2, 16, 8]);
     const k = lt.random.normal(lt.random.key(2), [2, 16, 8]);
     for (const t of [q, k]) t.dataSync();
-    const ks = lt.explain(lt.scaledDotProductAttention(q, k, k, { causal: true })).kernels;
+    const ks = lt.explain(lt.scaledDotProductAttention(q, k, k, { causal: true, fused: false }))
+      .kernels;
     const text = ks.map((x) => `${x.kind}: ${x.ops.join(",")}`).join(" | ");
     // no kernel only builds the mask or scales: they fuse into reductions and matmul epilogues
     assertEquals(
@@ -59,7 +60,7 @@ describe("scaledDotProductAttention", () => {
     const m = lt.random.normal(lt.random.key(5), [260, 1]);
     checkGrads((q, k, v) => lt.scaledDotProductAttention(q, k, v, { mask: m }), [qs, k, v]);
   });
-  it("writes one query block's scores at a time under jit on the CPU, not [..., L, S]", () => {
+  it("writes one query block's scores at a time under jit on the CPU, not [..., L, S] (composed form)", () => {
     const [b, h, l, e] = [2, 2, 256, 8];
     const [q, k, v] = [1, 2, 3].map((s) => lt.random.normal(lt.random.key(s), [b, h, l, e]));
     const scoresBytes = b * h * l * l * 4;
@@ -72,7 +73,9 @@ describe("scaledDotProductAttention", () => {
     for (const causal of [true, false]) {
       const want = lt.jit((q, k, v) => whole(q, k, v, causal))(q, k, v);
       const wholePeak = lt.kernelStats().programPeakBytes;
-      const got = lt.jit((q, k, v) => lt.scaledDotProductAttention(q, k, v, { causal }))(q, k, v);
+      const got = lt.jit((q, k, v) =>
+        lt.scaledDotProductAttention(q, k, v, { causal, fused: false })
+      )(q, k, v);
       const peak = lt.kernelStats().programPeakBytes;
       assertAllClose(got, want, { rtol: 1e-5, atol: 1e-6 });
       assertEquals(wholePeak >= scoresBytes, true, `${wholePeak}`);

@@ -11,6 +11,7 @@ import * as b from "./build.ts";
 import { type AluOp, elementwiseOps } from "./elementwise.ts";
 import { reductions } from "./reductions.ts";
 import { linalgRoutines } from "./linalg.ts";
+import { attentionBatch } from "./attention.ts";
 import {
   type Batched,
   type BatchRule,
@@ -133,6 +134,7 @@ export const batchRules: { readonly [K in OpName]: BatchRule } = {
   argsort: front((x, _out, arg) => b.argsort(x, (arg as OpArgs["argsort"]).descending)),
   // so does a scan's
   cumulative: front((x, _out, arg) => b.cumulative(x, (arg as OpArgs["cumulative"]).op)),
+  attention: attentionBatch,
   linalg: (src, dims, x, out, rebatch) => {
     const { routine } = x.arg as OpArgs["linalg"];
     return linalgRoutines[routine].batch(src, dims, x, out, rebatch);

@@ -133,6 +133,13 @@ export const vjpRules: { readonly [K in OpName]: VjpRule } = {
         "customVjp wrapper (internal error)",
     );
   },
+  attention: () => {
+    // like linalg: the frontend wraps every attention node in customVjp (core/attention.ts)
+    throw new Error(
+      "scaledDotProductAttention(): a fused attention node was differentiated outside its " +
+        "customVjp wrapper (internal error)",
+    );
+  },
   // d scatterAdd(u, i) = gather(ct, i): each update reads the cell it was added to
   // an integer permutation: sort's gradient flows through the gather that applies it
   argsort: () => [zero()],

@@ -7,6 +7,7 @@
 import type { AluOp } from "./elementwise.ts";
 import type { ReduceOp } from "./reductions.ts";
 import type { LinalgArgs } from "./linalg.ts";
+import type { AttentionArgs } from "./attention.ts";
 import type { DType } from "../ir/dtype.ts";
 import type { Node } from "../ir/ir.ts";
 
@@ -78,6 +79,11 @@ export interface OpArgs extends Record<AluOp, undefined>, Record<ReduceOp, reado
    * the CPU) cost O(n²).
    */
   cumulative: { readonly op: "sum" | "logaddexp" | "linear" };
+  /**
+   * Flash-style attention (`attention.ts`): the output and each row's log-sum-exp, or one side of
+   * the gradient, without writing the `[..., L, S]` scores.
+   */
+  attention: AttentionArgs;
 }
 
 /** The name of any primitive. */

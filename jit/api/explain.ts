@@ -15,8 +15,8 @@ import type { Kernel } from "../kernel.ts";
 
 /** One kernel as `explain` reports it. */
 export interface KernelReport {
-  /** `loop` (elementwise / reduction), `matmul` (with an epilogue), `host` (a linalg routine), `scatter` (adds at indices), `sort` (argsort rows) or `scan` (running sums, products, log-sum-exps of rows). */
-  readonly kind: "loop" | "matmul" | "host" | "scatter" | "sort" | "scan";
+  /** `loop` (elementwise / reduction), `matmul` (with an epilogue), `host` (a linalg routine), `scatter` (adds at indices), `sort` (argsort rows) `scan` (running sums, products, log-sum-exps of rows) or `attention` (flash attention, no scores written). */
+  readonly kind: "loop" | "matmul" | "host" | "scatter" | "sort" | "scan" | "attention";
   /** The primitives fused into it, in graph order. */
   readonly ops: readonly string[];
   /** Output shape. */

@@ -10,6 +10,7 @@ import { elementwiseOps } from "../../core/ops/elementwise.ts";
 import { reductionOf } from "../../core/ops/reductions.ts";
 import type { IExpr, Kernel, LoopVar, VExpr } from "../kernel.ts";
 import { type RowReuse, rowReuse } from "./wasm/_row.ts";
+import { attentionSource } from "./_attention_js.ts";
 
 /** A kernel's JavaScript source and the constants it reads. */
 export interface JsKernelSource {
@@ -44,6 +45,7 @@ class Scope {
 export function renderJs(kernel: Kernel): JsKernelSource {
   if (kernel.kind === "sort") return { source: sortSource(kernel), constants: [] };
   if (kernel.kind === "scan") return { source: scanSource(kernel), constants: [] };
+  if (kernel.kind === "attention") return { source: attentionSource(kernel), constants: [] };
   let r = new Renderer();
   let body = kernel.kind === "matmul" ? r.matmul(kernel) : r.loop(kernel);
   if (body === undefined) body = (r = new Renderer()).loop(kernel, false)!;

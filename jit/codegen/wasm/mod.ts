@@ -153,7 +153,9 @@ export function renderWasm(kernel: Kernel, options: WasmOptions): WasmKernel | u
   }
   // NOTE: sorts and scans run in JS: a comparison sort has no SIMD form here, and a row's scan is
   // one serial chain of adds, as fast in JS (one pass, O(n))
-  if (kernel.kind === "sort" || kernel.kind === "scan") return undefined;
+  if (kernel.kind === "sort" || kernel.kind === "scan" || kernel.kind === "attention") {
+    return undefined;
+  }
   const exact = (kernel.dtype === "int32" || kernel.dtype === "bool") && kernel.kind === "loop";
   if (kernel.kind === "matmul" && smallMatmul(kernel)) kernel = matmulAsLoop(kernel);
   if ((kernel.dtype !== "float32" && !exact) || !vectorisable(kernel.body)) return undefined;

@@ -37,6 +37,7 @@ import type { WgslType } from "../../../core/ops/_wgsl_helpers.ts";
 import { mapValues, readsOf } from "../../_vexpr_map.ts";
 import { renderScatter, renderSort } from "./_order.ts";
 import { renderScan } from "./_scan.ts";
+import { renderAttention } from "./_attention.ts";
 import { flatOf, TILE, tiledMatmul } from "./_matmul.ts";
 
 /** The most loop iterations one invocation may run (lavapipe stops at 65,535). */
@@ -92,6 +93,7 @@ export function renderWgsl(kernel: Kernel, options: WgslOptions = {}): WgslPlan 
   const plan = new Planner(kernel, options.maxBuffers ?? 8);
   if (kernel.kind === "sort") return renderSort(kernel);
   if (kernel.kind === "scatter") return renderScatter(kernel);
+  if (kernel.kind === "attention") return renderAttention(kernel, MAX_ITERATIONS);
   if (kernel.kind === "scan") {
     const n = kernel.shape[kernel.shape.length - 1] ?? 1;
     return renderScan(n === 0 ? 0 : sizeOf(kernel.shape) / n, n, kernel.dtype, kernel.scan!.op);

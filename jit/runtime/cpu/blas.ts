@@ -201,6 +201,46 @@ export function blasLibrary(): string | undefined {
   return loaded()?.path;
 }
 
+/** `C = alpha · op(A) · op(B) + beta · C`, row-major, `op` a transpose where `ta`/`tb` say so. */
+export type RowGemm = (
+  ta: boolean,
+  tb: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: DataArray,
+  lda: number,
+  b: DataArray,
+  ldb: number,
+  beta: number,
+  c: DataArray,
+  ldc: number,
+) => void;
+
+/**
+ * The library's gemm for `dtype` (one thread while `run` runs), or `undefined` without BLAS.
+ * @param dtype float32 or float64
+ * @param run the work that calls the gemm
+ * @returns whether it ran (false: no BLAS here)
+ */
+export function withGemm(dtype: DType, run: (gemm: RowGemm) => void): boolean {
+  const lib = loaded();
+  if (lib === undefined || (dtype !== "float32" && dtype !== "float64")) return false;
+  const g = dtype === "float32" ? lib.sgemm : lib.dgemm;
+  const t = (x: boolean) => (x ? TRANS : NO_TRANS);
+  const alone = lib.threads !== undefined && lib.threads.count > 1;
+  if (alone) lib.threads!.set(1);
+  try {
+    run((ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) =>
+      g(ROW_MAJOR, t(ta), t(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    );
+  } finally {
+    if (alone) lib.threads!.set(lib.threads!.count);
+  }
+  return true;
+}
+
 /** One operand of a BLAS call: where its matrices start, transposed or not, and their leading dimension. */
 interface Side {
   readonly input: number;

@@ -8,7 +8,7 @@
  * `setCpuBackend("js")` forces the reference.
  * @module
  */
-import { allocate, type DataArray } from "../../../core/ir/dtype.ts";
+import { allocate, type DataArray, type DType } from "../../../core/ir/dtype.ts";
 import { runLinalg } from "../../../core/ops/linalg.ts";
 import { lapackHost, runsInLapack } from "./lapack.ts";
 import { sizeOf } from "../../../core/ir/shape.ts";
@@ -36,7 +36,8 @@ import {
 import { poolJobs } from "./wasm/_pool.ts";
 import { declinedSplits } from "./wasm/_split_tuning.ts";
 import { lastProgramPeak } from "../../_liveness.ts";
-import { blasProduct, type BlasRun, blasStep } from "./blas.ts";
+import { blasLibrary, blasProduct, type BlasRun, blasStep } from "./blas.ts";
+import { flashTiles } from "./_flash_blas.ts";
 
 /** The kernel tiers of the CPU: `wasm` (SIMD, where a kernel has a Wasm form) or `js` (the reference). */
 export type CpuBackend = "wasm" | "js";
@@ -204,27 +205,29 @@ export interface Step {
 
 const noConstants = new Float64Array(0);
 
-/** A `linalg` routine's step: LAPACK where the BLAS tier is on and has it, else its JS form. */
+/** A `linalg` routine's step (LAPACK where the BLAS tier is on and has it, else its JS form), or attention's BLAS tiles. */
 function hostStep(kernel: Kernel): Step {
   const [arg, shapes, native] = [kernel.host!, kernel.inputs.map((n) => n.shape), nativeHost()];
-  const js: JsKernel = (_rt, _c, out, ...ins) => {
-    if (!(native && lapackHost(arg, ins, shapes, out))) runLinalg(arg, ins, shapes, out);
-  };
-  const compiled = { js, wasm: undefined, bytes: undefined };
-  return {
-    compiled,
-    constants: () => noConstants,
-    wasm: undefined,
-    kernel,
-    size: sizeOf(kernel.shape),
-  };
+  const js: JsKernel = kernel.attention // the tiles (only where they run: `attentionTier`)
+    ? (_rt, _c, out, ...ins) => void flashTiles(kernel, ins, out, blas)
+    : (_rt, _c, out, ...ins) => {
+      if (!(native && lapackHost(arg, ins, shapes, out))) runLinalg(arg, ins, shapes, out);
+    };
+  const [compiled, size] = [{ js, wasm: undefined, bytes: undefined }, sizeOf(kernel.shape)];
+  return { compiled, constants: () => noConstants, wasm: undefined, kernel, size };
 }
 
 const nativeHost = () => cpuBackend() === "wasm" && blas;
+const blasOn = () => nativeHost() && blasLibrary() !== undefined;
+/** Where attention kernels run: BLAS tiles, Wasm tiles (float32 on the Wasm tier), or in JS. */
+export const attentionTier = (d: DType): "blas" | "wasm" | "js" =>
+  blasOn() ? "blas" : d === "float32" && cpuBackend() === "wasm" ? "wasm" : "js";
 
 /** A kernel's step: its compiled forms (compiled once per structure) and constants. */
 export function prepare(kernel: Kernel): Step {
-  if (kernel.kind === "host") return hostStep(kernel);
+  if (kernel.host || (kernel.attention && attentionTier(kernel.dtype) !== "js")) {
+    return hostStep(kernel);
+  }
   const tier = cpuBackend() === "js" ? "js" : fma && wasmFeatures.relaxed ? "fma" : "wasm";
   const key = `${tier}|${kernelKey(kernel)}`;
   let compiled = cache.get(key);
@@ -268,6 +271,7 @@ export function prepare(kernel: Kernel): Step {
  */
 export function kernelBackend(kernel: Kernel): CpuBackend | "blas" {
   if (kernel.kind === "host") return nativeHost() && runsInLapack(kernel.host!) ? "blas" : "js";
+  if (kernel.attention) return attentionTier(kernel.dtype);
   const step = prepare(kernel);
   return step.blas !== undefined ? "blas" : step.wasm === undefined ? "js" : "wasm";
 }
