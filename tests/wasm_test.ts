@@ -335,6 +335,27 @@ describe("wasm tier", () => {
     assert(pool.includes("shuffle"), "expected the even lanes of two vectors (i8x16.shuffle)");
   });
 
+  it("gathers strided loads into lanes: transposed, flipped and concatenated operands", () => {
+    const ints = (shape: number[]) => lt.tensor(Int32Array.from({ length: shape[0] * shape[1] }, (_, i) => i * 3 - 50), { shape, dtype: "int32" });
+    const gathered: [string, () => lt.Tensor][] = [
+      ["transposed", () => rand([16, 12], 31).transpose().add(rand([12, 16], 32)).tanh()],
+      ["transposed, flipped (a negative step)", () => rand([16, 12], 33).transpose().flip(1).mul(rand([12, 16], 34))],
+      ["a concatenation of a transposed part (attention's key gradient)", () => lt.concat([rand([8, 16], 35), rand([16, 8], 36).transpose(), rand([8, 16], 37)], 0).mul(2)],
+      ["int32", () => ints([8, 12]).transpose().add(ints([12, 8]))],
+    ]; // deno-fmt-ignore
+    const scalar: [string, () => lt.Tensor][] = [
+      ["a width that is not whole vectors", () => rand([7, 5], 38).transpose().add(rand([5, 7], 39))],
+      ["under a pad varying along the lanes", () => rand([16, 8], 40).transpose().pad([[0, 0], [2, 2]], 1.5).mul(3)],
+    ]; // deno-fmt-ignore
+    for (const [name, f] of [...gathered, ...scalar]) {
+      const { wasm, js, tiers } = both(f);
+      assert(tiers.every((t) => t === "wasm"), `${name}: ${tiers}`);
+      assertUlps(wasm, js, 2, name); // tanh within 2 ulp; moved and multiplied values exactly
+      const source = on("wasm", () => lt.explain(f()).kernels.at(-1)!.source);
+      assertEquals(source.includes("v128.load32_lane"), gathered.some(([n]) => n === name), name);
+    }
+  });
+
   it("broadcasts along and across the lanes, and reads strided views", () => {
     const cases: [string, () => lt.Tensor][] = [
       ["row bias", () => rand([9, 13], 5).add(rand([13], 6))],

@@ -1,6 +1,7 @@
 /**
  * Loop kernels in Wasm: the output loops (four lanes along the innermost
- * one when every access there is contiguous or invariant), loop-invariant
+ * one when every access there is contiguous or invariant, or strided loads
+ * are gathered lane by lane: `gathersLanes`), loop-invariant
  * values hoisted to the loop where they first vary, load addresses split
  * into a hoisted base plus the innermost term.
  * @module
@@ -86,7 +87,8 @@ export class LoopEmitter {
     };
     walk(body, new Set());
     const inner = out[out.length - 1];
-    const lanesOk = inner !== undefined && lanesAlong(this.plan, inner);
+    const lanesOk = inner !== undefined &&
+      (lanesAlong(this.plan, inner) || gathersLanes(this.plan, body, inner));
     // lanes along the output, unless it is short and a reduction could use them instead
     const vector = lanesOk && (inner.extent >= 4 || this.plan.reduces.size === 0);
     this.nest(vector ? out.slice(0, -1) : out, body, () => {
@@ -292,7 +294,9 @@ export class LoopEmitter {
         const offset = this.#address(access, paramOf(e));
         const step = this.vec === undefined ? 0 : coefOf(access, this.vec);
         const lanes = step === 1;
-        if (step === 2) {
+        if (step !== 0 && step !== 1 && step !== 2) {
+          this.#gather(offset, this.#sizes[paramOf(e)] * step);
+        } else if (step === 2) {
           // NOTE: reads one element past the last lane's, inside the block's slack (_memory.ts)
           const at = f.local(I32);
           f.set(at).get(at).mem(simd.load, offset).get(at).mem(simd.load, offset + 16);
@@ -345,6 +349,25 @@ export class LoopEmitter {
     const gauss = routine === "erf" ? this.#gauss.get(e.args[0]) : undefined;
     if (gauss !== undefined) return this.m.erf(args[0], this.value(gauss));
     wasmRoutines[routine](this.f, this.m, args, e.args[0].dtype);
+  }
+
+  /**
+   * A strided load into the lanes (the address is on the stack): lane l
+   * reads `bytes`·l past lane 0 (see `gathersLanes`).
+   */
+  #gather(offset: number, bytes: number): void {
+    const f = this.f;
+    const at = f.local(I32);
+    const v = f.local(V128);
+    f.set(at).get(at).mem(simd.load32Splat, offset).set(v);
+    for (let l = 1; l < 4; l++) {
+      const to = offset + bytes * l;
+      // (a memarg offset is unsigned: a negative step adds to the address)
+      if (to >= 0) f.get(at).get(v).loadLane(l, to);
+      else f.get(at).i32(to).emit(op.i32Add).get(v).loadLane(l, 0);
+      f.set(v);
+    }
+    f.get(v);
   }
 
   /**
@@ -420,4 +443,43 @@ export class LoopEmitter {
 /** The parameter holding an access's buffer: `acc` reads the output (0), input i is i + 1. */
 function paramOf(e: VExpr): number {
   return e.k === "load" ? e.input + 1 : 0;
+}
+
+/**
+ * Whether the output's lanes may run along `v` with strided loads gathered
+ * lane by lane (`#gather`): a loop kernel without reductions, a whole number
+ * of vectors along `v` (no partial vector whose spare lanes would read past
+ * the buffer), every other load contiguous or invariant along it, and no
+ * gathered load under a pad whose condition varies along it (whose masked
+ * lanes may read out of range). The other loads and the math then run four
+ * lanes at a time, and the store is one vector (a transposed operand of a
+ * concatenation: the attention's key gradient).
+ */
+function gathersLanes(plan: Plan, body: VExpr, v: Var): boolean {
+  if (plan.reduces.size > 0 || v.extent % 4 !== 0) return false;
+  const seen = [new Set<VExpr>(), new Set<VExpr>()];
+  const ok = (e: VExpr, masked: boolean): boolean => {
+    if (seen[+masked].has(e)) return true;
+    seen[+masked].add(e);
+    switch (e.k) {
+      case "load": {
+        const c = coefOf(plan.loads.get(e)!, v);
+        if (c === 0 || c === 1) return true;
+        return e.dtype !== "bool" && (c === 2 || !masked);
+      }
+      case "acc":
+        return coefOf(plan.loads.get(e)!, v) === 1;
+      case "const":
+        return true;
+      case "alu":
+        return e.args.every((a) => ok(a, masked));
+      case "cast":
+        return ok(e.x, masked);
+      case "pad":
+        return ok(e.x, masked || plan.pads.get(e)!.some((a) => coefOf(a, v) !== 0));
+      case "reduce":
+        return false;
+    }
+  };
+  return ok(body, false);
 }
