@@ -46,7 +46,6 @@ export class LoopEmitter {
   #range: Range | undefined;
   /** The exps that may use the cheaper routine (wasm/_cheap_exp.ts). */
   #cheap = new Set<VExpr>();
-  readonly #gauss = new Map<VExpr, VExpr>();
 
   /**
    * @param sizes bytes per element of the output (0) and each input (i + 1):
@@ -71,21 +70,6 @@ export class LoopEmitter {
     const out = this.plan.out;
     this.#range = range;
     this.#cheap = cheapExps(body);
-    // e^(-u·u) by u, for erf(u) to reuse: erf computes the same bits inside (gelu's gradient)
-    const walk = (e: VExpr, seen: Set<VExpr>): void => {
-      if (seen.has(e) || e.k === "const" || e.k === "load" || e.k === "acc") return;
-      seen.add(e);
-      const [x] = e.k === "alu" ? e.args : [];
-      const [u, v] = x?.k === "alu" && x.op === "neg" && x.args[0].k === "alu" &&
-          x.args[0].op === "mul"
-        ? x.args[0].args
-        : [];
-      if (e.k === "alu" && e.op === "exp" && u === v && u && !this.#cheap.has(e)) {
-        this.#gauss.set(u, e);
-      }
-      (e.k === "alu" ? e.args : [e.k === "reduce" ? e.body : e.x]).forEach((a) => walk(a, seen));
-    };
-    walk(body, new Set());
     const inner = out[out.length - 1];
     const lanesOk = inner !== undefined &&
       (lanesAlong(this.plan, inner) || gathersLanes(this.plan, body, inner));
@@ -346,8 +330,6 @@ export class LoopEmitter {
     }
     // softmax's and sigmoid's exp: the ≤ 2 ulp exp (wasm/_cheap_exp.ts)
     if (routine === "exp" && this.#cheap.has(e)) return this.m.expShifted(args[0]);
-    const gauss = routine === "erf" ? this.#gauss.get(e.args[0]) : undefined;
-    if (gauss !== undefined) return this.m.erf(args[0], this.value(gauss));
     wasmRoutines[routine](this.f, this.m, args, e.args[0].dtype);
   }
 
