@@ -1,13 +1,16 @@
 /**
  * B8 kernel by kernel: runs the jitted train step of bench/_b8_model.ts and
  * times each kernel of its program (the gap between consecutive kernels'
- * output checks, `setOutputCheck`), summed over `--steps` steps; prints the
+ * output checks, `setOutputCheck`), summed over `--steps` steps, in wall
+ * time or, with `--cpu`, in the process's CPU time (steadier on a loaded
+ * machine; all threads: run with `LATHE_THREADS=1`); prints the
  * kernels by total time with their tier, fused ops, shape and bytes read and
  * written. A profile, not a benchmark: the hook costs a little per kernel.
  *
- * Usage: `deno run -A bench/b8_profile.ts [--steps=20] [--top=40]`
+ * Usage: `deno run -A bench/b8_profile.ts [--steps=20] [--top=40] [--cpu]`
  * @module
  */
+import process from "node:process";
 import { b8Trainer } from "./_b8_model.ts";
 import { setOutputCheck } from "../jit/runtime/cpu/kernels.ts";
 import { kernelBackend } from "../jit/runtime/cpu/kernels.ts";
@@ -28,21 +31,27 @@ interface Row {
   calls: number;
 }
 const rows = new Map<Kernel, Row>();
+const cpu = Deno.args.includes("--cpu");
+const now = (): number => {
+  if (!cpu) return performance.now();
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
 let last = 0;
 setOutputCheck((kernel) => {
-  const now = performance.now();
+  const t = now();
   const row = rows.get(kernel) ?? { kernel, ms: 0, calls: 0 };
-  row.ms += now - last;
+  row.ms += t - last;
   row.calls++;
   rows.set(kernel, row);
-  last = performance.now();
+  last = now();
 });
 let total = 0;
 for (let i = 0; i < steps; i++) {
-  last = performance.now();
+  last = now();
   const t0 = last;
   trainer.run(1);
-  total += performance.now() - t0;
+  total += now() - t0;
 }
 setOutputCheck(undefined);
 const bytes = (k: Kernel) =>
