@@ -397,6 +397,30 @@ describe("wasm tier", () => {
     assertEquals(Array.from(inf.wasm), [Infinity]);
   });
 
+  it("sums and maxes columns four output vectors per pass over the rows, with the reference's bits", () => {
+    const x = () => rand([96, 48], 19);
+    const nan = () => rand([40, 32], 20).div(rand([40, 32], 21).gt(2.9)); // a few ±Infinity, NaN
+    const cases: [string, () => lt.Tensor][] = [
+      ["column sums", () => x().sum({ axis: 0 })],
+      ["column maxes with NaN and Infinity", () => nan().max({ axis: 0 })],
+      ["column sums with NaN and Infinity", () => nan().sum({ axis: 0 })],
+      ["a prologue (a bias gradient's product)", () => x().mul(rand([96, 1], 22)).add(0.5).sum({ axis: 0 })],
+      ["the middle axis of three", () => rand([3, 20, 32], 23).sum({ axis: 1 })],
+      ["two outer axes", () => rand([4, 5, 64], 24).max({ axis: [0, 1] })],
+    ]; // deno-fmt-ignore
+    for (const [name, f] of cases) {
+      const { wasm, js, tiers } = both(f);
+      assertEquals(tiers, ["wasm"], name);
+      assertUlps(wasm, js, 0, name);
+      // the output loop steps 16 outputs: four vectors per pass
+      const listing = on("wasm", () => lt.explain(f()).kernels[0].source);
+      assert(/i32\.const 16\n\s*i32\.add/.test(listing), `${name}: ${listing}`);
+    }
+    // closed form: Σ_r (r + c) over 64 rows is 2016 + 64c
+    const grid = lt.arange(64).reshape([64, 1]).add(lt.arange(32).reshape([1, 32]));
+    assertEquals(Array.from(grid.sum({ axis: 0 }).dataSync()), Array.from({ length: 32 }, (_, c) => 2016 + 64 * c));
+  });
+
   it("sums 1,048,576 floats to the float64 sum rounded once", () => {
     const data = randomData(1 << 20, 21, 1e4);
     let exact = 0;

@@ -7,10 +7,12 @@
  * @module
  */
 import type { VExpr } from "../../kernel.ts";
+
+type Reduce = Extract<VExpr, { k: "reduce" }>;
 import { type Fn, I32, op, simd, V128 } from "./_emit.ts";
 import { VMath } from "./_math.ts";
 import { type Access, coefOf, lanesAlong, type Plan, type Var } from "./_plan.ts";
-import { emitReduce } from "./_reduce.ts";
+import { columnCopies, emitColumns, emitReduce } from "./_reduce.ts";
 import { emitArgmax } from "./_argmax.ts";
 import { laneOf, wasmRoutines } from "./_alu.ts";
 import { cheapExps } from "./_cheap_exp.ts";
@@ -93,7 +95,13 @@ export class LoopEmitter {
         r === undefined
           ? this.f.i32(full)
           : this.f.get(r.hi).i32(full).get(r.hi).i32(full).emit(op.i32LtS, op.select);
-      if (full > 0) this.f.loop(i, start, end, 4, () => store(4));
+      // a column reduction: several output vectors per pass over the rows
+      const copies = r === undefined ? columnCopies(this, body, inner) : 1;
+      const columns = () =>
+        emitColumns(this, body as Reduce, copies, (v) => this.store(this.plan.store, v, 4));
+      if (full > 0 && copies > 1) {
+        this.f.loop(i, start, end, 4 * copies, () => this.scoped(columns));
+      } else if (full > 0) this.f.loop(i, start, end, 4, () => store(4));
       if (full < inner.extent) {
         // split: only the share that ends past the last full vector
         if (r !== undefined) this.f.get(r.hi).i32(full).emit(op.i32GtS).open(op.if);
