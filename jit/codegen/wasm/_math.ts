@@ -82,9 +82,11 @@ const ERF_P = [
 ];
 /**
  * erfc(x) = Q(t) on 1 <= x < 4 with t = (x - 2.5)·(2/3) in [-1, 1]: a
- * degree-14 Chebyshev fit (absolute error 1.0e-8 in float64; Horner's sum
- * of |coefficients| is 0.2, so rounding stays under an ulp of erf there).
- * No division and no exponential: a third of erf's instructions.
+ * degree-14 Chebyshev fit (absolute error 1.0e-8 in float64; the sum of
+ * |coefficients| is 0.2, so rounding stays near an ulp of erf there),
+ * evaluated by `estrin`. No division and no exponential: a third fewer of
+ * erf's instructions. Over every float32 of [1, 4.5): 5 results 2 ulp
+ * from the correctly rounded erf, the rest within 1.
  */
 const ERFC_T = [
   -2.5985707e-04,
@@ -116,6 +118,44 @@ export class VMath {
   #push(x: number | (() => void)): void {
     if (typeof x === "number") this.f.get(x);
     else x();
+  }
+
+  /**
+   * Estrin: c[0] * x^(n-1) + … + c[n-1], on the stack, as pairs
+   * `c_2i + c_2i+1·x` (c_d the coefficient of x^d) joined by x², x⁴, … so
+   * the dependent chain is ⌈log₂ n⌉ multiply-adds long, not n - 1 (Horner's
+   * chain stalls a long polynomial's lanes).
+   */
+  estrin(x: number, c: readonly number[]): void {
+    const f = this.f;
+    const byDegree = [...c].reverse();
+    let terms: (number | (() => void))[] = [];
+    for (let d = 0; d < byDegree.length; d += 2) {
+      if (d + 1 === byDegree.length) terms.push(() => f.f32x4(byDegree[d]));
+      else {
+        f.f32x4(byDegree[d + 1]).get(x).v(simd.f32x4Mul).f32x4(byDegree[d]).v(simd.f32x4Add);
+        terms.push(this.keep());
+      }
+    }
+    let power = x;
+    while (terms.length > 1) {
+      f.get(power).get(power).v(simd.f32x4Mul);
+      power = this.keep();
+      const next: (number | (() => void))[] = [];
+      for (let i = 0; i < terms.length; i += 2) {
+        if (i + 1 === terms.length) {
+          next.push(terms[i]);
+          continue;
+        }
+        this.#push(terms[i + 1]);
+        f.get(power).v(simd.f32x4Mul);
+        this.#push(terms[i]);
+        f.v(simd.f32x4Add);
+        next.push(this.keep());
+      }
+      terms = next;
+    }
+    this.#push(terms[0]);
   }
 
   /** Horner: c[0] * x^(n-1) + … + c[n-1], on the stack. */
@@ -389,7 +429,7 @@ export class VMath {
     f.get(ax).f32x4(2.5).v(simd.f32x4Sub).f32x4(2 / 3).v(simd.f32x4Mul);
     const t = this.keep();
     f.f32x4(1);
-    this.poly(t, ERFC_T);
+    this.estrin(t, ERFC_T);
     f.v(simd.f32x4Sub);
     const big = this.keep();
     this.select(small, big, () => f.get(ax).f32x4(1).v(simd.f32x4Lt));
