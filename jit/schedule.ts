@@ -33,7 +33,7 @@ const operandOps: ReadonlySet<OpName> = new Set<OpName>([
   "pad",
   "slice",
 ]);
-import { contiguousStrides, sizeOf } from "../core/ir/shape.ts";
+import { sizeOf } from "../core/ir/shape.ts";
 import {
   iadd,
   type IExpr,
@@ -45,6 +45,7 @@ import {
 } from "./kernel.ts";
 import { divides, loopSplits, raggedSplits } from "./_loop_split.ts";
 import { pad as padNode } from "../core/ops/build.ts";
+import { stridedView } from "./_strided_view.ts";
 import { flatIndex, type LowerContext, lowerNode, reshapeIndex } from "./lower.ts";
 
 /**
@@ -81,6 +82,11 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
     known = [];
     terminalsMemo.set(n, known);
     const ups = consumers.get(n) ?? [];
+    // a matmul operand is one buffer, which its other readers read too
+    if (operandBases.has(n)) {
+      known.push(n);
+      return known;
+    }
     if (rootSet.has(n) || ups.length === 0) known.push(n);
     for (const c of ups) {
       for (const t of c.op === "matmul" ? [c] : terminals(c)) {
@@ -101,6 +107,7 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
     if (known === undefined) {
       // shared nodes below are not counted: they become buffers of their own when reached
       known = !isBuffer(n) && (n.op === "matmul" || n.op === "gather" || isReduction(n.op) ||
+        storedWhenShared(n) ||
         (oneToOne.has(n.op) || isElementwise(n.op)) &&
           n.src.some((s) => !shared(s) && expensive(s)));
       expensiveMemo.set(n, known);
@@ -448,53 +455,17 @@ function productView(chain: readonly Node[]): { loops: LoopVar[]; outer: IExpr[]
   return { loops, outer: idx };
 }
 
-interface View {
-  base: Node;
-  offset: number;
-  strides: number[];
-}
+/** Fewest elements from which a shared costly value is stored rather than recomputed. */
+const STORED_MIN_SIZE = 4096;
 
-/** Describes `node` as a strided window on a base node, walking views down. */
-function stridedView(node: Node, given: ReadonlySet<Node>): View {
-  const contiguous = { base: node, offset: 0, strides: contiguousStrides(node.shape) };
-  if (node.buffer !== undefined || given.has(node)) return contiguous;
-  const src = node.src[0];
-  switch (node.op) {
-    case "identity":
-    case "stopGradient":
-      return stridedView(src, given);
-    case "customVjp":
-      return stridedView(node.src[node.src.length - 1], given);
-    case "permute": {
-      const v = stridedView(src, given);
-      return { ...v, strides: (node.arg as OpArgs["permute"]).map((p) => v.strides[p]) };
-    }
-    case "expand": {
-      const v = stridedView(src, given);
-      return { ...v, strides: v.strides.map((s, d) => (src.shape[d] === node.shape[d] ? s : 0)) };
-    }
-    case "slice": {
-      const v = stridedView(src, given);
-      const { start, step } = node.arg as OpArgs["slice"];
-      const offset = v.offset + start.reduce((acc, s, d) => acc + s * v.strides[d], 0);
-      return { ...v, offset, strides: v.strides.map((s, d) => s * step[d]) };
-    }
-    case "flip": {
-      const v = stridedView(src, given);
-      const axes = node.arg as OpArgs["flip"];
-      const offset = v.offset + axes.reduce((acc, d) => acc + (src.shape[d] - 1) * v.strides[d], 0);
-      return { ...v, offset, strides: v.strides.map((s, d) => (axes.includes(d) ? -s : s)) };
-    }
-    case "reshape": {
-      const v = stridedView(src, given);
-      const dense = contiguousStrides(src.shape);
-      if (v.strides.every((s, d) => s === dense[d] || src.shape[d] === 1)) {
-        return { ...v, strides: contiguousStrides(node.shape) };
-      }
-      // materialise the view below the reshape, in its own shape (its loops keep affine indices)
-      return { base: src, offset: 0, strides: contiguousStrides(node.shape) };
-    }
-    default:
-      return contiguous;
-  }
+/**
+ * Whether a costly elementwise value (erf, exp, log…: tens of vector
+ * instructions per element) is computed once into a buffer when several
+ * kernels read it, rather than recomputed by each: from
+ * `STORED_MIN_SIZE` elements, where writing and reading it back costs less
+ * than the polynomial (gelu's Φ, read by its forward and its backward).
+ */
+function storedWhenShared(n: Node): boolean {
+  return isElementwise(n.op) && elementwiseOps[n.op].cost === "costly" &&
+    sizeOf(n.shape) >= STORED_MIN_SIZE;
 }

@@ -117,8 +117,9 @@ describe("checkpoint", () => {
     const blocks = peak(4);
     // without: the 20 activations wait for the backward pass (the release keeps it near that)
     assert(plain.peak >= 20 * layerBytes && plain.peak <= 22 * layerBytes, `${plain.peak}`);
-    // a layer's only saved value is its output, the next layer's input: nothing to gain
-    assertEquals(every.peak, plain.peak);
+    // a layer's only saved value is its output, the next layer's input: little to gain, but
+    // checkpointing every layer must cost no memory (it is one 64×64 buffer below today)
+    assert(every.peak <= plain.peak, `${every.peak} vs ${plain.peak}`);
     // blocks of 4: 5 saved inputs + one block's 4 recomputed activations (+ cotangents)
     assert(blocks.peak <= plain.peak / 2, `${blocks.peak} vs ${plain.peak}`);
     blocks.g.forEach((g, i) => assertAllClose(g, plain.g[i], { rtol: 1e-5, atol: 1e-6 }));

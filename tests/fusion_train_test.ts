@@ -59,6 +59,77 @@ describe("train-step kernels", () => {
     );
   });
 
+  it("stores gelu's Φ in the forward: the backward reads it rather than computing erf again", () => {
+    const [R, D, F] = [64, 32, 128]; // R·F = 8,192 elements: stored (from 4,096)
+    const x = ramp([R, D], 0.7).astype("float32");
+    type P = { w1: lt.Tensor; b1: lt.Tensor; w2: lt.Tensor };
+    const mlp = (p: P) =>
+      lt.matmul(lt.gelu(lt.matmul(x, p.w1.transpose()).add(p.b1)), p.w2.transpose());
+    const p = {
+      w1: ramp([F, D], 0.19).mul(0.3),
+      b1: ramp([F], 0.5),
+      w2: ramp([D, F], 0.3),
+    };
+    const loss = (p: P) => mlp(p).square().sum();
+    const f32 = (p: P) => ({
+      w1: p.w1.astype("float32"),
+      b1: p.b1.astype("float32"),
+      w2: p.w2.astype("float32"),
+    });
+    const kernels = lt.explain((p: P) => lt.valueAndGrad(loss)(p), f32(p)).kernels;
+    const list = kernels.map((k) => k.ops.join(",")).join("\n");
+    // one kernel computes erf; the derivative's kernel only the normal density's exp
+    assertEquals(kernels.filter((k) => k.ops.includes("erf")).length, 1, list);
+    const derivative = kernels.filter((k) => k.ops.includes("exp"));
+    assertEquals(derivative.length, 1, list);
+    // the float32 program against the float64 one (erf in double precision on the JS tier)
+    const [value, grads] = lt.jit((p: P) => lt.valueAndGrad(loss)(p))(f32(p));
+    const [value64, grads64] = lt.valueAndGrad(loss)(p);
+    assertClose(value, value64.item(), { rtol: 1e-5 });
+    for (const key of ["w1", "b1", "w2"] as const) {
+      assertClose(grads[key], grads64[key].toArray() as number[], { rtol: 2e-4, atol: 1e-3 });
+    }
+  });
+
+  it("gelu's gradient from the stored Φ matches Φ(x) + x·φ(x)", () => {
+    const n = 8192;
+    const xs = Float64Array.from({ length: n }, (_, i) => -6 + 12 * i / (n - 1));
+    const x = lt.tensor(Float32Array.from(xs));
+    const g = lt.jit(lt.grad((x: lt.Tensor) => lt.gelu(x).sum()))(x);
+    // erf by its Maclaurin series (|x| / √2 ≤ 4.3: 120 terms reach double precision)
+    const erf = (z: number) => {
+      let [term, sum] = [z, z];
+      for (let k = 1; k < 120; k++) {
+        term *= -z * z / k;
+        sum += term / (2 * k + 1);
+      }
+      return sum * 2 / Math.sqrt(Math.PI);
+    };
+    const want = Array.from(
+      Float32Array.from(xs),
+      (v) => 0.5 * (1 + erf(v / Math.SQRT2)) + v * Math.exp(-v * v / 2) / Math.sqrt(2 * Math.PI),
+    );
+    assertClose(g, want, { rtol: 1e-5, atol: 1e-6 });
+  });
+
+  it("an activation read by the next product and by the backward is its product's epilogue", () => {
+    const ws = [0.11, 0.23, 0.37].map((s) => ramp([64, 64], s).mul(0.125).astype("float32"));
+    const x = ramp([64, 64], 0.05).astype("float32");
+    const loss = (ws: lt.Tensor[]) => ws.reduce((h, w) => lt.tanh(lt.matmul(h, w)), x).sum();
+    const kernels = lt.explain((ws: lt.Tensor[]) => lt.grad(loss)(ws), ws).kernels;
+    const list = kernels.map((k) => `${k.kind}: ${k.ops.join(",")}`).join("\n");
+    // each tanh is computed where its product is (no product buffer, then a tanh kernel)
+    const tanhs = kernels.filter((k) => k.ops.includes("tanh"));
+    assertEquals(tanhs.map((k) => k.kind), ["matmul", "matmul", "matmul"], list);
+    const ws64 = ws.map((w) => w.astype("float64"));
+    const grads64 = lt.grad((ws: lt.Tensor[]) =>
+      ws.reduce((h, w) => lt.tanh(lt.matmul(h, w)), x.astype("float64")).sum()
+    )(ws64);
+    lt.jit(lt.grad(loss))(ws).forEach((g, i) =>
+      assertClose(g, grads64[i].toArray() as number[], { rtol: 1e-4, atol: 1e-5 })
+    );
+  });
+
   it("computes Adam's bias corrections once, off the parameters' kernels", () => {
     const opt = adamw(1e-3, { weightDecay: 0.01 });
     const params = {

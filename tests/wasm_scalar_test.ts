@@ -116,6 +116,45 @@ describe("gathers and scatters in Wasm", () => {
     assertEquals(lt.kernelStats().wasmMemoryBytes, before);
   });
 
+  it("reductions over gathered values: sums in float64 rounded once, maxes with NaN, rows", () => {
+    const x = seq(24, [4, 6]);
+    const idx = i32([[5], [0], [2], [3]]);
+    const nan = lt.tensor([1, NaN, 3, -2, 0.5, 4], { shape: [2, 3] });
+    const cases: [string, () => lt.Tensor][] = [
+      ["sum of a gather", () => lt.gather(x, 1, idx).sum()],
+      [
+        "row sums of taken rows, scaled",
+        () => x.take(i32([3, 1, -1, 0, 2]), 0).mul(0.1).sum({ axis: 1 }),
+      ],
+      ["max of a gather", () => lt.gather(x.neg(), 1, idx).max()],
+      ["max with a NaN gathered", () => lt.gather(nan, 1, i32([[1], [2]])).max()],
+      ["a gather beside a sum", () => lt.gather(x, 1, idx).add(x.sum({ axis: 1, keepdims: true }))],
+    ];
+    for (const [name, f] of cases) {
+      const { wasm, js, tiers } = both(f);
+      assertEquals(tiers.at(-1), "wasm", name);
+      assertEquals(wasm, js, name); // moves, adds and maxes: the reference's bits
+    }
+    // closed form: Σ_i x[i, idx_i] with x[i, j] = -3 + 1.5 i + 0.25 j
+    const want = [5, 0, 2, 3].reduce((s, j, i) => s - 3 + 1.5 * i + 0.25 * j, 0);
+    assertEquals(lt.gather(x, 1, idx).sum().item(), want);
+  });
+
+  it("cross-entropy's loss kernel (a sum over a gather) runs in Wasm, under jit too", () => {
+    const logits = lt.random.normal(lt.random.key(3), [32, 10]);
+    const labels = lt.random.randint(lt.random.key(4), [32], 0, 10);
+    const loss = (z: lt.Tensor) => nn.crossEntropy(z, labels);
+    assertEquals(lt.explain(loss, logits).kernels.filter((k) => k.backend === "js"), []);
+    const [z, y] = [logits.toArray() as number[][], labels.toArray() as number[]];
+    // -mean(z_y - log Σ exp z), in float64
+    const want = -z.reduce((s, row, i) => {
+      const m = Math.max(...row);
+      return s + row[y[i]] - m - Math.log(row.reduce((t, v) => t + Math.exp(v - m), 0));
+    }, 0) / z.length;
+    const got = lt.jit(loss)(logits).item();
+    if (Math.abs(got - want) > 1e-6 * Math.abs(want)) throw new Error(`${got} vs ${want}`);
+  });
+
   it("an embedding train step and an nn.embedding gradient have no JS kernel", () => {
     const w = lt.random.normal(lt.random.key(0), [50, 8]);
     const ids = lt.random.randint(lt.random.key(1), [4, 6], 0, 50);

@@ -60,7 +60,7 @@ export const mathOps: { readonly [K in MathOp]: Elementwise<K> } = {
     kernel: { js: ([x]) => `Math.tanh(${x})`, wasm: { f32: "tanh" }, wgsl: helper("lt_tanh") },
   }),
   erf: unary("erf", {
-    cost: "cheap",
+    cost: "costly",
     // d erf(x) = 2/√π · e^(-x²) dx
     vjp: unaryVjp((x) => mul(math("exp", neg(mul(x, x))), c(2 / Math.sqrt(Math.PI), x))),
     kernel: { js: rt("erf"), wasm: { f32: "erf" }, wgsl: helper("lt_erf") },

@@ -44,7 +44,10 @@ export function isMissing<T>(rule: T | Missing): rule is Missing {
 
 export type { Batched, BatchRule } from "./_batch_axes.ts";
 
-/** Per-element cost: `costly` values are stored rather than recomputed (Wasm row reuse), not unrolled. */
+/**
+ * Per-element cost: `costly` values are stored rather than recomputed (Wasm row reuse; a
+ * large one read by several kernels is a buffer of its own, jit/schedule.ts), not unrolled.
+ */
 export type Cost = "cheap" | "costly";
 
 /** The result's dtype and shape, from the operands (validated by the frontend). */

@@ -76,6 +76,7 @@ export const simd = {
   f64x2Ne: 0x48,
   f64x2Lt: 0x49,
   f64x2Ge: 0x4c,
+  load32Lane: 0x56,
   store8Lane: 0x58,
   store32Lane: 0x5a,
   load32Zero: 0x5c,
@@ -195,6 +196,13 @@ export class Fn {
   mem(opcode: number, offset = 0): this {
     this.v(opcode, 0);
     uleb(this.code, offset);
+    return this;
+  }
+  /** Replaces 32-bit lane `lane` of a vector (on the stack above an address) with a load. */
+  loadLane(lane: number, offset = 0): this {
+    this.v(simd.load32Lane, 0);
+    uleb(this.code, offset);
+    this.code.push(lane);
     return this;
   }
   /** Stores 32-bit lane `lane` of a vector (or 64-bit lane, `wide`; or byte lane, `byte`). */

@@ -1,15 +1,18 @@
 /**
  * Loop kernels in Wasm: the output loops (four lanes along the innermost
- * one when every access there is contiguous or invariant), loop-invariant
+ * one when every access there is contiguous or invariant, or strided loads
+ * are gathered lane by lane: `gathersLanes`), loop-invariant
  * values hoisted to the loop where they first vary, load addresses split
  * into a hoisted base plus the innermost term.
  * @module
  */
 import type { VExpr } from "../../kernel.ts";
+
+type Reduce = Extract<VExpr, { k: "reduce" }>;
 import { type Fn, I32, op, simd, V128 } from "./_emit.ts";
 import { VMath } from "./_math.ts";
 import { type Access, coefOf, lanesAlong, type Plan, type Var } from "./_plan.ts";
-import { emitReduce, reduceKey } from "./_reduce.ts";
+import { columnCopies, emitColumns, emitReduce, reduceKey } from "./_reduce.ts";
 import { emitArgmax } from "./_argmax.ts";
 import { laneOf, wasmRoutines } from "./_alu.ts";
 import { cheapExps } from "./_cheap_exp.ts";
@@ -45,7 +48,6 @@ export class LoopEmitter {
   #range: Range | undefined;
   /** The exps that may use the cheaper routine (wasm/_cheap_exp.ts). */
   #cheap = new Set<VExpr>();
-  readonly #gauss = new Map<VExpr, VExpr>();
 
   /**
    * @param sizes bytes per element of the output (0) and each input (i + 1):
@@ -70,23 +72,9 @@ export class LoopEmitter {
     const out = this.plan.out;
     this.#range = range;
     this.#cheap = cheapExps(body);
-    // e^(-u·u) by u, for erf(u) to reuse: erf computes the same bits inside (gelu's gradient)
-    const walk = (e: VExpr, seen: Set<VExpr>): void => {
-      if (seen.has(e) || e.k === "const" || e.k === "load" || e.k === "acc") return;
-      seen.add(e);
-      const [x] = e.k === "alu" ? e.args : [];
-      const [u, v] = x?.k === "alu" && x.op === "neg" && x.args[0].k === "alu" &&
-          x.args[0].op === "mul"
-        ? x.args[0].args
-        : [];
-      if (e.k === "alu" && e.op === "exp" && u === v && u && !this.#cheap.has(e)) {
-        this.#gauss.set(u, e);
-      }
-      (e.k === "alu" ? e.args : [e.k === "reduce" ? e.body : e.x]).forEach((a) => walk(a, seen));
-    };
-    walk(body, new Set());
     const inner = out[out.length - 1];
-    const lanesOk = inner !== undefined && lanesAlong(this.plan, inner);
+    const lanesOk = inner !== undefined &&
+      (lanesAlong(this.plan, inner) || gathersLanes(this.plan, body, inner));
     // lanes along the output, unless it is short and a reduction could use them instead
     const vector = lanesOk && (inner.extent >= 4 || this.plan.reduces.size === 0);
     this.nest(vector ? out.slice(0, -1) : out, body, () => {
@@ -107,7 +95,13 @@ export class LoopEmitter {
         r === undefined
           ? this.f.i32(full)
           : this.f.get(r.hi).i32(full).get(r.hi).i32(full).emit(op.i32LtS, op.select);
-      if (full > 0) this.f.loop(i, start, end, 4, () => store(4));
+      // a column reduction: several output vectors per pass over the rows
+      const copies = r === undefined ? columnCopies(this, body, inner) : 1;
+      const columns = () =>
+        emitColumns(this, body as Reduce, copies, (v) => this.store(this.plan.store, v, 4));
+      if (full > 0 && copies > 1) {
+        this.f.loop(i, start, end, 4 * copies, () => this.scoped(columns));
+      } else if (full > 0) this.f.loop(i, start, end, 4, () => store(4));
       if (full < inner.extent) {
         // split: only the share that ends past the last full vector
         if (r !== undefined) this.f.get(r.hi).i32(full).emit(op.i32GtS).open(op.if);
@@ -297,7 +291,9 @@ export class LoopEmitter {
         const offset = this.#address(access, paramOf(e));
         const step = this.vec === undefined ? 0 : coefOf(access, this.vec);
         const lanes = step === 1;
-        if (step === 2) {
+        if (step !== 0 && step !== 1 && step !== 2) {
+          this.#gather(offset, this.#sizes[paramOf(e)] * step);
+        } else if (step === 2) {
           // NOTE: reads one element past the last lane's, inside the block's slack (_memory.ts)
           const at = f.local(I32);
           f.set(at).get(at).mem(simd.load, offset).get(at).mem(simd.load, offset + 16);
@@ -355,9 +351,26 @@ export class LoopEmitter {
     }
     // softmax's and sigmoid's exp: the ≤ 2 ulp exp (wasm/_cheap_exp.ts)
     if (routine === "exp" && this.#cheap.has(e)) return this.m.expShifted(args[0]);
-    const gauss = routine === "erf" ? this.#gauss.get(e.args[0]) : undefined;
-    if (gauss !== undefined) return this.m.erf(args[0], this.value(gauss));
     wasmRoutines[routine](this.f, this.m, args, e.args[0].dtype);
+  }
+
+  /**
+   * A strided load into the lanes (the address is on the stack): lane l
+   * reads `bytes`·l past lane 0 (see `gathersLanes`).
+   */
+  #gather(offset: number, bytes: number): void {
+    const f = this.f;
+    const at = f.local(I32);
+    const v = f.local(V128);
+    f.set(at).get(at).mem(simd.load32Splat, offset).set(v);
+    for (let l = 1; l < 4; l++) {
+      const to = offset + bytes * l;
+      // (a memarg offset is unsigned: a negative step adds to the address)
+      if (to >= 0) f.get(at).get(v).loadLane(l, to);
+      else f.get(at).i32(to).emit(op.i32Add).get(v).loadLane(l, 0);
+      f.set(v);
+    }
+    f.get(v);
   }
 
   /**
@@ -433,4 +446,43 @@ export class LoopEmitter {
 /** The parameter holding an access's buffer: `acc` reads the output (0), input i is i + 1. */
 function paramOf(e: VExpr): number {
   return e.k === "load" ? e.input + 1 : 0;
+}
+
+/**
+ * Whether the output's lanes may run along `v` with strided loads gathered
+ * lane by lane (`#gather`): a loop kernel without reductions, a whole number
+ * of vectors along `v` (no partial vector whose spare lanes would read past
+ * the buffer), every other load contiguous or invariant along it, and no
+ * gathered load under a pad whose condition varies along it (whose masked
+ * lanes may read out of range). The other loads and the math then run four
+ * lanes at a time, and the store is one vector (a transposed operand of a
+ * concatenation: the attention's key gradient).
+ */
+function gathersLanes(plan: Plan, body: VExpr, v: Var): boolean {
+  if (plan.reduces.size > 0 || v.extent % 4 !== 0) return false;
+  const seen = [new Set<VExpr>(), new Set<VExpr>()];
+  const ok = (e: VExpr, masked: boolean): boolean => {
+    if (seen[+masked].has(e)) return true;
+    seen[+masked].add(e);
+    switch (e.k) {
+      case "load": {
+        const c = coefOf(plan.loads.get(e)!, v);
+        if (c === 0 || c === 1) return true;
+        return e.dtype !== "bool" && (c === 2 || !masked);
+      }
+      case "acc":
+        return coefOf(plan.loads.get(e)!, v) === 1;
+      case "const":
+        return true;
+      case "alu":
+        return e.args.every((a) => ok(a, masked));
+      case "cast":
+        return ok(e.x, masked);
+      case "pad":
+        return ok(e.x, masked || plan.pads.get(e)!.some((a) => coefOf(a, v) !== 0));
+      case "reduce":
+        return false;
+    }
+  };
+  return ok(body, false);
 }

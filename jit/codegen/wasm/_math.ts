@@ -84,21 +84,29 @@ const ERF_P = [
   1.1283791065216064,
 ];
 /**
- * erfc(x) = e^(-x^2) * Q(1/x) on 1 <= x < 4: a least-squares fit of
- * erfc(x)·e^(x^2) at Chebyshev nodes in t = 1/x (relative error 2.3e-9).
+ * erfc(x) = Q(t) on 1 <= x < 4 with t = (x - 2.5)·(2/3) in [-1, 1]: a
+ * degree-14 Chebyshev fit (absolute error 1.0e-8 in float64; the sum of
+ * |coefficients| is 0.2, so rounding stays near an ulp of erf there),
+ * evaluated by `estrin`. No division and no exponential: a third fewer of
+ * erf's instructions. Over every float32 of [1, 4.5): 5 results 2 ulp
+ * from the correctly rounded erf, the rest within 1.
  */
-const ERFC_Q = [
-  -3.6330994218587875e-2,
-  2.5306326150894165e-1,
-  -7.791820764541626e-1,
-  1.3746777772903442,
-  -1.4744220972061157,
-  8.660802245140076e-1,
-  -5.405266210436821e-2,
-  -2.898132801055908e-1,
-  3.913829103112221e-3,
-  5.636187195777893e-1,
-  3.0884162697475404e-5,
+const ERFC_T = [
+  -2.5985707e-04,
+  -9.70309e-05,
+  2.0395177e-03,
+  -1.5362172e-03,
+  -4.676662e-03,
+  1.0403473e-02,
+  -6.6309697e-03,
+  -9.574278e-03,
+  3.1865895e-02,
+  -4.639105e-02,
+  4.3651935e-02,
+  -2.8187223e-02,
+  1.2252799e-02,
+  -3.267277e-03,
+  4.0695237e-04,
 ];
 
 /** Emits vector math into one function; temporaries are fresh locals. */
@@ -119,6 +127,44 @@ export class VMath {
   #push(x: number | (() => void)): void {
     if (typeof x === "number") this.f.get(x);
     else x();
+  }
+
+  /**
+   * Estrin: c[0] * x^(n-1) + … + c[n-1], on the stack, as pairs
+   * `c_2i + c_2i+1·x` (c_d the coefficient of x^d) joined by x², x⁴, … so
+   * the dependent chain is ⌈log₂ n⌉ multiply-adds long, not n - 1 (Horner's
+   * chain stalls a long polynomial's lanes).
+   */
+  estrin(x: number, c: readonly number[]): void {
+    const f = this.f;
+    const byDegree = [...c].reverse();
+    let terms: (number | (() => void))[] = [];
+    for (let d = 0; d < byDegree.length; d += 2) {
+      if (d + 1 === byDegree.length) terms.push(() => f.f32x4(byDegree[d]));
+      else {
+        f.f32x4(byDegree[d + 1]).get(x).v(simd.f32x4Mul).f32x4(byDegree[d]).v(simd.f32x4Add);
+        terms.push(this.keep());
+      }
+    }
+    let power = x;
+    while (terms.length > 1) {
+      f.get(power).get(power).v(simd.f32x4Mul);
+      power = this.keep();
+      const next: (number | (() => void))[] = [];
+      for (let i = 0; i < terms.length; i += 2) {
+        if (i + 1 === terms.length) {
+          next.push(terms[i]);
+          continue;
+        }
+        this.#push(terms[i + 1]);
+        f.get(power).v(simd.f32x4Mul);
+        this.#push(terms[i]);
+        f.v(simd.f32x4Add);
+        next.push(this.keep());
+      }
+      terms = next;
+    }
+    this.#push(terms[0]);
   }
 
   /** Horner: c[0] * x^(n-1) + … + c[n-1], on the stack. */
@@ -398,11 +444,10 @@ export class VMath {
   }
 
   /**
-   * erf: |x|·P(x²) below 1, 1 - e^(-x²)·Q(1/|x|) below 4, else 1 (erfc(4)
-   * is under half a float32 ulp of 1); then x's sign (NaN stays NaN).
-   * `gauss` may hold e^(-x·x), computed as here (the same bits).
+   * erf: |x|·P(x²) below 1, 1 - Q((|x| - 2.5)·(2/3)) below 4, else 1
+   * (erfc(4) is under half a float32 ulp of 1); then x's sign (NaN stays NaN).
    */
-  erf(x: number, gauss?: number): void {
+  erf(x: number): void {
     const f = this.f;
     f.get(x).v(simd.f32x4Abs);
     const ax = this.keep();
@@ -411,18 +456,11 @@ export class VMath {
     this.poly(z, ERF_P);
     f.get(ax).v(simd.f32x4Mul);
     const small = this.keep();
-    f.f32x4(1).get(ax).v(simd.f32x4Div);
+    f.get(ax).f32x4(2.5).v(simd.f32x4Sub).f32x4(2 / 3).v(simd.f32x4Mul);
     const t = this.keep();
-    let e = gauss;
-    if (e === undefined) {
-      f.get(z).v(simd.f32x4Neg);
-      const nz = this.keep();
-      this.exp(nz);
-      e = this.keep();
-    }
     f.f32x4(1);
-    this.poly(t, ERFC_Q);
-    f.get(e).v(simd.f32x4Mul).v(simd.f32x4Sub);
+    this.estrin(t, ERFC_T);
+    f.v(simd.f32x4Sub);
     const big = this.keep();
     this.select(small, big, () => f.get(ax).f32x4(1).v(simd.f32x4Lt));
     const v = this.keep();

@@ -3,7 +3,8 @@
  * access is contiguous or invariant along the reduction's innermost loop,
  * the four lanes run along it (up to four accumulators, a masked partial
  * vector at the end, then the lanes folded); otherwise each lane reduces its
- * own output serially. Sums accumulate in float64 (two f64x2 per float32
+ * own output serially (a column reduction four output vectors per pass over
+ * the rows: `emitColumns`). Sums accumulate in float64 (two f64x2 per float32
  * vector) and round once at the end, like the JS reference: the result does
  * not depend on the summation order, so a sum gives the same float32 in
  * every kernel it is fused into (jit and eager agree) and its error is
@@ -274,4 +275,56 @@ class Reducer {
     f.get(lo).get(lo).get(lo).shuffle([2, 3, 0, 1]).v(simd.f64x2Add).v(simd.f32x4DemoteF64x2Zero);
     return m.shuffle([0, 0, 0, 0], true);
   }
+}
+
+/**
+ * How many output vectors a reduction along outer axes computes per pass
+ * over its rows (`emitColumns`): 4 for a sum or max over one loop with the
+ * lanes along a whole number of 16 outputs (a bias gradient's column sums),
+ * else 1.
+ * @param em the emitter
+ * @param body the kernel body
+ * @param v the output loop the lanes run along
+ * @returns 4 or 1
+ */
+export function columnCopies(em: LoopEmitter, body: VExpr, v: Var): number {
+  if (body.k !== "reduce" || v.extent % 16 !== 0 || em.rowStore !== undefined) return 1;
+  const kind = reductionOf[body.op].wasm;
+  const vars = em.plan.reduces.get(body)!;
+  return (kind === "f64sum" || kind === "f32max") && vars.length === 1 ? 4 : 1;
+}
+
+/**
+ * A reduction along an outer loop with the lanes along the output, for
+ * `copies` adjacent output vectors in one pass over the rows: each copy has
+ * its own accumulators, so a pass reads whole cache lines (a row's 16
+ * adjacent values) and the adds form independent chains. Each copy's body is
+ * computed in its own scope at its lane offset (nothing is hoisted out of
+ * the rows, where copies at other offsets would share it).
+ * @param em the emitter, its vector loop open (stepping 4·copies)
+ * @param e the reduction (the kernel body)
+ * @param copies output vectors per pass
+ * @param store stores a copy's result (its lane offset set)
+ */
+export function emitColumns(
+  em: LoopEmitter,
+  e: Reduce,
+  copies: number,
+  store: (v: number) => void,
+): void {
+  const r = new Reducer(em, e);
+  const [inner] = em.plan.reduces.get(e)!;
+  const accs = Array.from({ length: copies }, () => r.acc());
+  const i = em.open1(inner);
+  em.f.loop(i, () => em.f.i32(0), () => em.f.i32(inner.extent), 1, () => {
+    accs.forEach((acc, k) => r.combine(acc, r.body(4 * k)));
+  });
+  em.close1(inner);
+  const saved = em.laneOffset;
+  accs.forEach((acc, k) => {
+    const v = r.result(acc, false);
+    em.laneOffset = 4 * k;
+    store(v);
+  });
+  em.laneOffset = saved;
 }

@@ -4,7 +4,11 @@
  * four equal lanes (so every elementwise op has the Wasm form of the SIMD
  * kernels) and lane 0 is stored. Each value and checked index is computed in
  * the loop where it first varies (an embedding's row index once per row).
- * A scatter is scalar so that updates with equal targets all add. An index
+ * A scatter is scalar so that updates with equal targets all add. A
+ * reduction (a sum or a max, not nested in another) loops over its axes
+ * where it is computed, its body in the innermost loop: a sum accumulates in
+ * float64 and rounds once, like the reference (cross-entropy's loss, a sum
+ * over a gather of the log-probabilities, runs here). An index
  * out of range traps (`unreachable`): the runtime then runs the JavaScript
  * reference, whose error names the index.
  * @module
@@ -13,11 +17,24 @@ import { elementwiseOps } from "../../../core/ops/elementwise.ts";
 import { isMissing } from "../../../core/ops/primitive.ts";
 import type { IExpr, Kernel, VExpr } from "../../kernel.ts";
 import { laneOf, wasmRoutines } from "./_alu.ts";
-import { Fn, I32, op, simd, wasmModule } from "./_emit.ts";
+import { Fn, I32, op, simd, V128, wasmModule } from "./_emit.ts";
 import { sizeOf } from "../../../core/ir/shape.ts";
+import { reductionOf } from "../../../core/ops/reductions.ts";
+import { exactProducts } from "./_matmul_loop.ts";
 import { VMath } from "./_math.ts";
 
 type Item = VExpr | Extract<IExpr, { op: "index" }>;
+type Reduce = Extract<VExpr, { k: "reduce" }>;
+
+/**
+ * Whether a reduction has a scalar form here: a float32 sum or max whose
+ * body is not a product the reference keeps exact (a matmul as a loop).
+ */
+function reducible(r: Reduce): boolean {
+  const kind = reductionOf[r.op].wasm;
+  return (kind === "f64sum" || kind === "f32max") && r.dtype === "float32" &&
+    r.body.dtype === "float32" && !exactProducts.has(r.body);
+}
 
 /**
  * Whether a kernel reads at a data-dependent index (a gather).
@@ -69,17 +86,20 @@ export function renderScalar(
   const all = items(k.body, k.scatter?.target);
   // the constants parameter holds the body's constants, numbered as constantValues walks them
   const consts = new Map<VExpr, number>();
+  const walked = new Set<VExpr>();
   const walk = (e: VExpr): void => {
-    if (consts.has(e)) return;
+    if (walked.has(e)) return;
+    walked.add(e);
     if (e.k === "const") consts.set(e, consts.size);
     if (e.k === "alu") e.args.forEach(walk);
     else if (e.k === "cast") walk(e.x);
+    else if (e.k === "reduce") walk(e.body);
   };
   walk(k.body);
   const ok = (x: Item) =>
     "k" in x
       ? ["load", "const", "alu", "cast"].includes(x.k) && vectorisable(x) &&
-        (x.k !== "const" || consts.has(x))
+          (x.k !== "const" || consts.has(x)) || x.k === "reduce" && reducible(x)
       : x.x.dtype === "int32";
   if ((k.dtype !== "float32" && k.dtype !== "int32") || !all.every(ok)) return undefined;
   if (k.scatter?.mode === "apply" && k.dtype !== "float32") return undefined;
@@ -92,20 +112,44 @@ export function renderScalar(
   level.set("p", k.loops.length + 1);
   const vars = [...k.loops, k.loops].map(() => f.local(I32));
   const memo = new Map<Item, number>();
+  // where each item is computed: the output loop it first varies in, and the reduction whose
+  // loops it varies in (computed in that reduction's innermost loop), if any
   const depth = new Map<Item, number>();
-  const iDepth = (i: IExpr): number =>
-    typeof i === "number"
-      ? 0
-      : "v" in i
-      ? Math.min(level.get(i.v)!, k.loops.length)
-      : i.op === "index"
-      ? depth.get(i)!
-      : Math.max(iDepth(i.a), iDepth(i.b));
+  const inside = new Map<Item, Reduce | undefined>();
+  const owner = new Map<string, Reduce>();
+  for (const x of all) if ("k" in x && x.k === "reduce") x.vars.forEach((v) => owner.set(v.v, x));
+  let nested = false;
+  const join = (a: Reduce | undefined, b: Reduce | undefined) => {
+    if (a !== undefined && b !== undefined && a !== b) nested = true;
+    return a ?? b;
+  };
+  const iDepth = (i: IExpr): [number, Reduce | undefined] => {
+    if (typeof i === "number") return [0, undefined];
+    if ("v" in i) {
+      const r = owner.get(i.v);
+      return r !== undefined ? [0, r] : [Math.min(level.get(i.v)!, k.loops.length), undefined];
+    }
+    if (i.op === "index") return [depth.get(i)!, inside.get(i)];
+    const [a, b] = [iDepth(i.a), iDepth(i.b)];
+    return [Math.max(a[0], b[0]), join(a[1], b[1])];
+  };
   for (const x of all) {
-    const of = "k" in x ? (x.k === "alu" ? x.args : x.k === "cast" ? [x.x] : []) : [x.x];
-    const at = "k" in x && x.k === "load" ? iDepth(x.index) : 0;
-    depth.set(x, Math.max(at, ...of.map((a) => depth.get(a)!)));
+    const of = "k" in x
+      ? (x.k === "alu"
+        ? x.args
+        : x.k === "cast" || x.k === "reduce"
+        ? [x.k === "cast" ? x.x : x.body]
+        : [])
+      : [x.x];
+    let [d, r] = "k" in x && x.k === "load" ? iDepth(x.index) : [0, undefined];
+    for (const a of of) [d, r] = [Math.max(d, depth.get(a)!), join(r, inside.get(a))];
+    // a reduction is computed where its body's other variables are: outside its own loops
+    if ("k" in x && x.k === "reduce") r = r === x ? undefined : join(r, x);
+    depth.set(x, d);
+    inside.set(x, r);
   }
+  // a reduction inside another one's loops is left to the JavaScript reference
+  if (nested) return undefined;
   const index = (i: IExpr): void => {
     if (typeof i === "number") f.i32(i);
     else if ("v" in i) f.get(vars[level.get(i.v)! - 1]);
@@ -144,13 +188,45 @@ export function renderScalar(
       } else if (from === "int32") f.get(v).v(simd.f32x4ConvertI32x4S);
       else if (x.dtype === "int32") f.get(v).i32x4(1).v(simd.and);
       else f.get(v).f32x4(1).v(simd.and);
-    } else if (x.k === "alu") {
+    } else if (x.k === "reduce") return void memo.set(x, reduce(x));
+    else if (x.k === "alu") {
       const form = elementwiseOps[x.op].kernel.wasm;
       const lane = laneOf(x.args[x.args.length - 1].dtype)!;
       const routine = isMissing(form) ? undefined : form[lane]!;
       wasmRoutines[routine!](f, m, x.args.map((a) => memo.get(a)!), x.args[0].dtype);
     }
     memo.set(x, m.keep());
+  };
+  /** A sum (in float64, rounded once, as the reference) or a max over the reduction's loops. */
+  const reduce = (r: Reduce): number => {
+    const sum = reductionOf[r.op].wasm === "f64sum";
+    const acc = f.local(V128);
+    f.f32x4(reductionOf[r.op].identity("float32")).set(acc);
+    const open = (d: number): void => {
+      if (d < r.vars.length) {
+        const i = f.local(I32);
+        vars.push(i);
+        level.set(r.vars[d].v, vars.length);
+        f.loop(i, () => f.i32(0), () => f.i32(r.vars[d].extent), 1, () => open(d + 1));
+        return;
+      }
+      for (const y of all) if (inside.get(y) === r) emit(y);
+      const v = memo.get(r.body)!;
+      if (sum) f.get(acc).get(v).v(simd.f64x2PromoteLowF32x4).v(simd.f64x2Add).set(acc);
+      else {
+        // like the reference: take v when v > acc or v is NaN
+        m.select(
+          v,
+          () => f.get(acc).get(v).v(simd.f32x4Pmax),
+          () => f.get(v).get(v).v(simd.f32x4Ne),
+        );
+        f.set(acc);
+      }
+    };
+    open(0);
+    if (!sum) return acc;
+    f.get(acc).v(simd.f32x4DemoteF64x2Zero);
+    return m.shuffle([0, 0, 0, 0], true);
   };
   const [at, p] = [f.local(I32), vars[k.loops.length]];
   const store = (): void => {
@@ -176,7 +252,7 @@ export function renderScalar(
     f.emit(float ? op.f32Store : 0x36, 2, 0).get(p).i32(1).emit(op.i32Add).set(p);
   };
   const nest = (d: number): void => {
-    for (const x of all) if (depth.get(x) === d) emit(x);
+    for (const x of all) if (depth.get(x) === d && inside.get(x) === undefined) emit(x);
     if (d === k.loops.length) return store();
     const extent = k.loops[d].extent;
     f.loop(vars[d], () => f.i32(0), () => f.i32(extent), 1, () => nest(d + 1));
