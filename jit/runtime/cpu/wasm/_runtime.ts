@@ -13,9 +13,11 @@ import type { DataArray } from "../../../../core/ir/dtype.ts";
 import type { WasmSplit } from "../../../codegen/wasm/mod.ts";
 import { Heap } from "./_memory.ts";
 import {
+  MAX_FLAGGED,
   type PoolKernel,
   readyWorkers,
   runParallel,
+  runParallelCopy,
   threadCount,
   wantSharedMemory,
 } from "./_pool.ts";
@@ -191,7 +193,10 @@ export function launch(
   if (output === "cached" && outBytes < h.minCached) output = "array";
   const inArena = (v: Value) => v.ptr === undefined && (v.mutable || !h.cacheable(v.array!));
   const planned = k.split === undefined ? 1 : plannedThreads(k.split);
-  const way = planned === 1 ? "alone" : splitPays(k.fn);
+  // a loop kernel whose output is copied out copies each chunk as it finishes
+  const copies = output !== "keep" && k.split !== undefined && k.scratch === 0 &&
+    !k.split.epilogue;
+  const way = planned === 1 ? "alone" : splitPays(k.fn, copies);
   const threads = way === "alone"
     ? 1
     : Math.min(1 + readyWorkers(h.memory, way === "split"), planned);
@@ -222,10 +227,12 @@ export function launch(
   args[0] = out;
   args.push(arena);
   h.f32.set(k.constants, arena >> 2);
+  let array: DataArray | undefined;
   if (k.split !== undefined) {
     const t0 = planned > 1 ? performance.now() : 0;
-    split(k, k.split, args, at, threads);
-    if (planned > 1) recordLaunch(k.fn, threads > 1, performance.now() - t0);
+    if (copies) array = splitCopy(k, k.split, args, out, threads);
+    else split(k, k.split, args, at, threads);
+    if (planned > 1) recordLaunch(k.fn, copies, threads > 1, performance.now() - t0);
   } else {
     if (k.scratch > 0) args.push(at);
     try {
@@ -241,7 +248,7 @@ export function launch(
     blocks.push(out);
     return { ptr: out };
   }
-  const array = h.copyOut(k.elem ?? "float32", out, k.size);
+  array ??= h.copyOut(k.elem ?? "float32", out, k.size);
   if (output === "cached") h.adopt(array, out);
   return { array };
 }
@@ -294,4 +301,51 @@ function split(
   const job = { gen: 0, args, scratch, total: split.rows, rows, chunks };
   runParallel(k.pool!, job, own, k.fn);
   if (split.epilogue) k.epilogue!.apply(undefined, args);
+}
+
+/**
+ * Output bytes per chunk of a loop kernel copied out as it runs: small
+ * enough that a chunk is still in the core's cache when it is copied, and
+ * that the calling thread and a worker share the copy and the compute
+ * evenly; large enough that launching a chunk costs nothing.
+ */
+const COPY_CHUNK_BYTES = 1 << 18;
+
+/**
+ * Runs a split loop kernel and copies its output out to a new array chunk by
+ * chunk, each right after it is computed (over threads: `runParallelCopy`,
+ * which overlaps the copy, and the page faults of the new array, with the
+ * workers' compute; alone: so that a chunk is copied while in cache).
+ * @returns the new array
+ */
+function splitCopy(
+  k: WasmLaunch,
+  split: WasmSplit,
+  args: number[],
+  out: number,
+  threads: number,
+): DataArray {
+  const dtype = k.elem ?? "float32";
+  const h = heap();
+  const array = h.newArray(dtype, k.size);
+  // the output is row-major: a row of the split loop is `inner` contiguous elements
+  const inner = k.size / split.rows;
+  const per = dtype === "bool" ? 1 : 4;
+  const b = split.rowBlock;
+  const fit = Math.max(1, Math.floor(COPY_CHUNK_BYTES / (per * inner)));
+  const rows = Math.ceil(Math.max(fit, split.rows / MAX_FLAGGED) / b) * b;
+  const copy = (lo: number, hi: number) => h.copyRange(array, dtype, out, lo * inner, hi * inner);
+  if (threads === 1) {
+    for (let lo = 0; lo < split.rows; lo += rows) {
+      const hi = Math.min(split.rows, lo + rows);
+      k.fn(...args, 0, lo, hi, 1);
+      copy(lo, hi);
+    }
+    return array;
+  }
+  threaded++;
+  const chunks = Math.ceil(split.rows / rows);
+  const job = { gen: 0, args, scratch: 0, total: split.rows, rows, chunks };
+  runParallelCopy(k.pool!, job, new Array(threads - 1).fill(0), k.fn, copy);
+  return array;
 }

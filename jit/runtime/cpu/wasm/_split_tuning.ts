@@ -33,27 +33,31 @@ interface Timing {
   launches: number;
 }
 
-const timings = new WeakMap<WasmFn, Timing>();
+/** Per kernel, its timings with the output kept in Wasm memory and with it copied out. */
+const timings = new WeakMap<WasmFn, { kept: Timing; copied: Timing }>();
 let declined = 0;
 
-function timingOf(fn: WasmFn): Timing {
+function timingOf(fn: WasmFn, copies: boolean): Timing {
   let t = timings.get(fn);
   if (t === undefined) {
-    t = { alone: NaN, split: NaN, launches: 0 };
+    const fresh = (): Timing => ({ alone: NaN, split: NaN, launches: 0 });
+    t = { kept: fresh(), copied: fresh() };
     timings.set(fn, t);
   }
-  return t;
+  return copies ? t.copied : t.kept;
 }
 
 /**
  * How a split-capable kernel should run on this launch.
  * @param fn the kernel (its timings are kept per compiled kernel)
+ * @param copies whether the launch copies its output out (timed apart:
+ *   a split launch overlaps that copy with the workers' compute)
  * @returns `split`; `alone` on the calling thread; or `recheck`: split if
  *   the workers are up (a kernel that runs faster alone, timed split once
  *   more), else alone
  */
-export function splitPays(fn: WasmFn): "split" | "alone" | "recheck" {
-  const t = timingOf(fn);
+export function splitPays(fn: WasmFn, copies: boolean): "split" | "alone" | "recheck" {
+  const t = timingOf(fn, copies);
   const n = t.launches;
   if (n <= SPLIT_PROBES) return "split";
   if (n <= SPLIT_PROBES + ALONE_PROBES) return "alone";
@@ -66,11 +70,12 @@ export function splitPays(fn: WasmFn): "split" | "alone" | "recheck" {
 /**
  * Records how long a launch of a split-capable kernel took.
  * @param fn the kernel
+ * @param copies whether the launch copied its output out
  * @param split whether it ran split (over more than one thread)
- * @param ms its time, kernel only (no copies in or out)
+ * @param ms its time: the kernel, and the copy out when `copies` (no copies in)
  */
-export function recordLaunch(fn: WasmFn, split: boolean, ms: number): void {
-  const t = timingOf(fn);
+export function recordLaunch(fn: WasmFn, copies: boolean, split: boolean, ms: number): void {
+  const t = timingOf(fn, copies);
   // the first launch compiles and boots: it says nothing about either way
   if (t.launches++ === 0) return;
   const prev = split ? t.split : t.alone;
