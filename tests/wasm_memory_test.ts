@@ -112,16 +112,16 @@ describe("splitting kernels over threads", () => {
     const f = kernel();
     const ways: boolean[] = [];
     for (let i = 0; i < 7; i++) {
-      const split = splitPays(f) !== "alone";
+      const split = splitPays(f, false) !== "alone";
       ways.push(split);
-      recordLaunch(f, split, split ? 1 : 3);
+      recordLaunch(f, false, split, split ? 1 : 3);
     }
     assertEquals(ways, [true, true, true, true, false, false, false]);
     const next: boolean[] = [];
     for (let i = 7; i < 20; i++) {
-      const split = splitPays(f) !== "alone";
+      const split = splitPays(f, false) !== "alone";
       next.push(split);
-      recordLaunch(f, split, split ? 1 : 3);
+      recordLaunch(f, false, split, split ? 1 : 3);
     }
     // split is faster: it stays split, except the recheck alone at launch 16
     assertEquals(next.map((s, i) => s || i + 7), [
@@ -145,15 +145,34 @@ describe("splitting kernels over threads", () => {
     const f = kernel();
     const ways: boolean[] = [];
     for (let i = 0; i < 40; i++) {
-      const way = splitPays(f);
+      const way = splitPays(f, false);
       const split = way !== "alone";
       ways.push(split);
       // the second look at splitting only runs split if the workers are up
       if (i > 6 && split) assertEquals(way, "recheck");
       // a slow-waking worker: the split launch takes longer than the kernel alone
-      recordLaunch(f, split, split ? 5 : 2);
+      recordLaunch(f, false, split, split ? 5 : 2);
     }
     const splitAt = ways.flatMap((s, i) => s ? [i] : []);
     assertEquals(splitAt, [0, 1, 2, 3, 16, 32]);
+  });
+
+  it("times launches that copy their output out apart from those that keep it", () => {
+    const f = kernel();
+    // kept in Wasm memory, split is slower (nothing to overlap it with)
+    for (let i = 0; i < 8; i++) {
+      const split = splitPays(f, false) !== "alone";
+      recordLaunch(f, false, split, split ? 5 : 2);
+    }
+    // copied out, split is faster (the copy overlaps the workers' compute)
+    const copied: boolean[] = [];
+    for (let i = 0; i < 12; i++) {
+      const split = splitPays(f, true) !== "alone";
+      copied.push(split);
+      recordLaunch(f, true, split, split ? 2 : 4);
+    }
+    assertEquals(copied.filter((s) => !s).length, 3, "only the 3 probes alone");
+    assertEquals(splitPays(f, false), "alone");
+    assertEquals(splitPays(f, true), "split");
   });
 });
