@@ -108,7 +108,7 @@ describe("tensor data in Wasm memory", () => {
 describe("splitting kernels over threads", () => {
   const kernel = (): WasmFn => () => {};
 
-  it("times a kernel split, then alone, then keeps the faster way", () => {
+  it("times a kernel alternately alone and split, then keeps the faster way", () => {
     const f = kernel();
     const ways: boolean[] = [];
     for (let i = 0; i < 7; i++) {
@@ -116,7 +116,7 @@ describe("splitting kernels over threads", () => {
       ways.push(split);
       recordLaunch(f, false, split, split ? 1 : 3);
     }
-    assertEquals(ways, [true, true, true, true, false, false, false]);
+    assertEquals(ways, [true, false, true, false, true, false, true]);
     const next: boolean[] = [];
     for (let i = 7; i < 20; i++) {
       const split = splitPays(f, false) !== "alone";
@@ -154,7 +154,21 @@ describe("splitting kernels over threads", () => {
       recordLaunch(f, false, split, split ? 5 : 2);
     }
     const splitAt = ways.flatMap((s, i) => s ? [i] : []);
-    assertEquals(splitAt, [0, 1, 2, 3, 16, 32]);
+    assertEquals(splitAt, [0, 2, 4, 6, 16, 32]);
+  });
+
+  it("a recheck's time replaces its way's average: a split timed slow while the machine was busy is taken once it is fast", () => {
+    const f = kernel();
+    const ways: boolean[] = [];
+    for (let i = 0; i < 20; i++) {
+      const split = splitPays(f, false) !== "alone";
+      ways.push(split);
+      // the probes split slowly (busy machine); by the recheck at 16 the split is fast
+      recordLaunch(f, false, split, split ? (i < 16 ? 20 : 1) : 3);
+    }
+    const splitAt = ways.flatMap((s, i) => s ? [i] : []);
+    // a moving average (20, then 15.25, 11.7, …) would have kept it alone until launch 128
+    assertEquals(splitAt, [0, 2, 4, 6, 16, 17, 18, 19]);
   });
 
   it("times launches that copy their output out apart from those that keep it", () => {
