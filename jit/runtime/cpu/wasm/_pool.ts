@@ -378,6 +378,8 @@ export function runParallelCopy(
   }
   const p = pool!;
   const { ctrl } = p;
+  // NOTE: generations wrap around: a flag left from 32,767 launches ago could read as done
+  for (let i = 0; i < job.chunks; i++) Atomics.store(ctrl, FLAGS + i, 0);
   post(p, kernel, job, scratch);
   const t0 = performance.now();
   const copied = new Uint8Array(job.chunks);
@@ -423,8 +425,16 @@ export function runParallelCopy(
     if (wait <= 0 || Atomics.load(ctrl, FAILED) !== 0) break;
     Atomics.wait(ctrl, DONE, done, wait);
   }
-  if (left === 0) return void (lastUse = performance.now());
-  recover(p, job, Atomics.load(ctrl, DONE), fn);
+  // NOTE: a worker counts its chunk done just after flagging it: wait for that count, or it
+  // would land in the next launch's
+  if (deadline === Infinity) deadline = deadlineAfter(performance.now() - t0);
+  done = Atomics.load(ctrl, DONE);
+  while (left === 0 && done < job.chunks && performance.now() < deadline) {
+    Atomics.wait(ctrl, DONE, done, deadline - performance.now());
+    done = Atomics.load(ctrl, DONE);
+  }
+  if (left === 0 && done === job.chunks) return void (lastUse = performance.now());
+  recover(p, job, done, fn);
   broken = true;
   copy(0, job.total);
 }
