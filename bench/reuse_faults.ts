@@ -46,9 +46,7 @@ if (import.meta.main) {
     { length: mode === "reuse-alone" ? 0 : calls },
     () => lt.tensor(x),
   );
-  const inputs = mode === "fresh"
-    ? made
-    : Array.from({ length: calls }, () => fixed);
+  const inputs = mode === "fresh" ? made : Array.from({ length: calls }, () => fixed);
   const ms: number[] = [];
   const faults: number[] = [];
   const split: boolean[] = [];
@@ -68,9 +66,7 @@ if (import.meta.main) {
   const part = (faulting: boolean): string => {
     const ts = later.filter((c) => (c.f >= FAULTING) === faulting);
     if (ts.length === 0) return "0 calls";
-    return `${ts.length} calls, median ${
-      median(ts.map((c) => c.t)).toFixed(2)
-    } ms`;
+    return `${ts.length} calls, median ${median(ts.map((c) => c.t)).toFixed(2)} ms`;
   };
   // a call split over worker threads is marked `s`
   console.log(
