@@ -230,8 +230,12 @@ export function launch(
   let array: DataArray | undefined;
   if (k.split !== undefined) {
     const t0 = planned > 1 ? performance.now() : 0;
-    if (copies) array = splitCopy(k, k.split, args, out, threads);
-    else split(k, k.split, args, at, threads);
+    if (copies && threads > 1) array = splitCopy(k, k.split, args, out, threads);
+    else {
+      split(k, k.split, args, at, threads);
+      // timed with the copy, as a split launch that copies out is
+      if (copies) array = h.copyOut(k.elem ?? "float32", out, k.size);
+    }
     if (planned > 1) recordLaunch(k.fn, copies, threads > 1, performance.now() - t0);
   } else {
     if (k.scratch > 0) args.push(at);
@@ -305,17 +309,19 @@ function split(
 
 /**
  * Output bytes per chunk of a loop kernel copied out as it runs: small
- * enough that a chunk is still in the core's cache when it is copied, and
- * that the calling thread and a worker share the copy and the compute
- * evenly; large enough that launching a chunk costs nothing.
+ * enough that the calling thread and a worker share the copy and the
+ * compute evenly (16 chunks for 4 MiB), large enough that launching a chunk
+ * costs nothing.
  */
 const COPY_CHUNK_BYTES = 1 << 18;
 
 /**
- * Runs a split loop kernel and copies its output out to a new array chunk by
- * chunk, each right after it is computed (over threads: `runParallelCopy`,
- * which overlaps the copy, and the page faults of the new array, with the
- * workers' compute; alone: so that a chunk is copied while in cache).
+ * Runs a split loop kernel over worker threads and copies its output out to
+ * a new array chunk by chunk as the chunks finish (`runParallelCopy`, which
+ * overlaps the copy, and the page faults of the new array, with the
+ * workers' compute).
+ * NOTE: run alone, a kernel runs whole and is then copied out: chunk by
+ * chunk alone measured slower (docs/memory.md).
  * @returns the new array
  */
 function splitCopy(
@@ -331,18 +337,10 @@ function splitCopy(
   // the output is row-major: a row of the split loop is `inner` contiguous elements
   const inner = k.size / split.rows;
   const per = dtype === "bool" ? 1 : 4;
-  const b = split.rowBlock;
   const fit = Math.max(1, Math.floor(COPY_CHUNK_BYTES / (per * inner)));
-  const rows = Math.ceil(Math.max(fit, split.rows / MAX_FLAGGED) / b) * b;
+  const rows = Math.ceil(Math.max(fit, split.rows / MAX_FLAGGED) / split.rowBlock) *
+    split.rowBlock;
   const copy = (lo: number, hi: number) => h.copyRange(array, dtype, out, lo * inner, hi * inner);
-  if (threads === 1) {
-    for (let lo = 0; lo < split.rows; lo += rows) {
-      const hi = Math.min(split.rows, lo + rows);
-      k.fn(...args, 0, lo, hi, 1);
-      copy(lo, hi);
-    }
-    return array;
-  }
   threaded++;
   const chunks = Math.ceil(split.rows / rows);
   const job = { gen: 0, args, scratch: 0, total: split.rows, rows, chunks };
