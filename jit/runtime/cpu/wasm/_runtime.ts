@@ -6,6 +6,8 @@
  * matmul, or their equivalent in a big loop kernel) can split its output
  * rows over the worker threads (_pool.ts) when they are ready; it does
  * when splitting measured faster than running alone (_split_tuning.ts).
+ * A split loop kernel whose output is copied out to a host array copies each
+ * chunk as it finishes, overlapping the copy with the workers' compute.
  * Smaller kernels run on the calling thread.
  * @module
  */
