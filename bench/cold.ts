@@ -3,12 +3,15 @@
  * process, as a script or notebook meets them. The bench (bench/run.ts)
  * reports the median of the first {@linkcode COLD_CALLS} calls beside its
  * warm median, and the warm medians of a reused input tensor against a
- * fresh one (the same data), each in its own process:
+ * fresh one (the same data), taking turns call by call in one other process
+ * (so that both see the same load and the same garbage collections, which
+ * decide when a new output array lands in fresh pages: docs/memory.md):
  *
- *     deno run --allow-read --allow-env bench/cold.ts B2 fresh|reuse
+ *     deno run --allow-read --allow-env bench/cold.ts B2 fresh|both
  *
- * prints `{"times": [ms, …]}` for {@linkcode CALLS} calls, each realized
- * with `dataSync()`.
+ * prints `{"times": [ms, …]}` for {@linkcode CALLS} calls on fresh inputs,
+ * or `{"fresh": [ms, …], "reuse": [ms, …]}` for as many of each, taking
+ * turns; each call is realized with `dataSync()`.
  * @module
  */
 import * as lt from "../mod.ts";
@@ -74,74 +77,84 @@ export const coldWorkloads: Record<string, Workload> = {
   },
 };
 
-/** Times `CALLS` calls of a workload, on a fresh input tensor each call or one reused. */
-function timeCalls(w: Workload, reuse: boolean): number[] {
+/**
+ * Times `CALLS` calls of a workload on fresh input tensors, or, with `both`,
+ * as many on fresh inputs and on one reused input, taking turns (which goes
+ * first alternates).
+ */
+function timeCalls(w: Workload, both: boolean): { fresh: number[]; reuse: number[] } {
   const make = w.input();
   const fixed = make();
-  // inputs made before timing (a new tensor copies its data: not the workload's cost),
-  // in both modes: the reuse process makes and holds them too, unused, so that both
-  // processes hold the same host memory when timing starts. Otherwise the fresh one's
-  // inputs (30 × 4 MiB for B2) bring V8's first collection some 20 calls earlier, and
-  // the comparison measured when freed output arrays start being recycled (each call
-  // before that pays a page fault per 4 KiB of its output) rather than the reuse
-  // (docs/memory.md, "What costs remain"; bench/reuse_faults.ts counts the faults).
+  // inputs made before timing (a new tensor copies its data: not the workload's cost)
   const made = Array.from({ length: CALLS }, make);
-  const inputs = reuse ? made.map(() => fixed) : made;
-  const times = inputs.map((xs) => {
+  const fresh: number[] = [];
+  const reuse: number[] = [];
+  const time = (xs: lt.Tensor[], into: number[]) => {
     const t0 = performance.now();
     w.compute(xs).dataSync();
-    return performance.now() - t0;
-  });
-  // read after timing, so the reuse process's unused inputs stay alive throughout
-  if (made.length !== CALLS) throw new Error("bench/cold.ts: lost its inputs");
-  return times;
+    into.push(performance.now() - t0);
+  };
+  for (let i = 0; i < CALLS; i++) {
+    if (both && i % 2 === 1) time(fixed, reuse);
+    time(made[i], fresh);
+    if (both && i % 2 === 0) time(fixed, reuse);
+  }
+  return { fresh, reuse };
 }
 
 /** One workload's cold and warm medians (ms) from fresh processes. */
 export interface ColdResult {
   /** Median of the first {@linkcode COLD_CALLS} calls, fresh inputs. */
   readonly cold: number;
-  /** Median of the later calls: fresh inputs, and one reused input. */
+  /** Median of the later calls of that process. */
+  readonly later: number;
+  /** Median of the later calls in the process taking turns: fresh inputs, and one reused input. */
   readonly fresh: number;
   readonly reuse: number;
   /** Median of the first calls with a reused input. */
   readonly reuseCold: number;
 }
 
-async function child(id: string, mode: "fresh" | "reuse"): Promise<number[]> {
+async function child(
+  id: string,
+  mode: "fresh" | "both",
+): Promise<{ times?: number[]; fresh?: number[]; reuse?: number[] }> {
   const script = new URL(import.meta.url).pathname;
   const args = ["run", "--allow-read", "--allow-env", script, id, mode];
   // `deno` from PATH: the bench task allows running it by that name
   const out = await new Deno.Command("deno", { args, stderr: "inherit" }).output();
   if (!out.success) throw new Error(`bench/cold.ts ${id} ${mode} failed (exit ${out.code})`);
-  return JSON.parse(new TextDecoder().decode(out.stdout)).times;
+  return JSON.parse(new TextDecoder().decode(out.stdout));
 }
 
 /**
- * Runs a workload in two fresh processes (fresh inputs, then a reused one).
+ * Runs a workload in two fresh processes (fresh inputs; then fresh inputs
+ * and a reused one taking turns).
  * @param id a key of {@linkcode coldWorkloads}
  * @returns its cold and warm medians
  */
 export async function coldRun(id: string): Promise<ColdResult> {
-  const fresh = await child(id, "fresh");
-  const reuse = await child(id, "reuse");
+  const { times } = await child(id, "fresh");
+  const { fresh, reuse } = await child(id, "both");
   return {
-    cold: median(fresh.slice(0, COLD_CALLS)),
-    fresh: median(fresh.slice(COLD_CALLS)),
-    reuse: median(reuse.slice(COLD_CALLS)),
-    reuseCold: median(reuse.slice(0, COLD_CALLS)),
+    cold: median(times!.slice(0, COLD_CALLS)),
+    later: median(times!.slice(COLD_CALLS)),
+    fresh: median(fresh!.slice(COLD_CALLS)),
+    reuse: median(reuse!.slice(COLD_CALLS)),
+    reuseCold: median(reuse!.slice(0, COLD_CALLS)),
   };
 }
 
 if (import.meta.main) {
   const [id, mode] = Deno.args;
   const w = coldWorkloads[id];
-  if (w === undefined || (mode !== "fresh" && mode !== "reuse")) {
+  if (w === undefined || (mode !== "fresh" && mode !== "both")) {
     throw new Error(
       `bench/cold.ts expected a workload (${
         Object.keys(coldWorkloads).join(", ")
-      }) and fresh or reuse: found ${Deno.args.join(" ")}`,
+      }) and fresh or both: found ${Deno.args.join(" ")}`,
     );
   }
-  console.log(JSON.stringify({ times: timeCalls(w, mode === "reuse") }));
+  const { fresh, reuse } = timeCalls(w, mode === "both");
+  console.log(JSON.stringify(mode === "both" ? { fresh, reuse } : { times: fresh }));
 }

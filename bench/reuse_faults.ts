@@ -7,7 +7,8 @@
  *
  *     deno run -A bench/reuse_faults.ts reuse|reuse-alone|fresh [calls]
  *
- * prints one line per process: the mode, then `ms/faults` for every call,
+ * prints one line per process: the mode, then `ms/faults` for every call
+ * (followed by `s` when the call's kernel split over worker threads),
  * then the median time of calls 11 on (the bench's later calls), of those
  * that took page faults for their output and of those that took none. See docs/memory.md, "What costs remain".
  * @module
@@ -48,13 +49,16 @@ if (import.meta.main) {
   const inputs = mode === "fresh" ? made : Array.from({ length: calls }, () => fixed);
   const ms: number[] = [];
   const faults: number[] = [];
+  const split: boolean[] = [];
   for (const input of inputs) {
     const f0 = minorFaults();
+    const s0 = lt.kernelStats().threaded;
     const t0 = performance.now();
     lt.sigmoid(input.mul(2).add(1)).mul(lt.relu(input))
       .sub(input.mul(0.5)).dataSync();
     ms.push(performance.now() - t0);
     faults.push(minorFaults() - f0);
+    split.push(lt.kernelStats().threaded > s0);
   }
   // calls 11 on (the bench's "later calls"): those whose output landed in
   // fresh pages (one fault per 4 KiB page) against those in recycled memory
@@ -64,8 +68,12 @@ if (import.meta.main) {
     if (ts.length === 0) return "0 calls";
     return `${ts.length} calls, median ${median(ts.map((c) => c.t)).toFixed(2)} ms`;
   };
+  // a call split over worker threads is marked `s`
   console.log(
-    `${mode} ${ms.map((t, i) => `${t.toFixed(2)}/${faults[i]}`).join(" ")}`,
+    `${mode} ${
+      ms.map((t, i) => `${t.toFixed(2)}/${faults[i]}${split[i] ? "s" : ""}`)
+        .join(" ")
+    }`,
   );
   console.log(
     `${mode} (${made.length} inputs made): calls 11-${calls}: median ${

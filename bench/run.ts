@@ -410,7 +410,7 @@ function trainRows(id: "B4" | "B5"): Row[] {
 /**
  * The cold table: per eager workload, the warm median of this run beside
  * the median of the first calls in a fresh process, and a reused input's
- * warm median beside a fresh one's (bench/cold.ts).
+ * warm median beside a fresh one's, taking turns in one process (bench/cold.ts).
  */
 async function coldTable(rows: readonly Row[], want: (id: string) => boolean): Promise<string> {
   const body: string[][] = [];
@@ -423,7 +423,7 @@ async function coldTable(rows: readonly Row[], want: (id: string) => boolean): P
       w.name,
       fmt(warm),
       fmt(c.cold),
-      fmt(c.cold / c.fresh),
+      fmt(c.cold / c.later),
       `${fmt(c.reuse)} (cold ${fmt(c.reuseCold)})`,
       fmt(c.fresh),
       fmt(c.reuse / c.fresh),
@@ -434,8 +434,8 @@ async function coldTable(rows: readonly Row[], want: (id: string) => boolean): P
     "warm median ms",
     `cold ms (first ${COLD_CALLS} calls, fresh process)`,
     "cold ÷ later calls",
-    "reused input ms (later calls)",
-    "fresh inputs ms (later calls)",
+    "reused input ms (later calls, taking turns)",
+    "fresh inputs ms (same process)",
     "reused ÷ fresh",
   ];
   return body.length === 0 ? "" : mdTable(head, body);
@@ -703,8 +703,8 @@ if (import.meta.main) {
             `tensors, made before timing), beside this run's warm median; the ratio divides it ` +
             `by the median of the later calls in the same process (fresh inputs), which the load ` +
             `of a shared machine sways less. Reused input: the later calls of another process ` +
-            `that reuses one input tensor every call, having made the same fresh inputs ` +
-            `(bench/cold.ts).`,
+            `in which a reused input tensor and fresh ones take turns call by call, so both see ` +
+            `the same load and the same garbage collections (bench/cold.ts).`,
         ),
         "",
       ]

@@ -124,13 +124,49 @@ describe("threaded kernels", { ignore }, () => {
     });
   }
 
+  // a big loop kernel read on the host copies each chunk out as it finishes (wasm/_pool.ts)
+  const copied: [string, (i: number) => lt.Tensor][] = [
+    // a broadcast keeps rows of 1,001 values: chunks start at odd element offsets
+    ["rows of 1,001 float32 values", (i) => rand([1100 + i, 1001], 41).add(rand([1001], 42))],
+    ["bool values", (i) => rand([1_048_579 + i], 43).gt(0.5)],
+    ["int32 values", (i) => {
+      const x = lt.tensor(
+        Int32Array.from({ length: 1_048_579 + i }, (_, j) => (j * 7919) % 1000 - 500),
+      );
+      return x.mul(3).add(x);
+    }],
+  ];
+  for (const [name, f] of copied) {
+    it(`copies out the chunks workers computed, in their places: ${name}`, async () => {
+      await warm();
+      // a new kernel per try (its first launches split); a busy machine may wake the worker late
+      let i = 0;
+      let got: lt.DataArray | undefined;
+      for (; i < 50 && got === undefined; i++) {
+        const jobs = lt.kernelStats().workerJobs;
+        const values = f(i).dataSync();
+        if (lt.kernelStats().workerJobs > jobs) got = values;
+        else await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert(got !== undefined, "no worker ever computed a chunk");
+      lt.setCpuBackend("js");
+      try {
+        assertEquals(got, f(i - 1).dataSync());
+      } finally {
+        wasm();
+      }
+    });
+  }
+
   it("a jitted program splits its big kernels and replays the same values", async () => {
     await warm();
     const f = lt.jit((x: lt.Tensor, w: lt.Tensor) => lt.relu(x.matmul(w)).matmul(w.transpose()));
     const [x, w] = [rand([300, 260], 30), rand([260, 270], 31)];
     const eager = lt.relu(x.matmul(w)).matmul(w.transpose()).dataSync();
     const before = lt.kernelStats().threaded;
-    for (let i = 0; i < 3; i++) assertEquals(f(x, w).dataSync(), eager);
+    // the first launches of a kernel alternate alone and split (the split tuning's probes):
+    // in 6 replays, each of the 2 products splits at least 3 times
+    for (let i = 0; i < 6; i++) assertEquals(f(x, w).dataSync(), eager);
     assert(lt.kernelStats().threaded >= before + 6, "the replays did not split");
   });
 

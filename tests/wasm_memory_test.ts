@@ -108,20 +108,20 @@ describe("tensor data in Wasm memory", () => {
 describe("splitting kernels over threads", () => {
   const kernel = (): WasmFn => () => {};
 
-  it("times a kernel split, then alone, then keeps the faster way", () => {
+  it("times a kernel alternately alone and split, then keeps the faster way", () => {
     const f = kernel();
     const ways: boolean[] = [];
     for (let i = 0; i < 7; i++) {
-      const split = splitPays(f) !== "alone";
+      const split = splitPays(f, false) !== "alone";
       ways.push(split);
-      recordLaunch(f, split, split ? 1 : 3);
+      recordLaunch(f, false, split, split ? 1 : 3);
     }
-    assertEquals(ways, [true, true, true, true, false, false, false]);
+    assertEquals(ways, [true, false, true, false, true, false, true]);
     const next: boolean[] = [];
     for (let i = 7; i < 20; i++) {
-      const split = splitPays(f) !== "alone";
+      const split = splitPays(f, false) !== "alone";
       next.push(split);
-      recordLaunch(f, split, split ? 1 : 3);
+      recordLaunch(f, false, split, split ? 1 : 3);
     }
     // split is faster: it stays split, except the recheck alone at launch 16
     assertEquals(next.map((s, i) => s || i + 7), [
@@ -145,15 +145,48 @@ describe("splitting kernels over threads", () => {
     const f = kernel();
     const ways: boolean[] = [];
     for (let i = 0; i < 40; i++) {
-      const way = splitPays(f);
+      const way = splitPays(f, false);
       const split = way !== "alone";
       ways.push(split);
       // the second look at splitting only runs split if the workers are up
       if (i > 6 && split) assertEquals(way, "recheck");
       // a slow-waking worker: the split launch takes longer than the kernel alone
-      recordLaunch(f, split, split ? 5 : 2);
+      recordLaunch(f, false, split, split ? 5 : 2);
     }
     const splitAt = ways.flatMap((s, i) => s ? [i] : []);
-    assertEquals(splitAt, [0, 1, 2, 3, 16, 32]);
+    assertEquals(splitAt, [0, 2, 4, 6, 16, 32]);
+  });
+
+  it("a recheck's time replaces its way's average: a split timed slow while the machine was busy is taken once it is fast", () => {
+    const f = kernel();
+    const ways: boolean[] = [];
+    for (let i = 0; i < 20; i++) {
+      const split = splitPays(f, false) !== "alone";
+      ways.push(split);
+      // the probes split slowly (busy machine); by the recheck at 16 the split is fast
+      recordLaunch(f, false, split, split ? (i < 16 ? 20 : 1) : 3);
+    }
+    const splitAt = ways.flatMap((s, i) => s ? [i] : []);
+    // a moving average (20, then 15.25, 11.7, …) would have kept it alone until launch 128
+    assertEquals(splitAt, [0, 2, 4, 6, 16, 17, 18, 19]);
+  });
+
+  it("times launches that copy their output out apart from those that keep it", () => {
+    const f = kernel();
+    // kept in Wasm memory, split is slower (nothing to overlap it with)
+    for (let i = 0; i < 8; i++) {
+      const split = splitPays(f, false) !== "alone";
+      recordLaunch(f, false, split, split ? 5 : 2);
+    }
+    // copied out, split is faster (the copy overlaps the workers' compute)
+    const copied: boolean[] = [];
+    for (let i = 0; i < 12; i++) {
+      const split = splitPays(f, true) !== "alone";
+      copied.push(split);
+      recordLaunch(f, true, split, split ? 2 : 4);
+    }
+    assertEquals(copied.filter((s) => !s).length, 3, "only the 3 probes alone");
+    assertEquals(splitPays(f, false), "alone");
+    assertEquals(splitPays(f, true), "split");
   });
 });

@@ -126,13 +126,27 @@ export class Heap {
    * for 4 MiB).
    */
   copyOut(dtype: "float32" | "int32" | "bool", ptr: number, n: number): DataArray {
-    const array = dtype === "bool"
-      ? new Uint8Array(n)
-      : dtype === "int32"
-      ? new Int32Array(n)
-      : new Float32Array(n);
+    const array = this.newArray(dtype, n);
     array.set(this.view(dtype, ptr, n) as never);
     return array;
+  }
+
+  /** A new host array of `n` elements of a dtype. */
+  newArray(dtype: "float32" | "int32" | "bool", n: number): DataArray {
+    if (dtype === "bool") return new Uint8Array(n);
+    return dtype === "int32" ? new Int32Array(n) : new Float32Array(n);
+  }
+
+  /** Copies elements [from, to) of the block at `ptr` to the same places of `array`. */
+  copyRange(
+    array: DataArray,
+    dtype: "float32" | "int32" | "bool",
+    ptr: number,
+    from: number,
+    to: number,
+  ): void {
+    const per = dtype === "bool" ? 1 : 4;
+    array.set(this.view(dtype, ptr + per * from, to - from) as never, from);
   }
 
   /** Copies a float32, int32 or bool array to `ptr`. */

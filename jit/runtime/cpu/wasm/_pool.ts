@@ -17,6 +17,12 @@
  * training loop). A job that does not finish in time, or an engine that
  * refuses to post a memory or module, turns the pool off for good: the
  * caller then runs every share itself.
+ *
+ * A launch whose output is copied out to a host array (`runParallelCopy`)
+ * overlaps that copy with the kernel: each worker flags the chunks it
+ * finishes, and the calling thread copies finished chunks out (taking the
+ * page faults of a fresh host array, which only it can touch) and computes
+ * a chunk itself only when none is waiting to be copied.
  * @module
  */
 import { envVar } from "../../_env.ts";
@@ -32,6 +38,10 @@ const DONE = 1;
 const READY = 2;
 const RUN = 3;
 const FAILED = 4;
+/** Slots from here flag each chunk of a launch done (the launch's generation, set by the thread that ran it). */
+const FLAGS = 8;
+/** Chunks of one launch that get a done flag (a copying launch has no more). */
+export const MAX_FLAGGED = 1024;
 /** Milliseconds without jobs after which the workers end. */
 const IDLE_MS = 300;
 /** Instances a worker keeps before it starts over (each posted again when next used). */
@@ -59,6 +69,7 @@ function work(ctrl, f, job, counted) {
     try {
       f(...job.args, job.scratch, lo, Math.min(job.total, lo + job.rows), 0);
       if (counted) Atomics.add(ctrl, ${RUN}, 1);
+      if (c < ${MAX_FLAGGED}) Atomics.store(ctrl, ${FLAGS} + c, job.gen);
     } catch {
       Atomics.store(ctrl, ${FAILED}, 1);
     } finally {
@@ -205,7 +216,7 @@ function watch(): void {
 let scriptUrl: string | undefined;
 
 function startPool(memory: WebAssembly.Memory): Pool | undefined {
-  const ctrl = new Int32Array(new SharedArrayBuffer(32));
+  const ctrl = new Int32Array(new SharedArrayBuffer(4 * (FLAGS + MAX_FLAGGED)));
   const workers: Worker[] = [];
   try {
     scriptUrl ??= URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
@@ -255,23 +266,9 @@ export interface Job {
 
 let generation = 0;
 
-/**
- * Runs a split kernel on the calling thread and (at most `readyWorkers()`)
- * workers, each claiming chunks until none is left, so a thread that the OS
- * delays does less; returns when every chunk is done.
- * @param kernel the module and its id
- * @param job the launch, with the calling thread's scratch
- * @param scratch the workers' scratch blocks (one each)
- * @param fn the kernel on the calling thread
- */
-export function runParallel(
-  kernel: PoolKernel,
-  job: Job,
-  scratch: readonly number[],
-  fn: (...args: number[]) => void,
-): void {
-  const p = pool!;
-  generation = (generation + 1) & 0x7fff;
+/** Starts a launch: a new generation (never 0: the flags' initial value), the job posted to each worker. */
+function post(p: Pool, kernel: PoolKernel, job: Job, scratch: readonly number[]): void {
+  generation = generation % 0x7fff + 1;
   job.gen = generation;
   Atomics.store(p.ctrl, DONE, 0);
   Atomics.store(p.ctrl, NEXT, generation << 16);
@@ -288,26 +285,156 @@ export function runParallel(
   } catch {
     broken = true;
   }
-  const t0 = performance.now();
-  // made on first use: engines that forbid eval never get here (no worker would run)
-  work ??= new Function(`${WORK_SOURCE}\nreturn work;`)() as Work;
-  work(p.ctrl, fn, job, false);
-  // generous: a worker does no more than the calling thread
-  const deadline = performance.now() + Math.max(2000, 50 * (performance.now() - t0));
-  let done = Atomics.load(p.ctrl, DONE);
-  while (done < job.chunks && performance.now() < deadline) {
-    Atomics.wait(p.ctrl, DONE, done, deadline - performance.now());
-    done = Atomics.load(p.ctrl, DONE);
-  }
+}
+
+/** Generous: a worker does no more than the calling thread did in `ms`. */
+function deadlineAfter(ms: number): number {
+  return performance.now() + Math.max(2000, 50 * ms);
+}
+
+/**
+ * Ends a launch the workers failed (a chunk not done in time, or one that
+ * threw): ends them, gives a late one time to stop (a terminated worker stops
+ * at its next loop back-edge), then runs every chunk here (each overwrites
+ * its rows).
+ * @returns whether it did (false: the launch is complete)
+ */
+function recover(p: Pool, job: Job, done: number, fn: (...args: number[]) => void): boolean {
   lastUse = performance.now();
   if (done < job.chunks || Atomics.load(p.ctrl, FAILED) !== 0) broken = true;
-  if (!broken) return;
-  // the workers failed us: end them, give a late one time to stop (a terminated
-  // worker stops at its next loop back-edge), then run every chunk here (each
-  // overwrites its rows)
+  if (!broken) return false;
   stop();
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
   for (let lo = 0; lo < job.total; lo += job.rows) {
     fn(...job.args, job.scratch, lo, Math.min(job.total, lo + job.rows), 0);
   }
+  return true;
+}
+
+/**
+ * Runs a split kernel on the calling thread and (at most `readyWorkers()`)
+ * workers, each claiming chunks until none is left, so a thread that the OS
+ * delays does less; returns when every chunk is done.
+ * @param kernel the module and its id
+ * @param job the launch, with the calling thread's scratch
+ * @param scratch the workers' scratch blocks (one each)
+ * @param fn the kernel on the calling thread
+ */
+export function runParallel(
+  kernel: PoolKernel,
+  job: Job,
+  scratch: readonly number[],
+  fn: (...args: number[]) => void,
+): void {
+  const p = pool!;
+  post(p, kernel, job, scratch);
+  const t0 = performance.now();
+  // made on first use: engines that forbid eval never get here (no worker would run)
+  work ??= new Function(`${WORK_SOURCE}\nreturn work;`)() as Work;
+  work(p.ctrl, fn, job, false);
+  const deadline = deadlineAfter(performance.now() - t0);
+  let done = Atomics.load(p.ctrl, DONE);
+  while (done < job.chunks && performance.now() < deadline) {
+    Atomics.wait(p.ctrl, DONE, done, deadline - performance.now());
+    done = Atomics.load(p.ctrl, DONE);
+  }
+  recover(p, job, done, fn);
+}
+
+/** The calling thread's claim of the next chunk of launch `gen` (-1: none left). */
+function claim(ctrl: Int32Array, gen: number, chunks: number): number {
+  for (;;) {
+    const v = Atomics.load(ctrl, NEXT);
+    const c = v & 0xffff;
+    if (v >>> 16 !== gen || c >= chunks) return -1;
+    if (Atomics.compareExchange(ctrl, NEXT, v, v + 1) === v) return c;
+  }
+}
+
+/**
+ * Runs a split kernel as `runParallel` does, and copies its output out as
+ * chunks finish: the calling thread copies each chunk a worker flagged done
+ * (`copy(lo, hi)`, rows [lo, hi)), and claims and computes a chunk itself
+ * (then copies it) only when no finished chunk waits. The copy into a fresh
+ * host array takes a page fault per 4 KiB that only the calling thread can
+ * take, so this overlaps those faults with the workers' compute.
+ * @param kernel the module and its id
+ * @param job the launch (at most {@linkcode MAX_FLAGGED} chunks)
+ * @param scratch the workers' scratch blocks (one each)
+ * @param fn the kernel on the calling thread
+ * @param copy copies rows [lo, hi) of the output out
+ */
+export function runParallelCopy(
+  kernel: PoolKernel,
+  job: Job,
+  scratch: readonly number[],
+  fn: (...args: number[]) => void,
+  copy: (lo: number, hi: number) => void,
+): void {
+  if (job.chunks > MAX_FLAGGED) {
+    throw new Error(
+      `runParallelCopy: ${job.chunks} chunks, at most ${MAX_FLAGGED} (internal error)`,
+    );
+  }
+  const p = pool!;
+  const { ctrl } = p;
+  // NOTE: generations wrap around: a flag left from 32,767 launches ago could read as done
+  for (let i = 0; i < job.chunks; i++) Atomics.store(ctrl, FLAGS + i, 0);
+  post(p, kernel, job, scratch);
+  const t0 = performance.now();
+  const copied = new Uint8Array(job.chunks);
+  let left = job.chunks;
+  let first = 0;
+  let deadline = Infinity;
+  let done = 0;
+  const rows = (c: number): [number, number] => {
+    const lo = c * job.rows;
+    return [lo, Math.min(job.total, lo + job.rows)];
+  };
+  while (left > 0) {
+    // read before looking at the flags: a chunk finished after it changes it
+    done = Atomics.load(ctrl, DONE);
+    while (first < job.chunks && copied[first] === 1) first++;
+    let c = -1;
+    for (let i = first; i < job.chunks && c < 0; i++) {
+      if (copied[i] === 0 && Atomics.load(ctrl, FLAGS + i) === job.gen) c = i;
+    }
+    if (c < 0) {
+      c = claim(ctrl, job.gen, job.chunks);
+      if (c >= 0) {
+        const [lo, hi] = rows(c);
+        try {
+          fn(...job.args, job.scratch, lo, hi, 0);
+        } catch {
+          Atomics.store(ctrl, FAILED, 1);
+        }
+        Atomics.add(ctrl, DONE, 1);
+        done++;
+      }
+    }
+    if (c >= 0) {
+      if (Atomics.load(ctrl, FAILED) !== 0) break;
+      copy(...rows(c));
+      copied[c] = 1;
+      left--;
+      continue;
+    }
+    // every chunk is claimed and the finished ones copied: wait for a worker's
+    if (deadline === Infinity) deadline = deadlineAfter(performance.now() - t0);
+    const wait = deadline - performance.now();
+    if (wait <= 0 || Atomics.load(ctrl, FAILED) !== 0) break;
+    Atomics.wait(ctrl, DONE, done, wait);
+  }
+  // NOTE: a worker counts its chunk done just after flagging it: wait for that count, or it
+  // would land in the next launch's
+  if (deadline === Infinity) deadline = deadlineAfter(performance.now() - t0);
+  done = Atomics.load(ctrl, DONE);
+  while (left === 0 && done < job.chunks && performance.now() < deadline) {
+    Atomics.wait(ctrl, DONE, done, deadline - performance.now());
+    done = Atomics.load(ctrl, DONE);
+  }
+  if (left === 0 && done === job.chunks) return void (lastUse = performance.now());
+  recover(p, job, done, fn);
+  broken = true;
+  copy(0, job.total);
 }

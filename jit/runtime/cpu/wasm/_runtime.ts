@@ -6,6 +6,8 @@
  * matmul, or their equivalent in a big loop kernel) can split its output
  * rows over the worker threads (_pool.ts) when they are ready; it does
  * when splitting measured faster than running alone (_split_tuning.ts).
+ * A split loop kernel whose output is copied out to a host array copies each
+ * chunk as it finishes, overlapping the copy with the workers' compute.
  * Smaller kernels run on the calling thread.
  * @module
  */
@@ -13,9 +15,11 @@ import type { DataArray } from "../../../../core/ir/dtype.ts";
 import type { WasmSplit } from "../../../codegen/wasm/mod.ts";
 import { Heap } from "./_memory.ts";
 import {
+  MAX_FLAGGED,
   type PoolKernel,
   readyWorkers,
   runParallel,
+  runParallelCopy,
   threadCount,
   wantSharedMemory,
 } from "./_pool.ts";
@@ -212,7 +216,11 @@ export function launch(
   if (output === "cached" && outBytes < h.minCached) output = "array";
   const inArena = (v: Value) => v.ptr === undefined && (v.mutable || !h.cacheable(v.array!));
   const planned = k.split === undefined ? 1 : plannedThreads(k.split);
-  const way = planned === 1 ? "alone" : splitPays(k.fn);
+  // a loop kernel whose output is copied out copies each chunk as it finishes
+  // (not into a donated argument's array: that copy is below)
+  const copies = output !== "keep" && into === undefined && k.split !== undefined &&
+    k.scratch === 0 && !k.split.epilogue;
+  const way = planned === 1 ? "alone" : splitPays(k.fn, copies);
   const threads = way === "alone"
     ? 1
     : Math.min(1 + readyWorkers(h.memory, way === "split"), planned);
@@ -243,12 +251,20 @@ export function launch(
   args[0] = out;
   args.push(arena);
   h.f32.set(k.constants, arena >> 2);
+  let array: DataArray | undefined;
   if (k.split !== undefined) {
     const t0 = planned > 1 ? performance.now() : 0;
-    split(k, k.split, args, next, threads);
+    if (copies && threads > 1) array = splitCopy(k, k.split, args, out, threads);
+    else {
+      split(k, k.split, args, next, threads);
+      // timed with the copy, as a split launch that copies out is
+      if (copies) array = h.copyOut(k.elem ?? "float32", out, k.size);
+    }
     // an output in memory not written before also times its page faults: not a fair probe
     const fresh = out + outBytes > touched;
-    if (planned > 1 && !fresh) recordLaunch(k.fn, threads > 1, performance.now() - t0);
+    if (planned > 1 && !fresh) {
+      recordLaunch(k.fn, copies, threads > 1, performance.now() - t0);
+    }
   } else {
     if (k.scratch > 0) args.push(next);
     try {
@@ -269,8 +285,9 @@ export function launch(
     // NOTE: the old resident copy may be this launch's input: no later kernel reads it (_donation.ts)
     h.forget(into);
     (into as Float32Array).set(h.view(k.elem ?? "float32", out, k.size) as Float32Array);
+    array = into;
   }
-  const array = into ?? h.copyOut(k.elem ?? "float32", out, k.size);
+  array ??= h.copyOut(k.elem ?? "float32", out, k.size);
   if (output === "cached") h.adopt(array, out);
   return { array };
 }
@@ -323,4 +340,45 @@ function split(
   const job = { gen: 0, args, scratch, total: split.rows, rows, chunks };
   runParallel(k.pool!, job, own, k.fn);
   if (split.epilogue) k.epilogue!.apply(undefined, args);
+}
+
+/**
+ * Output bytes per chunk of a loop kernel copied out as it runs: small
+ * enough that the calling thread and a worker share the copy and the
+ * compute evenly (16 chunks for 4 MiB), large enough that launching a chunk
+ * costs nothing.
+ */
+const COPY_CHUNK_BYTES = 1 << 18;
+
+/**
+ * Runs a split loop kernel over worker threads and copies its output out to
+ * a new array chunk by chunk as the chunks finish (`runParallelCopy`, which
+ * overlaps the copy, and the page faults of the new array, with the
+ * workers' compute).
+ * NOTE: run alone, a kernel runs whole and is then copied out: chunk by
+ * chunk alone measured slower (docs/memory.md).
+ * @returns the new array
+ */
+function splitCopy(
+  k: WasmLaunch,
+  split: WasmSplit,
+  args: number[],
+  out: number,
+  threads: number,
+): DataArray {
+  const dtype = k.elem ?? "float32";
+  const h = heap();
+  const array = h.newArray(dtype, k.size);
+  // the output is row-major: a row of the split loop is `inner` contiguous elements
+  const inner = k.size / split.rows;
+  const per = dtype === "bool" ? 1 : 4;
+  const fit = Math.max(1, Math.floor(COPY_CHUNK_BYTES / (per * inner)));
+  const rows = Math.ceil(Math.max(fit, split.rows / MAX_FLAGGED) / split.rowBlock) *
+    split.rowBlock;
+  const copy = (lo: number, hi: number) => h.copyRange(array, dtype, out, lo * inner, hi * inner);
+  threaded++;
+  const chunks = Math.ceil(split.rows / rows);
+  const job = { gen: 0, args, scratch: 0, total: split.rows, rows, chunks };
+  runParallelCopy(k.pool!, job, new Array(threads - 1).fill(0), k.fn, copy);
+  return array;
 }
