@@ -69,7 +69,7 @@ function valueId(v: VExpr): string {
 function exprKey(e: IExpr): string {
   if (typeof e === "number") return String(e);
   if ("v" in e) return e.v;
-  if (e.op === "index") return `[${valueId(e.x)}<${e.extent}]`;
+  if (e.op === "index") return `[${valueId(e.x)}<${e.extent}@${e.site}]`;
   return `(${exprKey(e.a)}${e.op}${exprKey(e.b)})`;
 }
 
@@ -223,7 +223,7 @@ function lowerUncached(
       const inIdx = idx.map((
         e,
         d,
-      ) => (d === axis ? { op: "index" as const, x: at, extent: src.shape[d] } : e));
+      ) => (d === axis ? { op: "index" as const, x: at, extent: src.shape[d], site: node.id } : e));
       ctx.fused.add(node);
       return lower(src, inIdx, "other");
     }

@@ -328,7 +328,7 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
       body = lowerNode(ctx, memo, scattered, index, "identity");
       const at = lowerNode(ctx, memo, root.src[1], index, "identity");
       const idx = index.map((l, d) =>
-        d === axis ? { op: "index" as const, x: at, extent: root.shape[d] } : l
+        d === axis ? { op: "index" as const, x: at, extent: root.shape[d], site: root.id } : l
       );
       scatter = { target: flatIndex(root.shape, idx) };
     } else {
