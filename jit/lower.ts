@@ -10,6 +10,7 @@ import type { OpArgs } from "../core/ops/registry.ts";
 import { isElementwise } from "../core/ops/elementwise.ts";
 import { isReduction, reductions } from "../core/ops/reductions.ts";
 import { contiguousStrides, type Shape } from "../core/ir/shape.ts";
+import { keptTerm } from "./_fill_terms.ts";
 import { iadd, idiv, type IExpr, imod, imul, isub, type LoopVar, type VExpr } from "./kernel.ts";
 
 /**
@@ -170,6 +171,9 @@ function lowerUncached(
   const lower = (n: Node, i: readonly IExpr[], p: Path) => lowerNode(ctx, memo, n, i, p);
   const op = node.op;
   if (isElementwise(op)) {
+    // a concat's piece read outside itself is its padding: x + -0 -> x
+    const kept = keptTerm(node, idx);
+    if (kept !== undefined) return lower(kept, idx, path);
     ctx.fused.add(node);
     const args = node.src.map((s) => lower(s, idx, path));
     return { k: "alu", op, args, dtype: node.dtype };
@@ -211,11 +215,16 @@ function lowerUncached(
     }
     case "pad": {
       const { before, value } = node.arg as OpArgs["pad"];
-      const conds = idx.flatMap((i, d) =>
+      const all = idx.flatMap((i, d) =>
         src.shape[d] === node.shape[d] ? [] : [{ i, lo: before[d], hi: before[d] + src.shape[d] }]
       );
+      // a known index decides its condition here (a slice of a concat reads one piece)
+      if (all.some(({ i, lo, hi }) => typeof i === "number" && !(i >= lo && i < hi))) {
+        return { k: "const", value, dtype: node.dtype };
+      }
+      const conds = all.filter((c) => typeof c.i !== "number");
       const x = lower(src, idx.map((e, d) => isub(e, before[d])), "other");
-      return { k: "pad", conds, x, fill: value, dtype: node.dtype };
+      return conds.length === 0 ? x : { k: "pad", conds, x, fill: value, dtype: node.dtype };
     }
     case "gather": {
       const axis = node.arg as number;

@@ -49,4 +49,16 @@ describe("stack and concat of thousands of tensors", () => {
     const s1 = (N * (N - 1)) / 2;
     assertEquals(lt.grad(linear)(lt.tensor([1, 2], f64)).toArray(), [s1, 2 * s1]);
   });
+
+  it("jit(grad) of a 5,000-piece stack of one tensor: each piece's slice reads its piece only", () => {
+    // d/da Σ_i Σ_j (i · a_j)² = 2 a_j Σ_i i²; lowering each of the 5,000 slices through all
+    // 5,000 pieces used to exceed the Map size limit (and make a quadratic kernel)
+    const squares = (a: T) =>
+      lt.stack(Array.from({ length: N }, (_, i) => a.mul(i)), 1).square().sum();
+    const s2 = ((N - 1) * N * (2 * N - 1)) / 6;
+    const g = lt.jit(lt.grad(squares));
+    assertEquals(g(lt.tensor([1, -3], f64)).toArray(), [2 * s2, -6 * s2]);
+    assertEquals(g(lt.tensor([0.5, 2], f64)).toArray(), [s2, 4 * s2]);
+    assertEquals(g.compileCount, 1);
+  });
 });
