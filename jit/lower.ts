@@ -53,6 +53,28 @@ export interface LowerContext {
   readonly fused: Set<Node>;
   /** Inner reductions numbered so far (names loop variables per kernel, so sources repeat). */
   reduceCount: number;
+  /** The pad whose in-range value is being lowered (code generators compute it there only). */
+  branch?: Node;
+  /**
+   * Set by lowering: a value that more than `MAX_BRANCHES` pads' branches would each compute
+   * again (a tensor read by every piece of a `stack`); the scheduler makes it a buffer.
+   */
+  copied?: Node;
+}
+
+/** Pad branches of one kernel that may compute the same value before it becomes a buffer. */
+const MAX_BRANCHES = 8;
+/** The pad branch each lowered value was first computed in (`null`: outside every pad). */
+const branchOf = new WeakMap<VExpr, Node | null>();
+/** Per kernel, the branches each reused value is read in. */
+const readIn = new WeakMap<LowerContext, Map<Node, Set<Node | null>>>();
+
+function noteBranch(ctx: LowerContext, node: Node): void {
+  let nodes = readIn.get(ctx);
+  if (nodes === undefined) readIn.set(ctx, nodes = new Map());
+  const seen = nodes.get(node) ?? new Set();
+  nodes.set(node, seen.add(ctx.branch ?? null));
+  if (seen.size > MAX_BRANCHES) ctx.copied ??= node;
 }
 
 // value expressions inside indices (gathers) are keyed by identity, not by shape
@@ -142,9 +164,15 @@ export function lowerNode(
 ): VExpr {
   const key = `${node.id}:${path === "other" ? "o" : "b"}:${indexKey(idx)}`;
   const hit = memo.get(key);
-  if (hit !== undefined) return hit;
+  if (hit !== undefined) {
+    if (hit.k !== "load" && hit.k !== "const" && branchOf.get(hit) !== (ctx.branch ?? null)) {
+      noteBranch(ctx, node);
+    }
+    return hit;
+  }
   const value = lowerUncached(ctx, memo, node, idx, path);
   memo.set(key, value);
+  if (!branchOf.has(value)) branchOf.set(value, ctx.branch ?? null);
   return value;
 }
 
@@ -223,8 +251,14 @@ function lowerUncached(
         return { k: "const", value, dtype: node.dtype };
       }
       const conds = all.filter((c) => typeof c.i !== "number");
-      const x = lower(src, idx.map((e, d) => isub(e, before[d])), "other");
-      return conds.length === 0 ? x : { k: "pad", conds, x, fill: value, dtype: node.dtype };
+      const outer = ctx.branch;
+      if (conds.length > 0) ctx.branch = node;
+      try {
+        const x = lower(src, idx.map((e, d) => isub(e, before[d])), "other");
+        return conds.length === 0 ? x : { k: "pad", conds, x, fill: value, dtype: node.dtype };
+      } finally {
+        ctx.branch = outer;
+      }
     }
     case "gather": {
       const axis = node.arg as number;

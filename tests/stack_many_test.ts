@@ -1,5 +1,5 @@
 import { describe, it } from "@std/testing/bdd";
-import { assertEquals } from "@std/assert";
+import { assertAlmostEquals, assertEquals } from "@std/assert";
 import * as lt from "../mod.ts";
 
 type T = lt.Tensor;
@@ -60,5 +60,22 @@ describe("stack and concat of thousands of tensors", () => {
     assertEquals(g(lt.tensor([1, -3], f64)).toArray(), [2 * s2, -6 * s2]);
     assertEquals(g(lt.tensor([0.5, 2], f64)).toArray(), [s2, 4 * s2]);
     assertEquals(g.compileCount, 1);
+  });
+
+  it("a computed tensor read by every piece of a stack is computed once, not in each piece", () => {
+    // softplus(a) · i for 64 pieces: the pieces read softplus(a)'s buffer
+    const f = lt.jit((a: T) => {
+      const h = a.exp().add(1).log();
+      return lt.stack(Array.from({ length: 64 }, (_, i) => h.mul(i)), 1);
+    });
+    const a = lt.tensor([0.5, -1], f64);
+    const sources = lt.explain(f, a).kernels.map((k) => k.jsSource).join("\n");
+    assertEquals(sources.split("Math.exp(").length - 1, 1);
+    const out = f(a).toArray() as number[][];
+    for (const [r, x] of [0.5, -1].entries()) {
+      for (const i of [0, 1, 37, 63]) {
+        assertAlmostEquals(out[r][i], Math.log(1 + Math.exp(x)) * i, 1e-12);
+      }
+    }
   });
 });
