@@ -13,12 +13,15 @@
  */
 import { capturingSites, Node, pendingNodes } from "../core/ir/ir.ts";
 import { schedule } from "./schedule.ts";
+import { IndexRangeError } from "./_index_error.ts";
 import { compileProgram, cpuConfig, type Program, runKernels } from "./runtime/cpu/kernels.ts";
 
 /** A compiled structure: the program, and which pending node each of its outputs belongs to. */
 interface Entry {
   readonly program: Program;
   readonly outputs: readonly number[];
+  /** The position of each gather or scatter, by the id of its copy (what index errors report). */
+  readonly sites: ReadonlyMap<number, number>;
 }
 
 /** Structures kept (least recently used dropped first); most loops need a handful. */
@@ -107,7 +110,11 @@ function compile(
   if (outputs.some((i) => i === undefined)) return null;
   const covered = new Set(outs);
   if (roots.some((r) => !covered.has(copies.get(r)!))) return null;
-  return { program: compileProgram(kernels, args, outs), outputs: outputs as number[] };
+  const sites = new Map<number, number>();
+  nodes.forEach((n, i) => {
+    if (n.op === "gather" || n.op === "scatterAdd") sites.set(copies.get(n)!.id, i);
+  });
+  return { program: compileProgram(kernels, args, outs), outputs: outputs as number[], sites };
 }
 
 /**
@@ -135,7 +142,16 @@ export function realizeOnCpu(roots: readonly Node[]): void {
   }
   programs.set(key, entry);
   if (entry === null) return runKernels(schedule(roots));
-  const buffers = entry.program(leaves.map((l) => l.buffer!));
+  let buffers;
+  try {
+    buffers = entry.program(leaves.map((l) => l.buffer!));
+  } catch (e) {
+    // the kernels ran on copies: an index error names the user's gather (realize's gatherError)
+    const at = e instanceof IndexRangeError ? entry.sites.get(e.site) : undefined;
+    if (at === undefined) throw e;
+    const { index, extent } = e as IndexRangeError;
+    throw new IndexRangeError(index, extent, nodes[at].id);
+  }
   entry.outputs.forEach((i, o) => nodes[i].setBuffer(buffers[o]));
 }
 

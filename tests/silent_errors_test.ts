@@ -58,6 +58,28 @@ describe("take() and gather() index checks", () => {
     assertEquals(lt.take(x, i32([1, 0]).add(1), 0).toArray(), [[4, 5], [2, 3]]);
   });
 
+  it("name the failing one of two gathers over axes of one size in eager code, also when replayed", () => {
+    const a = lt.tensor([[0, 1], [2, 3], [4, 5]]);
+    const b = lt.tensor([[0, 10], [20, 30], [40, 50]]);
+    // the second run replays the eager program cached for this graph's structure
+    for (const j of [[1, 2], [2, 1]]) {
+      const first = lt.take(a, i32([0, 1]).add(1), 0); // eager-first-site
+      const second = lt.take(b, i32(j).add(1), 0); // eager-second-site
+      assertThrows(
+        () => first.add(second).toArray(),
+        RangeError,
+        "take() index 3 is out of range for an axis of size 3: indices must be in [-3, 2] " +
+          `(take() called at ${here}:${lineOf("// eager-second-site")}:`,
+      );
+    }
+    const first = lt.take(a, i32([2, 1]).add(1), 0); // eager-first-failing-site
+    assertThrows(
+      () => first.add(lt.take(b, i32([0, 1]).add(1), 0)).toArray(),
+      RangeError,
+      `(take() called at ${here}:${lineOf("// eager-first-failing-site")}:`,
+    );
+  });
+
   it("check indices computed inside jit when the program runs, naming the op and the caller, on each tier", () => {
     for (const tier of ["wasm", "js"] as const) {
       lt.setCpuBackend(tier);
