@@ -10,7 +10,7 @@
 import type { Node } from "../core/ir/ir.ts";
 import type { OpArgs } from "../core/ops/registry.ts";
 import { isFloat } from "../core/ir/dtype.ts";
-import { type IExpr, maxOf } from "./kernel.ts";
+import type { IExpr } from "./kernel.ts";
 
 /** Per axis, `[lo, hi)`: outside this box the node is the identity of `op`. */
 type Box = readonly (readonly [number, number])[];
@@ -50,9 +50,27 @@ function fillAt(node: Node, op: "add" | "maximum", idx: readonly IExpr[]): boole
   if (box === null || box.length !== idx.length) return false;
   return idx.some((e, d) => {
     const [lo, hi] = box[d];
-    // indices are non-negative, so the upper bound decides a read below the box
-    return typeof e === "number" ? e < lo || e >= hi : maxOf(e) < lo;
+    if (typeof e === "number") return e < lo || e >= hi;
+    const top = upper(e);
+    return top !== undefined && top < lo;
   });
+}
+
+/**
+ * The largest value of an index where it is sure: sums of loop variables times
+ * non-negative constants (`maxOf` assumes more: a negative step would bound it from below).
+ */
+function upper(e: IExpr): number | undefined {
+  if (typeof e === "number") return e;
+  if ("v" in e) return e.extent - 1;
+  if (e.op === "index" || e.op === "/" || e.op === "%") return undefined;
+  const [a, b] = [upper(e.a), upper(e.b)];
+  if (a === undefined || b === undefined) return undefined;
+  if (e.op === "+") return a + b;
+  if (e.op === "-") return typeof e.b === "number" ? a - e.b : undefined;
+  // a product with a non-negative constant factor
+  const factor = typeof e.a === "number" ? e.a : typeof e.b === "number" ? e.b : -1;
+  return factor >= 0 ? a * b : undefined;
 }
 
 /**

@@ -62,6 +62,17 @@ describe("stack and concat of thousands of tensors", () => {
     assertEquals(g.compileCount, 1);
   });
 
+  it("a concat read backwards or through a flip keeps every piece (no piece skipped as padding)", () => {
+    const a = lt.tensor([1, 2, 3]);
+    const b = lt.tensor([4, 5, 6, 7]);
+    const reversed = [7, 6, 5, 4, 3, 2, 1];
+    const back = lt.jit((a: T, b: T) => lt.concat([a.mul(1), b.mul(1)]).slice([null, null, -1]));
+    assertEquals(back(a, b).toArray(), reversed);
+    assertEquals(lt.concat([a, b]).slice([5, null, -1]).toArray(), reversed.slice(1));
+    const flipped = lt.jit((a: T, b: T) => lt.concat([a.mul(1), b.mul(1)]).flip().slice([2, 5]));
+    assertEquals(flipped(a, b).toArray(), [5, 4, 3]);
+  });
+
   it("a computed tensor read by every piece of a stack is computed once, not in each piece", () => {
     // softplus(a) · i for 64 pieces: the pieces read softplus(a)'s buffer
     const f = lt.jit((a: T) => {
