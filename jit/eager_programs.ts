@@ -13,6 +13,7 @@
  */
 import { capturingSites, Node, pendingNodes } from "../core/ir/ir.ts";
 import { schedule } from "./schedule.ts";
+import { IndexRangeError } from "./_index_error.ts";
 import { cpuConfig, runKernels } from "./runtime/cpu/kernels.ts";
 import { compileProgram, type Program } from "./runtime/cpu/program.ts";
 
@@ -20,6 +21,8 @@ import { compileProgram, type Program } from "./runtime/cpu/program.ts";
 interface Entry {
   readonly program: Program;
   readonly outputs: readonly number[];
+  /** The position of each gather or scatter, by the id of its copy (what index errors report). */
+  readonly sites: ReadonlyMap<number, number>;
 }
 
 /** Structures kept (least recently used dropped first); most loops need a handful. */
@@ -108,7 +111,11 @@ function compile(
   if (outputs.some((i) => i === undefined)) return null;
   const covered = new Set(outs);
   if (roots.some((r) => !covered.has(copies.get(r)!))) return null;
-  return { program: compileProgram(kernels, args, outs), outputs: outputs as number[] };
+  const sites = new Map<number, number>();
+  nodes.forEach((n, i) => {
+    if (n.op === "gather" || n.op === "scatterAdd") sites.set(copies.get(n)!.id, i);
+  });
+  return { program: compileProgram(kernels, args, outs), outputs: outputs as number[], sites };
 }
 
 /**
@@ -136,7 +143,16 @@ export function realizeOnCpu(roots: readonly Node[]): void {
   }
   programs.set(key, entry);
   if (entry === null) return runKernels(schedule(roots));
-  const buffers = entry.program(leaves.map((l) => l.buffer!));
+  let buffers;
+  try {
+    buffers = entry.program(leaves.map((l) => l.buffer!));
+  } catch (e) {
+    // the kernels ran on copies: an index error names the user's gather (realize's gatherError)
+    const at = e instanceof IndexRangeError ? entry.sites.get(e.site) : undefined;
+    if (at === undefined) throw e;
+    const { index, extent } = e as IndexRangeError;
+    throw new IndexRangeError(index, extent, nodes[at].id);
+  }
   entry.outputs.forEach((i, o) => nodes[i].setBuffer(buffers[o]));
 }
 

@@ -24,7 +24,16 @@ export type IExpr =
   | number
   | LoopVar
   | { readonly op: "+" | "-" | "*" | "/" | "%"; readonly a: IExpr; readonly b: IExpr }
-  | { readonly op: "index"; readonly x: VExpr; readonly extent: number };
+  | {
+    readonly op: "index";
+    readonly x: VExpr;
+    readonly extent: number;
+    /**
+     * The id of the gather or scatter node whose index this is: a runtime constant (not part of
+     * the kernel's structure) that an out-of-range error reports (`IndexRangeError`).
+     */
+    readonly site: number;
+  };
 
 /** A value expression. */
 export type VExpr =

@@ -10,6 +10,7 @@ import type { OpArgs } from "../core/ops/registry.ts";
 import { isElementwise } from "../core/ops/elementwise.ts";
 import { isReduction, reductions } from "../core/ops/reductions.ts";
 import { contiguousStrides, type Shape } from "../core/ir/shape.ts";
+import { keptTerm } from "./_fill_terms.ts";
 import { iadd, idiv, type IExpr, imod, imul, isub, type LoopVar, type VExpr } from "./kernel.ts";
 
 /**
@@ -52,6 +53,28 @@ export interface LowerContext {
   readonly fused: Set<Node>;
   /** Inner reductions numbered so far (names loop variables per kernel, so sources repeat). */
   reduceCount: number;
+  /** The pad whose in-range value is being lowered (code generators compute it there only). */
+  branch?: Node;
+  /**
+   * Set by lowering: a value that more than `MAX_BRANCHES` pads' branches would each compute
+   * again (a tensor read by every piece of a `stack`); the scheduler makes it a buffer.
+   */
+  copied?: Node;
+}
+
+/** Pad branches of one kernel that may compute the same value before it becomes a buffer. */
+const MAX_BRANCHES = 8;
+/** The pad branch each lowered value was first computed in (`null`: outside every pad). */
+const branchOf = new WeakMap<VExpr, Node | null>();
+/** Per kernel, the branches each reused value is read in. */
+const readIn = new WeakMap<LowerContext, Map<Node, Set<Node | null>>>();
+
+function noteBranch(ctx: LowerContext, node: Node): void {
+  let nodes = readIn.get(ctx);
+  if (nodes === undefined) readIn.set(ctx, nodes = new Map());
+  const seen = nodes.get(node) ?? new Set();
+  nodes.set(node, seen.add(ctx.branch ?? null));
+  if (seen.size > MAX_BRANCHES) ctx.copied ??= node;
 }
 
 // value expressions inside indices (gathers) are keyed by identity, not by shape
@@ -69,7 +92,7 @@ function valueId(v: VExpr): string {
 function exprKey(e: IExpr): string {
   if (typeof e === "number") return String(e);
   if ("v" in e) return e.v;
-  if (e.op === "index") return `[${valueId(e.x)}<${e.extent}]`;
+  if (e.op === "index") return `[${valueId(e.x)}<${e.extent}@${e.site}]`;
   return `(${exprKey(e.a)}${e.op}${exprKey(e.b)})`;
 }
 
@@ -141,9 +164,15 @@ export function lowerNode(
 ): VExpr {
   const key = `${node.id}:${path === "other" ? "o" : "b"}:${indexKey(idx)}`;
   const hit = memo.get(key);
-  if (hit !== undefined) return hit;
+  if (hit !== undefined) {
+    if (hit.k !== "load" && hit.k !== "const" && branchOf.get(hit) !== (ctx.branch ?? null)) {
+      noteBranch(ctx, node);
+    }
+    return hit;
+  }
   const value = lowerUncached(ctx, memo, node, idx, path);
   memo.set(key, value);
+  if (!branchOf.has(value)) branchOf.set(value, ctx.branch ?? null);
   return value;
 }
 
@@ -170,6 +199,9 @@ function lowerUncached(
   const lower = (n: Node, i: readonly IExpr[], p: Path) => lowerNode(ctx, memo, n, i, p);
   const op = node.op;
   if (isElementwise(op)) {
+    // a concat's piece read outside itself is its padding: x + -0 -> x
+    const kept = keptTerm(node, idx);
+    if (kept !== undefined) return lower(kept, idx, path);
     ctx.fused.add(node);
     const args = node.src.map((s) => lower(s, idx, path));
     return { k: "alu", op, args, dtype: node.dtype };
@@ -211,11 +243,22 @@ function lowerUncached(
     }
     case "pad": {
       const { before, value } = node.arg as OpArgs["pad"];
-      const conds = idx.flatMap((i, d) =>
+      const all = idx.flatMap((i, d) =>
         src.shape[d] === node.shape[d] ? [] : [{ i, lo: before[d], hi: before[d] + src.shape[d] }]
       );
-      const x = lower(src, idx.map((e, d) => isub(e, before[d])), "other");
-      return { k: "pad", conds, x, fill: value, dtype: node.dtype };
+      // a known index decides its condition here (a slice of a concat reads one piece)
+      if (all.some(({ i, lo, hi }) => typeof i === "number" && !(i >= lo && i < hi))) {
+        return { k: "const", value, dtype: node.dtype };
+      }
+      const conds = all.filter((c) => typeof c.i !== "number");
+      const outer = ctx.branch;
+      if (conds.length > 0) ctx.branch = node;
+      try {
+        const x = lower(src, idx.map((e, d) => isub(e, before[d])), "other");
+        return conds.length === 0 ? x : { k: "pad", conds, x, fill: value, dtype: node.dtype };
+      } finally {
+        ctx.branch = outer;
+      }
     }
     case "gather": {
       const axis = node.arg as number;
@@ -223,7 +266,7 @@ function lowerUncached(
       const inIdx = idx.map((
         e,
         d,
-      ) => (d === axis ? { op: "index" as const, x: at, extent: src.shape[d] } : e));
+      ) => (d === axis ? { op: "index" as const, x: at, extent: src.shape[d], site: node.id } : e));
       ctx.fused.add(node);
       return lower(src, inIdx, "other");
     }

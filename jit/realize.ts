@@ -17,6 +17,7 @@ import {
 } from "../core/ir/ir.ts";
 import { userFrame } from "../core/ir/errors.ts";
 import { stageBuffer } from "./runtime/cpu/kernels.ts";
+import { IndexRangeError } from "./_index_error.ts";
 import type { Backend } from "./runtime/backend.ts";
 import { cpu } from "./runtime/cpu/mod.ts";
 import { webgpuBackend } from "./runtime/webgpu/mod.ts";
@@ -59,6 +60,8 @@ export interface IndexSite {
   site: CallSite;
   /** The size of the indexed axis. */
   extent: number;
+  /** The node's id (what a kernel's `IndexRangeError` reports). */
+  id: number;
 }
 
 /**
@@ -74,33 +77,34 @@ export function gathersBelow(roots: readonly Node[]): IndexSite[] {
     const site = n.op === "gather" || n.op === "scatterAdd" ? siteOf(n) : undefined;
     // a gather indexes its source's axis, a scatter its own
     const extent = (n.op === "gather" ? n.src[0] : n).shape[n.arg as number];
-    return site === undefined ? kept : [{ site, extent }, ...kept];
+    return site === undefined ? kept : [{ site, extent, id: n.id }, ...kept];
   });
 }
 
 /**
- * A kernel's out-of-range index error, naming the user's gather whose axis
- * it indexed and the line that called it; other errors pass through as they are.
+ * A kernel's out-of-range index error, naming the user's gather that computed
+ * the index (the node id the kernel reports) and the line that called it;
+ * other errors pass through as they are.
  * @param e what the kernel threw
  * @param gathers the gathers the kernels computed (`gathersBelow`)
  * @returns the error to throw
  */
 export function gatherError(e: unknown, gathers: readonly IndexSite[]): unknown {
-  const found = e instanceof RangeError && /^Index (\S+) is out of range for an axis of size (\d+)/
-    .exec(e.message);
-  if (!found) return e;
-  const extent = Number(found[2]);
-  for (const { site, extent: size } of gathers) {
-    if (size !== extent) continue;
-    const at = userFrame(site.at);
-    return new RangeError(
-      `${site.op}() index ${found[1]} is out of range for an axis of size ${extent}: indices ` +
-        `must be in [${-extent}, ${extent - 1}]${
-          at === undefined ? "" : ` (${site.op}() called at ${at})`
-        }`,
-    );
-  }
-  return e;
+  if (!(e instanceof IndexRangeError)) return e;
+  const { index, extent } = e;
+  // NOTE: by id, not by axis size: two gathers over axes of one size are told apart (a node
+  // made by a rewrite, without a site of its own, is named only where its axis size is unique)
+  const sized = gathers.filter((g) => g.extent === extent);
+  const found = gathers.find((g) => g.id === e.site) ?? (sized.length === 1 ? sized[0] : undefined);
+  if (found === undefined) return e;
+  const { site } = found;
+  const at = userFrame(site.at);
+  return new RangeError(
+    `${site.op}() index ${index} is out of range for an axis of size ${extent}: indices ` +
+      `must be in [${-extent}, ${extent - 1}]${
+        at === undefined ? "" : ` (${site.op}() called at ${at})`
+      }`,
+  );
 }
 
 function realizePending(pending: readonly Node[]): void {

@@ -8,7 +8,7 @@
  * @module
  */
 import { type Node, pendingNodes } from "../core/ir/ir.ts";
-import { type AluOp, elementwiseOps, isElementwise } from "../core/ops/elementwise.ts";
+import { elementwiseOps, isElementwise } from "../core/ops/elementwise.ts";
 import { isMissing } from "../core/ops/primitive.ts";
 import type { OpArgs, OpName } from "../core/ops/registry.ts";
 import { isReduction } from "../core/ops/reductions.ts";
@@ -120,7 +120,8 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
     let known = jsOnlyMemo.get(n);
     if (known === undefined) {
       known = !isBuffer(n) && n.op !== "const" &&
-        (n.dtype === "float64" || isElementwise(n.op) && !wasmForm(n.op) || n.src.some(jsOnly));
+        (n.dtype === "float64" ||
+          isElementwise(n.op) && isMissing(elementwiseOps[n.op].kernel.wasm) || n.src.some(jsOnly));
       jsOnlyMemo.set(n, known);
     }
     return known;
@@ -336,7 +337,7 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
       body = lowerNode(ctx, memo, scattered, index, "identity");
       const at = lowerNode(ctx, memo, root.src[1], index, "identity");
       const idx = index.map((l, d) =>
-        d === axis ? { op: "index" as const, x: at, extent: root.shape[d] } : l
+        d === axis ? { op: "index" as const, x: at, extent: root.shape[d], site: root.id } : l
       );
       scatter = { target: flatIndex(root.shape, idx) };
     } else {
@@ -344,6 +345,10 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
     }
     // the product read at two positions per output element (x + xᵀ): no epilogue through views
     if (viewIndices > 1) return planKernelWith(root, splits, false);
+    if (ctx.copied !== undefined) {
+      need(ctx.copied); // a value every piece of a stack computed again: once, then read
+      return planKernelWith(root, splits, views);
+    }
     if (matmul !== undefined && found?.chain !== undefined) {
       matmul = { ...matmul, view: { ...productView(found.chain), at: viewAt! } };
     }
@@ -376,11 +381,6 @@ export function schedule(roots: readonly Node[], given: ReadonlySet<Node> = new 
   // shallowest first: in a gradient, the last layer's is ready first, and its values die early
   for (const root of [...roots].sort((x, y) => x.depth - y.depth)) need(root);
   return kernels;
-}
-
-/** Whether an elementwise primitive has a Wasm form. */
-function wasmForm(op: string): boolean {
-  return !isMissing(elementwiseOps[op as AluOp].kernel.wasm);
 }
 
 /**

@@ -58,6 +58,28 @@ describe("take() and gather() index checks", () => {
     assertEquals(lt.take(x, i32([1, 0]).add(1), 0).toArray(), [[4, 5], [2, 3]]);
   });
 
+  it("name the failing one of two gathers over axes of one size in eager code, also when replayed", () => {
+    const a = lt.tensor([[0, 1], [2, 3], [4, 5]]);
+    const b = lt.tensor([[0, 10], [20, 30], [40, 50]]);
+    // the second run replays the eager program cached for this graph's structure
+    for (const j of [[1, 2], [2, 1]]) {
+      const first = lt.take(a, i32([0, 1]).add(1), 0); // eager-first-site
+      const second = lt.take(b, i32(j).add(1), 0); // eager-second-site
+      assertThrows(
+        () => first.add(second).toArray(),
+        RangeError,
+        "take() index 3 is out of range for an axis of size 3: indices must be in [-3, 2] " +
+          `(take() called at ${here}:${lineOf("// eager-second-site")}:`,
+      );
+    }
+    const first = lt.take(a, i32([2, 1]).add(1), 0); // eager-first-failing-site
+    assertThrows(
+      () => first.add(lt.take(b, i32([0, 1]).add(1), 0)).toArray(),
+      RangeError,
+      `(take() called at ${here}:${lineOf("// eager-first-failing-site")}:`,
+    );
+  });
+
   it("check indices computed inside jit when the program runs, naming the op and the caller, on each tier", () => {
     for (const tier of ["wasm", "js"] as const) {
       lt.setCpuBackend(tier);
@@ -91,6 +113,50 @@ describe("take() and gather() index checks", () => {
         assertEquals(f(x, i32([-1, -2])).toArray(), [[4, 6], [0, 2]]);
         assertEquals(g(x, i32([[0], [0], [0]])).item(), 6);
         assertEquals([f.compileCount, g.compileCount], [1, 1]);
+      } finally {
+        lt.setCpuBackend("wasm");
+      }
+    }
+  });
+
+  it("name the gather that failed among gathers over axes of one size in one kernel, on each tier", () => {
+    for (const tier of ["wasm", "js"] as const) {
+      lt.setCpuBackend(tier);
+      try {
+        const a = lt.arange(6).reshape([3, 2]);
+        const b = lt.arange(6).reshape([3, 2]).mul(10);
+        const f = lt.jit((a: lt.Tensor, b: lt.Tensor, i: lt.Tensor, j: lt.Tensor) => {
+          const first = lt.take(a, i.add(1), 0); // first-of-two-site
+          const second = lt.gather(b, 0, j.add(1)); // second-of-two-site
+          return first.add(second).mul(1);
+        });
+        // both read in one fused kernel
+        assertEquals(lt.explain(f, a, b, i32([0, 1]), i32([[0, 1], [1, 0]])).kernels.length, 1);
+        assertThrows(
+          () => f(a, b, i32([0, 1]), i32([[0, 1], [2, 0]])),
+          RangeError,
+          "gather() index 3 is out of range for an axis of size 3: indices must be in [-3, 2] " +
+            `(gather() called at ${here}:${lineOf("// second-of-two-site")}:`,
+        );
+        assertThrows(
+          () => f(a, b, i32([2, 1]), i32([[0, 1], [1, 0]])),
+          RangeError,
+          "take() index 3 is out of range for an axis of size 3: indices must be in [-3, 2] " +
+            `(take() called at ${here}:${lineOf("// first-of-two-site")}:`,
+        );
+        // the same structure traced at other lines shares the compiled code, not the names
+        const g = lt.jit((a: lt.Tensor, b: lt.Tensor, i: lt.Tensor, j: lt.Tensor) => {
+          const first = lt.take(a, i.add(1), 0);
+          const second = lt.gather(b, 0, j.add(1)); // second-of-g-site
+          return first.add(second).mul(1);
+        });
+        assertThrows(
+          () => g(a, b, i32([0, 1]), i32([[0, 1], [2, 0]])),
+          RangeError,
+          `(gather() called at ${here}:${lineOf("// second-of-g-site")}:`,
+        );
+        assertEquals(f(a, b, i32([0, 1]), i32([[0, 1], [1, 0]])).toArray(), [[22, 53], [44, 35]]);
+        assertEquals(f.compileCount, 1);
       } finally {
         lt.setCpuBackend("wasm");
       }

@@ -10,6 +10,7 @@ import * as nn from "../nn/mod.ts";
 import * as optim from "../nn/optim.ts";
 import { webgpuStats } from "../jit/runtime/webgpu/device.ts";
 import { openDevice } from "../jit/runtime/webgpu/_open.ts";
+import { readTextFileSync } from "../test_util/runtime.ts";
 import { caseLabel, decode, refCases } from "./_reference.ts";
 import { type FixtureCase, inputTensor, loadFixture, num } from "./_ref.ts";
 import elementwise from "./fixtures/elementwise.json" with { type: "json" };
@@ -434,6 +435,32 @@ suite("WebGPU matches the CPU", () => {
       `take() index 3 is out of range for an axis of size 3: indices must be in [-3, 2] (take() called at ${import.meta.url}:`,
     );
     assertEquals(Array.from(await f(x, index([-1, 0])).data()), [6, 2]);
+    assertEquals(f.compileCount, 1);
+  });
+
+  it("names the failing one of two gathers over axes of one size in a jitted GPU kernel", async () => {
+    const lines = readTextFileSync(new URL(import.meta.url)).split("\n");
+    const lineOf = (marker: string) => lines.findIndex((l) => l.endsWith(marker)) + 1;
+    const f = lt.jit((x: lt.Tensor, y: lt.Tensor, i: lt.Tensor, j: lt.Tensor) => {
+      const first = x.take(i.add(1)); // gpu-first-take
+      const second = y.take(j.add(1)); // gpu-second-take
+      return first.add(second).mul(1);
+    });
+    const x = lt.tensor([1, 2, 3], { device: "webgpu" });
+    const y = lt.tensor([10, 20, 30], { device: "webgpu" });
+    const index = (v: number[]) => lt.tensor(new Int32Array(v), { device: "webgpu" });
+    await assertRejects(
+      () => f(x, y, index([0, 1]), index([1, 2])).data(),
+      RangeError,
+      "take() index 3 is out of range for an axis of size 3: indices must be in [-3, 2] " +
+        `(take() called at ${import.meta.url}:${lineOf("// gpu-second-take")}:`,
+    );
+    await assertRejects(
+      () => f(x, y, index([2, 1]), index([0, 1])).data(),
+      RangeError,
+      `(take() called at ${import.meta.url}:${lineOf("// gpu-first-take")}:`,
+    );
+    assertEquals(Array.from(await f(x, y, index([0, 1]), index([0, 1])).data()), [22, 33]);
     assertEquals(f.compileCount, 1);
   });
 });

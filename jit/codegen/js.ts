@@ -378,7 +378,8 @@ class Renderer {
     if (typeof e === "number") return String(e);
     if ("v" in e) return e.v;
     if (e.op === "index") {
-      return `rt.checkIndex(${this.value(e.x, scope)}, ${e.extent})`;
+      // the node's id is a constant: kernels of one structure share their code
+      return `rt.checkIndex(${this.value(e.x, scope)}, ${e.extent}, ${this.constant(e.site)})`;
     }
     const a = this.index(e.a, scope);
     const b = this.index(e.b, scope);

@@ -141,7 +141,8 @@ export class Renderer {
       this.checksIndex = true;
       const x = this.value(e.x, scope);
       const i = wgslType(e.x.dtype) === "i32" ? x : `${this.helpers.use("lt_f2i")}(${x})`;
-      return `lt_index(${i}, ${e.extent})`;
+      // the node's id is a constant: kernels of one structure share their pipeline
+      return `lt_index(${i}, ${e.extent}, ${this.constant(e.site, "i32")})`;
     }
     return `(${this.index(e.a, scope)} ${e.op} ${this.index(e.b, scope)})`;
   }
@@ -357,13 +358,15 @@ export class Renderer {
   }
 }
 
-// a bad gathered index records (index, extent) once and reads element 0; the backend raises it
-const indexHelper = `fn lt_index(i: i32, n: i32) -> i32 {
+// a bad gathered index records (index, extent, the gather's node id) once and reads element 0;
+// the backend raises it
+const indexHelper = `fn lt_index(i: i32, n: i32, site: i32) -> i32 {
   let j = select(i, i + n, i < 0);
   if (j < 0 || j >= n) {
     if (atomicExchange(&lt_err[0], 1) == 0) {
       atomicStore(&lt_err[1], i);
       atomicStore(&lt_err[2], n);
+      atomicStore(&lt_err[3], site);
     }
     return 0;
   }

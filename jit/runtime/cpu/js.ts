@@ -3,19 +3,14 @@
  * @module
  */
 import { jsHelpers } from "../../../core/ops/primitive.ts";
+import { IndexRangeError } from "../../_index_error.ts";
 
 export { erf, remainder } from "../../../core/ops/_scalar.ts";
 
-/** Validates a gathered index (negative counts from the end). */
-export function checkIndex(i: number, extent: number): number {
+/** Validates a gathered index (negative counts from the end); `site` names the gather's node. */
+export function checkIndex(i: number, extent: number, site = -1): number {
   const j = i < 0 ? i + extent : i;
-  if (!(j >= 0 && j < extent) || j !== Math.floor(j)) {
-    throw new RangeError(
-      `Index ${i} is out of range for an axis of size ${extent}: indices must be in [${-extent}, ${
-        extent - 1
-      }]`,
-    );
-  }
+  if (!(j >= 0 && j < extent) || j !== Math.floor(j)) throw new IndexRangeError(i, extent, site);
   return j;
 }
 

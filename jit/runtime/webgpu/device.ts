@@ -18,6 +18,7 @@ import { openDevice, type WebGpuOptions } from "./_open.ts";
 import { fromGpuData, gpuCopyBytes, toGpuData } from "./_data.ts";
 import { donatedBuffer, planDonation } from "../../_donation.ts";
 import { bindGroup, type Slot, writableInput } from "./_bind.ts";
+import { IndexRangeError } from "../../_index_error.ts";
 
 export type { WebGpuOptions };
 
@@ -42,7 +43,7 @@ const pipelines = new Map<string, { source: string; pipeline: GPUComputePipeline
 const stats = { live: 0, dispatches: 0 };
 /** Validation results of submitted work, checked at the next readback. */
 let scopes: Promise<GPUError | null>[] = [];
-/** The gathered-index error flag `[set, index, extent, 0]`, when a kernel checks indices. */
+/** The gathered-index error flag `[set, index, extent, site]`, when a kernel checks indices. */
 let errorFlag: GPUBuffer | undefined;
 let flagWritten = false;
 
@@ -311,12 +312,8 @@ export async function readNode(node: Node): Promise<DataArray> {
   if (lost !== undefined) throw new Error(`The WebGPU device was lost: ${lost}`);
   const flag = new Int32Array(words, Math.max(bytes, 4), 4);
   if (checkFlag && flag[0] !== 0) {
-    const [, i, extent] = flag;
-    throw new RangeError(
-      `Index ${i} is out of range for an axis of size ${extent}: indices must be in [${-extent}, ${
-        extent - 1
-      }]`,
-    );
+    const [, i, extent, site] = flag;
+    throw new IndexRangeError(i, extent, site);
   }
   return fromGpuData(words, node.dtype, n);
 }
