@@ -78,10 +78,8 @@ for (const r of sorted.slice(0, top)) {
   const k = r.kernel;
   const ops = k.fused.map((n) => n.op).join(",");
   console.log(
-    `${(r.ms / steps).toFixed(3).padStart(7)} ms ${
-      kernelBackend(k).padEnd(4)
-    } ${k.kind.padEnd(6)} [${k.shape}] ${
-      (bytes(k) / 1024).toFixed(0)
-    } KiB in=${k.inputs.length} ${ops.slice(0, 110)}`,
+    `${(r.ms / steps).toFixed(3).padStart(7)} ms ${kernelBackend(k).padEnd(4)} ${
+      k.kind.padEnd(6)
+    } [${k.shape}] ${(bytes(k) / 1024).toFixed(0)} KiB in=${k.inputs.length} ${ops.slice(0, 110)}`,
   );
 }
