@@ -83,6 +83,25 @@ describe("sibling outputs", () => {
     }
   }
 
+  it("gelu's stored erf and its value are one kernel", () => {
+    // (the gradient alone: no optimizer kernels to merge)
+    const step = lt.jit((p: Params, x: lt.Tensor, y: lt.Tensor) => lt.grad(loss)(p, x, y));
+    const p = init(256);
+    const [kx, ky] = lt.random.split(lt.random.key(8), 2);
+    const [x, y] = [lt.random.normal(kx, [64, 16]), lt.random.normal(ky, [64, 4])];
+    const run = (fuse: boolean) => {
+      setSiblingFusion(fuse);
+      step(p, x, y);
+      const before = kernelStats().launched;
+      const grads = lt.tree.leaves(step(p, x, y)).map((t) => t.dataSync());
+      return { n: kernelStats().launched - before, grads };
+    };
+    const separate = run(false);
+    const merged = run(true);
+    assertEquals(separate.n - merged.n, 1);
+    assertEquals(merged.grads, separate.grads);
+  });
+
   it("an Adam update's new moments and parameter are one kernel", () => {
     type P = { w: lt.Tensor; b: lt.Tensor };
     const opt = adam(0.01);
