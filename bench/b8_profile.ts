@@ -5,7 +5,9 @@
  * time or, with `--cpu`, in the process's CPU time (steadier on a loaded
  * machine; all threads: run with `LATHE_THREADS=1`); prints the
  * kernels by total time with their tier, fused ops, shape and bytes read and
- * written. A profile, not a benchmark: the hook costs a little per kernel.
+ * written. A profile, not a benchmark: the hook costs a little per kernel,
+ * and it turns off the merging of sibling kernels (jit/_siblings.ts), so the
+ * kernels are timed separately.
  *
  * Usage: `deno run -A bench/b8_profile.ts [--steps=20] [--top=40] [--cpu]`
  * @module

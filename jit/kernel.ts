@@ -132,6 +132,31 @@ export interface Kernel {
   readonly attention?: AttentionArgs;
   /** The primitives fused into this kernel (for `explain`). */
   readonly fused: readonly Node[];
+  /**
+   * CPU loop kernels only: further outputs of the same shape and dtype, each
+   * `body` stored at every output element into the buffer of input `input`
+   * (which the kernel writes, never reads): sibling kernels merged into one
+   * pass over their shared inputs (jit/_siblings.ts).
+   */
+  readonly siblings?: readonly Sibling[];
+}
+
+/** A further output of a loop kernel: its value per element and the input slot it is stored in. */
+export interface Sibling {
+  readonly input: number;
+  readonly body: VExpr;
+}
+
+/**
+ * Every value a kernel stores, as one expression for walks over them all
+ * (constants are numbered in this order): its body alone, or an `add` node
+ * over its body and its siblings' bodies that is never emitted itself.
+ * @param k the kernel
+ * @returns the expression
+ */
+export function storedValues(k: Kernel): VExpr {
+  if (k.siblings === undefined) return k.body;
+  return { k: "alu", op: "add", args: [k.body, ...k.siblings.map((s) => s.body)], dtype: k.dtype };
 }
 
 /** A kernel's cache key for every code generator: its structure, not its rendered source. */
@@ -155,9 +180,13 @@ export function kernelKey(k: Kernel): string {
   }${target ?? ""}${k.sort ? k.sort.descending : ""}${k.scan?.op ?? ""}${view ?? ""}${
     k.scatter?.mode ?? ""
   }`;
+  // (the stored values as one expression: values the siblings share are named once)
+  const siblings = k.siblings === undefined
+    ? ""
+    : `${k.siblings.map((s) => s.input)}=${structureOf(storedValues(k))}`;
   return `${kind}|${k.dtype}[${k.shape}]|${inputs}|${loops}|${mm ?? ""}:${k.matmul?.k}|${
     structureOf(k.body)
-  }`;
+  }|${siblings}`;
 }
 
 function isNum(e: IExpr): e is number {

@@ -189,8 +189,12 @@ class Renderer {
     // a scatter adds each value at its target (repeated targets accumulate) into zeros
     const at = k.scatter && this.index(k.scatter.target, levels[depth]);
     const [sums, mirror] = [`in${k.inputs.length - 2}`, `in${k.inputs.length - 1}`];
+    // sibling outputs first, at the same element (their bodies share values with the body)
+    const siblings = k.siblings?.map((s) =>
+      `in${s.input}[p] = ${this.value(s.body, levels[depth])};`
+    );
     const store = k.scatter === undefined
-      ? `out[p++] = ${value};`
+      ? [...siblings ?? [], `out[p++] = ${value};`].join("\n")
       : k.scatter.mode === "apply"
       ? `{ const t = ${at}; out[t] = ${value}; ${sums}[t] = 0; if (${mirror}) ${mirror}[t] = out[t]; }\np++;`
       : `out[${at}] += ${value};\np++;`;

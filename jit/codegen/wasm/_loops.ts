@@ -6,7 +6,7 @@
  * into a hoisted base plus the innermost term.
  * @module
  */
-import type { VExpr } from "../../kernel.ts";
+import type { Sibling, VExpr } from "../../kernel.ts";
 
 type Reduce = Extract<VExpr, { k: "reduce" }>;
 import { type Fn, I32, op, simd, V128 } from "./_emit.ts";
@@ -68,7 +68,7 @@ export class LoopEmitter {
    * @returns the multiple of which those bounds must be (but for the end):
    *   4 where that loop is the vector loop, else 1
    */
-  kernel(body: VExpr, range?: Range): number {
+  kernel(body: VExpr, range?: Range, siblings: readonly Sibling[] = []): number {
     const out = this.plan.out;
     this.#range = range;
     this.#cheap = cheapExps(body);
@@ -77,16 +77,22 @@ export class LoopEmitter {
       (lanesAlong(this.plan, inner) || gathersLanes(this.plan, body, inner));
     // lanes along the output, unless it is short and a reduction could use them instead
     const vector = lanesOk && (inner.extent >= 4 || this.plan.reduces.size === 0);
-    this.nest(vector ? out.slice(0, -1) : out, body, () => {
-      if (!vector) return this.store(this.plan.store, this.value(body), 1);
-      this.hoist(body);
+    const bodies = [body, ...siblings.map((s) => s.body)];
+    // sibling outputs (input `s.input`, parameter s.input + 1) first, then the output
+    const storeAll = (lanes: number) => {
+      for (const s of siblings) this.store(this.plan.store, this.value(s.body), lanes, s.input + 1);
+      this.store(this.plan.store, this.value(body), lanes);
+    };
+    this.nest(vector ? out.slice(0, -1) : out, bodies, () => {
+      if (!vector) return storeAll(1);
+      for (const b of bodies) this.hoist(b);
       this.#prebase(this.plan.store, 0);
+      for (const s of siblings) this.#prebase(this.plan.store, s.input + 1);
       this.vec = inner;
       const i = this.open1(inner);
       const full = inner.extent - (inner.extent % 4);
       // the last partial vector stores only its valid lanes (the output may be read in place)
-      const store = (lanes: number) =>
-        this.scoped(() => this.store(this.plan.store, this.value(body), lanes));
+      const store = (lanes: number) => this.scoped(() => storeAll(lanes));
       const r = this.#range;
       this.#range = undefined;
       const start = () => r === undefined ? this.f.i32(0) : this.f.get(r.lo);
@@ -120,10 +126,13 @@ export class LoopEmitter {
     return this.#cheap.has(e);
   }
 
-  /** Stores the first `lanes` lanes of local `v` at an output access (its loops open). */
-  store(a: Access, v: number, lanes: number): void {
+  /**
+   * Stores the first `lanes` lanes of local `v` at an output access (its loops open), into
+   * parameter `param`'s buffer: the output (0), or a sibling output's input (i + 1).
+   */
+  store(a: Access, v: number, lanes: number, param = 0): void {
     const f = this.f;
-    const byte = this.#sizes[0] === 1;
+    const byte = this.#sizes[param] === 1;
     if (byte) {
       // a mask as bytes 0 or 1 in the low four bytes
       f.get(v).i32x4(1).v(simd.and);
@@ -133,7 +142,7 @@ export class LoopEmitter {
       f.get(h).get(h).v(simd.i8x16NarrowI16x8U);
       v = this.m.keep();
     }
-    const offset = this.#address(a, 0);
+    const offset = this.#address(a, param);
     if (lanes === 4 && !byte) return void f.get(v).mem(simd.store, offset);
     if (lanes === 4) return void f.get(v).storeLane(0, offset);
     const addr = f.local(I32);
@@ -142,17 +151,17 @@ export class LoopEmitter {
     for (let l = 0; l < lanes; l++) f.get(addr).get(v).storeLane(l, offset + size * l, false, byte);
   }
 
-  /** Scalar loops over `vars` (invariants of `body` hoisted before each), then `inner`. */
-  nest(vars: readonly Var[], body: VExpr, inner: () => void): void {
+  /** Scalar loops over `vars` (invariants of `bodies` hoisted before each), then `inner`. */
+  nest(vars: readonly Var[], bodies: readonly VExpr[], inner: () => void): void {
     if (vars.length === 0) return inner();
-    this.hoist(body);
+    for (const b of bodies) this.hoist(b);
     const i = this.open1(vars[0]);
     const r = this.#range;
     this.#range = undefined;
     const start = () => r === undefined ? this.f.i32(0) : this.f.get(r.lo);
     const end = () => r === undefined ? this.f.i32(vars[0].extent) : this.f.get(r.hi);
     this.f.loop(i, start, end, 1, () => {
-      this.scoped(() => this.nest(vars.slice(1), body, inner));
+      this.scoped(() => this.nest(vars.slice(1), bodies, inner));
     });
     this.close1(vars[0]);
   }

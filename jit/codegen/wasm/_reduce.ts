@@ -122,7 +122,7 @@ class Reducer {
     }
     const tot = this.acc();
     const lanes = em.vec === undefined && lanesAlong(em.plan, inner, (l) => within(l, e.body));
-    em.nest(vars.slice(0, -1), e.body, () => {
+    em.nest(vars.slice(0, -1), [e.body], () => {
       em.hoist(e.body);
       if (lanes) em.vec = inner;
       const i = em.open1(inner);
@@ -217,7 +217,7 @@ class Reducer {
 
   /** acc = acc ∘ v for a float32 vector v (or the float64 product of two). */
   combine(acc: number[], v: number | [number, number]): void {
-    const { f, m } = this.em;
+    const { f } = this.em;
     if (this.kind === "f64sum") {
       const factors = typeof v === "number" ? [v] : v;
       for (const [half, lanes] of [[0, [0, 1, 2, 3]], [1, [2, 3, 0, 1]]] as const) {

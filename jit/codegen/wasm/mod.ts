@@ -26,7 +26,7 @@ import { elementwiseOps } from "../../../core/ops/elementwise.ts";
 import { reductionOf } from "../../../core/ops/reductions.ts";
 import { isMissing } from "../../../core/ops/primitive.ts";
 import { laneOf } from "./_alu.ts";
-import type { Kernel, VExpr } from "../../kernel.ts";
+import { type Kernel, storedValues, type VExpr } from "../../kernel.ts";
 import { sizeOf } from "../../../core/ir/shape.ts";
 import { Fn, wasmModule } from "./_emit.ts";
 import { LoopEmitter } from "./_loops.ts";
@@ -147,6 +147,10 @@ export function renderWasm(kernel: Kernel, options: WasmOptions): WasmKernel | u
   // int32 and bool outputs: loop kernels only (a product of int32 matrices wraps in the reference)
   // NOTE: scatters and gathers run one element at a time (_scalar.ts): a SIMD store of 4 lanes
   // would lose the adds of lanes with equal targets, and a gather's lanes read scattered rows
+  // sibling outputs: elementwise loop kernels only (jit/_siblings.ts), else the JS form
+  if (kernel.siblings !== undefined && (kernel.kind !== "loop" || gathers(storedValues(kernel)))) {
+    return undefined;
+  }
   if (kernel.kind === "scatter" || (kernel.kind === "loop" && gathers(kernel.body))) {
     const bytes = renderScalar(kernel, (e) => vectorisable(e), options.shared);
     return bytes && { bytes, scratch: 0 };
@@ -158,15 +162,18 @@ export function renderWasm(kernel: Kernel, options: WasmOptions): WasmKernel | u
   }
   const exact = (kernel.dtype === "int32" || kernel.dtype === "bool") && kernel.kind === "loop";
   if (kernel.kind === "matmul" && smallMatmul(kernel)) kernel = matmulAsLoop(kernel);
-  if ((kernel.dtype !== "float32" && !exact) || !vectorisable(kernel.body)) return undefined;
+  if ((kernel.dtype !== "float32" && !exact) || !vectorisable(storedValues(kernel))) {
+    return undefined;
+  }
   if (kernel.inputs.some((n) => n.dtype === "float64")) return undefined;
-  const row = rowReuse(kernel);
+  const row = kernel.siblings === undefined ? rowReuse(kernel) : undefined;
   const rowPlan = row && planLoops(kernel, row.body);
   const rowVar = row && rowPlan?.reduces.get(row.reduce)?.[0];
   const outVar = rowPlan?.out[rowPlan.out.length - 1];
   const reuse = outVar?.names.length === 1 && outVar.names[0] === kernel.loops.at(-1)!.v &&
     rowVar !== undefined && coefOf(rowPlan!.store, outVar) === 1;
-  const plan = reuse ? rowPlan! : planLoops(kernel);
+  // (sibling outputs: every stored value's loads and constants)
+  const plan = reuse ? rowPlan! : planLoops({ ...kernel, body: storedValues(kernel) });
   if (plan === undefined) return undefined;
   const nIn = kernel.inputs.length;
   // element bytes of the output and each input (bools are bytes)
@@ -185,7 +192,7 @@ export function renderWasm(kernel: Kernel, options: WasmOptions): WasmKernel | u
       const r: VExpr = { k: "alu", op: "recip", args: [body.args[1]], dtype: "float32" };
       body = { ...body, op: "mul", args: [body.args[0], r] };
     }
-    return em.kernel(body, range);
+    return em.kernel(body, range, kernel.siblings);
   };
   if (kernel.kind === "loop") {
     const elements = sizeOf(kernel.shape);

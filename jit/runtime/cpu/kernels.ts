@@ -12,7 +12,7 @@ import { allocate, type DataArray, type DType } from "../../../core/ir/dtype.ts"
 import { runLinalg } from "../../../core/ops/linalg.ts";
 import { lapackHost, runsInLapack } from "./lapack.ts";
 import { sizeOf } from "../../../core/ir/shape.ts";
-import { type Kernel, kernelKey } from "../../kernel.ts";
+import { type Kernel, kernelKey, storedValues } from "../../kernel.ts";
 import type { Node } from "../../../core/ir/ir.ts";
 import { type JsKernelSource, renderJs } from "../../codegen/js.ts";
 import { envVar } from "../_env.ts";
@@ -257,7 +257,8 @@ export function prepare(kernel: Kernel): Step {
     counters.compiled++;
   }
   const size = sizeOf(kernel.shape);
-  const wasm = compiled.wasm && { ...compiled.wasm, constants: constantValues(kernel.body) };
+  const wasm = compiled.wasm &&
+    { ...compiled.wasm, constants: constantValues(storedValues(kernel)) };
   const native = cpuBackend() === "wasm" && blas ? blasStep(kernel, prepare) : undefined;
   let values: Float64Array | undefined;
   const constants = () => (values ??= Float64Array.from((js ??= renderJs(kernel)).constants));

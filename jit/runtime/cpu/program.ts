@@ -23,6 +23,8 @@ import { heap, launch, type Output, release, residentView, type Value } from "./
 import { liveness, recordPeak, retire } from "../../_liveness.ts";
 import { donatedBuffer, planDonation } from "../../_donation.ts";
 import { planScatterUpdates } from "../../_donate_scatter.ts";
+import { siblingGroups } from "../../_siblings.ts";
+import { executeWithSiblings } from "./_sibling_step.ts";
 
 /** Where a program kernel finds a buffer: an argument, a captured constant or an earlier kernel's output. */
 type Slot = { kind: "arg"; index: number } | { kind: "const"; buffer: DataArray } | {
@@ -83,7 +85,16 @@ export function compileProgram(
   const fused = kernels.map((k, i) =>
     pairs.find((p) => p.apply === i)?.update ?? pairs.find((p) => p.scatter === i)?.into ?? k
   );
-  const live = liveness(fused, returned);
+  // sibling kernels merged into one pass, run where the group's last one ran (_siblings.ts): not
+  // in a program that writes into donated buffers (a merged kernel reads its inputs later)
+  const groups = plan.some((a) => a >= 0) || pairs.length > 0 ? [] : siblingGroups(kernels);
+  const members = new Set(groups.flatMap((g) => g.members));
+  const merged = new Map(groups.map((g) => [g.last, g]));
+  // liveness of the merged run: its values live at least as long as the separate run's
+  const live = liveness(
+    fused.map((k, i) => members.has(i) ? { ...k, inputs: [] } : merged.get(i)?.kernel ?? k),
+    returned,
+  );
   const steps: ProgramStep[] = kernels.map((k, i) => {
     const step = {
       ...prepare(k),
@@ -96,6 +107,12 @@ export function compileProgram(
     slots.set(k.output, { kind: "temp", index: i });
     return step;
   });
+  const mergedSteps = new Map([...merged].map(([i, g]) => [i, {
+    step: prepare(g.kernel),
+    inputs: g.kernel.inputs.map(slotOf),
+    members: g.members,
+    returned: g.members.map((j) => returned.has(kernels[j].output)),
+  }]));
   const results = outputs.map(slotOf);
   const aliasing = plan.some((a) => a >= 0);
   const pairSlots = pairs.map((p) => p.updateInputs.map(slotOf));
@@ -113,11 +130,29 @@ export function compileProgram(
       outputChecked() ? undefined : donatedBuffer(argBuffers, a, (b) => consts.has(b));
     const tally = { bytes: 0, peak: 0 };
     const fusing = pairs.filter((p) => target(plan[p.apply]) !== undefined);
+    // (not under debugNans either, whose check reads each kernel's output)
+    const together = mergedSteps.size > 0 && siblingFusion && !outputChecked();
     try {
       for (let i = 0; i < steps.length; i++) {
         const step = steps[i];
         const pair = fusing.find((p) => p.scatter === i || p.apply === i);
-        if (pair !== undefined) {
+        const group = together ? mergedSteps.get(i) : undefined;
+        if (together && members.has(i)) {
+          // computed with its group's last kernel
+        } else if (group !== undefined) {
+          // (the siblings' own slots are not read: their buffers are made for the launch)
+          const values = group.inputs.map(read);
+          const out = executeWithSiblings(
+            group.step,
+            values,
+            step.output,
+            blocks,
+            group.returned,
+            step.reuse,
+          );
+          temps[i] = out[0];
+          group.members.forEach((j, m) => (temps[j] = out[m + 1]));
+        } else if (pair !== undefined) {
           temps[i] = runPair(
             pair,
             i,
@@ -143,6 +178,18 @@ export function compileProgram(
   // kept sums in Wasm memory go back to the heap with the program
   if (pairs.length > 0) keptSums.register(program, pairs);
   return program;
+}
+
+let siblingFusion = true;
+
+/**
+ * Turns the merging of sibling kernels in compiled CPU programs on or off
+ * (jit/_siblings.ts; on by default). Results are bit-identical either way:
+ * for tests and measurements.
+ * @param on whether programs merge sibling kernels
+ */
+export function setSiblingFusion(on: boolean): void {
+  siblingFusion = on;
 }
 
 const keptSums = new FinalizationRegistry<{ sums: DataArray | number | undefined }[]>((pairs) => {
