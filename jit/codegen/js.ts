@@ -178,8 +178,7 @@ class Renderer {
     this.#level.set("p", depth);
     const levels = [this.hoisted];
     for (let d = 1; d <= depth; d++) levels.push(new Scope(levels[d - 1], d));
-    // softmax: exp(x - max) stored by the sum's pass at out[p + r] (p: the row's start), then
-    // read back as out[p]; only where the reduction runs once per output row, just before it
+    // softmax: exp(x - max) kept at out[p + r] by the row's sum pass (once per row), read as out[p]
     const row = reuse && k.scatter === undefined && k.loops.length >= 2 ? rowReuse(k) : undefined;
     if (row !== undefined && this.#depthOf(row.reduce) === depth - 1) {
       [this.#row, this.#rowScope] = [row, levels[depth - 1]];
