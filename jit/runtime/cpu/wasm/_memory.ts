@@ -32,6 +32,7 @@
 
 import type { DataArray } from "../../../../core/ir/dtype.ts";
 import { MAX_PAGES } from "../../../codegen/wasm/_emit.ts";
+import { clearHostStale, markHostStale } from "../../../../core/ir/_host.ts";
 
 const PAGE = 65536;
 /** Block alignment, and zero-cost slack after every block for vector reads past the end. */
@@ -56,6 +57,8 @@ interface Entry {
   /** Reads by kernels since the copy was made. */
   reads: number;
   segment: Segment;
+  /** The host array, while its values are stale (the copy was updated in place: `markStale`). */
+  host: DataArray | undefined;
 }
 
 /** One segment of the cache: its copies, least recently used first, within a budget. */
@@ -98,6 +101,8 @@ export class Heap {
   #arena: number | undefined;
   #arenaBytes = 0;
   #touched = 0;
+  /** Stale host arrays made current from their copies (`markStale`). */
+  writeBacks = 0;
 
   /** @param shared make the memory shared, for worker threads (kernels must import it so) */
   constructor(readonly shared = false) {
@@ -182,11 +187,51 @@ export class Heap {
   /**
    * Drops `array`'s resident copy, if it has one: for an array updated in
    * place (a donated buffer), whose next read by a kernel copies it in again.
+   * A stale array gets the copy's values first, unless `discard` (its values
+   * are about to be overwritten whole).
    * NOTE: during a run only after the copy's last reader (a pin then outlives the block harmlessly)
    */
-  forget(array: DataArray): void {
+  forget(array: DataArray, discard = false): void {
     const e = this.#resident.get(array);
-    if (e !== undefined && e.live) this.#evict(e);
+    if (e === undefined || !e.live) return;
+    if (discard && e.host !== undefined) {
+      clearHostStale(e.host);
+      e.host = undefined;
+    }
+    this.#evict(e);
+  }
+
+  /**
+   * Marks `array`'s resident copy as the current values after a kernel
+   * updated it in place (a donated table's rows used): the host array is
+   * stale until read (`Node.buffer`), written to or evicted, when the copy's
+   * values are written back (core/ir/_host.ts). The copy is not dropped
+   * meanwhile without that write-back.
+   * @returns false when `array` has no resident copy
+   */
+  markStale(array: DataArray): boolean {
+    const e = this.#resident.get(array);
+    if (e === undefined || !e.live) return false;
+    if (e.host === undefined) {
+      e.host = array;
+      markHostStale(array, () => this.#writeBack(e));
+    }
+    return true;
+  }
+
+  /** Copies a stale host array's values from its resident copy. */
+  #writeBack(e: Entry): void {
+    const host = e.host;
+    if (host === undefined) return;
+    e.host = undefined;
+    clearHostStale(host);
+    this.writeBacks++;
+    const dtype = host instanceof Float32Array
+      ? "float32"
+      : host instanceof Int32Array
+      ? "int32"
+      : "bool";
+    host.set(this.view(dtype, e.ptr, host.length) as never);
   }
 
   /** The address of `array`'s resident copy, if it has one. */
@@ -306,7 +351,7 @@ export class Heap {
 
   #adopt(array: DataArray, ptr: number, segment: Segment, reads: number): Entry {
     const bytes = this.#sizes.get(ptr)!;
-    const entry: Entry = { ptr, bytes, pins: 0, live: true, reads, segment };
+    const entry: Entry = { ptr, bytes, pins: 0, live: true, reads, segment, host: undefined };
     this.#resident.set(array, entry);
     segment.add(entry);
     this.#trim(segment, entry);
@@ -339,6 +384,7 @@ export class Heap {
   }
 
   #evict(e: Entry): void {
+    this.#writeBack(e);
     e.live = false;
     e.segment.remove(e);
     this.free(e.ptr);
