@@ -106,7 +106,7 @@ describe("jit donate: a table updated in Wasm memory only", () => {
 });
 
 describe("Heap.markStale", () => {
-  it("writes a stale array back when read, forgotten or evicted, and not when discarded", () => {
+  it("writes a stale array back when read or forgotten, not when discarded, and keeps its copy", () => {
     const h = new Heap();
     const a = new Float32Array(2048);
     h.stage(a);
@@ -127,14 +127,16 @@ describe("Heap.markStale", () => {
     h.markStale(a);
     h.forget(a, true);
     assertEquals([a[7], isHostStale(a), h.writeBacks], [0, false, 2]);
-    // evicted by newer copies over the probation budget (16 MiB): written back
+    // owned, outside the cache's budgets: newer copies over the probation budget (16 MiB) keep it
     const b = new Float32Array(1 << 20);
     const ptr = h.alloc(b.byteLength)!;
     h.adopt(b, ptr);
     h.view("float32", ptr, b.length)[3] = 5;
     assert(h.markStale(b));
     for (let i = 0; i < 5; i++) h.adopt(new Float32Array(1 << 20), h.alloc(4 << 20)!);
-    assertEquals([h.residentAt(b), b[3], isHostStale(b)], [undefined, 5, false]);
+    assertEquals([h.residentAt(b), b[3], isHostStale(b)], [ptr, 0, true]);
+    syncHost(b);
+    assertEquals([h.residentAt(b), b[3], isHostStale(b), h.writeBacks], [ptr, 5, false, 3]);
     assert(!h.markStale(new Float32Array(2048)), "marked an array with no copy");
   });
 });

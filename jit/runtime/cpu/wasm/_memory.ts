@@ -21,6 +21,10 @@
  * - *protected* holds copies read at least twice (an input reused across
  *   calls, a constant).
  * Each is bounded by a budget and drops its least recently used copy first.
+ * A copy updated in place by a kernel (a donated table's rows used) holds
+ * values its host array lacks: it is *owned* (outside those budgets, in its
+ * own of 256 MiB) until the values are written back to the host array
+ * (`markStale`, core/ir/_host.ts), as they are when it is dropped.
  *
  * Correct because tensors are immutable. Any other array gets a transient
  * copy on its first read (freed after the launch), so one-shot inputs do
@@ -45,6 +49,11 @@ const STAGED_BUDGET = 64 << 20;
 const PROBATION_BUDGET = 16 << 20;
 const PROTECTED_BUDGET = 64 << 20;
 const MAX_PROTECTED = 512;
+/**
+ * Bytes of owned copies (`markStale`) beyond which the oldest is written
+ * back and dropped: tables dropped by the user while stale are not kept forever.
+ */
+const OWNED_BUDGET = 256 << 20;
 const MIN_CACHED = 4096;
 /** The largest array staged when it is made (a quarter of the staged budget). */
 const MAX_STAGED = STAGED_BUDGET / 4;
@@ -95,6 +104,11 @@ export class Heap {
   readonly #staged = new Segment(STAGED_BUDGET);
   readonly #probation = new Segment(PROBATION_BUDGET);
   readonly #protected = new Segment(PROTECTED_BUDGET, MAX_PROTECTED);
+  /**
+   * Copies holding values their host arrays lack (`markStale`): owned, not
+   * cached, so outside the cache's budgets (within their own).
+   */
+  readonly #owned = new Segment(OWNED_BUDGET);
   readonly #pinned: Entry[] = [];
   #view: Float32Array;
   #ints: Int32Array;
@@ -215,6 +229,7 @@ export class Heap {
     if (e.host === undefined) {
       e.host = array;
       markHostStale(array, () => this.#writeBack(e));
+      this.#place(e, this.#owned);
     }
     return true;
   }
@@ -224,6 +239,9 @@ export class Heap {
     const host = e.host;
     if (host === undefined) return;
     e.host = undefined;
+    // cached again (trimmed at the next placement)
+    e.segment.remove(e);
+    this.#protected.add(e);
     clearHostStale(host);
     this.writeBacks++;
     const dtype = host instanceof Float32Array
@@ -251,13 +269,13 @@ export class Heap {
 
   /** Bytes in use by resident copies. */
   get cachedBytes(): number {
-    return this.#staged.bytes + this.#probation.bytes + this.#protected.bytes;
+    return this.#staged.bytes + this.#probation.bytes + this.#protected.bytes + this.#owned.bytes;
   }
 
   /**
    * Allocates `bytes` (plus slack): from free blocks, else from blocks of
    * probation copies (oldest first), else by growing the memory, else by
-   * dropping staged, then protected copies.
+   * dropping staged, then protected copies, then owned ones (written back).
    * @returns the address, or undefined when memory is exhausted
    */
   alloc(bytes: number): number | undefined {
@@ -267,6 +285,7 @@ export class Heap {
     if (ptr === undefined && this.#grow(size)) ptr = this.#fit(size);
     while (ptr === undefined && this.#evictOldest(this.#staged)) ptr = this.#fit(size);
     while (ptr === undefined && this.#evictOldest(this.#protected)) ptr = this.#fit(size);
+    while (ptr === undefined && this.#evictOldest(this.#owned)) ptr = this.#fit(size);
     if (ptr !== undefined) this.#sizes.set(ptr, size);
     if (ptr !== undefined) this.#touched = Math.max(this.#touched, ptr + size);
     return ptr;
@@ -301,9 +320,11 @@ export class Heap {
     const small = !this.cacheable(array);
     const known = small ? undefined : this.#resident.get(array);
     if (known !== undefined && known.live) {
-      // read once: into probation; twice: protected
+      // read once: into probation; twice: protected (an owned copy stays owned)
       known.reads++;
-      this.#place(known, known.reads >= 2 ? this.#protected : this.#probation);
+      if (known.segment !== this.#owned) {
+        this.#place(known, known.reads >= 2 ? this.#protected : this.#probation);
+      }
       this.#pin(known);
       return known.ptr;
     }
