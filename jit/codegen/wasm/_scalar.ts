@@ -233,12 +233,11 @@ export function renderScalar(
     const v = memo.get(k.body)!;
     const float = k.dtype === "float32";
     if (k.scatter?.mode === "apply") {
-      // out[t] = value; sums[t] = 0; positions[p] = 4t (inputs nIn - 2 and nIn - 1)
+      // out[t] = value; sums[t] = 0 (input nIn - 2; the last input, the JS form's mirror, is unused)
       index(k.scatter.target);
       f.i32(2).emit(op.i32Shl).set(at);
       f.get(0).get(at).emit(op.i32Add).get(v).v(simd.f32x4ExtractLane, 0).emit(op.f32Store, 2, 0);
       f.get(nIn - 1).get(at).emit(op.i32Add).i32(0).emit(0x36, 2, 0);
-      f.get(nIn).get(p).i32(2).emit(op.i32Shl, op.i32Add).get(at).emit(0x36, 2, 0);
       return void f.get(p).i32(1).emit(op.i32Add).set(p);
     }
     // out[p] = value, or a scatter's out[target] += value

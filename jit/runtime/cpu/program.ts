@@ -204,17 +204,15 @@ function runPair(
       return v ?? execute(into, values, "array", blocks, {}, sumsArray(pair));
     }
     const values = slots.map(read);
-    const n = into.kernel.loops.reduce((a, l) => a * l.extent, 1);
     // in Wasm on the table's resident copy (pinned by `acquire`, no copy in); without one, in JS:
     // copying the whole table in would cost what the update saves
     if (wasm !== undefined && heap().residentAt(table) !== undefined) {
       const h = heap();
       const at = h.acquire(table, blocks);
-      const positions = h.alloc(4 * n);
-      if (positions !== undefined) blocks.push(positions);
-      if (at !== undefined && positions !== undefined) {
-        const [sums, ptr] = [values[values.length - 1], { ptr: positions }];
-        const args = [...values.slice(0, -2), { ptr: at }, sums, ptr];
+      if (at !== undefined) {
+        // the table's copy is both the input read and the (unused) mirror
+        const sums = values[values.length - 1];
+        const args = [...values.slice(0, -2), { ptr: at }, sums, { ptr: at }];
         if (launch(update.wasm!, args, "keep", blocks, undefined, at) !== undefined) {
           countWasmLaunch(true);
           // no copy to the host rows: the host array is written back when read
