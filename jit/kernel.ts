@@ -120,8 +120,8 @@ export interface Kernel {
    * For `scatter`: the flat output position each loop iteration adds its value to. `mode`
    * `into` adds into the output's values (no zeros first); `apply` stores the value there
    * instead and zeroes that position of the second-last input (the sums); its last input is
-   * where the JS form copies the value (the table's Wasm copy, when given) and the Wasm form
-   * writes each position's byte offset (for the host copy): _donate_scatter.ts.
+   * where the JS form copies the value (the table's Wasm copy, when given; the Wasm form,
+   * which writes the Wasm copy itself, ignores it): _donate_scatter.ts.
    */
   readonly scatter?: { readonly target: IExpr; readonly mode?: "into" | "apply" };
   /** For `sort`: the order (rows are the last axis of input 0, a buffer). */

@@ -9,6 +9,7 @@ import type { DataArray, DType } from "./dtype.ts";
 import type { Shape } from "./shape.ts";
 import type { OpArgs, OpName } from "../ops/registry.ts";
 import { siteError } from "./errors.ts";
+import { syncHost } from "./_host.ts";
 
 let nextId = 1;
 
@@ -115,8 +116,25 @@ export class Node {
   src: readonly Node[];
   /** The primitive's parameters (typed per op in `OpArgs`). */
   arg: unknown;
-  /** The result in host memory, once computed (on another device: data waiting for upload). */
-  buffer: DataArray | undefined;
+  #buffer: DataArray | undefined;
+  /**
+   * The result in host memory, once computed (on another device: data
+   * waiting for upload). Reading it makes its values current (a buffer
+   * updated in place in Wasm memory is copied back then: _host.ts).
+   */
+  get buffer(): DataArray | undefined {
+    return syncHost(this.#buffer);
+  }
+  set buffer(buffer: DataArray | undefined) {
+    this.#buffer = buffer;
+  }
+  /**
+   * The host buffer as it is, maybe stale: for a compiled program's
+   * launches, which read its current copy in Wasm memory instead.
+   */
+  get heldBuffer(): DataArray | undefined {
+    return this.#buffer;
+  }
   /** The result in device memory, once computed on (or uploaded to) another device. */
   deviceData: DeviceData | undefined;
   /** The device that holds the result and runs the kernels computing it. */
@@ -208,7 +226,7 @@ export class Node {
    * @returns the buffer, now the caller's
    */
   donate(message: string): DataArray {
-    const buffer = this.buffer!;
+    const buffer = this.#buffer!;
     this.buffer = undefined;
     this.deviceData = undefined;
     this.donated = message;
@@ -278,7 +296,7 @@ export function mixedDevices(
 
 /** Whether a node's value is computed (in host or device memory). */
 export function isRealized(node: Node): boolean {
-  return node.buffer !== undefined || node.deviceData !== undefined;
+  return node.heldBuffer !== undefined || node.deviceData !== undefined;
 }
 
 /** The unrealized nodes reachable from `roots`, sources before users. */

@@ -85,8 +85,8 @@ export function donateLeaves<T>(
 
 /** A new realized node holding `node`'s data (host or device). */
 function sameData(node: Node): Node {
-  if (node.buffer !== undefined) {
-    return Node.fromBuffer(node.buffer, node.dtype, node.shape, node.device);
+  if (node.heldBuffer !== undefined) {
+    return Node.fromBuffer(node.heldBuffer, node.dtype, node.shape, node.device);
   }
   const copy = Node.placeholder(node.dtype, node.shape, node.device);
   copy.setDeviceData(node.deviceData!);

@@ -150,6 +150,7 @@ export function renderScalar(
   }
   // a reduction inside another one's loops is left to the JavaScript reference
   if (nested) return undefined;
+  const lanes = contiguousLanes(k, all, depth);
   const index = (i: IExpr): void => {
     if (typeof i === "number") f.i32(i);
     else if ("v" in i) f.get(vars[level.get(i.v)! - 1]);
@@ -178,8 +179,10 @@ export function renderScalar(
       index(x.index);
       if (bytes === 4) f.i32(2).emit(op.i32Shl);
       f.emit(op.i32Add);
-      if (bytes === 4) f.mem(simd.load32Splat);
-      else f.mem(simd.load8Splat).i32x4(0).v(simd.i32x4Ne);
+      // four consecutive elements in the vectorised innermost loop
+      if (bytes === 4) {
+        f.mem(lanes && depth.get(x) === k.loops.length ? simd.load : simd.load32Splat);
+      } else f.mem(simd.load8Splat).i32x4(0).v(simd.i32x4Ne);
     } else if (x.k === "cast") {
       const [from, v] = [x.x.dtype, memo.get(x.x)!];
       if (x.dtype === from) f.get(v);
@@ -232,13 +235,13 @@ export function renderScalar(
   const store = (): void => {
     const v = memo.get(k.body)!;
     const float = k.dtype === "float32";
+    if (lanes) return storeLanes(v);
     if (k.scatter?.mode === "apply") {
-      // out[t] = value; sums[t] = 0; positions[p] = 4t (inputs nIn - 2 and nIn - 1)
+      // out[t] = value; sums[t] = 0 (input nIn - 2; the last input, the JS form's mirror, is unused)
       index(k.scatter.target);
       f.i32(2).emit(op.i32Shl).set(at);
       f.get(0).get(at).emit(op.i32Add).get(v).v(simd.f32x4ExtractLane, 0).emit(op.f32Store, 2, 0);
       f.get(nIn - 1).get(at).emit(op.i32Add).i32(0).emit(0x36, 2, 0);
-      f.get(nIn).get(p).i32(2).emit(op.i32Shl, op.i32Add).get(at).emit(0x36, 2, 0);
       return void f.get(p).i32(1).emit(op.i32Add).set(p);
     }
     // out[p] = value, or a scatter's out[target] += value
@@ -251,11 +254,30 @@ export function renderScalar(
     if (k.scatter !== undefined) f.emit(float ? 0x92 : op.i32Add);
     f.emit(float ? op.f32Store : 0x36, 2, 0).get(p).i32(1).emit(op.i32Add).set(p);
   };
+  /** Four lanes' values at four consecutive targets: out[t..t+3] = v, or += v (and sums zeroed). */
+  const storeLanes = (v: number): void => {
+    const float = k.dtype === "float32";
+    f.get(0);
+    if (k.scatter === undefined) f.get(p);
+    else index(k.scatter.target);
+    f.i32(2).emit(op.i32Shl).tee(at).emit(op.i32Add);
+    if (k.scatter !== undefined && k.scatter.mode !== "apply") {
+      f.get(0).get(at).emit(op.i32Add).mem(simd.load).get(v).v(
+        float ? simd.f32x4Add : simd.i32x4Add,
+      );
+    } else f.get(v);
+    f.mem(simd.store);
+    if (k.scatter?.mode === "apply") {
+      f.get(nIn - 1).get(at).emit(op.i32Add).f32x4(0).mem(simd.store);
+    }
+    f.get(p).i32(4).emit(op.i32Add).set(p);
+  };
   const nest = (d: number): void => {
     for (const x of all) if (depth.get(x) === d && inside.get(x) === undefined) emit(x);
     if (d === k.loops.length) return store();
     const extent = k.loops[d].extent;
-    f.loop(vars[d], () => f.i32(0), () => f.i32(extent), 1, () => nest(d + 1));
+    const step = lanes && d === k.loops.length - 1 ? 4 : 1;
+    f.loop(vars[d], () => f.i32(0), () => f.i32(extent), step, () => nest(d + 1));
   };
   f.i32(0).set(p);
   // a scatter adds into zeros: memory.fill(out, 0, bytes) (`into` and `apply`: into the output)
@@ -264,4 +286,45 @@ export function renderScalar(
   }
   nest(0);
   return wasmModule([f], shared);
+}
+
+/**
+ * Whether the innermost loop can run four iterations at once: its extent is
+ * a multiple of 4, nothing reduces, no checked index varies in it, and
+ * every load varying in it, and the output or scatter target, is at four
+ * consecutive elements (coefficient 1 of the loop's variable and of `p`).
+ * Four consecutive targets are distinct, so a scatter adds in the same
+ * order as one element at a time: the same bits.
+ */
+function contiguousLanes(
+  k: Kernel,
+  all: readonly Item[],
+  depth: ReadonlyMap<Item, number>,
+): boolean {
+  const inner = k.loops.length;
+  if (inner === 0 || k.loops[inner - 1].extent % 4 !== 0) return false;
+  const v = k.loops[inner - 1].v;
+  // the coefficient of the innermost variable (and p) in an index, or undefined when not linear
+  const coef = (i: IExpr): number | undefined => {
+    if (typeof i === "number") return 0;
+    if ("v" in i) return i.v === v || i.v === "p" ? 1 : 0;
+    if (i.op === "index") return depth.get(i)! < inner ? 0 : undefined;
+    const [a, b] = [coef(i.a), coef(i.b)];
+    if (a === undefined || b === undefined) return undefined;
+    if (i.op === "+") return a + b;
+    if (i.op === "-") return a - b;
+    if (a === 0 && b === 0) return 0;
+    if (i.op !== "*") return undefined;
+    if (typeof i.b === "number") return a * i.b;
+    return typeof i.a === "number" ? b * i.a : undefined;
+  };
+  for (const x of all) {
+    if (!("k" in x)) {
+      if (depth.get(x)! >= inner) return false;
+    } else if (x.k === "reduce" || x.k === "pad") return false;
+    else if (x.k === "load" && depth.get(x)! >= inner) {
+      if (x.dtype === "bool" || coef(x.index) !== 1) return false;
+    }
+  }
+  return k.scatter === undefined || coef(k.scatter.target) === 1;
 }

@@ -14,6 +14,7 @@ import { lapackHost, runsInLapack } from "./lapack.ts";
 import { sizeOf } from "../../../core/ir/shape.ts";
 import { type Kernel, kernelKey, storedValues } from "../../kernel.ts";
 import type { Node } from "../../../core/ir/ir.ts";
+import { syncHost } from "../../../core/ir/_host.ts";
 import { type JsKernelSource, renderJs } from "../../codegen/js.ts";
 import { envVar } from "../_env.ts";
 import { runtimeJs } from "./js.ts";
@@ -133,7 +134,10 @@ const counters = { compiled: 0, launched: 0, wasm: 0, js: 0, blas: 0, rowUpdates
  * by resident copies of tensors (docs/memory.md). `programPeakBytes` is the
  * peak bytes of intermediates alive at once in the last compiled program's
  * run (what `checkpoint` lowers). `rowUpdates` counts scatter-adds run as
- * updates of only the rows used of a donated table (`jit`'s `donate`).
+ * updates of only the rows used of a donated table (`jit`'s `donate`);
+ * `hostWriteBacks` counts copies of such a table from its updated Wasm copy
+ * back to its host array, made only when the host values are read (not
+ * after each update).
  */
 export function kernelStats(): {
   compiled: number;
@@ -146,6 +150,7 @@ export function kernelStats(): {
   workerJobs: number;
   declinedSplits: number;
   rowUpdates: number;
+  hostWriteBacks: number;
   wasmMemoryBytes: number;
   residentBytes: number;
   programPeakBytes: number;
@@ -157,6 +162,7 @@ export function kernelStats(): {
     threaded: threadedLaunches(),
     workerJobs: poolJobs(),
     declinedSplits: declinedSplits(),
+    hostWriteBacks: bytes.writeBacks,
     wasmMemoryBytes: bytes.memory,
     residentBytes: bytes.resident,
     programPeakBytes: lastProgramPeak(),
@@ -381,13 +387,14 @@ export function executeInPlace(
   counters.js++;
   counters.rowUpdates++;
   const arrays = arraysOf(step.kernel, inputs);
+  syncHost(out);
   step.compiled.js(runtimeJs, step.constants(), out, ...arrays, mirror as DataArray);
 }
 
 /** Inputs (or other values of `nodes`) as arrays (Wasm blocks read through fresh views). */
 function arraysOf(k: Kernel, inputs: readonly Value[], nodes = k.inputs): DataArray[] {
   return inputs.map((v, i) => {
-    if (v.array !== undefined) return v.array;
+    if (v.array !== undefined) return syncHost(v.array);
     const dtype = nodes[i].dtype as "float32" | "int32" | "bool";
     return heap().view(dtype, v.ptr!, sizeOf(nodes[i].shape));
   });

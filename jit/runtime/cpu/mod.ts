@@ -23,7 +23,8 @@ export const cpu: Backend = {
       run(args) {
         const pending = args.filter((n) => !isRealized(n));
         if (pending.length > 0) realizeOnCpu(pending);
-        const buffers = program(args.map((n) => n.buffer!));
+        // as held: a stale host array (updated in Wasm memory) is read there (core/ir/_host.ts)
+        const buffers = program(args.map((n) => n.heldBuffer!));
         return outputs.map((n, i) => Node.fromBuffer(buffers[i], n.dtype, n.shape));
       },
     };

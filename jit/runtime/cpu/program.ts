@@ -224,9 +224,10 @@ function keepSums(pair: Pair): void {
 /**
  * Runs a pass of a scatter-add into a donated table (_donate_scatter.ts):
  * at step `scatter` the updates are added into the kept zeroed sums; at step
- * `apply` the rows they touch are updated in `table` and in its Wasm copy
- * (in Wasm, the copy first, then the host rows at the positions the pass
- * wrote), and the sums zeroed again. A failure leaves the sums zeroed.
+ * `apply` the rows they touch are updated (in Wasm, in the table's resident
+ * copy only, whose host array is then stale until read: `Heap.markStale`;
+ * in JS, in `table` and its copy alike), and the sums zeroed again. A
+ * failure leaves the sums zeroed.
  */
 function runPair(
   pair: Pair,
@@ -250,20 +251,19 @@ function runPair(
       return v ?? execute(into, values, "array", blocks, {}, sumsArray(pair));
     }
     const values = slots.map(read);
-    const n = into.kernel.loops.reduce((a, l) => a * l.extent, 1);
     // in Wasm on the table's resident copy (pinned by `acquire`, no copy in); without one, in JS:
     // copying the whole table in would cost what the update saves
     if (wasm !== undefined && heap().residentAt(table) !== undefined) {
       const h = heap();
       const at = h.acquire(table, blocks);
-      const positions = h.alloc(4 * n);
-      if (positions !== undefined) blocks.push(positions);
-      if (at !== undefined && positions !== undefined) {
-        const [sums, ptr] = [values[values.length - 1], { ptr: positions }];
-        const args = [...values.slice(0, -2), { ptr: at }, sums, ptr];
+      if (at !== undefined) {
+        // the table's copy is both the input read and the (unused) mirror
+        const sums = values[values.length - 1];
+        const args = [...values.slice(0, -2), { ptr: at }, sums, { ptr: at }];
         if (launch(update.wasm!, args, "keep", blocks, undefined, at) !== undefined) {
           countWasmLaunch(true);
-          copyRuns(table, h.view("float32", at, table.length), h.view("int32", positions, n));
+          // no copy to the host rows: the host array is written back when read
+          h.markStale(table);
           return { array: table };
         }
       }
@@ -273,22 +273,5 @@ function runPair(
   } catch (e) {
     sumsArray(pair).fill(0);
     throw e;
-  }
-}
-
-/**
- * Copies the elements at `offsets` (bytes) from the updated Wasm copy to the
- * host table, a run of consecutive offsets (an embedding row) at a time.
- * NOTE: element by element, reads of a shared memory's view cost several
- * times a block copy in V8.
- */
-function copyRuns(table: DataArray, copy: DataArray, offsets: DataArray): void {
-  const n = offsets.length;
-  let p = 0;
-  while (p < n) {
-    const start = offsets[p] >> 2;
-    let end = start + 1;
-    while (++p < n && offsets[p] >> 2 === end) end++;
-    (table as Float32Array).set((copy as Float32Array).subarray(start, end), start);
   }
 }

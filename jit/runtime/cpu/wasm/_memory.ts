@@ -21,6 +21,10 @@
  * - *protected* holds copies read at least twice (an input reused across
  *   calls, a constant).
  * Each is bounded by a budget and drops its least recently used copy first.
+ * A copy updated in place by a kernel (a donated table's rows used) holds
+ * values its host array lacks: it is *owned* (outside those budgets, in its
+ * own of 256 MiB) until the values are written back to the host array
+ * (`markStale`, core/ir/_host.ts), as they are when it is dropped.
  *
  * Correct because tensors are immutable. Any other array gets a transient
  * copy on its first read (freed after the launch), so one-shot inputs do
@@ -32,6 +36,7 @@
 
 import type { DataArray } from "../../../../core/ir/dtype.ts";
 import { MAX_PAGES } from "../../../codegen/wasm/_emit.ts";
+import { clearHostStale, markHostStale } from "../../../../core/ir/_host.ts";
 
 const PAGE = 65536;
 /** Block alignment, and zero-cost slack after every block for vector reads past the end. */
@@ -44,6 +49,11 @@ const STAGED_BUDGET = 64 << 20;
 const PROBATION_BUDGET = 16 << 20;
 const PROTECTED_BUDGET = 64 << 20;
 const MAX_PROTECTED = 512;
+/**
+ * Bytes of owned copies (`markStale`) beyond which the oldest is written
+ * back and dropped: tables dropped by the user while stale are not kept forever.
+ */
+const OWNED_BUDGET = 256 << 20;
 const MIN_CACHED = 4096;
 /** The largest array staged when it is made (a quarter of the staged budget). */
 const MAX_STAGED = STAGED_BUDGET / 4;
@@ -56,6 +66,8 @@ interface Entry {
   /** Reads by kernels since the copy was made. */
   reads: number;
   segment: Segment;
+  /** The host array, while its values are stale (the copy was updated in place: `markStale`). */
+  host: DataArray | undefined;
 }
 
 /** One segment of the cache: its copies, least recently used first, within a budget. */
@@ -92,12 +104,19 @@ export class Heap {
   readonly #staged = new Segment(STAGED_BUDGET);
   readonly #probation = new Segment(PROBATION_BUDGET);
   readonly #protected = new Segment(PROTECTED_BUDGET, MAX_PROTECTED);
+  /**
+   * Copies holding values their host arrays lack (`markStale`): owned, not
+   * cached, so outside the cache's budgets (within their own).
+   */
+  readonly #owned = new Segment(OWNED_BUDGET);
   readonly #pinned: Entry[] = [];
   #view: Float32Array;
   #ints: Int32Array;
   #arena: number | undefined;
   #arenaBytes = 0;
   #touched = 0;
+  /** Stale host arrays made current from their copies (`markStale`). */
+  writeBacks = 0;
 
   /** @param shared make the memory shared, for worker threads (kernels must import it so) */
   constructor(readonly shared = false) {
@@ -182,11 +201,55 @@ export class Heap {
   /**
    * Drops `array`'s resident copy, if it has one: for an array updated in
    * place (a donated buffer), whose next read by a kernel copies it in again.
+   * A stale array gets the copy's values first, unless `discard` (its values
+   * are about to be overwritten whole).
    * NOTE: during a run only after the copy's last reader (a pin then outlives the block harmlessly)
    */
-  forget(array: DataArray): void {
+  forget(array: DataArray, discard = false): void {
     const e = this.#resident.get(array);
-    if (e !== undefined && e.live) this.#evict(e);
+    if (e === undefined || !e.live) return;
+    if (discard && e.host !== undefined) {
+      clearHostStale(e.host);
+      e.host = undefined;
+    }
+    this.#evict(e);
+  }
+
+  /**
+   * Marks `array`'s resident copy as the current values after a kernel
+   * updated it in place (a donated table's rows used): the host array is
+   * stale until read (`Node.buffer`), written to or evicted, when the copy's
+   * values are written back (core/ir/_host.ts). The copy is not dropped
+   * meanwhile without that write-back.
+   * @returns false when `array` has no resident copy
+   */
+  markStale(array: DataArray): boolean {
+    const e = this.#resident.get(array);
+    if (e === undefined || !e.live) return false;
+    if (e.host === undefined) {
+      e.host = array;
+      markHostStale(array, () => this.#writeBack(e));
+      this.#place(e, this.#owned);
+    }
+    return true;
+  }
+
+  /** Copies a stale host array's values from its resident copy. */
+  #writeBack(e: Entry): void {
+    const host = e.host;
+    if (host === undefined) return;
+    e.host = undefined;
+    // cached again (trimmed at the next placement)
+    e.segment.remove(e);
+    this.#protected.add(e);
+    clearHostStale(host);
+    this.writeBacks++;
+    const dtype = host instanceof Float32Array
+      ? "float32"
+      : host instanceof Int32Array
+      ? "int32"
+      : "bool";
+    host.set(this.view(dtype, e.ptr, host.length) as never);
   }
 
   /** The address of `array`'s resident copy, if it has one. */
@@ -206,13 +269,13 @@ export class Heap {
 
   /** Bytes in use by resident copies. */
   get cachedBytes(): number {
-    return this.#staged.bytes + this.#probation.bytes + this.#protected.bytes;
+    return this.#staged.bytes + this.#probation.bytes + this.#protected.bytes + this.#owned.bytes;
   }
 
   /**
    * Allocates `bytes` (plus slack): from free blocks, else from blocks of
    * probation copies (oldest first), else by growing the memory, else by
-   * dropping staged, then protected copies.
+   * dropping staged, then protected copies, then owned ones (written back).
    * @returns the address, or undefined when memory is exhausted
    */
   alloc(bytes: number): number | undefined {
@@ -222,6 +285,7 @@ export class Heap {
     if (ptr === undefined && this.#grow(size)) ptr = this.#fit(size);
     while (ptr === undefined && this.#evictOldest(this.#staged)) ptr = this.#fit(size);
     while (ptr === undefined && this.#evictOldest(this.#protected)) ptr = this.#fit(size);
+    while (ptr === undefined && this.#evictOldest(this.#owned)) ptr = this.#fit(size);
     if (ptr !== undefined) this.#sizes.set(ptr, size);
     if (ptr !== undefined) this.#touched = Math.max(this.#touched, ptr + size);
     return ptr;
@@ -256,9 +320,11 @@ export class Heap {
     const small = !this.cacheable(array);
     const known = small ? undefined : this.#resident.get(array);
     if (known !== undefined && known.live) {
-      // read once: into probation; twice: protected
+      // read once: into probation; twice: protected (an owned copy stays owned)
       known.reads++;
-      this.#place(known, known.reads >= 2 ? this.#protected : this.#probation);
+      if (known.segment !== this.#owned) {
+        this.#place(known, known.reads >= 2 ? this.#protected : this.#probation);
+      }
       this.#pin(known);
       return known.ptr;
     }
@@ -306,7 +372,7 @@ export class Heap {
 
   #adopt(array: DataArray, ptr: number, segment: Segment, reads: number): Entry {
     const bytes = this.#sizes.get(ptr)!;
-    const entry: Entry = { ptr, bytes, pins: 0, live: true, reads, segment };
+    const entry: Entry = { ptr, bytes, pins: 0, live: true, reads, segment, host: undefined };
     this.#resident.set(array, entry);
     segment.add(entry);
     this.#trim(segment, entry);
@@ -339,6 +405,7 @@ export class Heap {
   }
 
   #evict(e: Entry): void {
+    this.#writeBack(e);
     e.live = false;
     e.segment.remove(e);
     this.free(e.ptr);

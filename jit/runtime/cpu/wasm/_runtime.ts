@@ -25,6 +25,7 @@ import {
 } from "./_pool.ts";
 import { recordLaunch, splitPays } from "./_split_tuning.ts";
 import { scalarImports } from "./_imports.ts";
+import { syncHost } from "../../../../core/ir/_host.ts";
 
 /** A kernel's exported function: byte addresses in, nothing out. */
 export type WasmFn = (...addresses: number[]) => void;
@@ -65,12 +66,14 @@ export function heap(): Heap {
 }
 
 /**
- * Bytes of the Wasm memory and of the resident copies in it.
+ * Bytes of the Wasm memory and of the resident copies in it, and the stale
+ * host arrays written back from their copies so far (`Heap.markStale`).
  * @returns zeros before the first Wasm kernel
  */
-export function heapBytes(): { memory: number; resident: number } {
-  if (theHeap === undefined) return { memory: 0, resident: 0 };
-  return { memory: theHeap.memory.buffer.byteLength, resident: theHeap.cachedBytes };
+export function heapBytes(): { memory: number; resident: number; writeBacks: number } {
+  if (theHeap === undefined) return { memory: 0, resident: 0, writeBacks: 0 };
+  const { memory, cachedBytes, writeBacks } = theHeap;
+  return { memory: memory.buffer.byteLength, resident: cachedBytes, writeBacks };
 }
 
 /**
@@ -236,7 +239,7 @@ export function launch(
     let ptr = v.ptr;
     if (inArena(v)) {
       ptr = next;
-      h.write(v.array!, next);
+      h.write(syncHost(v.array!), next);
       next += padded(v.array!.byteLength);
     } else if (ptr === undefined) ptr = h.acquire(v.array!, blocks);
     if (ptr === undefined) return undefined;
@@ -283,7 +286,7 @@ export function launch(
   }
   if (into !== undefined) {
     // NOTE: the old resident copy may be this launch's input: no later kernel reads it (_donation.ts)
-    h.forget(into);
+    h.forget(into, true);
     (into as Float32Array).set(h.view(k.elem ?? "float32", out, k.size) as Float32Array);
     array = into;
   }
