@@ -54,7 +54,9 @@ function claim(ctrl, gen, chunks) {
   }
 }
 function work(ctrl, f, job, counted) {
+  let ran = 0;
   for (let c = claim(ctrl, job.gen, job.chunks); c >= 0; c = claim(ctrl, job.gen, job.chunks)) {
+    ran++;
     const lo = c * job.rows;
     try {
       f(...job.args, job.scratch, lo, Math.min(job.total, lo + job.rows), 0);
@@ -66,10 +68,17 @@ function work(ctrl, f, job, counted) {
       Atomics.notify(ctrl, ${DONE});
     }
   }
+  return ran;
 }
 `;
 
-type Work = (ctrl: Int32Array, f: (...a: number[]) => void, job: Job, counted: boolean) => void;
+type Work = (ctrl: Int32Array, f: (...a: number[]) => void, job: Job, counted: boolean) => number;
+
+/** The calling thread's share of a split launch: its chunks and the ms it spent on them. */
+export interface Share {
+  readonly chunks: number;
+  readonly ms: number;
+}
 let work: Work | undefined;
 
 // the scalar functions kernels may import (as _runtime.ts gives them on the calling thread)
@@ -263,13 +272,14 @@ let generation = 0;
  * @param job the launch, with the calling thread's scratch
  * @param scratch the workers' scratch blocks (one each)
  * @param fn the kernel on the calling thread
+ * @returns the calling thread's share (all chunks when the workers failed)
  */
 export function runParallel(
   kernel: PoolKernel,
   job: Job,
   scratch: readonly number[],
   fn: (...args: number[]) => void,
-): void {
+): Share {
   const p = pool!;
   generation = (generation + 1) & 0x7fff;
   job.gen = generation;
@@ -291,9 +301,10 @@ export function runParallel(
   const t0 = performance.now();
   // made on first use: engines that forbid eval never get here (no worker would run)
   work ??= new Function(`${WORK_SOURCE}\nreturn work;`)() as Work;
-  work(p.ctrl, fn, job, false);
+  const mine = work(p.ctrl, fn, job, false);
+  const ms = performance.now() - t0;
   // generous: a worker does no more than the calling thread
-  const deadline = performance.now() + Math.max(2000, 50 * (performance.now() - t0));
+  const deadline = performance.now() + Math.max(2000, 50 * ms);
   let done = Atomics.load(p.ctrl, DONE);
   while (done < job.chunks && performance.now() < deadline) {
     Atomics.wait(p.ctrl, DONE, done, deadline - performance.now());
@@ -301,7 +312,7 @@ export function runParallel(
   }
   lastUse = performance.now();
   if (done < job.chunks || Atomics.load(p.ctrl, FAILED) !== 0) broken = true;
-  if (!broken) return;
+  if (!broken) return { chunks: mine, ms };
   // the workers failed us: end them, give a late one time to stop (a terminated
   // worker stops at its next loop back-edge), then run every chunk here (each
   // overwrites its rows)
@@ -310,4 +321,5 @@ export function runParallel(
   for (let lo = 0; lo < job.total; lo += job.rows) {
     fn(...job.args, job.scratch, lo, Math.min(job.total, lo + job.rows), 0);
   }
+  return { chunks: job.chunks, ms: performance.now() - t0 };
 }

@@ -224,8 +224,8 @@ export function launch(
   h.f32.set(k.constants, arena >> 2);
   if (k.split !== undefined) {
     const t0 = planned > 1 ? performance.now() : 0;
-    split(k, k.split, args, at, threads);
-    if (planned > 1) recordLaunch(k.fn, threads > 1, performance.now() - t0);
+    const alone = split(k, k.split, args, at, threads);
+    if (planned > 1) recordLaunch(k.fn, threads > 1, performance.now() - t0, alone);
   } else {
     if (k.scratch > 0) args.push(at);
     try {
@@ -271,6 +271,8 @@ const LOOP_CHUNK_WORK = 1 << 21;
  * Runs a split kernel over `threads` threads claiming chunks of its output
  * rows (each thread with its own scratch), then a matmul's epilogue on the
  * calling thread.
+ * @returns for a launch over several threads, its time alone estimated from
+ *   the calling thread's chunks (undefined when it ran none)
  */
 function split(
   k: WasmLaunch,
@@ -278,8 +280,11 @@ function split(
   args: number[],
   scratch: number,
   threads: number,
-): void {
-  if (threads === 1) return k.fn(...args, scratch, 0, split.rows, 1);
+): number | undefined {
+  if (threads === 1) {
+    k.fn(...args, scratch, 0, split.rows, 1);
+    return undefined;
+  }
   const b = split.rowBlock;
   const even = Math.ceil(split.rows / threads);
   // a matmul (the kernel with scratch) packs B again for every chunk
@@ -292,6 +297,9 @@ function split(
   const own = Array.from({ length: threads - 1 }, (_, i) => scratch + (i + 1) * padded(k.scratch));
   threaded++;
   const job = { gen: 0, args, scratch, total: split.rows, rows, chunks };
-  runParallel(k.pool!, job, own, k.fn);
+  const mine = runParallel(k.pool!, job, own, k.fn);
+  const t0 = performance.now();
   if (split.epilogue) k.epilogue!.apply(undefined, args);
+  const epilogue = performance.now() - t0;
+  return mine.chunks === 0 ? undefined : (mine.ms * chunks) / mine.chunks + epilogue;
 }

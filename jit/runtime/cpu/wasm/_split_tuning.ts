@@ -1,35 +1,53 @@
 /**
  * Threads that pay for themselves: whether a kernel that can split over
- * worker threads does, decided by timing it both ways at run time rather
- * than by a fixed work threshold alone.
+ * worker threads does, decided by timing it at run time rather than by a
+ * fixed work threshold alone.
  *
  * Splitting costs a post to each worker and its wake-up, which on a busy
  * machine can take longer than the kernel (the OS may even deschedule the
  * calling thread while it wakes a worker, so that the "parallel" launch runs
- * serially). So each split-capable kernel is timed: its first launch (cold:
- * compiling, workers booting) and the next {@linkcode SPLIT_PROBES} run
- * split, the following {@linkcode ALONE_PROBES} on the calling thread; from
- * then on it runs the way whose moving average is lower, and every
+ * serially). So each split-capable kernel is timed. A split launch measures
+ * both ways at once: its wall time, and what the kernel would have taken
+ * alone, estimated from the calling thread's own chunks (its time per chunk
+ * times all chunks). Its first launch (cold: compiling, workers booting)
+ * counts for neither; the next {@linkcode SPLIT_PROBES} run split; from then
+ * on it runs the way whose moving average is lower, and every
  * {@linkcode RECHECK}th launch runs the other way to follow a change in the
  * machine's load (split only if the workers are still up: the pool ends
- * itself when idle, and booting it is not worth a second look). Either way the values are the same: a split kernel's
- * chunks compute exactly what the whole loop computes.
+ * itself when idle, and booting it is not worth a second look). A launch
+ * that really ran alone replaces the estimate, which overstates a kernel
+ * that two threads slow down by sharing memory bandwidth.
+ *
+ * NOTE: the old order (3 split probes, then 3 alone) cost every big kernel
+ * three launches at half speed, and Wasm compiled at the baseline tier made
+ * the first split probes look slow: a 1024³ matmul ran alone for its first
+ * 16 launches though splitting halved its time.
+ *
+ * Either way the values are the same: a split kernel's chunks compute
+ * exactly what the whole loop computes.
  * @module
  */
 import type { WasmFn } from "./_runtime.ts";
 
-/** Launches after the cold one that run split, then alone, before the choice. */
+/** Launches after the cold one that run split before the choice. */
 const SPLIT_PROBES = 3;
-const ALONE_PROBES = 3;
 /** Every this many launches, the way not chosen runs once more. */
 const RECHECK = 16;
 /** Weight of the newest time in the moving averages. */
 const ALPHA = 0.25;
 
+/** A moving average and the launch that last updated it. */
+interface Average {
+  ms: number;
+  at: number;
+  /** Whether a launch that ran alone set it (not a split launch's estimate). */
+  real: boolean;
+}
+
 /** Measured launch times of one kernel (ms; NaN before the first). */
 interface Timing {
-  alone: number;
-  split: number;
+  alone: Average;
+  split: Average;
   launches: number;
 }
 
@@ -39,7 +57,8 @@ let declined = 0;
 function timingOf(fn: WasmFn): Timing {
   let t = timings.get(fn);
   if (t === undefined) {
-    t = { alone: NaN, split: NaN, launches: 0 };
+    const none = () => ({ ms: NaN, at: 0, real: false });
+    t = { alone: none(), split: none(), launches: 0 };
     timings.set(fn, t);
   }
   return t;
@@ -56,11 +75,18 @@ export function splitPays(fn: WasmFn): "split" | "alone" | "recheck" {
   const t = timingOf(fn);
   const n = t.launches;
   if (n <= SPLIT_PROBES) return "split";
-  if (n <= SPLIT_PROBES + ALONE_PROBES) return "alone";
-  const better = !(t.alone < t.split);
+  const better = !(t.alone.ms < t.split.ms);
   if (n % RECHECK === 0) return better ? "alone" : "recheck";
   if (!better) declined++;
   return better ? "split" : "alone";
+}
+
+/** Folds a time into an average; one older than half a recheck period is replaced. */
+function update(a: Average, ms: number, launch: number, real: boolean): void {
+  const stale = Number.isNaN(a.ms) || launch - a.at > RECHECK / 2 || (real && !a.real);
+  a.ms = stale ? ms : a.ms + ALPHA * (ms - a.ms);
+  a.at = launch;
+  a.real = real;
 }
 
 /**
@@ -68,15 +94,20 @@ export function splitPays(fn: WasmFn): "split" | "alone" | "recheck" {
  * @param fn the kernel
  * @param split whether it ran split (over more than one thread)
  * @param ms its time, kernel only (no copies in or out)
+ * @param alone for a split launch, its time alone estimated from the
+ *   calling thread's share (omitted when that thread ran no chunk)
  */
-export function recordLaunch(fn: WasmFn, split: boolean, ms: number): void {
+export function recordLaunch(fn: WasmFn, split: boolean, ms: number, alone?: number): void {
   const t = timingOf(fn);
+  const n = t.launches++;
   // the first launch compiles and boots: it says nothing about either way
-  if (t.launches++ === 0) return;
-  const prev = split ? t.split : t.alone;
-  const next = Number.isNaN(prev) ? ms : prev + ALPHA * (ms - prev);
-  if (split) t.split = next;
-  else t.alone = next;
+  if (n === 0) return;
+  if (!split) return update(t.alone, ms, n, true);
+  update(t.split, ms, n, false);
+  // an estimate never overrides a recent real time alone
+  if (alone !== undefined && !(t.alone.real && n - t.alone.at <= RECHECK)) {
+    update(t.alone, alone, n, false);
+  }
 }
 
 /**
