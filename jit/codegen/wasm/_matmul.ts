@@ -207,8 +207,21 @@ function scratchBytes(n: number, KC: number): number {
   return 4 * (KC * ncPad + MC * KC + NR + MR * NR);
 }
 
+/** Columns of B per share of a split launch's packing pass (divides NC). */
+export const PACK_COLS = 64;
+
+/** Bytes of B packed whole (block after block, as one launch packs them), for a shared pass. */
+function packedBytes(n: number, k: number): number {
+  return 4 * (k * Math.ceil(n / NR) * NR + NR);
+}
+
 /**
- * Renders a matmul kernel: f0 is `(out, in0, …, constants, scratch, m0, m1, epilogue)`.
+ * Renders a matmul kernel: f0 is
+ * `(out, in0, …, constants, packed, mode, scratch, m0, m1, epilogue)`.
+ * Mode 0 packs each block of B into `scratch` as it goes; mode 1 only
+ * packs columns [m0, m1) of B (m0 a multiple of {@linkcode PACK_COLS}) into
+ * `packed`, where mode 2 then reads them: threads that split the rows share
+ * one packing of B instead of each packing all of it.
  * @param kernel a `matmul` kernel with a float32 output
  * @param epilogue the kernel body as a loop over the output reading `acc` in place
  * @param options code generation choices
@@ -225,8 +238,9 @@ export function renderMatmul(
   if (M === 0 || N === 0 || K === 0 || kernel.loops.some((l) => l.extent === 0)) return undefined;
   const KC = Math.ceil(K / Math.ceil(K / KC_MAX));
   const nIn = kernel.inputs.length;
-  const [out, scratch, m0, m1, epi] = [0, nIn + 2, nIn + 3, nIn + 4, nIn + 5];
-  const f = new Fn(nIn + 6);
+  const [out, packed, mode] = [0, nIn + 2, nIn + 3];
+  const [scratch, m0, m1, epi] = [nIn + 4, nIn + 5, nIn + 6, nIn + 7];
+  const f = new Fn(nIn + 8);
   const [sAm, sAk] = [mm.a.strides[nb], mm.a.strides[nb + 1]];
   const [sBk, sBn] = [mm.b.strides[nb], mm.b.strides[nb + 1]];
   const L = () => f.local(I32);
@@ -235,6 +249,7 @@ export function renderMatmul(
     L,
   );
   const bPack = L();
+  const bBlock = L();
   const aPack = L();
   const tile = L();
   f.get(scratch).set(bPack);
@@ -250,9 +265,17 @@ export function renderMatmul(
         min(f, () => f.i32(KC), () => f.i32(K).get(pc).emit(op.i32Sub));
         f.set(kc);
         f.get(pc).i32(0).emit(op.i32GtS).set(acc);
+        f.get(mode).i32(2).emit(op.i32Eq).open(op.if);
+        // B packed by the shared pass: block (jc, pc) at jc·K + pc·ncPad floats
+        f.get(packed).get(jc).i32(4 * K).emit(op.i32Mul, op.i32Add);
+        ceilDiv(nc, NR);
+        f.i32(4 * NR).emit(op.i32Mul).get(pc).emit(op.i32Mul, op.i32Add).set(bBlock);
+        f.emit(op.else);
+        f.get(bPack).set(bBlock);
         f.get(bPack).get(bBase).get(pc).i32(4 * sBk).emit(op.i32Mul, op.i32Add).get(kc).get(jc);
         ceilDiv(nc, NR);
         f.call(3);
+        f.end();
         f.loop(ic, () => f.get(m0), () => f.get(m1), MC, () => {
           min(f, () => f.i32(MC), () => f.get(m1).get(ic).emit(op.i32Sub));
           f.set(mc);
@@ -270,7 +293,7 @@ export function renderMatmul(
               f.get(jc).get(jr).emit(op.i32Add).i32(2).emit(op.i32Shl, op.i32Add).set(cp);
               const panels = () => {
                 f.get(aPack).get(ir).get(kc).emit(op.i32Mul).i32(2).emit(op.i32Shl, op.i32Add);
-                f.get(bPack).get(jr).get(kc).emit(op.i32Mul).i32(2).emit(op.i32Shl, op.i32Add);
+                f.get(bBlock).get(jr).get(kc).emit(op.i32Mul).i32(2).emit(op.i32Shl, op.i32Add);
               };
               f.get(rows).i32(MR).emit(op.i32Eq).get(cols).i32(NR).emit(op.i32Eq).emit(op.i32And);
               f.open(op.if);
@@ -313,6 +336,32 @@ export function renderMatmul(
     }
     f.loop(bvars[d], () => f.i32(0), () => f.i32(batch[d].extent), 1, () => nest(d + 1));
   };
+  /** Mode 1: columns [m0, m1) of B, each k block where a launch's block (jc, pc) would have it. */
+  const packColumns = () => {
+    f.get(m0).i32(NC).emit(op.i32DivU).i32(NC).emit(op.i32Mul).set(jc);
+    min(f, () => f.i32(NC), () => f.i32(N).get(jc).emit(op.i32Sub));
+    f.set(nc);
+    f.loop(pc, () => f.i32(0), () => f.i32(K), KC, () => {
+      min(f, () => f.i32(KC), () => f.i32(K).get(pc).emit(op.i32Sub));
+      f.set(kc);
+      // dst: packed + 4·(jc·K + pc·ncPad + (m0 - jc)·kc)
+      f.get(packed).get(jc).i32(4 * K).emit(op.i32Mul, op.i32Add);
+      ceilDiv(nc, NR);
+      f.i32(4 * NR).emit(op.i32Mul).get(pc).emit(op.i32Mul, op.i32Add);
+      f.get(m0).get(jc).emit(op.i32Sub).get(kc).emit(op.i32Mul).i32(2).emit(op.i32Shl, op.i32Add);
+      f.get(mm.b.input + 1).i32(4 * mm.b.offset).emit(op.i32Add);
+      f.get(pc).i32(4 * sBk).emit(op.i32Mul, op.i32Add).get(kc).get(m0);
+      f.get(m1).get(m0).emit(op.i32Sub).set(cols);
+      ceilDiv(cols, NR);
+      f.call(3);
+    });
+  };
+  // only an unbatched product shares its packing of B (the runtime passes mode 0 otherwise)
+  if (nb === 0) {
+    f.get(mode).i32(1).emit(op.i32Eq).open(op.if);
+    packColumns();
+    f.emit(op.else);
+  }
   nest(0);
   const fns = [
     f,
@@ -328,7 +377,14 @@ export function renderMatmul(
     f.call(5).end();
     fns.push(epilogue);
   }
+  if (nb === 0) f.end();
   const work = batch.reduce((w, l) => w * l.extent, M * N * K);
-  const split: WasmSplit = { rows: M, rowBlock: MR, work, epilogue: hasEpilogue };
+  const split: WasmSplit = {
+    rows: M,
+    rowBlock: MR,
+    work,
+    epilogue: hasEpilogue,
+    packB: nb === 0 ? { bytes: packedBytes(N, K), columns: N, elements: N * K } : undefined,
+  };
   return { bytes: wasmModule(fns, options.shared), scratch: scratchBytes(N, KC), split };
 }

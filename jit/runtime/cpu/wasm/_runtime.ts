@@ -21,6 +21,7 @@ import {
 } from "./_pool.ts";
 import { recordLaunch, splitPays } from "./_split_tuning.ts";
 import { scalarImports } from "./_imports.ts";
+import { PACK_COLS } from "../../../codegen/wasm/_matmul.ts";
 
 /** A kernel's exported function: byte addresses in, nothing out. */
 export type WasmFn = (...addresses: number[]) => void;
@@ -195,7 +196,9 @@ export function launch(
   const threads = way === "alone"
     ? 1
     : Math.min(1 + readyWorkers(h.memory, way === "split"), planned);
-  const scratch = threads === 1 ? k.scratch : padded(k.scratch) * threads;
+  const chunking = threads === 1 ? undefined : chunksOf(k, k.split!, threads);
+  const packB = chunking?.sharedPacking ? padded(k.split!.packB!.bytes) : 0;
+  const scratch = (threads === 1 ? k.scratch : padded(k.scratch) * threads) + packB;
   let bytes = padded(4 * k.constants.length) + scratch;
   for (const v of inputs) if (inArena(v)) bytes += padded(v.array!.byteLength);
   if (output === "array") bytes += padded(outBytes);
@@ -224,7 +227,7 @@ export function launch(
   h.f32.set(k.constants, arena >> 2);
   if (k.split !== undefined) {
     const t0 = planned > 1 ? performance.now() : 0;
-    const alone = split(k, k.split, args, at, threads);
+    const alone = split(k, k.split, args, at, chunking);
     if (planned > 1) recordLaunch(k.fn, threads > 1, performance.now() - t0, alone);
   } else {
     if (k.scratch > 0) args.push(at);
@@ -260,17 +263,48 @@ export function plannedThreads(split: WasmSplit): number {
 
 /**
  * Chunks of rows per thread, and the fewest rows in one: more chunks
- * balance a thread the OS delays, fewer pack B less often.
+ * balance a thread the OS delays.
  */
 const CHUNKS_PER_THREAD = 2;
 const MIN_CHUNK_ROWS = 64;
 /** Work per chunk of a loop kernel (which packs nothing, so small chunks cost little). */
 const LOOP_CHUNK_WORK = 1 << 21;
+/**
+ * Elements of B that chunks packing it again would cost, from which a
+ * split matmul packs B once in a pass of its own (a second post and
+ * wake-up, ~50 µs, against ~0.6 ns per element packed).
+ */
+const SHARED_PACKING = 1 << 17;
+
+/** How a launch over several threads is cut: chunks of rows, and whether B is packed once for all. */
+interface Chunking {
+  readonly threads: number;
+  readonly rows: number;
+  readonly chunks: number;
+  readonly sharedPacking: boolean;
+}
+
+function chunksOf(k: WasmLaunch, split: WasmSplit, threads: number): Chunking {
+  const b = split.rowBlock;
+  const even = Math.ceil(split.rows / threads);
+  // a matmul is the kernel with scratch
+  const want = k.scratch > 0
+    ? Math.max(Math.ceil(split.rows / (threads * CHUNKS_PER_THREAD)), MIN_CHUNK_ROWS)
+    : Math.ceil(split.rows * LOOP_CHUNK_WORK / split.work);
+  // at most 0xffff chunks: the claim counter's width
+  const rows = Math.ceil(Math.max(Math.min(want, even), split.rows / 0xffff) / b) * b;
+  const chunks = Math.ceil(split.rows / rows);
+  const packB = split.packB;
+  const sharedPacking = packB !== undefined && (chunks - 1) * packB.elements >= SHARED_PACKING;
+  return { threads, rows, chunks, sharedPacking };
+}
 
 /**
  * Runs a split kernel over `threads` threads claiming chunks of its output
  * rows (each thread with its own scratch), then a matmul's epilogue on the
- * calling thread.
+ * calling thread. A matmul whose chunks would each pack much of B first
+ * packs it once, in chunks of columns, into a block after the threads'
+ * scratch (mode 1), then computes its rows from there (mode 2).
  * @returns for a launch over several threads, its time alone estimated from
  *   the calling thread's chunks (undefined when it ran none)
  */
@@ -279,27 +313,31 @@ function split(
   split: WasmSplit,
   args: number[],
   scratch: number,
-  threads: number,
+  cut: Chunking | undefined,
 ): number | undefined {
-  if (threads === 1) {
-    k.fn(...args, scratch, 0, split.rows, 1);
+  const matmul = k.scratch > 0;
+  if (cut === undefined) {
+    k.fn(...args, ...(matmul ? [0, 0] : []), scratch, 0, split.rows, 1);
     return undefined;
   }
-  const b = split.rowBlock;
-  const even = Math.ceil(split.rows / threads);
-  // a matmul (the kernel with scratch) packs B again for every chunk
-  const want = k.scratch > 0
-    ? Math.max(Math.ceil(split.rows / (threads * CHUNKS_PER_THREAD)), MIN_CHUNK_ROWS)
-    : Math.ceil(split.rows * LOOP_CHUNK_WORK / split.work);
-  // at most 0xffff chunks: the claim counter's width
-  const rows = Math.ceil(Math.max(Math.min(want, even), split.rows / 0xffff) / b) * b;
-  const chunks = Math.ceil(split.rows / rows);
+  const { threads, rows } = cut;
   const own = Array.from({ length: threads - 1 }, (_, i) => scratch + (i + 1) * padded(k.scratch));
   threaded++;
-  const job = { gen: 0, args, scratch, total: split.rows, rows, chunks };
-  const mine = runParallel(k.pool!, job, own, k.fn);
+  let alone = 0;
+  /** Runs one parallel pass; adds its estimate alone (NaN when the calling thread ran no chunk). */
+  const pass = (extra: number[], total: number, share: number) => {
+    const chunks = Math.ceil(total / share);
+    const job = { gen: 0, args: [...args, ...extra], scratch, total, rows: share, chunks };
+    const mine = runParallel(k.pool!, job, own, k.fn);
+    alone += mine.chunks === 0 ? NaN : (mine.ms * chunks) / mine.chunks;
+  };
+  if (cut.sharedPacking) {
+    const packed = scratch + threads * padded(k.scratch);
+    pass([packed, 1], split.packB!.columns, PACK_COLS);
+    pass([packed, 2], split.rows, rows);
+  } else pass(matmul ? [0, 0] : [], split.rows, rows);
   const t0 = performance.now();
   if (split.epilogue) k.epilogue!.apply(undefined, args);
-  const epilogue = performance.now() - t0;
-  return mine.chunks === 0 ? undefined : (mine.ms * chunks) / mine.chunks + epilogue;
+  alone += performance.now() - t0;
+  return Number.isNaN(alone) ? undefined : alone;
 }
