@@ -185,15 +185,12 @@ for (let round = 0; round < rounds; round++) {
     );
   }
   console.log(
-    `round ${round + 1}/${rounds}, load ${
-      Deno.loadavg().map((l) => l.toFixed(2))
-    }`,
+    `round ${round + 1}/${rounds}, load ${Deno.loadavg().map((l) => l.toFixed(2))}`,
   );
 }
 const loadAfter = Deno.loadavg();
 
-const f = (x: number) =>
-  x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+const f = (x: number) => x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 console.log(
   `\n| workload | unit | Lathe | jax-js | tfjs-wasm | Lathe ÷ jax-js (per round) |`,
 );
@@ -201,12 +198,8 @@ console.log(`|---|---|---|---|---|---|`);
 for (const row of rows.values()) {
   const l = row.values.get("Lathe")!, j = row.values.get("jax-js")!;
   const ratio = l.map((v, i) => v / j[i]);
-  const cells = ["Lathe", "jax-js", "tfjs-wasm"].map((s) =>
-    f(median(row.values.get(s)!))
-  );
-  const spread = `${f(median(ratio))} (${f(Math.min(...ratio))}–${
-    f(Math.max(...ratio))
-  })`;
+  const cells = ["Lathe", "jax-js", "tfjs-wasm"].map((s) => f(median(row.values.get(s)!)));
+  const spread = `${f(median(ratio))} (${f(Math.min(...ratio))}–${f(Math.max(...ratio))})`;
   console.log(
     `| ${row.what} | ${row.unit} | ${cells.join(" | ")} | ${spread} |`,
   );
