@@ -68,6 +68,8 @@ describe("threaded kernels", { ignore }, () => {
     ["A @ B^T", () => rand([290, 300], 8).matmul(rand([305, 300], 9).transpose()), 300],
     ["K over several blocks", () => rand([130, 700], 10).matmul(rand([700, 190], 11)), 700],
     ["batched 3x", () => rand([3, 97, 300], 12).matmul(rand([3, 300, 199], 13)), 300],
+    // B packed once for both threads: three column blocks, the last ragged, and odd K blocks
+    ["wide B over column blocks", () => rand([200, 601], 24).matmul(rand([601, 1100], 25)), 601],
     [
       "bias + relu epilogue",
       () => lt.relu(rand([257, 330], 14).matmul(rand([330, 199], 15)).add(rand([199], 16))),

@@ -108,37 +108,32 @@ describe("tensor data in Wasm memory", () => {
 describe("splitting kernels over threads", () => {
   const kernel = (): WasmFn => () => {};
 
-  it("times a kernel alternately alone and split, then keeps the faster way", () => {
+  /** Runs `launches` launches with the given times; returns the indices that ran split. */
+  const run = (f: WasmFn, launches: number, ms: (split: boolean, i: number) => number[]) => {
+    const splitAt: number[] = [];
+    for (let i = 0; i < launches; i++) {
+      const split = splitPays(f, false) !== "alone";
+      if (split) splitAt.push(i);
+      const [wall, alone] = ms(split, i);
+      recordLaunch(f, false, split, wall, split ? alone : undefined);
+    }
+    return splitAt;
+  };
+
+  it("keeps splitting a kernel whose split launches beat their own estimate alone", () => {
     const f = kernel();
-    const ways: boolean[] = [];
-    for (let i = 0; i < 7; i++) {
-      const split = splitPays(f, false) !== "alone";
-      ways.push(split);
-      recordLaunch(f, false, split, split ? 1 : 3);
-    }
-    assertEquals(ways, [true, false, true, false, true, false, true]);
-    const next: boolean[] = [];
-    for (let i = 7; i < 20; i++) {
-      const split = splitPays(f, false) !== "alone";
-      next.push(split);
-      recordLaunch(f, false, split, split ? 1 : 3);
-    }
-    // split is faster: it stays split, except the recheck alone at launch 16
-    assertEquals(next.map((s, i) => s || i + 7), [
-      true,
-      true,
-      true,
-      true,
-      true,
-      true,
-      true,
-      true,
-      true,
-      16,
-      true,
-      true,
-      true,
-    ]);
+    // split 1 ms; the calling thread's chunks say 3 ms alone, and so does the real run
+    const splitAt = run(f, 40, (split) => split ? [1, 3] : [3]);
+    const alone = Array.from({ length: 40 }, (_, i) => i).filter((i) => !splitAt.includes(i));
+    // no alone probes: only the rechecks at launches 16 and 32
+    assertEquals(alone, [16, 32]);
+  });
+
+  it("a real time alone replaces the estimate (two threads that share memory bandwidth)", () => {
+    const f = kernel();
+    // the estimate (3 ms) overstates the kernel alone (1.5 ms); the split takes 2 ms
+    const splitAt = run(f, 40, (split) => split ? [2, 3] : [1.5]);
+    assertEquals(splitAt, [0, 1, 2, 3, ...Array.from({ length: 12 }, (_, i) => 4 + i), 32]);
   });
 
   it("a kernel whose split measures slower runs alone, and rechecks splitting every 16 launches", () => {
@@ -150,25 +145,12 @@ describe("splitting kernels over threads", () => {
       ways.push(split);
       // the second look at splitting only runs split if the workers are up
       if (i > 6 && split) assertEquals(way, "recheck");
-      // a slow-waking worker: the split launch takes longer than the kernel alone
-      recordLaunch(f, false, split, split ? 5 : 2);
+      // a slow-waking worker: the split launch takes longer than its calling
+      // thread's chunks (2 ms, as the kernel alone)
+      recordLaunch(f, false, split, split ? 5 : 2, split ? 2 : undefined);
     }
     const splitAt = ways.flatMap((s, i) => s ? [i] : []);
-    assertEquals(splitAt, [0, 2, 4, 6, 16, 32]);
-  });
-
-  it("a recheck's time replaces its way's average: a split timed slow while the machine was busy is taken once it is fast", () => {
-    const f = kernel();
-    const ways: boolean[] = [];
-    for (let i = 0; i < 20; i++) {
-      const split = splitPays(f, false) !== "alone";
-      ways.push(split);
-      // the probes split slowly (busy machine); by the recheck at 16 the split is fast
-      recordLaunch(f, false, split, split ? (i < 16 ? 20 : 1) : 3);
-    }
-    const splitAt = ways.flatMap((s, i) => s ? [i] : []);
-    // a moving average (20, then 15.25, 11.7, …) would have kept it alone until launch 128
-    assertEquals(splitAt, [0, 2, 4, 6, 16, 17, 18, 19]);
+    assertEquals(splitAt, [0, 1, 2, 3, 16, 32]);
   });
 
   it("times launches that copy their output out apart from those that keep it", () => {
@@ -176,16 +158,17 @@ describe("splitting kernels over threads", () => {
     // kept in Wasm memory, split is slower (nothing to overlap it with)
     for (let i = 0; i < 8; i++) {
       const split = splitPays(f, false) !== "alone";
-      recordLaunch(f, false, split, split ? 5 : 2);
+      recordLaunch(f, false, split, split ? 5 : 2, split ? 2 : undefined);
     }
-    // copied out, split is faster (the copy overlaps the workers' compute)
+    // copied out, split is faster (the copy overlaps the workers' compute); a copying
+    // launch gives no estimate alone, so only the recheck at 16 would run alone
     const copied: boolean[] = [];
     for (let i = 0; i < 12; i++) {
       const split = splitPays(f, true) !== "alone";
       copied.push(split);
       recordLaunch(f, true, split, split ? 2 : 4);
     }
-    assertEquals(copied.filter((s) => !s).length, 3, "only the 3 probes alone");
+    assertEquals(copied.filter((s) => !s).length, 0, "copying launches keep splitting");
     assertEquals(splitPays(f, false), "alone");
     assertEquals(splitPays(f, true), "split");
   });

@@ -1,10 +1,12 @@
 /**
  * The Wasm matmul: C = A·B over batch dims, blocked for the caches (BLIS
  * order: panels of B of KC×NC and blocks of A of MC×KC, packed into scratch
- * memory) with a 6×8 register tile of f32x4 accumulators (12 of the 15
- * vector registers V8 allocates on x64; the fastest of 2×16 … 6×8 measured
- * here). Packing reads each operand through its strides, so A·B, A·Bᵀ and Aᵀ·B run the same inner
- * kernel: a unit stride along k is transposed 4×4 in registers, a unit
+ * memory) with a 4×8 register tile of f32x4 accumulators (A's 4 rows
+ * loaded as one vector and splat in registers: see `microKernel`; 4×8
+ * measured 25–30% faster than 6×8, 5×8 and 4×16 with broadcasts from
+ * memory, and a 6×8 with A vectors spills). Packing reads each operand
+ * through its strides, so A·B, A·Bᵀ and Aᵀ·B run the same inner kernel: a
+ * unit stride along k is transposed 4×4 in registers, a unit
  * stride across is copied as vectors, anything else is gathered. The
  * epilogue (the kernel body over `acc`) then runs in place on the output.
  * Threads split the output rows (`m0`, `m1`: see `WasmSplit`), each
@@ -15,7 +17,7 @@ import type { Kernel } from "../../kernel.ts";
 import type { WasmKernel, WasmOptions, WasmSplit } from "./mod.ts";
 import { Fn, I32, op, simd, V128, wasmModule } from "./_emit.ts";
 
-const MR = 6;
+const MR = 4;
 const NR = 8;
 /** The largest k block; K is split into equal blocks no longer than this. */
 const KC_MAX = 256;
@@ -31,26 +33,38 @@ function min(f: Fn, a: () => void, b: () => void): void {
   f.emit(op.i32LtS, op.select);
 }
 
-/** `(ap, bp, c, ldc, kc, accumulate)`: C[r][j] (+)= Σ_k ap[MR·k + r]·bp[NR·k + j], rows ldc bytes apart. */
+/** k steps per trip of the micro-kernel's main loop (the rest run one at a time first). */
+const UNROLL = 4;
+
+/**
+ * `(ap, bp, c, ldc, kc, accumulate)`: C[r][j] (+)= Σ_k ap[MR·k + r]·bp[NR·k + j], rows ldc bytes
+ * apart.
+ * NOTE: Deno's V8 runs Wasm without the trap handler, so every memory access
+ * is an explicit bounds check (about 5 instructions): a k step loads A's 4
+ * rows as one vector and splats its lanes in registers (3 accesses for 8
+ * multiply-adds) instead of broadcasting each row from memory (a 6×8 tile
+ * with broadcasts did 8 for 12, and measured 25% slower). 8 accumulators,
+ * 2 B vectors, A and a splat use 12 of the 15 vector registers.
+ */
 function microKernel(relaxed: boolean): Fn {
   const f = new Fn(6);
   const [ap, bp, c, ldc, kc, accumulate] = [0, 1, 2, 3, 4, 5];
   const acc = Array.from({ length: MR * 2 }, () => f.local(V128));
   const b = [f.local(V128), f.local(V128)];
-  const a = f.local(V128);
+  const [a, splat] = [f.local(V128), f.local(V128)];
   const end = f.local(I32);
   const row = f.local(I32);
-  /** One k step at a byte offset into the panels. */
+  /** One k step at a step offset into the panels. */
   const step = (u: number) => {
-    f.get(bp).mem(simd.load, 4 * NR * u).set(b[0]).get(bp).mem(simd.load, 4 * NR * u + 16).set(
-      b[1],
-    );
+    f.get(bp).mem(simd.load, 4 * NR * u).set(b[0]);
+    f.get(bp).mem(simd.load, 4 * NR * u + 16).set(b[1]);
+    f.get(ap).mem(simd.load, 4 * MR * u).set(a);
     for (let r = 0; r < MR; r++) {
-      f.get(ap).mem(simd.load32Splat, 4 * (MR * u + r)).set(a);
+      f.get(a).get(a).shuffle([r, r, r, r]).set(splat);
       for (let h = 0; h < 2; h++) {
         const x = acc[2 * r + h];
-        if (relaxed) f.get(a).get(b[h]).get(x).v(simd.f32x4RelaxedMadd).set(x);
-        else f.get(a).get(b[h]).v(simd.f32x4Mul).get(x).v(simd.f32x4Add).set(x);
+        if (relaxed) f.get(splat).get(b[h]).get(x).v(simd.f32x4RelaxedMadd).set(x);
+        else f.get(splat).get(b[h]).v(simd.f32x4Mul).get(x).v(simd.f32x4Add).set(x);
       }
     }
   };
@@ -59,16 +73,16 @@ function microKernel(relaxed: boolean): Fn {
     f.get(ap).i32(4 * MR * u).emit(op.i32Add).set(ap);
   };
   for (const x of acc) f.f32x4(0).set(x);
-  // k in pairs (unrolled twice), then the odd one
-  f.get(kc).i32(1).emit(op.i32And).open(op.if);
-  step(0);
-  advance(1);
-  f.end();
-  f.get(ap).get(kc).i32(1).emit(op.i32ShrU).i32(8 * MR).emit(op.i32Mul, op.i32Add).set(end);
+  // kc mod UNROLL single steps, then UNROLL steps per trip
+  f.get(ap).get(kc).i32(UNROLL - 1).emit(op.i32And).i32(4 * MR).emit(op.i32Mul, op.i32Add).set(end);
   f.get(ap).get(end).emit(op.i32LtS).open(op.if).open(op.loop);
   step(0);
-  step(1);
-  advance(2);
+  advance(1);
+  f.get(ap).get(end).emit(op.i32LtS).br(0, true).end().end();
+  f.get(ap).get(kc).i32(-UNROLL).emit(op.i32And).i32(4 * MR).emit(op.i32Mul, op.i32Add).set(end);
+  f.get(ap).get(end).emit(op.i32LtS).open(op.if).open(op.loop);
+  for (let u = 0; u < UNROLL; u++) step(u);
+  advance(UNROLL);
   f.get(ap).get(end).emit(op.i32LtS).br(0, true).end().end();
   for (let r = 0; r < MR; r++) {
     f.get(c).get(ldc).i32(r).emit(op.i32Mul, op.i32Add).set(row);
@@ -193,8 +207,21 @@ function scratchBytes(n: number, KC: number): number {
   return 4 * (KC * ncPad + MC * KC + NR + MR * NR);
 }
 
+/** Columns of B per share of a split launch's packing pass (divides NC). */
+export const PACK_COLS = 64;
+
+/** Bytes of B packed whole (block after block, as one launch packs them), for a shared pass. */
+function packedBytes(n: number, k: number): number {
+  return 4 * (k * Math.ceil(n / NR) * NR + NR);
+}
+
 /**
- * Renders a matmul kernel: f0 is `(out, in0, …, constants, scratch, m0, m1, epilogue)`.
+ * Renders a matmul kernel: f0 is
+ * `(out, in0, …, constants, packed, mode, scratch, m0, m1, epilogue)`.
+ * Mode 0 packs each block of B into `scratch` as it goes; mode 1 only
+ * packs columns [m0, m1) of B (m0 a multiple of {@linkcode PACK_COLS}) into
+ * `packed`, where mode 2 then reads them: threads that split the rows share
+ * one packing of B instead of each packing all of it.
  * @param kernel a `matmul` kernel with a float32 output
  * @param epilogue the kernel body as a loop over the output reading `acc` in place
  * @param options code generation choices
@@ -211,8 +238,9 @@ export function renderMatmul(
   if (M === 0 || N === 0 || K === 0 || kernel.loops.some((l) => l.extent === 0)) return undefined;
   const KC = Math.ceil(K / Math.ceil(K / KC_MAX));
   const nIn = kernel.inputs.length;
-  const [out, scratch, m0, m1, epi] = [0, nIn + 2, nIn + 3, nIn + 4, nIn + 5];
-  const f = new Fn(nIn + 6);
+  const [out, packed, mode] = [0, nIn + 2, nIn + 3];
+  const [scratch, m0, m1, epi] = [nIn + 4, nIn + 5, nIn + 6, nIn + 7];
+  const f = new Fn(nIn + 8);
   const [sAm, sAk] = [mm.a.strides[nb], mm.a.strides[nb + 1]];
   const [sBk, sBn] = [mm.b.strides[nb], mm.b.strides[nb + 1]];
   const L = () => f.local(I32);
@@ -221,6 +249,7 @@ export function renderMatmul(
     L,
   );
   const bPack = L();
+  const bBlock = L();
   const aPack = L();
   const tile = L();
   f.get(scratch).set(bPack);
@@ -236,9 +265,17 @@ export function renderMatmul(
         min(f, () => f.i32(KC), () => f.i32(K).get(pc).emit(op.i32Sub));
         f.set(kc);
         f.get(pc).i32(0).emit(op.i32GtS).set(acc);
+        f.get(mode).i32(2).emit(op.i32Eq).open(op.if);
+        // B packed by the shared pass: block (jc, pc) at jc·K + pc·ncPad floats
+        f.get(packed).get(jc).i32(4 * K).emit(op.i32Mul, op.i32Add);
+        ceilDiv(nc, NR);
+        f.i32(4 * NR).emit(op.i32Mul).get(pc).emit(op.i32Mul, op.i32Add).set(bBlock);
+        f.emit(op.else);
+        f.get(bPack).set(bBlock);
         f.get(bPack).get(bBase).get(pc).i32(4 * sBk).emit(op.i32Mul, op.i32Add).get(kc).get(jc);
         ceilDiv(nc, NR);
         f.call(3);
+        f.end();
         f.loop(ic, () => f.get(m0), () => f.get(m1), MC, () => {
           min(f, () => f.i32(MC), () => f.get(m1).get(ic).emit(op.i32Sub));
           f.set(mc);
@@ -256,7 +293,7 @@ export function renderMatmul(
               f.get(jc).get(jr).emit(op.i32Add).i32(2).emit(op.i32Shl, op.i32Add).set(cp);
               const panels = () => {
                 f.get(aPack).get(ir).get(kc).emit(op.i32Mul).i32(2).emit(op.i32Shl, op.i32Add);
-                f.get(bPack).get(jr).get(kc).emit(op.i32Mul).i32(2).emit(op.i32Shl, op.i32Add);
+                f.get(bBlock).get(jr).get(kc).emit(op.i32Mul).i32(2).emit(op.i32Shl, op.i32Add);
               };
               f.get(rows).i32(MR).emit(op.i32Eq).get(cols).i32(NR).emit(op.i32Eq).emit(op.i32And);
               f.open(op.if);
@@ -299,6 +336,32 @@ export function renderMatmul(
     }
     f.loop(bvars[d], () => f.i32(0), () => f.i32(batch[d].extent), 1, () => nest(d + 1));
   };
+  /** Mode 1: columns [m0, m1) of B, each k block where a launch's block (jc, pc) would have it. */
+  const packColumns = () => {
+    f.get(m0).i32(NC).emit(op.i32DivU).i32(NC).emit(op.i32Mul).set(jc);
+    min(f, () => f.i32(NC), () => f.i32(N).get(jc).emit(op.i32Sub));
+    f.set(nc);
+    f.loop(pc, () => f.i32(0), () => f.i32(K), KC, () => {
+      min(f, () => f.i32(KC), () => f.i32(K).get(pc).emit(op.i32Sub));
+      f.set(kc);
+      // dst: packed + 4·(jc·K + pc·ncPad + (m0 - jc)·kc)
+      f.get(packed).get(jc).i32(4 * K).emit(op.i32Mul, op.i32Add);
+      ceilDiv(nc, NR);
+      f.i32(4 * NR).emit(op.i32Mul).get(pc).emit(op.i32Mul, op.i32Add);
+      f.get(m0).get(jc).emit(op.i32Sub).get(kc).emit(op.i32Mul).i32(2).emit(op.i32Shl, op.i32Add);
+      f.get(mm.b.input + 1).i32(4 * mm.b.offset).emit(op.i32Add);
+      f.get(pc).i32(4 * sBk).emit(op.i32Mul, op.i32Add).get(kc).get(m0);
+      f.get(m1).get(m0).emit(op.i32Sub).set(cols);
+      ceilDiv(cols, NR);
+      f.call(3);
+    });
+  };
+  // only an unbatched product shares its packing of B (the runtime passes mode 0 otherwise)
+  if (nb === 0) {
+    f.get(mode).i32(1).emit(op.i32Eq).open(op.if);
+    packColumns();
+    f.emit(op.else);
+  }
   nest(0);
   const fns = [
     f,
@@ -314,7 +377,14 @@ export function renderMatmul(
     f.call(5).end();
     fns.push(epilogue);
   }
+  if (nb === 0) f.end();
   const work = batch.reduce((w, l) => w * l.extent, M * N * K);
-  const split: WasmSplit = { rows: M, rowBlock: MR, work, epilogue: hasEpilogue };
+  const split: WasmSplit = {
+    rows: M,
+    rowBlock: MR,
+    work,
+    epilogue: hasEpilogue,
+    packB: nb === 0 ? { bytes: packedBytes(N, K), columns: N, elements: N * K } : undefined,
+  };
   return { bytes: wasmModule(fns, options.shared), scratch: scratchBytes(N, KC), split };
 }

@@ -51,11 +51,13 @@ export interface WasmKernel {
 /**
  * A kernel's split over threads by output rows: its f0 takes
  * `(out, in0, …, constants, scratch, m0, m1, epilogue)` and computes rows
- * [m0, m1) (one `scratch` block per thread). A matmul computes those rows of
- * every batch, then, when `epilogue` is not 0, runs the epilogue over the
- * whole output; `f5` is the epilogue alone, `(out, in0, …, constants)`,
- * when `epilogue` is true. A loop kernel splits its outermost output loop
- * (and ignores `scratch` and `epilogue`).
+ * [m0, m1) (one `scratch` block per thread). A matmul takes
+ * `(out, in0, …, constants, packed, mode, scratch, m0, m1, epilogue)` (see
+ * `renderMatmul` for `packed` and `mode`; 0 and 0 to pack as it goes),
+ * computes those rows of every batch, then, when `epilogue` is not 0, runs
+ * the epilogue over the whole output; `f5` is the epilogue alone,
+ * `(out, in0, …, constants)`, when `epilogue` is true. A loop kernel splits
+ * its outermost output loop (and ignores `scratch` and `epilogue`).
  */
 export interface WasmSplit {
   /** Output rows (per batch, in a matmul): the extent of the split loop. */
@@ -66,6 +68,11 @@ export interface WasmSplit {
   readonly work: number;
   /** Whether the module exports the epilogue as `f5`. */
   readonly epilogue: boolean;
+  /**
+   * An unbatched matmul: the bytes of B packed whole, its columns and
+   * elements, for a pass that packs B once for all threads (mode 1, then 2).
+   */
+  readonly packB?: { readonly bytes: number; readonly columns: number; readonly elements: number };
 }
 
 /** Output elements from which a loop kernel can split over threads. */

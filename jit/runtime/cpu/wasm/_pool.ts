@@ -64,7 +64,9 @@ function claim(ctrl, gen, chunks) {
   }
 }
 function work(ctrl, f, job, counted) {
+  let ran = 0;
   for (let c = claim(ctrl, job.gen, job.chunks); c >= 0; c = claim(ctrl, job.gen, job.chunks)) {
+    ran++;
     const lo = c * job.rows;
     try {
       f(...job.args, job.scratch, lo, Math.min(job.total, lo + job.rows), 0);
@@ -77,10 +79,17 @@ function work(ctrl, f, job, counted) {
       Atomics.notify(ctrl, ${DONE});
     }
   }
+  return ran;
 }
 `;
 
-type Work = (ctrl: Int32Array, f: (...a: number[]) => void, job: Job, counted: boolean) => void;
+type Work = (ctrl: Int32Array, f: (...a: number[]) => void, job: Job, counted: boolean) => number;
+
+/** The calling thread's share of a split launch: its chunks and the ms it spent on them. */
+export interface Share {
+  readonly chunks: number;
+  readonly ms: number;
+}
 let work: Work | undefined;
 
 // the scalar functions kernels may import (as _runtime.ts gives them on the calling thread)
@@ -319,26 +328,29 @@ function recover(p: Pool, job: Job, done: number, fn: (...args: number[]) => voi
  * @param job the launch, with the calling thread's scratch
  * @param scratch the workers' scratch blocks (one each)
  * @param fn the kernel on the calling thread
+ * @returns the calling thread's share (all chunks when the workers failed)
  */
 export function runParallel(
   kernel: PoolKernel,
   job: Job,
   scratch: readonly number[],
   fn: (...args: number[]) => void,
-): void {
+): Share {
   const p = pool!;
   post(p, kernel, job, scratch);
   const t0 = performance.now();
   // made on first use: engines that forbid eval never get here (no worker would run)
   work ??= new Function(`${WORK_SOURCE}\nreturn work;`)() as Work;
-  work(p.ctrl, fn, job, false);
-  const deadline = deadlineAfter(performance.now() - t0);
+  const mine = work(p.ctrl, fn, job, false);
+  const ms = performance.now() - t0;
+  const deadline = deadlineAfter(ms);
   let done = Atomics.load(p.ctrl, DONE);
   while (done < job.chunks && performance.now() < deadline) {
     Atomics.wait(p.ctrl, DONE, done, deadline - performance.now());
     done = Atomics.load(p.ctrl, DONE);
   }
-  recover(p, job, done, fn);
+  if (!recover(p, job, done, fn)) return { chunks: mine, ms };
+  return { chunks: job.chunks, ms: performance.now() - t0 };
 }
 
 /** The calling thread's claim of the next chunk of launch `gen` (-1: none left). */

@@ -26,6 +26,7 @@ import {
 import { recordLaunch, splitPays } from "./_split_tuning.ts";
 import { scalarImports } from "./_imports.ts";
 import { syncHost } from "../../../../core/ir/_host.ts";
+import { PACK_COLS } from "../../../codegen/wasm/_matmul.ts";
 
 /** A kernel's exported function: byte addresses in, nothing out. */
 export type WasmFn = (...addresses: number[]) => void;
@@ -227,7 +228,9 @@ export function launch(
   const threads = way === "alone"
     ? 1
     : Math.min(1 + readyWorkers(h.memory, way === "split"), planned);
-  const scratch = threads === 1 ? k.scratch : padded(k.scratch) * threads;
+  const chunking = threads === 1 ? undefined : chunksOf(k, k.split!, threads);
+  const packB = chunking?.sharedPacking ? padded(k.split!.packB!.bytes) : 0;
+  const scratch = (threads === 1 ? k.scratch : padded(k.scratch) * threads) + packB;
   let bytes = padded(4 * k.constants.length) + scratch;
   for (const v of inputs) if (inArena(v)) bytes += padded(v.array!.byteLength);
   if (output === "array") bytes += padded(outBytes);
@@ -257,16 +260,17 @@ export function launch(
   let array: DataArray | undefined;
   if (k.split !== undefined) {
     const t0 = planned > 1 ? performance.now() : 0;
+    let alone: number | undefined;
     if (copies && threads > 1) array = splitCopy(k, k.split, args, out, threads);
     else {
-      split(k, k.split, args, next, threads);
+      alone = split(k, k.split, args, next, chunking);
       // timed with the copy, as a split launch that copies out is
       if (copies) array = h.copyOut(k.elem ?? "float32", out, k.size);
     }
     // an output in memory not written before also times its page faults: not a fair probe
     const fresh = out + outBytes > touched;
     if (planned > 1 && !fresh) {
-      recordLaunch(k.fn, copies, threads > 1, performance.now() - t0);
+      recordLaunch(k.fn, copies, threads > 1, performance.now() - t0, alone);
     }
   } else {
     if (k.scratch > 0) args.push(next);
@@ -309,40 +313,83 @@ export function plannedThreads(split: WasmSplit): number {
 
 /**
  * Chunks of rows per thread, and the fewest rows in one: more chunks
- * balance a thread the OS delays, fewer pack B less often.
+ * balance a thread the OS delays.
  */
 const CHUNKS_PER_THREAD = 2;
 const MIN_CHUNK_ROWS = 64;
 /** Work per chunk of a loop kernel (which packs nothing, so small chunks cost little). */
 const LOOP_CHUNK_WORK = 1 << 21;
-
 /**
- * Runs a split kernel over `threads` threads claiming chunks of its output
- * rows (each thread with its own scratch), then a matmul's epilogue on the
- * calling thread.
+ * Elements of B that chunks packing it again would cost, from which a
+ * split matmul packs B once in a pass of its own (a second post and
+ * wake-up, ~50 µs, against ~0.6 ns per element packed).
  */
-function split(
-  k: WasmLaunch,
-  split: WasmSplit,
-  args: number[],
-  scratch: number,
-  threads: number,
-): void {
-  if (threads === 1) return k.fn(...args, scratch, 0, split.rows, 1);
+const SHARED_PACKING = 1 << 17;
+
+/** How a launch over several threads is cut: chunks of rows, and whether B is packed once for all. */
+interface Chunking {
+  readonly threads: number;
+  readonly rows: number;
+  readonly chunks: number;
+  readonly sharedPacking: boolean;
+}
+
+function chunksOf(k: WasmLaunch, split: WasmSplit, threads: number): Chunking {
   const b = split.rowBlock;
   const even = Math.ceil(split.rows / threads);
-  // a matmul (the kernel with scratch) packs B again for every chunk
+  // a matmul is the kernel with scratch
   const want = k.scratch > 0
     ? Math.max(Math.ceil(split.rows / (threads * CHUNKS_PER_THREAD)), MIN_CHUNK_ROWS)
     : Math.ceil(split.rows * LOOP_CHUNK_WORK / split.work);
   // at most 0xffff chunks: the claim counter's width
   const rows = Math.ceil(Math.max(Math.min(want, even), split.rows / 0xffff) / b) * b;
   const chunks = Math.ceil(split.rows / rows);
+  const packB = split.packB;
+  const sharedPacking = packB !== undefined && (chunks - 1) * packB.elements >= SHARED_PACKING;
+  return { threads, rows, chunks, sharedPacking };
+}
+
+/**
+ * Runs a split kernel over `threads` threads claiming chunks of its output
+ * rows (each thread with its own scratch), then a matmul's epilogue on the
+ * calling thread. A matmul whose chunks would each pack much of B first
+ * packs it once, in chunks of columns, into a block after the threads'
+ * scratch (mode 1), then computes its rows from there (mode 2).
+ * @returns for a launch over several threads, its time alone estimated from
+ *   the calling thread's chunks (undefined when it ran none)
+ */
+function split(
+  k: WasmLaunch,
+  split: WasmSplit,
+  args: number[],
+  scratch: number,
+  cut: Chunking | undefined,
+): number | undefined {
+  const matmul = k.scratch > 0;
+  if (cut === undefined) {
+    k.fn(...args, ...(matmul ? [0, 0] : []), scratch, 0, split.rows, 1);
+    return undefined;
+  }
+  const { threads, rows } = cut;
   const own = Array.from({ length: threads - 1 }, (_, i) => scratch + (i + 1) * padded(k.scratch));
   threaded++;
-  const job = { gen: 0, args, scratch, total: split.rows, rows, chunks };
-  runParallel(k.pool!, job, own, k.fn);
+  let alone = 0;
+  /** Runs one parallel pass; adds its estimate alone (NaN when the calling thread ran no chunk). */
+  const pass = (extra: number[], total: number, share: number) => {
+    const chunks = Math.ceil(total / share);
+    const job = { gen: 0, args: [...args, ...extra], scratch, total, rows: share, chunks };
+    const mine = runParallel(k.pool!, job, own, k.fn);
+    alone += mine.chunks === 0 ? NaN : (mine.ms * chunks) / mine.chunks;
+  };
+  if (cut.sharedPacking) {
+    const packed = scratch + threads * padded(k.scratch);
+    pass([packed, 1], split.packB!.columns, PACK_COLS);
+    pass([packed, 2], split.rows, rows);
+  } else pass(matmul ? [0, 0] : [], split.rows, rows);
+  const t0 = performance.now();
   if (split.epilogue) k.epilogue!.apply(undefined, args);
+  alone += performance.now() - t0;
+  return Number.isNaN(alone) ? undefined : alone;
 }
 
 /**
