@@ -13,6 +13,7 @@
  */
 import * as lt from "../mod.ts";
 import { erf as erf64, pow as powC } from "../core/ops/_scalar.ts";
+import { digamma, erfc, erfinv, lgamma } from "../core/ops/_special_math.ts";
 
 const bits = new Float32Array(1);
 const ints = new Int32Array(bits.buffer);
@@ -21,6 +22,11 @@ const ints = new Int32Array(bits.buffer);
 function pattern(v: number): number {
   bits[0] = v;
   return ints[0];
+}
+
+/** The spacing of float32s at |v| (normal v). */
+function ulpOf(v: number): number {
+  return 2 ** (Math.floor(Math.log2(Math.abs(v))) - 23);
 }
 
 /** Distance in float32 ulps (0 for two NaNs; the distance across 0 counts ±0 as one point). */
@@ -49,6 +55,11 @@ interface Routine {
   positive?: boolean;
   /** Results below this magnitude may differ by up to it (flushed subnormals). */
   floor?: number;
+  /**
+   * Errors of results below this magnitude count in ulps of it (absolute), as the routine's test
+   * measures them (lgamma and digamma near their zeros, erfc's subnormal tail).
+   */
+  abs?: number;
   fma?: boolean;
   /** Sweeps every `stride`·`--stride`th input (pow: its pairs are not exhaustive anyway). */
   stride?: number;
@@ -118,6 +129,68 @@ const routines: Routine[] = [
     range: [0, Infinity],
     stride: 16,
   },
+  // the special functions (jit/codegen/wasm/_special.ts) with their test's bounds
+  // (tests/wasm_special_test.ts, in float32 eps: at most the ulps counted here)
+  { name: "sinh", bound: 8, op: lt.sinh, ref: Math.sinh, range: [0, 90] },
+  { name: "cosh", bound: 8, op: lt.cosh, ref: Math.cosh, range: [0, 90] },
+  {
+    name: "asinh",
+    bound: 4,
+    op: lt.asinh,
+    ref: Math.asinh,
+    range: [0, Infinity],
+  },
+  {
+    name: "acosh",
+    bound: 4,
+    op: lt.acosh,
+    ref: Math.acosh,
+    range: [1, Infinity],
+    positive: true,
+  },
+  {
+    name: "log2",
+    bound: 4,
+    op: lt.log2,
+    ref: Math.log2,
+    range: [0, Infinity],
+    positive: true,
+    abs: 1e-6,
+  },
+  {
+    name: "log10",
+    bound: 4,
+    op: lt.log10,
+    ref: Math.log10,
+    range: [0, Infinity],
+    positive: true,
+    abs: 1e-6,
+  },
+  {
+    name: "erfc",
+    bound: 64,
+    op: lt.erfc,
+    ref: erfc,
+    range: [0, 11],
+    abs: 1.2e-38,
+  },
+  { name: "erfinv", bound: 4, op: lt.erfinv, ref: erfinv, range: [0, 1] },
+  {
+    name: "lgamma",
+    bound: 32,
+    op: lt.lgamma,
+    ref: lgamma,
+    range: [0, 1e6],
+    abs: 1,
+  },
+  {
+    name: "digamma",
+    bound: 16,
+    op: lt.digamma,
+    ref: digamma,
+    range: [0, 1e6],
+    abs: 1,
+  },
   // gelu has no stated bound (1 + erf(x/√2) cancels for x below about -1):
   // its measured worst is reported for x >= -1 (`gelu-` sweeps -x)
   {
@@ -177,7 +250,9 @@ function audit(
         if (r.floor && Math.abs(want) < r.floor && Math.abs(got[i]) < r.floor) {
           continue;
         }
-        const u = ulps(got[i], want);
+        const u = r.abs && Math.abs(want) < r.abs
+          ? Math.abs(got[i] - want) / ulpOf(r.abs)
+          : ulps(got[i], want);
         if (u > r.bound && over++ < listed) console.log(`  ${xs[i]}: ${u} ulp`);
         if (u > worst) [worst, at] = [u, xs[i]];
       }
