@@ -431,10 +431,15 @@ export function lgamma(m: VMath, x: number): void {
   const nonPositive = local(m, () => f.get(x).f32x4(0).v(simd.f32x4Le));
   const y = local(m, () => m.select(() => f.f32x4(1).get(x).v(simd.f32x4Sub), x, nonPositive));
   const g = lgammaPositive(m, y);
-  // log |Γ(x)| = log(π / |sin πx|) - lgamma(1 - x) below 0
-  const s = sinPiReduced(m, x);
+  // log |Γ(x)| = log(π / |sin πx|) - lgamma(1 - x) below 0. NOTE: below 2^-60 that is taken
+  // at x·2^32 plus 32 ln 2: π / |sin πx| overflows float32 below 2^-128 (it was +Infinity for
+  // every negative subnormal) and πx loses bits among the subnormals
+  const tiny = local(m, () => f.get(x).v(simd.f32x4Abs).f32x4(2 ** -60).v(simd.f32x4Lt));
+  const xs = local(m, () => m.select(() => f.get(x).f32x4(2 ** 32).v(simd.f32x4Mul), x, tiny));
+  const s = sinPiReduced(m, xs);
   const q = local(m, () => f.f32x4(Math.PI).get(s).v(simd.f32x4Abs).v(simd.f32x4Div));
   m.log(q);
+  f.get(tiny).f32x4(32 * LN2).v(simd.and).v(simd.f32x4Add);
   const reflected = local(m, () => f.get(g).v(simd.f32x4Sub));
   const r = local(m, () => m.select(reflected, g, nonPositive));
   const pole = () =>
