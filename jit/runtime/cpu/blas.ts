@@ -24,6 +24,7 @@ import {
 } from "../../kernel.ts";
 import { mapValues, readsOf } from "../../_vexpr_map.ts";
 import { envVar, pinOpenBlasCore } from "../_env.ts";
+import { pinLibrary } from "./_pin_library.ts";
 
 /** Libraries tried in order (the first that opens and has both symbols wins). */
 const LIBRARIES = [
@@ -165,7 +166,10 @@ function open(): Library | undefined {
     pinOpenBlasCore();
     for (const path of env ? [env] : LIBRARIES) {
       try {
-        return { path, ...load(path) };
+        const library = { path, ...load(path) };
+        // NOTE: never unloaded: an unload beside a Vulkan driver corrupts the C heap (_pin_library.ts)
+        pinLibrary(path);
+        return library;
       } catch {
         // not there: try the next one
       }
