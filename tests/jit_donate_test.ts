@@ -4,28 +4,13 @@
 import { afterEach, describe, it } from "@std/testing/bdd";
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import * as lt from "../mod.ts";
+import { init, loss, type Params } from "./_donate_mlp.ts";
 import { adam, applyUpdates, type OptimizerState } from "../nn/optim.ts";
 import { heapUsedAfterGc } from "../test_util/runtime.ts";
-
-type Params = { w1: lt.Tensor; b1: lt.Tensor; w2: lt.Tensor; b2: lt.Tensor };
 
 const DONATED = "Cannot use this tensor: it was donated to a jitted function (jit option donate, " +
   "argument args[0].w1), which may have written its results into the tensor's buffer: " +
   "use the function's results instead, or do not donate the argument";
-
-function init(): Params {
-  const [k1, k2] = lt.random.split(lt.random.key(7), 2);
-  return {
-    w1: lt.random.normal(k1, [16, 32]).mul(0.3),
-    b1: lt.zeros([32]),
-    w2: lt.random.normal(k2, [32, 4]).mul(0.3),
-    b2: lt.zeros([4]),
-  };
-}
-
-function loss(p: Params, x: lt.Tensor, y: lt.Tensor): lt.Tensor {
-  return lt.relu(x.matmul(p.w1).add(p.b1)).matmul(p.w2).add(p.b2).sub(y).square().mean();
-}
 
 /** An Adam train step over params and state, jitted with or without donating both. */
 function trainer(donate: boolean) {

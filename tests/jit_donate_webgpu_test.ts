@@ -3,33 +3,18 @@
 import { it } from "@std/testing/bdd";
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import * as lt from "../mod.ts";
+import { init, loss, type Params } from "./_donate_mlp.ts";
 import { adam, applyUpdates, type OptimizerState } from "../nn/optim.ts";
 import { webgpuStats } from "../jit/runtime/webgpu/device.ts";
 import { gpuSuite } from "./_gpu.ts";
 
 const suite = gpuSuite("jit_donate_webgpu_test", "adapter");
 
-type Params = { w1: lt.Tensor; b1: lt.Tensor; w2: lt.Tensor; b2: lt.Tensor };
-
 /** A tree computed on webgpu, so that its data lives in GPU buffers (`.to()` uploads on first use). */
 async function onGpu<T extends lt.Tree>(tree: T): Promise<T> {
   const moved = lt.tree.map((t) => t.to("webgpu").mul(1), tree) as T;
   await Promise.all(lt.tree.leaves(moved).map((t) => t.data()));
   return moved;
-}
-
-function init(): Params {
-  const [k1, k2] = lt.random.split(lt.random.key(7), 2);
-  return {
-    w1: lt.random.normal(k1, [16, 32]).mul(0.3),
-    b1: lt.zeros([32]),
-    w2: lt.random.normal(k2, [32, 4]).mul(0.3),
-    b2: lt.zeros([4]),
-  };
-}
-
-function loss(p: Params, x: lt.Tensor, y: lt.Tensor): lt.Tensor {
-  return lt.relu(x.matmul(p.w1).add(p.b1)).matmul(p.w2).add(p.b2).sub(y).square().mean();
 }
 
 async function bits(t: lt.Tensor): Promise<number[]> {
