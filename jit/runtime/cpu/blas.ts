@@ -24,7 +24,6 @@ import {
 } from "../../kernel.ts";
 import { mapValues, readsOf } from "../../_vexpr_map.ts";
 import { envVar, pinOpenBlasCore } from "../_env.ts";
-import { pinLibrary } from "./_pin_library.ts";
 
 /** Libraries tried in order (the first that opens and has both symbols wins). */
 const LIBRARIES = [
@@ -166,10 +165,7 @@ function open(): Library | undefined {
     pinOpenBlasCore();
     for (const path of env ? [env] : LIBRARIES) {
       try {
-        const library = { path, ...load(path) };
-        // NOTE: never unloaded: an unload beside a Vulkan driver corrupts the C heap (_pin_library.ts)
-        pinLibrary(path);
-        return library;
+        return { path, ...load(path) };
       } catch {
         // not there: try the next one
       }
